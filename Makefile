@@ -1,0 +1,49 @@
+# Portway: `make run` serves the app locally, `make test` runs every test.
+# Both install what is missing first; slow downloads are cached under .cache/ (ignored).
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+REQS_HASH := $(shell cat requirements.txt requirements-dev.txt pyproject.toml | sha1sum | cut -c1-12)
+STAMP := $(VENV)/.installed-$(REQS_HASH)
+DDB_JAR := .cache/dynamodb-local/DynamoDBLocal.jar
+PYTEST_ARGS ?=
+
+.PHONY: run test lint typecheck bench venv dynamodb-local infra clean
+
+run: $(STAMP) $(DDB_JAR)
+	$(BIN)/portway local run
+
+test: $(STAMP) $(DDB_JAR) lint typecheck
+	$(BIN)/portway infra render --check
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+bench: $(STAMP) $(DDB_JAR)
+	$(BIN)/python -m portway_ops.bench
+
+infra: $(STAMP)
+	$(BIN)/portway infra render
+
+venv: $(STAMP)
+
+dynamodb-local: $(DDB_JAR)
+
+$(STAMP): requirements.txt requirements-dev.txt pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -r requirements-dev.txt
+	$(BIN)/python -m pip install -q --no-deps -e .
+	@rm -f $(VENV)/.installed-*
+	@touch $@
+
+$(DDB_JAR): | $(STAMP)
+	$(BIN)/python -c "from portway_ops import dynamodb_local as d; d.require_java(); d.install()"
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,109 @@
+"""Domain errors (pure Python) and the one place that turns them into problem+json.
+
+Services raise these; the handler layer calls `problem()` and nothing else decides a
+status code. Bodies follow RFC 9457 (`type`, `title`, `status`, `detail`), with
+`errors: [{field, message}]` on validation failures.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+PROBLEM_CONTENT_TYPE = "application/problem+json"
+
+
+@dataclass(frozen=True, slots=True)
+class FieldError:
+    """One invalid field: a dotted path (`asset_ids.3`) and what is wrong with it."""
+
+    field: str
+    message: str
+
+
+class PortwayError(Exception):
+    """Base of all domain errors; subclasses fix the status, type and title."""
+
+    status: ClassVar[int] = 500
+    slug: ClassVar[str] = "internal"
+    title: ClassVar[str] = "Internal error"
+
+    def __init__(
+        self,
+        detail: str,
+        *,
+        errors: list[FieldError] | None = None,
+        extra: dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.errors = errors or []
+        self.extra = extra or {}
+        self.headers = headers or {}
+
+
+class BadRequest(PortwayError):
+    status, slug, title = 400, "bad-request", "Malformed request"
+
+
+class Unauthorized(PortwayError):
+    status, slug, title = 401, "unauthorized", "Missing or invalid credentials"
+
+
+class Forbidden(PortwayError):
+    status, slug, title = 403, "forbidden", "Not allowed"
+
+
+class NotFound(PortwayError):
+    status, slug, title = 404, "not-found", "Not found"
+
+
+class Conflict(PortwayError):
+    status, slug, title = 409, "conflict", "Conflict"
+
+
+class PayloadTooLarge(PortwayError):
+    status, slug, title = 413, "payload-too-large", "Request body too large"
+
+
+class UnsupportedMediaType(PortwayError):
+    status, slug, title = 415, "unsupported-media-type", "Unsupported media type"
+
+
+class Invalid(PortwayError):
+    status, slug, title = 422, "validation", "Invalid input"
+
+    @classmethod
+    def field(cls, field: str, message: str) -> Invalid:
+        """A validation error about a single field."""
+        return cls(f"{field}: {message}", errors=[FieldError(field, message)])
+
+
+class RateLimited(PortwayError):
+    status, slug, title = 429, "rate-limited", "Too many requests"
+
+    def __init__(self, detail: str, *, retry_after_seconds: int) -> None:
+        super().__init__(detail, headers={"Retry-After": str(max(1, retry_after_seconds))})
+
+
+class Unavailable(PortwayError):
+    status, slug, title = 503, "unavailable", "Temporarily unavailable"
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail, headers={"Retry-After": "1"})
+
+
+def problem(error: PortwayError) -> tuple[int, dict[str, str], dict[str, Any]]:
+    """Map a domain error to (status, headers, problem+json body)."""
+    body: dict[str, Any] = {
+        "type": f"urn:portway:problem:{error.slug}",
+        "title": error.title,
+        "status": error.status,
+        "detail": error.detail,
+    }
+    if error.errors:
+        body["errors"] = [{"field": e.field, "message": e.message} for e in error.errors]
+    body.update(error.extra)
+    headers = {"Content-Type": PROBLEM_CONTENT_TYPE, **error.headers}
+    return error.status, headers, body

@@ -1,0 +1,1 @@
+"""One Chalice blueprint per area: parse, call one service function, serialize."""

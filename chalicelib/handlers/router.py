@@ -1,0 +1,256 @@
+"""The one wrapper every API view goes through.
+
+It authenticates (the tenant comes from the API key only), checks the scope, parses and
+validates the body and query against declared schemas, applies Idempotency-Key and
+If-Match, calls the view, serializes its result, and maps domain errors to problem+json.
+Chalice middleware does not see exceptions raised in REST views, so this is where the
+mapping lives.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from contextlib import suppress
+from typing import Any, TypeVar
+
+from chalice import Blueprint, Response
+from chalice.app import Request
+from pydantic import BaseModel, ValidationError
+from pynamodb.exceptions import PynamoDBException
+
+from chalicelib.errors import (
+    BadRequest,
+    FieldError,
+    Invalid,
+    NotFound,
+    PayloadTooLarge,
+    PortwayError,
+    UnsupportedMediaType,
+    problem,
+)
+from chalicelib.operations import OPERATIONS, Auth, Operation
+from chalicelib.schemas.common import ListQuery
+from chalicelib.services import idempotency
+from chalicelib.services.pagination import PageRequest
+from chalicelib.services.storage import as_domain_error
+from chalicelib.settings import get_settings
+from chalicelib.tenancy import TenantContext, authenticate_api_key
+
+View = Callable[..., Any]
+V = TypeVar("V", bound=View)
+
+_PATH_ID = re.compile(r"^[A-Za-z0-9_-]{1,100}$")
+_IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]{1,255}$")
+_IF_MATCH = re.compile(r'^(?:W/)?"?(\d{1,12})"?$')
+_BASE_HEADERS = {
+    "Cache-Control": "no-store",
+    "X-Content-Type-Options": "nosniff",
+}
+
+
+def json_response(status: int, body: Any, headers: dict[str, str] | None = None) -> Response:
+    """A JSON answer with the headers every API response carries."""
+    all_headers = {"Content-Type": "application/json", **_BASE_HEADERS, **(headers or {})}
+    text = "" if body is None else json.dumps(body, separators=(",", ":"), ensure_ascii=False)
+    return Response(body=text, status_code=status, headers=all_headers)
+
+
+def problem_response(error: PortwayError) -> Response:
+    """The problem+json answer for a domain error."""
+    status, headers, body = problem(error)
+    return json_response(status, body, headers)
+
+
+def _field_errors(exc: ValidationError, prefix: str = "") -> list[FieldError]:
+    errors = []
+    for err in exc.errors(include_url=False):
+        path = ".".join(str(p) for p in err["loc"]) or "body"
+        message = "unknown field" if err["type"] == "extra_forbidden" else err["msg"]
+        errors.append(FieldError(prefix + path, message))
+    return errors
+
+
+def validate(schema: type[BaseModel], data: Any, prefix: str = "") -> Any:
+    """Data checked against a schema; 422 with one entry per bad field."""
+    try:
+        return schema.model_validate(data)
+    except ValidationError as exc:
+        errors = _field_errors(exc, prefix)
+        raise Invalid(f"{len(errors)} field(s) are invalid.", errors=errors) from None
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+def _json_body(request: Request) -> Any:
+    raw: bytes = request.raw_body or b""
+    if len(raw) > get_settings().max_body_bytes:
+        raise PayloadTooLarge(f"The body may be at most {get_settings().max_body_bytes} bytes.")
+    if not raw.strip():
+        return {}
+    content_type = (request.headers.get("content-type") or "").split(";")[0].strip().lower()
+    if content_type != "application/json" and not content_type.endswith("+json"):
+        raise UnsupportedMediaType("Send the body as application/json.")
+    try:
+        return json.loads(raw, parse_constant=_reject_constant)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise BadRequest(f"The body is not valid JSON: {exc}") from None
+
+
+def _if_match(request: Request) -> int | None:
+    header = request.headers.get("if-match")
+    if header is None:
+        return None
+    match = _IF_MATCH.match(header.strip())
+    if not match:
+        raise Invalid.field("If-Match", 'give the version, such as "3"')
+    return int(match.group(1))
+
+
+def _source_ip(request: Request) -> str | None:
+    # From API Gateway's own request context, never from X-Forwarded-For.
+    identity = (request.context or {}).get("identity") or {}
+    source: str | None = identity.get("sourceIp")
+    return source
+
+
+class Api:
+    """Declares the routes of one blueprint and records them as operations."""
+
+    def __init__(self, blueprint: Blueprint, tag: str) -> None:
+        self.blueprint = blueprint
+        self.tag = tag
+
+    def get(self, path: str, **options: Any) -> Callable[[V], V]:
+        return self.route("GET", path, **options)
+
+    def post(self, path: str, **options: Any) -> Callable[[V], V]:
+        return self.route("POST", path, **options)
+
+    def put(self, path: str, **options: Any) -> Callable[[V], V]:
+        return self.route("PUT", path, **options)
+
+    def patch(self, path: str, **options: Any) -> Callable[[V], V]:
+        return self.route("PATCH", path, **options)
+
+    def delete(self, path: str, **options: Any) -> Callable[[V], V]:
+        return self.route("DELETE", path, status=204, **options)
+
+    def route(  # noqa: PLR0913 - each option is one declared property of the route
+        self,
+        method: str,
+        path: str,
+        *,
+        response: type[BaseModel] | None = None,
+        body: type[BaseModel] | None = None,
+        status: int = 200,
+        auth: Auth = "api_key",
+        scope: str | None = None,
+        paginated: bool = False,
+        idempotent: bool = False,
+        versioned: bool = False,
+    ) -> Callable[[V], V]:
+        def register(view: V) -> V:
+            operation = Operation(
+                method=method,
+                path=path,
+                name=view.__name__,
+                summary=(view.__doc__ or view.__name__).strip().splitlines()[0],
+                tag=self.tag,
+                status=status,
+                auth=auth,
+                scope=None if auth == "public" else scope or ("read" if method == "GET" else "write"),
+                body=body,
+                response=response,
+                paginated=paginated,
+                idempotent=idempotent,
+                versioned=versioned,
+            )
+            OPERATIONS.append(operation)
+            handler = _Handler(self.blueprint, operation, view)
+            self.blueprint.route(
+                path, methods=[method], content_types=["*/*"], name=operation.name
+            )(handler)
+            return view
+
+        return register
+
+
+class _Handler:
+    """The callable Chalice invokes for one operation."""
+
+    def __init__(self, blueprint: Blueprint, operation: Operation, view: View) -> None:
+        self.blueprint = blueprint
+        self.operation = operation
+        self.view = view
+        self.__name__ = operation.name
+
+    def __call__(self, **params: str) -> Response:
+        try:
+            return self._handle(self.blueprint.current_request, params)
+        except PortwayError as error:
+            return problem_response(error)
+        except PynamoDBException as exc:
+            error = as_domain_error(exc)
+            if error is None:
+                raise
+            return problem_response(error)
+
+    def _handle(self, request: Request, params: dict[str, str]) -> Response:
+        op = self.operation
+        if op.auth == "public":
+            return self._respond(self.view(**params))
+        ctx = authenticate_api_key(request.headers.get("authorization"), _source_ip(request))
+        if op.scope:
+            ctx.require(op.scope)
+        for value in params.values():
+            if not _PATH_ID.match(value):
+                raise NotFound("No such object.")
+        kwargs: dict[str, Any] = dict(params)
+        raw_body = _json_body(request) if op.body else None
+        if op.body:
+            kwargs["body"] = validate(op.body, raw_body)
+        if op.paginated:
+            query = validate(ListQuery, request.query_params or {}, prefix="query.")
+            kwargs["page"] = PageRequest(query.limit, query.cursor)
+        if op.versioned:
+            kwargs["if_match"] = _if_match(request)
+        key = request.headers.get("idempotency-key") if op.idempotent else None
+        if key is None:
+            return self._respond(self.view(ctx, **kwargs))
+        return self._idempotent(ctx, key, params, raw_body, kwargs)
+
+    def _idempotent(
+        self,
+        ctx: TenantContext,
+        key: str,
+        params: dict[str, str],
+        raw_body: Any,
+        kwargs: dict[str, Any],
+    ) -> Response:
+        if not _IDEMPOTENCY_KEY.match(key):
+            raise Invalid.field("Idempotency-Key", "give 1 to 255 visible ASCII characters")
+        op = self.operation
+        fingerprint = idempotency.fingerprint(op.method, op.path, [params, raw_body])
+        stored = idempotency.begin(ctx, key, fingerprint)
+        if stored is not None:
+            return json_response(stored.status, stored.body, {"Idempotent-Replayed": "true"})
+        try:
+            response = self._respond(self.view(ctx, **kwargs))
+        except (PortwayError, PynamoDBException):
+            with suppress(PynamoDBException):
+                idempotency.release(ctx, key)
+            raise
+        idempotency.complete(ctx, key, response.status_code, json.loads(response.body or "null"))
+        return response
+
+    def _respond(self, result: Any) -> Response:
+        if isinstance(result, Response):
+            return result
+        if result is None:
+            return json_response(204, None)
+        body = result.model_dump(mode="json") if isinstance(result, BaseModel) else result
+        return json_response(self.operation.status, body)

@@ -1,0 +1,22 @@
+"""One PynamoDB model per table; key formats live here and nowhere else."""
+
+from chalicelib.models.api_keys import ApiKey
+from chalicelib.models.assets import Asset, AssetEvent
+from chalicelib.models.base import TABLE_MODELS, PortwayModel, connection
+from chalicelib.models.customers import BusinessUnit, Customer
+from chalicelib.models.tenants import DirectoryEntry, Tenant
+from chalicelib.models.tokens import Token
+
+__all__ = [
+    "TABLE_MODELS",
+    "ApiKey",
+    "Asset",
+    "AssetEvent",
+    "BusinessUnit",
+    "Customer",
+    "DirectoryEntry",
+    "PortwayModel",
+    "Tenant",
+    "Token",
+    "connection",
+]

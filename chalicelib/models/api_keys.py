@@ -1,0 +1,24 @@
+"""A tenant's API keys: what the tenant may list and revoke (the digest lives in tokens)."""
+
+from __future__ import annotations
+
+from pynamodb.attributes import UnicodeAttribute, UnicodeSetAttribute, UTCDateTimeAttribute
+
+from chalicelib.models.base import PortwayModel, TableMeta
+
+
+class ApiKey(PortwayModel):
+    """Hash key tenant_id, range key key_id."""
+
+    class Meta(metaclass=TableMeta):
+        base_name = "api-keys"
+
+    tenant_id = UnicodeAttribute(hash_key=True)
+    key_id = UnicodeAttribute(range_key=True)
+    name = UnicodeAttribute()
+    hint = UnicodeAttribute()
+    digest = UnicodeAttribute()
+    scopes = UnicodeSetAttribute()
+    created_at = UTCDateTimeAttribute()
+    created_by = UnicodeAttribute()
+    revoked_at = UTCDateTimeAttribute(null=True)

@@ -1,0 +1,83 @@
+"""Assets (equipment, GPS devices) and their telemetry events."""
+
+from __future__ import annotations
+
+from pynamodb.attributes import (
+    NumberAttribute,
+    TTLAttribute,
+    UnicodeAttribute,
+    UTCDateTimeAttribute,
+    VersionAttribute,
+)
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+
+from chalicelib.models.base import PortwayModel, TableMeta
+
+
+class ByCustomer(GlobalSecondaryIndex["Asset"]):
+    """Assets assigned to one customer: hash `{tenant_id}#{customer_id}`, sparse."""
+
+    class Meta:
+        index_name = "by_customer"
+        projection = AllProjection()
+
+    customer_key = UnicodeAttribute(hash_key=True)
+    asset_id = UnicodeAttribute(range_key=True)
+
+
+class Asset(PortwayModel):
+    """Hash key tenant_id, range key asset_id; carries its last reported state."""
+
+    class Meta(metaclass=TableMeta):
+        base_name = "assets"
+
+    tenant_id = UnicodeAttribute(hash_key=True)
+    asset_id = UnicodeAttribute(range_key=True)
+    name = UnicodeAttribute()
+    serial_number = UnicodeAttribute(null=True)
+    kind = UnicodeAttribute(default="machine")
+    customer_id = UnicodeAttribute(null=True)
+    business_unit_id = UnicodeAttribute(null=True)
+    customer_key = UnicodeAttribute(null=True)
+    last_event_at = UTCDateTimeAttribute(null=True)
+    last_lat = NumberAttribute(null=True)
+    last_lon = NumberAttribute(null=True)
+    operating_hours = NumberAttribute(null=True)
+    status = UnicodeAttribute(null=True)
+    created_at = UTCDateTimeAttribute()
+    updated_at = UTCDateTimeAttribute()
+    version = VersionAttribute()
+
+    by_customer = ByCustomer()
+
+    @staticmethod
+    def customer_key_for(tenant_id: str, customer_id: str) -> str:
+        return f"{tenant_id}#{customer_id}"
+
+
+class AssetEvent(PortwayModel):
+    """One telemetry report. Range key `{asset_id}#{time}#{event_id}`: one asset's history
+    is a single query in time order. Old events expire through TTL."""
+
+    class Meta(metaclass=TableMeta):
+        base_name = "asset-events"
+
+    tenant_id = UnicodeAttribute(hash_key=True)
+    event_key = UnicodeAttribute(range_key=True)
+    event_id = UnicodeAttribute()
+    asset_id = UnicodeAttribute()
+    time = UTCDateTimeAttribute()
+    lat = NumberAttribute(null=True)
+    lon = NumberAttribute(null=True)
+    operating_hours = NumberAttribute(null=True)
+    status = UnicodeAttribute(null=True)
+    received_at = UTCDateTimeAttribute()
+    expires_at = TTLAttribute(null=True)
+
+    @staticmethod
+    def key_for(asset_id: str, time_text: str, event_id: str) -> str:
+        return f"{asset_id}#{time_text}#{event_id}"
+
+    @staticmethod
+    def prefix_for(asset_id: str) -> str:
+        return f"{asset_id}#"

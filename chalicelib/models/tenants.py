@@ -1,0 +1,44 @@
+"""Tenants (a provider's account) and the global directory of unique names."""
+
+from __future__ import annotations
+
+from pynamodb.attributes import UnicodeAttribute, UTCDateTimeAttribute, VersionAttribute
+
+from chalicelib.models.base import PortwayModel, TableMeta
+
+
+class Tenant(PortwayModel):
+    """A provider's account. Hash key: tenant_id (internal, never shown to partners)."""
+
+    class Meta(metaclass=TableMeta):
+        base_name = "tenants"
+
+    tenant_id = UnicodeAttribute(hash_key=True)
+    name = UnicodeAttribute()
+    slug = UnicodeAttribute()
+    public_id = UnicodeAttribute()
+    default_language = UnicodeAttribute(default="en")
+    created_at = UTCDateTimeAttribute()
+    version = VersionAttribute()
+
+
+class DirectoryEntry(PortwayModel):
+    """A globally unique name pointing at a tenant: its URL slug or its public id.
+
+    Not tenant-owned: it is how a public page (`/p/{slug}`) or a partner (by public id)
+    finds the tenant. Uniqueness is a conditional put on `key`.
+    """
+
+    class Meta(metaclass=TableMeta):
+        base_name = "directory"
+
+    key = UnicodeAttribute(hash_key=True)
+    tenant_id = UnicodeAttribute()
+
+    @staticmethod
+    def slug_key(slug: str) -> str:
+        return f"slug#{slug}"
+
+    @staticmethod
+    def public_id_key(public_id: str) -> str:
+        return f"public#{public_id}"

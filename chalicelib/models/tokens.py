@@ -1,0 +1,42 @@
+"""Secrets' digests: API keys, idempotency records, later invitations and sessions."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pynamodb.attributes import (
+    NumberAttribute,
+    UnicodeAttribute,
+    UnicodeSetAttribute,
+    UTCDateTimeAttribute,
+)
+from pynamodb.attributes import TTLAttribute
+
+from chalicelib.models.base import PortwayModel, TableMeta
+
+
+class Token(PortwayModel):
+    """An item keyed by the SHA-256 digest of a secret, never the secret itself.
+
+    DynamoDB deletes expired items up to two days late (and moto and DynamoDB Local
+    never do), so readers must call `is_live()` rather than trust that an item exists.
+    """
+
+    class Meta(metaclass=TableMeta):
+        base_name = "tokens"
+
+    digest = UnicodeAttribute(hash_key=True)
+    kind = UnicodeAttribute()
+    tenant_id = UnicodeAttribute()
+    subject_id = UnicodeAttribute(null=True)
+    scopes = UnicodeSetAttribute(null=True)
+    state = UnicodeAttribute(null=True)
+    fingerprint = UnicodeAttribute(null=True)
+    response_status = NumberAttribute(null=True)
+    response_body = UnicodeAttribute(null=True)
+    created_at = UTCDateTimeAttribute()
+    expires_at = TTLAttribute(null=True)
+
+    def is_live(self, now: datetime) -> bool:
+        """True unless the item has passed its expiry (whether or not TTL removed it)."""
+        return self.expires_at is None or self.expires_at > now

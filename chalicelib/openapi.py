@@ -1,0 +1,129 @@
+"""The OpenAPI 3.1 document, generated from the declared operations and their schemas."""
+
+from __future__ import annotations
+
+import functools
+import re
+from typing import Any
+
+from pydantic import BaseModel
+from pydantic.json_schema import models_json_schema
+
+from chalicelib.operations import OPERATIONS, Operation
+from chalicelib.schemas.common import Problem
+
+_PARAM = re.compile(r"{(\w+)}")
+_PROBLEMS = {
+    400: "Malformed request (body is not JSON)",
+    401: "Missing or invalid API key",
+    403: "The API key lacks the scope",
+    404: "No such object for this tenant",
+    409: "Conflict: stale version, in use, or already done",
+    413: "Body too large",
+    415: "Body is not application/json",
+    422: "Invalid input, field by field",
+    429: "Too many requests; see Retry-After",
+    503: "Storage busy; retry after Retry-After",
+}
+
+
+def _ref(model: type[BaseModel]) -> dict[str, str]:
+    # pydantic names generic models like Page[Customer] as Page_Customer_.
+    name = re.sub(r"[^A-Za-z0-9_]", "_", model.__name__)
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _problem(description: str) -> dict[str, Any]:
+    return {"description": description,
+            "content": {"application/problem+json": {"schema": _ref(Problem)}}}
+
+
+def _parameters(op: Operation) -> list[dict[str, Any]]:
+    params: list[dict[str, Any]] = [
+        {"name": name, "in": "path", "required": True,
+         "schema": {"type": "string", "pattern": "^[A-Za-z0-9_-]{1,100}$"}}
+        for name in _PARAM.findall(op.path)
+    ]
+    if op.paginated:
+        params += [
+            {"name": "limit", "in": "query",
+             "schema": {"type": "integer", "minimum": 1, "maximum": 100, "default": 25}},
+            {"name": "cursor", "in": "query", "schema": {"type": "string", "maxLength": 4096},
+             "description": "next_cursor of the previous page"},
+        ]
+    if op.idempotent:
+        params.append({"name": "Idempotency-Key", "in": "header",
+                       "schema": {"type": "string", "pattern": "^[\\x21-\\x7e]{1,255}$"},
+                       "description": "Same key and body within 24 h: first answer again."})
+    if op.versioned:
+        params.append({"name": "If-Match", "in": "header", "schema": {"type": "string"},
+                       "description": "The version the change is based on, e.g. \"3\"."})
+    return params
+
+
+def _operation(op: Operation) -> dict[str, Any]:
+    codes = {401, 403, 422, 503} if op.auth == "api_key" else {422}
+    if _PARAM.search(op.path):
+        codes.add(404)
+    if op.method != "GET":
+        codes |= {409}
+    if op.body is not None:
+        codes |= {400, 413, 415}
+    responses: dict[str, Any] = {str(c): _problem(_PROBLEMS[c]) for c in sorted(codes)}
+    if op.response is None:
+        responses[str(op.status)] = {"description": "Done"}
+    else:
+        responses[str(op.status)] = {
+            "description": "OK",
+            "content": {"application/json": {"schema": _ref(op.response)}},
+        }
+    result: dict[str, Any] = {
+        "operationId": op.name,
+        "summary": op.summary,
+        "tags": [op.tag],
+        "parameters": _parameters(op),
+        "responses": responses,
+    }
+    if op.auth == "public":
+        result["security"] = []
+    elif op.scope:
+        result["description"] = f"Requires an API key with the '{op.scope}' scope."
+    if op.body is not None:
+        result["requestBody"] = {
+            "required": True,
+            "content": {"application/json": {"schema": _ref(op.body)}},
+        }
+    return result
+
+
+@functools.cache
+def document() -> dict[str, Any]:
+    """The whole OpenAPI document (built once per process)."""
+    models: list[tuple[type[BaseModel], Any]] = [(Problem, "serialization")]
+    for op in OPERATIONS:
+        if op.body is not None:
+            models.append((op.body, "validation"))
+        if op.response is not None:
+            models.append((op.response, "serialization"))
+    _, definitions = models_json_schema(
+        list(dict.fromkeys(models)), ref_template="#/components/schemas/{model}"
+    )
+    paths: dict[str, dict[str, Any]] = {}
+    for op in OPERATIONS:
+        paths.setdefault(op.path, {})[op.method.lower()] = _operation(op)
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Portway API",
+            "version": "1.0.0",
+            "description": "Customer portals, hosted self-service pages and partner shares.",
+        },
+        "servers": [{"url": "/"}],
+        "components": {
+            "schemas": definitions.get("$defs", {}),
+            "securitySchemes": {"apiKey": {"type": "http", "scheme": "bearer",
+                                           "description": "A Portway API key (pwk_...)."}},
+        },
+        "security": [{"apiKey": []}],
+        "paths": paths,
+    }

@@ -1,0 +1,36 @@
+"""The registry of API operations: what each route takes, answers and requires.
+
+Handlers declare their routes through `chalicelib.handlers.router.Api`, which records an
+`Operation` here; the OpenAPI document and the authorization-matrix test read it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from pydantic import BaseModel
+
+Auth = Literal["api_key", "public"]
+
+
+@dataclass(frozen=True, slots=True)
+class Operation:
+    """One method on one path."""
+
+    method: str
+    path: str
+    name: str
+    summary: str
+    tag: str
+    status: int
+    auth: Auth
+    scope: str | None
+    body: type[BaseModel] | None
+    response: type[BaseModel] | None
+    paginated: bool
+    idempotent: bool
+    versioned: bool
+
+
+OPERATIONS: list[Operation] = []

@@ -1,0 +1,1 @@
+"""Jinja2 environment and page rendering (imported only where a page is rendered)."""

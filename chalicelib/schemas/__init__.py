@@ -1,0 +1,1 @@
+"""Declared request and response bodies (pydantic); the OpenAPI document is built from them."""

@@ -1,0 +1,1 @@
+"""The rules of Portway. Nothing here imports chalice; every function takes a context."""

@@ -1,0 +1,182 @@
+"""Customers of a tenant and their business units."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pynamodb.exceptions import DoesNotExist
+
+from chalicelib.clock import Clock, utcnow
+from chalicelib.errors import Conflict, Invalid, NotFound
+from chalicelib.ids import new_id
+from chalicelib.models import BusinessUnit, Customer
+from chalicelib.schemas import customers as schemas
+from chalicelib.schemas.common import Page
+from chalicelib.services.pagination import PageRequest, fetch_page
+from chalicelib.services.storage import ConditionsFailed, Transaction
+from chalicelib.services.versioning import check_version, apply_changes
+from chalicelib.tenancy import TenantContext
+
+# A customer is deleted with its business units in one transaction (100 items at most).
+MAX_BUSINESS_UNITS = 99
+
+
+def to_schema(item: Customer) -> schemas.Customer:
+    """The API shape of a stored customer."""
+    return schemas.Customer(
+        id=item.customer_id,
+        name=item.name,
+        customer_type=item.customer_type,
+        external_id=item.external_id,
+        language=item.language,  # type: ignore[arg-type]
+        email=item.email,
+        asset_count=int(item.asset_count),
+        business_unit_count=int(item.unit_count),
+        created_at=item.created_at,
+        updated_at=item.updated_at,
+        version=int(item.version or 1),
+    )
+
+
+def load(ctx: TenantContext, customer_id: str) -> Customer:
+    """The stored customer; 404 when it is not the caller's tenant's."""
+    try:
+        return Customer.get(ctx.tenant_id, customer_id, consistent_read=True)
+    except DoesNotExist:
+        raise NotFound(f"No customer {customer_id}.") from None
+
+
+def create(
+    ctx: TenantContext, data: schemas.CustomerCreate, *, clock: Clock = utcnow
+) -> schemas.Customer:
+    """Create a customer."""
+    ctx.require("write")
+    now = clock()
+    item = Customer(
+        ctx.tenant_id, new_id("cus"), created_at=now, updated_at=now, **data.model_dump()
+    )
+    item.save(condition=Customer.customer_id.does_not_exist())
+    return to_schema(item)
+
+
+def get(ctx: TenantContext, customer_id: str) -> schemas.Customer:
+    """One customer."""
+    return to_schema(load(ctx, customer_id))
+
+
+def list_customers(ctx: TenantContext, page: PageRequest) -> Page[schemas.Customer]:
+    """The tenant's customers, oldest first."""
+    items, cursor = fetch_page(
+        ctx, "customers", page, lambda **kw: Customer.query(ctx.tenant_id, **kw)
+    )
+    return Page[schemas.Customer](items=[to_schema(i) for i in items], next_cursor=cursor)
+
+
+def update(
+    ctx: TenantContext,
+    customer_id: str,
+    data: schemas.CustomerUpdate,
+    *,
+    if_match: int | None = None,
+    clock: Clock = utcnow,
+) -> schemas.Customer:
+    """Change the fields present in `data`; 409 when the stored version moved on."""
+    ctx.require("write")
+    item = load(ctx, customer_id)
+    check_version(item, data.version if if_match is None else if_match)
+    changes: dict[str, Any] = {f: getattr(data, f) for f in data.model_fields_set - {"version"}}
+    if "name" in changes and changes["name"] is None:
+        raise Invalid.field("name", "a customer keeps a name; it cannot be null")
+    return to_schema(apply_changes(item, changes, clock()))
+
+
+def delete(ctx: TenantContext, customer_id: str, *, if_match: int | None = None) -> None:
+    """Delete a customer and its business units; 409 while it holds assets."""
+    ctx.require("write")
+    item = load(ctx, customer_id)
+    check_version(item, if_match)
+    if item.asset_count:
+        raise Conflict(
+            f"Customer {customer_id} holds {int(item.asset_count)} assets; unassign them first.",
+            extra={"held_by": {"assets": int(item.asset_count)}},
+        )
+    units = list(BusinessUnit.query(ctx.tenant_id, BusinessUnit.unit_key.startswith(
+        BusinessUnit.prefix_for(customer_id)), consistent_read=True))
+    try:
+        with Transaction() as tx:
+            # The version condition (added by PynamoDB) fails if anything changed since.
+            tx.delete(item, condition=Customer.asset_count == 0, label="customer")
+            for unit in units:
+                tx.delete(unit)
+    except ConditionsFailed:
+        raise Conflict(
+            f"Customer {customer_id} changed while being deleted; read it and try again."
+        ) from None
+
+
+def add_business_unit(
+    ctx: TenantContext,
+    customer_id: str,
+    data: schemas.BusinessUnitCreate,
+    *,
+    clock: Clock = utcnow,
+) -> schemas.BusinessUnit:
+    """Add a business unit to a customer (shown as a group in its portal)."""
+    ctx.require("write")
+    customer = load(ctx, customer_id)
+    if customer.unit_count >= MAX_BUSINESS_UNITS:
+        raise Conflict(f"A customer has at most {MAX_BUSINESS_UNITS} business units.")
+    unit_id = new_id("bu")
+    unit = BusinessUnit(
+        ctx.tenant_id,
+        BusinessUnit.key_for(customer_id, unit_id),
+        unit_id=unit_id,
+        customer_id=customer_id,
+        name=data.name,
+        created_at=clock(),
+    )
+    try:
+        with Transaction() as tx:
+            tx.save(unit, condition=BusinessUnit.unit_key.does_not_exist())
+            tx.update(
+                customer,
+                actions=[Customer.unit_count.add(1)],
+                condition=Customer.unit_count < MAX_BUSINESS_UNITS,
+                label="customer",
+            )
+    except ConditionsFailed:
+        raise Conflict("The customer changed meanwhile; try again.") from None
+    return _unit_schema(unit)
+
+
+def _unit_schema(unit: BusinessUnit) -> schemas.BusinessUnit:
+    return schemas.BusinessUnit(
+        id=unit.unit_id, customer_id=unit.customer_id, name=unit.name, created_at=unit.created_at
+    )
+
+
+def list_business_units(
+    ctx: TenantContext, customer_id: str, page: PageRequest
+) -> Page[schemas.BusinessUnit]:
+    """A customer's business units, oldest first."""
+    load(ctx, customer_id)
+    prefix = BusinessUnit.prefix_for(customer_id)
+    items, cursor = fetch_page(
+        ctx,
+        f"business_units:{customer_id}",
+        page,
+        lambda **kw: BusinessUnit.query(
+            ctx.tenant_id, BusinessUnit.unit_key.startswith(prefix), **kw
+        ),
+    )
+    return Page[schemas.BusinessUnit](items=[_unit_schema(u) for u in items], next_cursor=cursor)
+
+
+def business_unit_exists(ctx: TenantContext, customer_id: str, unit_id: str) -> bool:
+    """True when the customer has this business unit."""
+    try:
+        BusinessUnit.get(ctx.tenant_id, BusinessUnit.key_for(customer_id, unit_id))
+    except DoesNotExist:
+        return False
+    return True
+

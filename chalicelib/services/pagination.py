@@ -1,0 +1,96 @@
+"""Cursor pagination: one DynamoDB query per page, cursors signed and bound to a tenant.
+
+A cursor is the key of the last item shown, with the list's name and the tenant, signed
+with HMAC-SHA256. One that was altered, belongs to another list or another tenant is a
+422, never a peek elsewhere.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import hmac
+import json
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from pynamodb.indexes import Index
+
+from chalicelib.errors import Invalid
+from chalicelib.models import PortwayModel
+from chalicelib.settings import get_settings
+from chalicelib.tenancy import TenantContext
+
+M = TypeVar("M", bound=PortwayModel)
+RawKey = dict[str, dict[str, str]]
+
+
+@dataclass(frozen=True, slots=True)
+class PageRequest:
+    """What the caller asked for: how many, and after which cursor."""
+
+    limit: int = 25
+    cursor: str | None = None
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def _unb64(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def _sign(payload: str) -> str:
+    mac = hmac.new(get_settings().cursor_key, payload.encode(), hashlib.sha256)
+    return _b64(mac.digest()[:16])
+
+
+def encode_cursor(ctx: TenantContext, list_name: str, key: RawKey) -> str:
+    """A signed cursor pointing after `key` in `list_name` of the caller's tenant."""
+    body = json.dumps({"t": ctx.tenant_id, "l": list_name, "k": key}, separators=(",", ":"))
+    payload = _b64(body.encode())
+    return f"{payload}.{_sign(payload)}"
+
+
+def decode_cursor(ctx: TenantContext, list_name: str, cursor: str | None) -> RawKey | None:
+    """The key a cursor points after; 422 for anything not issued for this list and tenant."""
+    if cursor is None:
+        return None
+    invalid = Invalid.field("cursor", "not a cursor from this list; start again without it")
+    payload, _, signature = cursor.partition(".")
+    if not hmac.compare_digest(_sign(payload), signature):
+        raise invalid
+    try:
+        data = json.loads(_unb64(payload))
+    except (ValueError, binascii.Error):
+        raise invalid from None
+    if data.get("t") != ctx.tenant_id or data.get("l") != list_name:
+        raise invalid
+    key: RawKey = data["k"]
+    return key
+
+
+def raw_key(item: PortwayModel, index: type[Index[Any]] | None = None) -> RawKey:
+    """The DynamoDB key of an item (with the index's keys), as ExclusiveStartKey wants it."""
+    serialized = item.serialize()
+    return {name: serialized[name] for name in item.key_names(index)}
+
+
+def fetch_page(
+    ctx: TenantContext,
+    list_name: str,
+    page: PageRequest,
+    query: Callable[..., Iterable[M]],
+    index: type[Index[Any]] | None = None,
+) -> tuple[list[M], str | None]:
+    """Run `query` once for a page (asking one extra item to know whether more follow)."""
+    start = decode_cursor(ctx, list_name, page.cursor)
+    wanted = page.limit + 1
+    items = list(query(limit=wanted, page_size=wanted, last_evaluated_key=start))
+    if len(items) <= page.limit:
+        return items, None
+    items = items[: page.limit]
+    return items, encode_cursor(ctx, list_name, raw_key(items[-1], index))

@@ -1,0 +1,129 @@
+"""Reading DynamoDB's answers: conditional failures, cancelled transactions, throttling."""
+
+from __future__ import annotations
+
+from pynamodb.exceptions import PynamoDBException, TransactWriteError
+from pynamodb.expressions.condition import Condition
+from pynamodb.expressions.update import Action
+from pynamodb.constants import KEY
+from pynamodb.models import Model
+from pynamodb.transactions import TransactWrite
+
+from chalicelib.errors import PortwayError, Unavailable
+from chalicelib.models import connection
+
+CONDITION_FAILED = "ConditionalCheckFailedException"
+CONDITION_FAILED_REASON = "ConditionalCheckFailed"
+TRANSACTION_CANCELED = "TransactionCanceledException"
+
+# Errors botocore has already retried with backoff (standard retry mode) before we see them.
+_TRANSIENT = {
+    "ProvisionedThroughputExceededException",
+    "ThrottlingException",
+    "RequestLimitExceeded",
+    "InternalServerError",
+    "ServiceUnavailable",
+    "TransactionConflictException",
+}
+
+
+def condition_failed(exc: PynamoDBException) -> bool:
+    """True when a single-item write failed its condition."""
+    return exc.cause_response_code == CONDITION_FAILED
+
+
+class ConditionsFailed(Exception):  # noqa: N818 - an outcome, not a bug
+    """A transaction was cancelled because the conditions of these labelled items failed."""
+
+    def __init__(self, labels: set[str]) -> None:
+        super().__init__(", ".join(sorted(labels)))
+        self.labels = labels
+
+
+class Transaction:
+    """One TransactWriteItems on the shared connection: all items or none.
+
+    PynamoDB sends condition checks, deletes, puts and updates in that order, whatever
+    order they were added in; this wrapper remembers a label per item in the order sent,
+    so a cancelled transaction says which labelled conditions failed.
+    """
+
+    def __init__(self) -> None:
+        self._tx = TransactWrite(connection=connection())
+        self._labels: dict[str, list[str]] = {"check": [], "delete": [], "put": [], "update": []}
+
+    def __enter__(self) -> Transaction:
+        return self
+
+    def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
+        if exc_type is None:
+            self.commit()
+
+    def check(
+        self, model: type[Model], hash_key: str, range_key: str | None, condition: Condition,
+        *, label: str = "",
+    ) -> None:
+        self._tx.condition_check(model, hash_key, range_key, condition=condition)
+        self._labels["check"].append(label)
+
+    def delete(self, item: Model, condition: Condition | None = None, *, label: str = "") -> None:
+        self._tx.delete(item, condition=condition)
+        self._labels["delete"].append(label)
+
+    def save(self, item: Model, condition: Condition | None = None, *, label: str = "") -> None:
+        self._tx.save(item, condition=condition)
+        self._labels["put"].append(label)
+
+    def update(
+        self, item: Model, actions: list[Action], condition: Condition | None = None,
+        *, label: str = "",
+    ) -> None:
+        self._tx.update(item, actions=actions, condition=condition)
+        self._labels["update"].append(label)
+
+    def update_unversioned(
+        self, item: Model, actions: list[Action], condition: Condition | None = None,
+        *, label: str = "",
+    ) -> None:
+        """An update that leaves the version alone (derived state such as telemetry, which
+        must not make a user's pending edit look stale). PynamoDB always bumps the version
+        of a versioned model, so the operation is built here from the item's key."""
+        hash_key, range_key = item._get_hash_range_key_serialized_values()
+        kwargs = item._get_connection().get_operation_kwargs(
+            hash_key, range_key=range_key, key=KEY, actions=actions, condition=condition
+        )
+        self._tx._update_items.append(kwargs)
+        self._labels["update"].append(label)
+
+    def __len__(self) -> int:
+        return sum(len(v) for v in self._labels.values())
+
+    def commit(self) -> None:
+        """Send the transaction; ConditionsFailed names the labels whose condition failed."""
+        if not len(self):
+            return
+        try:
+            self._tx._commit()
+        except TransactWriteError as exc:
+            order = [label for kind in ("check", "delete", "put", "update")
+                     for label in self._labels[kind]]
+            failed = {
+                order[i]
+                for i, reason in enumerate(exc.cancellation_reasons)
+                if reason is not None and reason.code == CONDITION_FAILED_REASON
+            }
+            if failed:
+                raise ConditionsFailed(failed) from exc
+            raise
+
+
+def as_domain_error(exc: PynamoDBException) -> PortwayError | None:
+    """The domain error for a storage failure nobody handled, or None if it is a bug."""
+    code = exc.cause_response_code
+    reasons = exc.cancellation_reasons if isinstance(exc, TransactWriteError) else []
+    if code in _TRANSIENT or any(r is not None and r.code in _TRANSIENT for r in reasons):
+        return Unavailable("The data store is busy; try again shortly.")
+    if code is None and exc.cause is not None and not hasattr(exc.cause, "response"):
+        # No answer at all (connection refused or timed out, after retries).
+        return Unavailable("The data store did not answer; try again shortly.")
+    return None

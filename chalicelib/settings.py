@@ -1,0 +1,70 @@
+"""Every setting Portway reads, read once per process from the environment.
+
+Chalice sets a stage's `environment_variables` (`.chalice/config.json`) before the
+handler runs; its test client sets them only while a call runs. Nothing here is read
+at import time, so tests can set the environment first and call `reset_settings()`.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+# A key that is fine for a laptop and refused anywhere else (see `cursor_key`).
+LOCAL_SECRET = "local-only-secret-do-not-deploy"  # noqa: S105
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """The configuration of one stage."""
+
+    stage: str
+    table_prefix: str
+    dynamodb_endpoint: str | None
+    region: str
+    secret_key: str
+    public_base_url: str
+    debug: bool
+    max_body_bytes: int
+    event_retention_days: int
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> Settings:
+        """Build settings from environment variables, with local defaults."""
+        stage = env.get("PORTWAY_STAGE", "local")
+        return cls(
+            stage=stage,
+            table_prefix=env.get("PORTWAY_TABLE_PREFIX", f"portway-{stage}-"),
+            dynamodb_endpoint=env.get("PORTWAY_DYNAMODB_ENDPOINT") or None,
+            region=env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or "eu-central-1",
+            secret_key=env.get("PORTWAY_SECRET_KEY", LOCAL_SECRET),
+            public_base_url=env.get("PORTWAY_PUBLIC_BASE_URL", "http://localhost:8000").rstrip("/"),
+            debug=env.get("PORTWAY_DEBUG", "false").lower() == "true",
+            max_body_bytes=int(env.get("PORTWAY_MAX_BODY_BYTES", str(256 * 1024))),
+            event_retention_days=int(env.get("PORTWAY_EVENT_RETENTION_DAYS", "400")),
+        )
+
+    @property
+    def is_local(self) -> bool:
+        """True when running against DynamoDB Local (or in tests)."""
+        return self.stage in {"local", "test"}
+
+    @property
+    def cursor_key(self) -> bytes:
+        """The HMAC key for pagination cursors; the local default never signs in AWS."""
+        if self.secret_key == LOCAL_SECRET and not self.is_local:
+            raise RuntimeError("PORTWAY_SECRET_KEY must be set outside local stages")
+        return self.secret_key.encode()
+
+
+@functools.cache
+def get_settings() -> Settings:
+    """The process-wide settings, read on first use."""
+    return Settings.from_env(os.environ)
+
+
+def reset_settings() -> None:
+    """Forget the cached settings (tests and the operator CLI change the environment)."""
+    get_settings.cache_clear()

@@ -1,0 +1,128 @@
+"""The `portway` command: operate a stage (local by default) from a terminal.
+
+    portway tenant create --name "Acme Rental" [--slug acme] [--json]
+    portway --stage prod tenant create --name ...      (uses the AWS credentials you have)
+    portway tables create                               (local setup and tests only)
+    portway infra render [--check]
+    portway local run                                   (what `make run` calls)
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+
+from chalicelib.errors import PortwayError
+from portway_ops import stages
+
+
+def _tenant_create(args: argparse.Namespace) -> int:
+    from chalicelib.services import tenants
+
+    created = tenants.create_tenant(args.name, slug=args.slug, language=args.language)
+    fields = {
+        "tenant_id": created.tenant.id,
+        "public_id": created.tenant.public_id,
+        "slug": created.tenant.slug,
+        "name": created.tenant.name,
+        "api_key_id": created.api_key_id,
+        "api_key": created.api_key,
+    }
+    if args.json:
+        print(json.dumps(fields, indent=2))
+    else:
+        for name, value in fields.items():
+            print(f"{name}: {value}")
+        print("# The API key is shown once. Store it now.", file=sys.stderr)
+    return 0
+
+
+def _tables_create(args: argparse.Namespace) -> int:
+    import boto3
+
+    from chalicelib.settings import get_settings
+    from portway_ops.tables import create_tables
+
+    settings = get_settings()
+    if not settings.dynamodb_endpoint and not args.aws:
+        print("Tables in AWS belong to infra/ (CloudFormation); pass --aws to force.",
+              file=sys.stderr)
+        return 2
+    client = boto3.client(
+        "dynamodb", region_name=settings.region, endpoint_url=settings.dynamodb_endpoint,
+        aws_access_key_id="local" if settings.dynamodb_endpoint else None,
+        aws_secret_access_key="local" if settings.dynamodb_endpoint else None,  # noqa: S106
+    )
+    for name in create_tables(client, settings.table_prefix):
+        print(f"created {name}")
+    return 0
+
+
+def _infra_render(args: argparse.Namespace) -> int:
+    from portway_ops.tables import TEMPLATE_PATH, render_text
+
+    text = render_text()
+    if args.check:
+        if TEMPLATE_PATH.read_text() != text:
+            print("infra/template.json is stale: run `portway infra render`", file=sys.stderr)
+            return 1
+        return 0
+    TEMPLATE_PATH.write_text(text)
+    print(f"wrote {TEMPLATE_PATH}")
+    return 0
+
+
+def _local_run(args: argparse.Namespace) -> int:
+    from portway_ops.localrun import run
+
+    return run(port=args.port)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The command line of `portway`."""
+    parser = argparse.ArgumentParser(prog="portway", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--stage", default="local", help="stage of .chalice/config.json")
+    areas = parser.add_subparsers(dest="area", required=True)
+
+    tenant = areas.add_parser("tenant").add_subparsers(dest="action", required=True)
+    create = tenant.add_parser("create", help="create a tenant and print its first API key")
+    create.add_argument("--name", required=True)
+    create.add_argument("--slug", help="URL slug (default: from the name)")
+    create.add_argument("--language", default="en")
+    create.add_argument("--json", action="store_true", help="print JSON instead of lines")
+    create.set_defaults(run=_tenant_create)
+
+    tables = areas.add_parser("tables").add_subparsers(dest="action", required=True)
+    tables_create = tables.add_parser("create", help="create missing tables (local)")
+    tables_create.add_argument("--aws", action="store_true", help=argparse.SUPPRESS)
+    tables_create.set_defaults(run=_tables_create)
+
+    infra = areas.add_parser("infra").add_subparsers(dest="action", required=True)
+    render = infra.add_parser("render", help="write infra/template.json from the models")
+    render.add_argument("--check", action="store_true", help="fail if the file is stale")
+    render.set_defaults(run=_infra_render)
+
+    local = areas.add_parser("local").add_subparsers(dest="action", required=True)
+    local_run = local.add_parser("run", help="DynamoDB Local + tables + demo + chalice local")
+    local_run.add_argument("--port", type=int, default=8000)
+    local_run.set_defaults(run=_local_run)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the console script."""
+    args = build_parser().parse_args(argv)
+    stages.use_stage(args.stage)
+    try:
+        result: int = args.run(args)
+        return result
+    except PortwayError as error:
+        print(f"error: {error.detail}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

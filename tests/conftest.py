@@ -1,0 +1,201 @@
+"""Shared fixtures: the two storage backends, tenants, an API client, call counting.
+
+Every test that touches storage asks for `backend` (directly or through `api`), which
+runs it twice: on moto (fast, in process) and on DynamoDB Local (AWS's emulator, the
+real wire protocol and its stricter validation). Tests isolate themselves by creating
+their own tenants, so one set of tables serves a whole session.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+
+os.environ.update(
+    {
+        "PORTWAY_STAGE": "test",
+        "AWS_DEFAULT_REGION": "eu-central-1",
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "PORTWAY_SECRET_KEY": "test-secret-key-for-cursor-signing-only",
+    }
+)
+os.environ.pop("AWS_PROFILE", None)
+
+from chalice.test import Client  # noqa: E402
+
+from app import app  # noqa: E402
+from chalicelib.models import connection  # noqa: E402
+from chalicelib.services import tenants  # noqa: E402
+from chalicelib.settings import reset_settings  # noqa: E402
+from portway_ops import dynamodb_local  # noqa: E402
+from portway_ops.tables import create_tables  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _configure(prefix: str, endpoint: str | None) -> None:
+    os.environ["PORTWAY_TABLE_PREFIX"] = prefix
+    if endpoint:
+        os.environ["PORTWAY_DYNAMODB_ENDPOINT"] = endpoint
+    else:
+        os.environ.pop("PORTWAY_DYNAMODB_ENDPOINT", None)
+    reset_settings()
+
+
+@pytest.fixture(scope="session")
+def dynamodb_local_endpoint() -> Iterator[str]:
+    """A DynamoDB Local of this test session, in memory, on a free port."""
+    port = dynamodb_local.free_port()
+    process = dynamodb_local.start(port)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+
+
+@pytest.fixture(scope="session", params=["moto", "dynamodb_local"])
+def backend(request: pytest.FixtureRequest) -> Iterator[str]:
+    """Tables on moto or on DynamoDB Local; the test runs once on each."""
+    if request.param == "moto":
+        from moto import mock_aws
+
+        with mock_aws():
+            _configure("moto-", None)
+            create_tables(boto3.client("dynamodb", region_name="eu-central-1"), "moto-")
+            yield "moto"
+    else:
+        endpoint = request.getfixturevalue("dynamodb_local_endpoint")
+        _configure("ddb-", endpoint)
+        client = boto3.client("dynamodb", region_name="eu-central-1", endpoint_url=endpoint)
+        create_tables(client, "ddb-")
+        yield "dynamodb_local"
+
+
+@dataclass
+class Tenant:
+    id: str
+    public_id: str
+    slug: str
+    key: str
+
+
+def make_tenant(name: str = "Test Rental") -> Tenant:
+    created = tenants.create_tenant(name)
+    t = created.tenant
+    return Tenant(t.id, t.public_id, t.slug, created.api_key)
+
+
+@pytest.fixture
+def tenant(backend: str) -> Tenant:
+    return make_tenant("Tenant A")
+
+
+@pytest.fixture
+def other_tenant(backend: str) -> Tenant:
+    return make_tenant("Tenant B")
+
+
+class Api:
+    """Chalice's test client with JSON and an API key filled in."""
+
+    def __init__(self, client: Client, key: str | None) -> None:
+        self.client = client
+        self.key = key
+
+    def as_key(self, key: str | None) -> Api:
+        return Api(self.client, key)
+
+    def request(
+        self, method: str, path: str, body: Any = None, *, raw: bytes | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> Any:
+        all_headers = {"Content-Type": "application/json"}
+        if self.key:
+            all_headers["Authorization"] = f"Bearer {self.key}"
+        all_headers.update(headers or {})
+        data = raw if raw is not None else (b"" if body is None else json.dumps(body).encode())
+        return self.client.http.request(method, path, headers=all_headers, body=data)
+
+    def get(self, path: str, **kw: Any) -> Any:
+        return self.request("GET", path, **kw)
+
+    def post(self, path: str, body: Any = None, **kw: Any) -> Any:
+        return self.request("POST", path, body, **kw)
+
+    def put(self, path: str, body: Any = None, **kw: Any) -> Any:
+        return self.request("PUT", path, body, **kw)
+
+    def patch(self, path: str, body: Any = None, **kw: Any) -> Any:
+        return self.request("PATCH", path, body, **kw)
+
+    def delete(self, path: str, **kw: Any) -> Any:
+        return self.request("DELETE", path, **kw)
+
+
+@pytest.fixture(scope="session")
+def chalice_client() -> Iterator[Client]:
+    with Client(app, stage_name="test", project_dir=str(ROOT)) as client:
+        yield client
+
+
+@pytest.fixture
+def api(chalice_client: Client, tenant: Tenant) -> Api:
+    """The API as tenant A's first (admin) key."""
+    return Api(chalice_client, tenant.key)
+
+
+@pytest.fixture
+def other_api(chalice_client: Client, other_tenant: Tenant) -> Api:
+    """The API as tenant B."""
+    return Api(chalice_client, other_tenant.key)
+
+
+@pytest.fixture
+def anonymous(chalice_client: Client) -> Api:
+    return Api(chalice_client, None)
+
+
+class CallCounter:
+    """DynamoDB operations sent, counted from botocore's before-call events."""
+
+    def __init__(self) -> None:
+        self.calls: Counter[str] = Counter()
+
+    def __call__(self, model: Any, **_: Any) -> None:
+        self.calls[model.name] += 1
+
+    def reset(self) -> None:
+        self.calls.clear()
+
+    @property
+    def total(self) -> int:
+        return sum(self.calls.values())
+
+
+@pytest.fixture
+def ddb_calls(backend: str) -> Iterator[CallCounter]:
+    counter = CallCounter()
+    events = connection().client.meta.events
+    events.register("before-call.dynamodb", counter)
+    try:
+        yield counter
+    finally:
+        events.unregister("before-call.dynamodb", counter)
+
+
+def problem(response: Any) -> dict[str, Any]:
+    """The problem+json body of an error answer (asserting its content type)."""
+    assert response.headers["Content-Type"] == "application/problem+json", response.body
+    body: dict[str, Any] = json.loads(response.body)
+    assert body["status"] == response.status_code
+    return body
