@@ -6,7 +6,7 @@ from chalice import Blueprint
 
 from chalicelib.handlers.router import Api
 from chalicelib.schemas import assets as schemas
-from chalicelib.schemas.common import Page
+from chalicelib.schemas.common import Page, page_of
 from chalicelib.services import assets
 from chalicelib.services.pagination import PageRequest
 from chalicelib.tenancy import TenantContext
@@ -23,7 +23,7 @@ def create_asset(ctx: TenantContext, body: schemas.AssetCreate) -> schemas.Asset
     return assets.create(ctx, body)
 
 
-@api.get("/v1/assets", response=Page[schemas.Asset], paginated=True)
+@api.get("/v1/assets", response=page_of(schemas.Asset), paginated=True)
 def list_assets(ctx: TenantContext, page: PageRequest) -> Page[schemas.Asset]:
     """List assets, oldest first."""
     return assets.list_assets(ctx, page)
@@ -60,7 +60,7 @@ def create_asset_event(
     return assets.add_event(ctx, id, body)
 
 
-@api.get("/v1/assets/{id}/events", response=Page[schemas.AssetEvent], paginated=True)
+@api.get("/v1/assets/{id}/events", response=page_of(schemas.AssetEvent), paginated=True)
 def list_asset_events(
     ctx: TenantContext, id: str, page: PageRequest  # noqa: A002
 ) -> Page[schemas.AssetEvent]:

@@ -7,7 +7,7 @@ from chalice import Blueprint
 from chalicelib.handlers.router import Api
 from chalicelib.schemas import assets as asset_schemas
 from chalicelib.schemas import customers as schemas
-from chalicelib.schemas.common import Page
+from chalicelib.schemas.common import Page, page_of
 from chalicelib.services import assignments, customers
 from chalicelib.services.pagination import PageRequest
 from chalicelib.tenancy import TenantContext
@@ -25,7 +25,7 @@ def create_customer(ctx: TenantContext, body: schemas.CustomerCreate) -> schemas
     return customers.create(ctx, body)
 
 
-@api.get("/v1/customers", response=Page[schemas.Customer], paginated=True)
+@api.get("/v1/customers", response=page_of(schemas.Customer), paginated=True)
 def list_customers(ctx: TenantContext, page: PageRequest) -> Page[schemas.Customer]:
     """List customers, oldest first."""
     return customers.list_customers(ctx, page)
@@ -65,7 +65,7 @@ def create_business_unit(
 
 
 @api.get(
-    "/v1/customers/{id}/business-units", response=Page[schemas.BusinessUnit], paginated=True
+    "/v1/customers/{id}/business-units", response=page_of(schemas.BusinessUnit), paginated=True
 )
 def list_business_units(
     ctx: TenantContext, id: str, page: PageRequest  # noqa: A002
@@ -85,7 +85,7 @@ def set_customer_assets(
     return assignments.set_customer_assets(ctx, id, body)
 
 
-@api.get("/v1/customers/{id}/assets", response=Page[asset_schemas.Asset], paginated=True)
+@api.get("/v1/customers/{id}/assets", response=page_of(asset_schemas.Asset), paginated=True)
 def list_customer_assets(
     ctx: TenantContext, id: str, page: PageRequest  # noqa: A002
 ) -> Page[asset_schemas.Asset]:

@@ -6,7 +6,6 @@ from typing import Any
 
 from chalice import Blueprint, Response
 
-from chalicelib import openapi
 from chalicelib.handlers.router import Api
 
 blueprint = Blueprint(__name__)
@@ -18,12 +17,15 @@ _DOCS_CSP = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'non
 @api.get("/v1/openapi.json", auth="public")
 def get_openapi() -> dict[str, Any]:
     """The OpenAPI 3.1 document of this API."""
+    from chalicelib import openapi  # built on demand, never during a cold start
+
     return openapi.document()
 
 
 @api.get("/docs", auth="public")
 def get_docs() -> Response:
     """The API reference as an HTML page."""
+    from chalicelib import openapi
     from chalicelib.pages.environment import environment  # Jinja2 only where a page renders
 
     html = environment().get_template("docs.html").render(doc=openapi.document())

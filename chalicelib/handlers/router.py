@@ -43,7 +43,7 @@ V = TypeVar("V", bound=View)
 
 _PATH_ID = re.compile(r"^[A-Za-z0-9_-]{1,100}$")
 _IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]{1,255}$")
-_IF_MATCH = re.compile(r'^(?:W/)?"?(\d{1,12})"?$')
+_IF_MATCH = re.compile(r'^(?:W/)?(?:"(\d{1,12})"|(\d{1,12}))$')
 _BASE_HEADERS = {
     "Cache-Control": "no-store",
     "X-Content-Type-Options": "nosniff",
@@ -107,7 +107,7 @@ def _if_match(request: Request) -> int | None:
     match = _IF_MATCH.match(header.strip())
     if not match:
         raise Invalid.field("If-Match", 'give the version, such as "3"')
-    return int(match.group(1))
+    return int(match.group(1) or match.group(2))
 
 
 def _source_ip(request: Request) -> str | None:

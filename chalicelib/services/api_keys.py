@@ -11,7 +11,7 @@ from chalicelib.errors import NotFound
 from chalicelib.ids import digest, new_id, new_secret
 from chalicelib.models import ApiKey, Token
 from chalicelib.schemas import tenants as schemas
-from chalicelib.schemas.common import Page
+from chalicelib.schemas.common import Page, page_of
 from chalicelib.services.pagination import PageRequest, fetch_page
 from chalicelib.services.storage import ConditionsFailed, Transaction
 from chalicelib.tenancy import API_KEY_KIND, API_KEY_PREFIX, TenantContext
@@ -77,7 +77,7 @@ def list_keys(ctx: TenantContext, page: PageRequest) -> Page[schemas.ApiKey]:
     items, cursor = fetch_page(
         ctx, "api_keys", page, lambda **kw: ApiKey.query(ctx.tenant_id, **kw)
     )
-    return Page[schemas.ApiKey](items=[_out(i) for i in items], next_cursor=cursor)
+    return page_of(schemas.ApiKey)(items=[_out(i) for i in items], next_cursor=cursor)
 
 
 def get(ctx: TenantContext, key_id: str) -> schemas.ApiKey:

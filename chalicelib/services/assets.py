@@ -12,7 +12,7 @@ from chalicelib.errors import Conflict, Invalid, NotFound
 from chalicelib.ids import new_id
 from chalicelib.models import Asset, AssetEvent
 from chalicelib.schemas import assets as schemas
-from chalicelib.schemas.common import Page, rfc3339
+from chalicelib.schemas.common import Page, page_of, rfc3339
 from chalicelib.services.pagination import PageRequest, fetch_page
 from chalicelib.services.storage import ConditionsFailed, Transaction
 from chalicelib.services.versioning import apply_changes, check_version
@@ -73,7 +73,7 @@ def get(ctx: TenantContext, asset_id: str) -> schemas.Asset:
 def list_assets(ctx: TenantContext, page: PageRequest) -> Page[schemas.Asset]:
     """The tenant's assets, oldest first."""
     items, cursor = fetch_page(ctx, "assets", page, lambda **kw: Asset.query(ctx.tenant_id, **kw))
-    return Page[schemas.Asset](items=[to_schema(i) for i in items], next_cursor=cursor)
+    return page_of(schemas.Asset)(items=[to_schema(i) for i in items], next_cursor=cursor)
 
 
 def update(
@@ -216,4 +216,4 @@ def list_events(
             ctx.tenant_id, AssetEvent.event_key.startswith(prefix), scan_index_forward=False, **kw
         ),
     )
-    return Page[schemas.AssetEvent](items=[_event_schema(e) for e in items], next_cursor=cursor)
+    return page_of(schemas.AssetEvent)(items=[_event_schema(e) for e in items], next_cursor=cursor)

@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from chalicelib.errors import Conflict, FieldError, Invalid, Unavailable
 from chalicelib.models import Asset, Customer
 from chalicelib.schemas import assets as schemas
-from chalicelib.schemas.common import Page
+from chalicelib.schemas.common import Page, page_of
 from chalicelib.services import assets as asset_service
 from chalicelib.services import customers as customer_service
 from chalicelib.services.pagination import PageRequest, fetch_page
@@ -156,4 +156,4 @@ def list_customer_assets(
         lambda **kw: Asset.by_customer.query(key, **kw),
         index=type(Asset.by_customer),
     )
-    return Page[schemas.Asset](items=[asset_service.to_schema(a) for a in items], next_cursor=cursor)
+    return page_of(schemas.Asset)(items=[asset_service.to_schema(a) for a in items], next_cursor=cursor)

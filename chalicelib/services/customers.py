@@ -11,7 +11,7 @@ from chalicelib.errors import Conflict, Invalid, NotFound
 from chalicelib.ids import new_id
 from chalicelib.models import BusinessUnit, Customer
 from chalicelib.schemas import customers as schemas
-from chalicelib.schemas.common import Page
+from chalicelib.schemas.common import Page, page_of
 from chalicelib.services.pagination import PageRequest, fetch_page
 from chalicelib.services.storage import ConditionsFailed, Transaction
 from chalicelib.services.versioning import check_version, apply_changes
@@ -69,7 +69,7 @@ def list_customers(ctx: TenantContext, page: PageRequest) -> Page[schemas.Custom
     items, cursor = fetch_page(
         ctx, "customers", page, lambda **kw: Customer.query(ctx.tenant_id, **kw)
     )
-    return Page[schemas.Customer](items=[to_schema(i) for i in items], next_cursor=cursor)
+    return page_of(schemas.Customer)(items=[to_schema(i) for i in items], next_cursor=cursor)
 
 
 def update(
@@ -169,7 +169,7 @@ def list_business_units(
             ctx.tenant_id, BusinessUnit.unit_key.startswith(prefix), **kw
         ),
     )
-    return Page[schemas.BusinessUnit](items=[_unit_schema(u) for u in items], next_cursor=cursor)
+    return page_of(schemas.BusinessUnit)(items=[_unit_schema(u) for u in items], next_cursor=cursor)
 
 
 def business_unit_exists(ctx: TenantContext, customer_id: str, unit_id: str) -> bool:

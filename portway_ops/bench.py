@@ -1,0 +1,214 @@
+"""`make bench`: DynamoDB calls per endpoint, clients per process, cold-import ratio.
+
+Counts are exact (botocore `before-call` events), so they hold on a noisy machine; the
+import ratio is a median over fresh processes in one run. The same scenarios and bounds
+are checked by tests/test_bench_bounds.py.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import subprocess
+import sys
+from collections import Counter
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+IMPORT_RATIO_BOUND = 1.5
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """One request, and the most DynamoDB calls it may make."""
+
+    name: str
+    method: str
+    path: str
+    body: dict[str, Any] | None
+    max_calls: int
+    is_list: bool = False
+
+
+def scenarios(ids: dict[str, str]) -> list[Scenario]:
+    """The measured requests, given ids of seeded objects."""
+    now = datetime.now(UTC).isoformat()
+    c, a = ids["customer"], ids["asset"]
+    return [
+        Scenario("list customers", "GET", "/v1/customers?limit=25", None, 2, True),
+        Scenario("read customer", "GET", f"/v1/customers/{c}", None, 2),
+        Scenario("create customer", "POST", "/v1/customers", {"name": "Bench"}, 2),
+        Scenario("patch customer", "PATCH", f"/v1/customers/{c}", {"email": "b@x.example"}, 3),
+        Scenario("list assets", "GET", "/v1/assets?limit=25", None, 2, True),
+        Scenario("read asset", "GET", f"/v1/assets/{a}", None, 2),
+        Scenario("report telemetry", "POST", f"/v1/assets/{a}/events",
+                 {"time": now, "lat": 55.67, "lon": 12.56}, 3),
+        Scenario("list asset events", "GET", f"/v1/assets/{a}/events", None, 3, True),
+        Scenario("list customer's assets", "GET", f"/v1/customers/{c}/assets", None, 3, True),
+        Scenario("list business units", "GET", f"/v1/customers/{c}/business-units", None, 3,
+                 True),
+        Scenario("list API keys", "GET", "/v1/api-keys", None, 2, True),
+        Scenario("assign assets", "PUT", f"/v1/customers/{c}/assets",
+                 {"asset_ids": [a]}, 6),
+    ]
+
+
+class CallCounter:
+    """Counts DynamoDB operations by name."""
+
+    def __init__(self) -> None:
+        self.calls: Counter[str] = Counter()
+
+    def __call__(self, model: Any, **_: Any) -> None:
+        self.calls[model.name] += 1
+
+
+@contextmanager
+def counting() -> Iterator[CallCounter]:
+    """Count the DynamoDB calls made inside the block."""
+    from chalicelib.models import connection
+
+    counter = CallCounter()
+    events = connection().client.meta.events
+    events.register("before-call.dynamodb", counter)
+    try:
+        yield counter
+    finally:
+        events.unregister("before-call.dynamodb", counter)
+
+
+def seed(request: Callable[..., Any]) -> dict[str, str]:
+    """A customer with a business unit and an assigned asset with events; ids by kind."""
+    customer = request("POST", "/v1/customers", {"name": "Seed"})["id"]
+    request("POST", f"/v1/customers/{customer}/business-units", {"name": "Unit"})
+    asset = request("POST", "/v1/assets", {"name": "Seed asset"})["id"]
+    for minute in range(3):
+        request("POST", f"/v1/assets/{asset}/events",
+                {"time": f"2026-01-01T10:0{minute}:00Z", "operating_hours": minute})
+    request("PUT", f"/v1/customers/{customer}/assets", {"asset_ids": [asset]})
+    for i in range(30):
+        request("POST", "/v1/customers", {"name": f"Filler {i}"})
+        request("POST", "/v1/assets", {"name": f"Filler {i}"})
+    return {"customer": customer, "asset": asset}
+
+
+def measure(client: Any, key: str) -> list[tuple[Scenario, Counter[str], int]]:
+    """Run every scenario once through the Chalice app and count its calls."""
+    headers = {"Authorization": f"Bearer {key}", "Content-Type": "application/json"}
+
+    def request(method: str, path: str, body: Any = None) -> Any:
+        data = b"" if body is None else json.dumps(body).encode()
+        response = client.http.request(method, path, headers=headers, body=data)
+        if response.status_code >= 400:
+            raise RuntimeError(f"{method} {path}: {response.status_code} {response.body!r}")
+        return json.loads(response.body) if response.body else None
+
+    results = []
+    for scenario in scenarios(seed(request)):
+        with counting() as counter:
+            request(scenario.method, scenario.path, scenario.body)
+        results.append((scenario, counter.calls, sum(counter.calls.values())))
+    return results
+
+
+def _import_seconds(module: str) -> float:
+    code = (
+        "import time, sys; t = time.perf_counter(); import " + module + "; "
+        "print(time.perf_counter() - t, 'jinja2' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
+                         text=True, check=True).stdout.split()
+    if module == "app" and out[1] == "True":
+        raise RuntimeError("importing app imports jinja2")
+    return float(out[0])
+
+
+def import_ratio(runs: int = 7) -> tuple[float, float, float]:
+    """Median cold import of `app` and of `boto3` alone (fresh processes), and their ratio."""
+    app_times, boto_times = [], []
+    for _ in range(runs):
+        app_times.append(_import_seconds("app"))
+        boto_times.append(_import_seconds("boto3"))
+    app_median, boto_median = statistics.median(app_times), statistics.median(boto_times)
+    return app_median, boto_median, app_median / boto_median
+
+
+def count_clients(run: Callable[[], Any]) -> int:
+    """How many DynamoDB clients `run` creates (one per process is the goal)."""
+    import botocore.session
+
+    created = Counter[str]()
+    original = botocore.session.Session.create_client
+
+    def counting_create(self: Any, service_name: str, *args: Any, **kwargs: Any) -> Any:
+        created[service_name] += 1
+        return original(self, service_name, *args, **kwargs)
+
+    botocore.session.Session.create_client = counting_create  # type: ignore[method-assign]
+    try:
+        run()
+    finally:
+        botocore.session.Session.create_client = original  # type: ignore[method-assign]
+    return created["dynamodb"]
+
+
+def main() -> int:
+    """Start DynamoDB Local, seed a tenant, print the figures; non-zero if a bound fails."""
+    os.environ.update({"PORTWAY_STAGE": "local", "PORTWAY_TABLE_PREFIX": "bench-"})
+    from portway_ops import dynamodb_local
+
+    port = dynamodb_local.free_port()
+    os.environ["PORTWAY_DYNAMODB_ENDPOINT"] = f"http://127.0.0.1:{port}"
+    process = dynamodb_local.start(port)
+    try:
+        return _report()
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+
+
+def _report() -> int:
+    import boto3
+    from chalice.test import Client
+
+    from app import app
+    from chalicelib.services import tenants
+    from chalicelib.settings import get_settings, reset_settings
+    from portway_ops.tables import create_tables
+
+    reset_settings()
+    settings = get_settings()
+    create_tables(boto3.client("dynamodb", region_name=settings.region,
+                               endpoint_url=settings.dynamodb_endpoint,
+                               aws_access_key_id="local", aws_secret_access_key="local"),  # noqa: S106
+                  settings.table_prefix)
+    failures = 0
+    results: list[tuple[Scenario, Counter[str], int]] = []
+    with Client(app, stage_name="test", project_dir=str(ROOT)) as client:
+        key = tenants.create_tenant("Bench Rental").api_key
+        clients = count_clients(lambda: results.extend(measure(client, key)))
+    print(f"{'endpoint':<28}{'calls':>6}{'bound':>7}  by operation")
+    for scenario, calls, total in results:
+        ok = total <= scenario.max_calls and not calls["Scan"]
+        ok = ok and (not scenario.is_list or calls["Query"] == 1)
+        failures += not ok
+        ops = ", ".join(f"{name} {n}" for name, n in sorted(calls.items()))
+        print(f"{scenario.name:<28}{total:>6}{scenario.max_calls:>7}  {ops}{'' if ok else '  FAIL'}")
+    print(f"\nDynamoDB clients created while serving: {clients} (bound 1)")
+    failures += clients > 1
+    app_s, boto_s, ratio = import_ratio()
+    print(f"cold import: app {app_s * 1000:.0f} ms, boto3 {boto_s * 1000:.0f} ms, "
+          f"ratio {ratio:.2f} (bound {IMPORT_RATIO_BOUND})")
+    failures += ratio > IMPORT_RATIO_BOUND
+    print("\nall bounds hold" if not failures else f"\n{failures} bound(s) exceeded")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
