@@ -1,6 +1,6 @@
 """Portway's Chalice app: wiring only."""
 
-from chalice import Chalice
+from chalice.app import Chalice
 
 from chalicelib.handlers import assets, customers, docs, tenant
 

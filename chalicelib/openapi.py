@@ -34,30 +34,54 @@ def _ref(model: type[BaseModel]) -> dict[str, str]:
 
 
 def _problem(description: str) -> dict[str, Any]:
-    return {"description": description,
-            "content": {"application/problem+json": {"schema": _ref(Problem)}}}
+    return {
+        "description": description,
+        "content": {"application/problem+json": {"schema": _ref(Problem)}},
+    }
 
 
 def _parameters(op: Operation) -> list[dict[str, Any]]:
     params: list[dict[str, Any]] = [
-        {"name": name, "in": "path", "required": True,
-         "schema": {"type": "string", "pattern": "^[A-Za-z0-9_-]{1,100}$"}}
+        {
+            "name": name,
+            "in": "path",
+            "required": True,
+            "schema": {"type": "string", "pattern": "^[A-Za-z0-9_-]{1,100}$"},
+        }
         for name in _PARAM.findall(op.path)
     ]
     if op.paginated:
         params += [
-            {"name": "limit", "in": "query",
-             "schema": {"type": "integer", "minimum": 1, "maximum": 100, "default": 25}},
-            {"name": "cursor", "in": "query", "schema": {"type": "string", "maxLength": 4096},
-             "description": "next_cursor of the previous page"},
+            {
+                "name": "limit",
+                "in": "query",
+                "schema": {"type": "integer", "minimum": 1, "maximum": 100, "default": 25},
+            },
+            {
+                "name": "cursor",
+                "in": "query",
+                "schema": {"type": "string", "maxLength": 4096},
+                "description": "next_cursor of the previous page",
+            },
         ]
     if op.idempotent:
-        params.append({"name": "Idempotency-Key", "in": "header",
-                       "schema": {"type": "string", "pattern": "^[\\x21-\\x7e]{1,255}$"},
-                       "description": "Same key and body within 24 h: first answer again."})
+        params.append(
+            {
+                "name": "Idempotency-Key",
+                "in": "header",
+                "schema": {"type": "string", "pattern": "^[\\x21-\\x7e]{1,255}$"},
+                "description": "Same key and body within 24 h: first answer again.",
+            }
+        )
     if op.versioned:
-        params.append({"name": "If-Match", "in": "header", "schema": {"type": "string"},
-                       "description": "The version the change is based on, e.g. \"3\"."})
+        params.append(
+            {
+                "name": "If-Match",
+                "in": "header",
+                "schema": {"type": "string"},
+                "description": 'The version the change is based on, e.g. "3".',
+            }
+        )
     return params
 
 
@@ -121,8 +145,13 @@ def document() -> dict[str, Any]:
         "servers": [{"url": "/"}],
         "components": {
             "schemas": definitions.get("$defs", {}),
-            "securitySchemes": {"apiKey": {"type": "http", "scheme": "bearer",
-                                           "description": "A Portway API key (pwk_...)."}},
+            "securitySchemes": {
+                "apiKey": {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "description": "A Portway API key (pwk_...).",
+                }
+            },
         },
         "security": [{"apiKey": []}],
         "paths": paths,

@@ -47,15 +47,18 @@ def scenarios(ids: dict[str, str]) -> list[Scenario]:
         Scenario("patch customer", "PATCH", f"/v1/customers/{c}", {"email": "b@x.example"}, 3),
         Scenario("list assets", "GET", "/v1/assets?limit=25", None, 2, True),
         Scenario("read asset", "GET", f"/v1/assets/{a}", None, 2),
-        Scenario("report telemetry", "POST", f"/v1/assets/{a}/events",
-                 {"time": now, "lat": 55.67, "lon": 12.56}, 3),
+        Scenario(
+            "report telemetry",
+            "POST",
+            f"/v1/assets/{a}/events",
+            {"time": now, "lat": 55.67, "lon": 12.56},
+            3,
+        ),
         Scenario("list asset events", "GET", f"/v1/assets/{a}/events", None, 3, True),
         Scenario("list customer's assets", "GET", f"/v1/customers/{c}/assets", None, 3, True),
-        Scenario("list business units", "GET", f"/v1/customers/{c}/business-units", None, 3,
-                 True),
+        Scenario("list business units", "GET", f"/v1/customers/{c}/business-units", None, 3, True),
         Scenario("list API keys", "GET", "/v1/api-keys", None, 2, True),
-        Scenario("assign assets", "PUT", f"/v1/customers/{c}/assets",
-                 {"asset_ids": [a]}, 6),
+        Scenario("assign assets", "PUT", f"/v1/customers/{c}/assets", {"asset_ids": [a]}, 6),
     ]
 
 
@@ -89,8 +92,11 @@ def seed(request: Callable[..., Any]) -> dict[str, str]:
     request("POST", f"/v1/customers/{customer}/business-units", {"name": "Unit"})
     asset = request("POST", "/v1/assets", {"name": "Seed asset"})["id"]
     for minute in range(3):
-        request("POST", f"/v1/assets/{asset}/events",
-                {"time": f"2026-01-01T10:0{minute}:00Z", "operating_hours": minute})
+        request(
+            "POST",
+            f"/v1/assets/{asset}/events",
+            {"time": f"2026-01-01T10:0{minute}:00Z", "operating_hours": minute},
+        )
     request("PUT", f"/v1/customers/{customer}/assets", {"asset_ids": [asset]})
     for i in range(30):
         request("POST", "/v1/customers", {"name": f"Filler {i}"})
@@ -122,8 +128,9 @@ def _import_seconds(module: str) -> float:
         "import time, sys; t = time.perf_counter(); import " + module + "; "
         "print(time.perf_counter() - t, 'jinja2' in sys.modules)"
     )
-    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
-                         text=True, check=True).stdout.split()
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout.split()
     if module == "app" and out[1] == "True":
         raise RuntimeError("importing app imports jinja2")
     return float(out[0])
@@ -184,10 +191,16 @@ def _report() -> int:
 
     reset_settings()
     settings = get_settings()
-    create_tables(boto3.client("dynamodb", region_name=settings.region,
-                               endpoint_url=settings.dynamodb_endpoint,
-                               aws_access_key_id="local", aws_secret_access_key="local"),  # noqa: S106
-                  settings.table_prefix)
+    create_tables(
+        boto3.client(
+            "dynamodb",
+            region_name=settings.region,
+            endpoint_url=settings.dynamodb_endpoint,
+            aws_access_key_id="local",
+            aws_secret_access_key="local",  # noqa: S106 - DynamoDB Local checks none
+        ),
+        settings.table_prefix,
+    )
     failures = 0
     results: list[tuple[Scenario, Counter[str], int]] = []
     with Client(app, stage_name="test", project_dir=str(ROOT)) as client:
@@ -199,12 +212,16 @@ def _report() -> int:
         ok = ok and (not scenario.is_list or calls["Query"] == 1)
         failures += not ok
         ops = ", ".join(f"{name} {n}" for name, n in sorted(calls.items()))
-        print(f"{scenario.name:<28}{total:>6}{scenario.max_calls:>7}  {ops}{'' if ok else '  FAIL'}")
+        print(
+            f"{scenario.name:<28}{total:>6}{scenario.max_calls:>7}  {ops}{'' if ok else '  FAIL'}"
+        )
     print(f"\nDynamoDB clients created while serving: {clients} (bound 1)")
     failures += clients > 1
     app_s, boto_s, ratio = import_ratio()
-    print(f"cold import: app {app_s * 1000:.0f} ms, boto3 {boto_s * 1000:.0f} ms, "
-          f"ratio {ratio:.2f} (bound {IMPORT_RATIO_BOUND})")
+    print(
+        f"cold import: app {app_s * 1000:.0f} ms, boto3 {boto_s * 1000:.0f} ms, "
+        f"ratio {ratio:.2f} (bound {IMPORT_RATIO_BOUND})"
+    )
     failures += ratio > IMPORT_RATIO_BOUND
     print("\nall bounds hold" if not failures else f"\n{failures} bound(s) exceeded")
     return 1 if failures else 0

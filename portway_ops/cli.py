@@ -1,10 +1,10 @@
 """The `portway` command: operate a stage (local by default) from a terminal.
 
-    portway tenant create --name "Acme Rental" [--slug acme] [--json]
-    portway --stage prod tenant create --name ...      (uses the AWS credentials you have)
-    portway tables create                               (local setup and tests only)
-    portway infra render [--check]
-    portway local run                                   (what `make run` calls)
+portway tenant create --name "Acme Rental" [--slug acme] [--json]
+portway --stage prod tenant create --name ...      (uses the AWS credentials you have)
+portway tables create                               (local setup and tests only)
+portway infra render [--check]
+portway local run                                   (what `make run` calls)
 """
 
 from __future__ import annotations
@@ -47,13 +47,16 @@ def _tables_create(args: argparse.Namespace) -> int:
 
     settings = get_settings()
     if not settings.dynamodb_endpoint and not args.aws:
-        print("Tables in AWS belong to infra/ (CloudFormation); pass --aws to force.",
-              file=sys.stderr)
+        print(
+            "Tables in AWS belong to infra/ (CloudFormation); pass --aws to force.", file=sys.stderr
+        )
         return 2
     client = boto3.client(
-        "dynamodb", region_name=settings.region, endpoint_url=settings.dynamodb_endpoint,
+        "dynamodb",
+        region_name=settings.region,
+        endpoint_url=settings.dynamodb_endpoint,
         aws_access_key_id="local" if settings.dynamodb_endpoint else None,
-        aws_secret_access_key="local" if settings.dynamodb_endpoint else None,  # noqa: S106
+        aws_secret_access_key="local" if settings.dynamodb_endpoint else None,
     )
     for name in create_tables(client, settings.table_prefix):
         print(f"created {name}")
@@ -82,8 +85,9 @@ def _local_run(args: argparse.Namespace) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     """The command line of `portway`."""
-    parser = argparse.ArgumentParser(prog="portway", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="portway", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--stage", default="local", help="stage of .chalice/config.json")
     areas = parser.add_subparsers(dest="area", required=True)
 

@@ -20,8 +20,9 @@ def _context(tenant_id: str) -> TenantContext:
 
 
 def _seed_data(ctx: TenantContext) -> None:
-    dealer = customers.create(ctx, CustomerCreate(name="Nordbau GmbH", language="de",
-                                                  customer_type="end_customer"))
+    dealer = customers.create(
+        ctx, CustomerCreate(name="Nordbau GmbH", language="de", customer_type="end_customer")
+    )
     customers.create(ctx, CustomerCreate(name="Fjord Entreprenør A/S", language="da"))
     site = customers.add_business_unit(ctx, dealer.id, BusinessUnitCreate(name="Site Hamburg"))
     made = [
@@ -32,8 +33,13 @@ def _seed_data(ctx: TenantContext) -> None:
             ("Tracker T-12", "GPS-T12-5531", "gps_device"),
         ]
     ]
-    assets.add_event(ctx, made[0].id, AssetEventCreate(
-        time=utcnow(), lat=53.5511, lon=9.9937, operating_hours=1234.5, status="running"))
+    assets.add_event(
+        ctx,
+        made[0].id,
+        AssetEventCreate(
+            time=utcnow(), lat=53.5511, lon=9.9937, operating_hours=1234.5, status="running"
+        ),
+    )
     assignments.set_customer_assets(
         ctx, dealer.id, AssignmentSet(asset_ids=[made[0].id, made[1].id], business_unit_id=site.id)
     )

@@ -49,7 +49,8 @@ def install(target: Path = INSTALL_DIR) -> Path:
     with tempfile.TemporaryDirectory() as tmp:
         subprocess.run(
             [npm, "pack", NPM_PACKAGE, "--silent", "--pack-destination", tmp],
-            check=True, capture_output=True,
+            check=True,
+            capture_output=True,
         )
         archive = next(Path(tmp).glob("*.tgz"))
         with tarfile.open(archive) as tar:
@@ -100,9 +101,19 @@ def start(
         data_dir.mkdir(parents=True, exist_ok=True)
     log = open(log_path, "ab") if log_path else subprocess.DEVNULL  # noqa: SIM115
     process = subprocess.Popen(
-        [java, f"-Djava.library.path={home / 'DynamoDBLocal_lib'}", "-jar", str(home / JAR),
-         "-sharedDb", *storage, "-port", str(port)],
-        stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+        [
+            java,
+            f"-Djava.library.path={home / 'DynamoDBLocal_lib'}",
+            "-jar",
+            str(home / JAR),
+            "-sharedDb",
+            *storage,
+            "-port",
+            str(port),
+        ],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
     )
     deadline = time.monotonic() + 60
     while not is_up(port):

@@ -51,9 +51,9 @@ def run(port: int = 8000) -> int:
         chalice = Path(sys.executable).parent / "chalice"
         env = {**os.environ, "PORTWAY_PUBLIC_BASE_URL": base}
         return subprocess.call(
-            [str(chalice), "local", "--stage", "local", "--host", "127.0.0.1",
-             "--port", str(port)],
-            cwd=ROOT, env=env,
+            [str(chalice), "local", "--stage", "local", "--host", "127.0.0.1", "--port", str(port)],
+            cwd=ROOT,
+            env=env,
         )
     except KeyboardInterrupt:
         return 0

@@ -11,12 +11,13 @@ from typing import Any
 from pynamodb.attributes import TTLAttribute
 
 from chalicelib.models import TABLE_MODELS, PortwayModel
+from chalicelib.models.base import base_name
 
 TEMPLATE_PATH = Path(__file__).resolve().parent.parent / "infra" / "template.json"
 
 
 def _logical_id(model: type[PortwayModel]) -> str:
-    words = model.Meta.base_name.replace("-", " ").title().replace(" ", "")
+    words = base_name(model).replace("-", " ").title().replace(" ", "")
     return f"{words}Table"
 
 
@@ -35,7 +36,7 @@ def _hash_first(key_schema: Any) -> list[dict[str, str]]:
 def _table_resource(model: type[PortwayModel]) -> dict[str, Any]:
     schema = model._get_schema()
     props: dict[str, Any] = {
-        "TableName": {"Fn::Sub": "${TablePrefix}" + model.Meta.base_name},
+        "TableName": {"Fn::Sub": "${TablePrefix}" + base_name(model)},
         "BillingMode": "PAY_PER_REQUEST",
         "AttributeDefinitions": sorted(
             schema["attribute_definitions"], key=lambda d: d["AttributeName"]

@@ -30,14 +30,14 @@ os.environ.update(
 )
 os.environ.pop("AWS_PROFILE", None)
 
-from chalice.test import Client  # noqa: E402
+from chalice.test import Client
 
-from app import app  # noqa: E402
-from chalicelib.models import connection  # noqa: E402
-from chalicelib.services import tenants  # noqa: E402
-from chalicelib.settings import reset_settings  # noqa: E402
-from portway_ops import dynamodb_local  # noqa: E402
-from portway_ops.tables import create_tables  # noqa: E402
+from app import app
+from chalicelib.models import connection
+from chalicelib.services import tenants
+from chalicelib.settings import reset_settings
+from portway_ops import dynamodb_local
+from portway_ops.tables import create_tables
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -116,7 +116,12 @@ class Api:
         return Api(self.client, key)
 
     def request(
-        self, method: str, path: str, body: Any = None, *, raw: bytes | None = None,
+        self,
+        method: str,
+        path: str,
+        body: Any = None,
+        *,
+        raw: bytes | None = None,
         headers: dict[str, str] | None = None,
     ) -> Any:
         all_headers = {"Content-Type": "application/json"}

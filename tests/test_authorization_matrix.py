@@ -37,9 +37,7 @@ BODIES = {
     ("POST", "/v1/api-keys"): {"name": "B's key", "scopes": ["read"]},
 }
 
-ROUTES = sorted(
-    (method, path) for path, methods in app.routes.items() for method in methods
-)
+ROUTES = sorted((method, path) for path, methods in app.routes.items() for method in methods)
 
 
 def _kind(path: str) -> str | None:
@@ -107,5 +105,6 @@ def test_route_with_other_tenants_key_never_reaches_this_tenants_data(
 
 
 def _read_path(kind: str, object_id: str) -> str:
-    return {"customer": "/v1/customers/", "asset": "/v1/assets/",
-            "api_key": "/v1/api-keys/"}[kind] + object_id
+    return {"customer": "/v1/customers/", "asset": "/v1/assets/", "api_key": "/v1/api-keys/"}[
+        kind
+    ] + object_id

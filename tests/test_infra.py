@@ -9,6 +9,7 @@ from pathlib import Path
 import boto3
 
 from chalicelib.models import TABLE_MODELS
+from chalicelib.models.base import base_name
 from portway_ops.tables import create_table_requests, load_template, render_text
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -20,11 +21,12 @@ def test_committed_template_is_what_the_models_render():
 
 def test_template_has_a_table_per_model_with_its_keys_indexes_and_ttl():
     requests = {r["TableName"]: r for r in create_table_requests(load_template(), "x-")}
-    assert set(requests) == {"x-" + m.Meta.base_name for m in TABLE_MODELS}
+    assert set(requests) == {"x-" + base_name(m) for m in TABLE_MODELS}
     for model in TABLE_MODELS:
-        request = requests["x-" + model.Meta.base_name]
+        request = requests["x-" + base_name(model)]
         schema = model._get_schema()
         assert request["KeySchema"][0]["KeyType"] == "HASH"
+
         def pairs(keys):
             return sorted((k["AttributeName"], k["KeyType"]) for k in keys)
 
@@ -38,13 +40,12 @@ def test_template_has_a_table_per_model_with_its_keys_indexes_and_ttl():
 def test_every_tenant_owned_table_is_keyed_by_tenant():
     global_tables = {"directory", "tokens"}  # looked up by a unique name or a secret's digest
     for model in TABLE_MODELS:
-        if model.Meta.base_name not in global_tables:
+        if base_name(model) not in global_tables:
             assert model._hash_keyname == "tenant_id", model.__name__
 
 
 def test_local_tables_are_created_from_the_template(backend):
-    client = boto3.client("dynamodb", region_name="eu-central-1",
-                          endpoint_url=_endpoint())
+    client = boto3.client("dynamodb", region_name="eu-central-1", endpoint_url=_endpoint())
     prefix = "moto-" if backend == "moto" else "ddb-"
     for request in create_table_requests(load_template(), prefix):
         described = client.describe_table(TableName=request["TableName"])["Table"]

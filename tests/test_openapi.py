@@ -36,10 +36,20 @@ def test_openapi_document_describes_every_operation(anonymous, backend):
 def test_api_contract_fields_are_in_the_schemas(anonymous, backend):
     schemas = json.loads(anonymous.get("/v1/openapi.json").body)["components"]["schemas"]
     assert set(schemas["CustomerCreate"]["properties"]) >= {
-        "name", "customer_type", "external_id", "language", "email"}
+        "name",
+        "customer_type",
+        "external_id",
+        "language",
+        "email",
+    }
     assert schemas["CustomerCreate"]["additionalProperties"] is False
     assert set(schemas["AssetEventCreate"]["properties"]) >= {
-        "time", "lat", "lon", "operating_hours", "status"}
+        "time",
+        "lat",
+        "lon",
+        "operating_hours",
+        "status",
+    }
     assert set(schemas["AssignmentSet"]["properties"]) == {"asset_ids", "business_unit_id"}
 
 

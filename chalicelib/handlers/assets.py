@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from chalice import Blueprint
+from chalice.app import Blueprint
 
 from chalicelib.handlers.router import Api
 from chalicelib.schemas import assets as schemas
@@ -30,39 +30,40 @@ def list_assets(ctx: TenantContext, page: PageRequest) -> Page[schemas.Asset]:
 
 
 @api.get("/v1/assets/{id}", response=schemas.Asset)
-def get_asset(ctx: TenantContext, id: str) -> schemas.Asset:  # noqa: A002 - path name
+def get_asset(ctx: TenantContext, id: str) -> schemas.Asset:
     """Read an asset with its last reported state."""
     return assets.get(ctx, id)
 
 
 @api.patch("/v1/assets/{id}", body=schemas.AssetUpdate, response=schemas.Asset, versioned=True)
 def update_asset(
-    ctx: TenantContext, id: str, body: schemas.AssetUpdate, if_match: int | None  # noqa: A002
+    ctx: TenantContext, id: str, body: schemas.AssetUpdate, if_match: int | None
 ) -> schemas.Asset:
     """Change an asset; send `version` (or If-Match) to refuse lost updates."""
     return assets.update(ctx, id, body, if_match=if_match)
 
 
 @api.delete("/v1/assets/{id}", versioned=True)
-def delete_asset(ctx: TenantContext, id: str, if_match: int | None) -> None:  # noqa: A002
+def delete_asset(ctx: TenantContext, id: str, if_match: int | None) -> None:
     """Delete an asset; 409 while a customer holds it."""
     assets.delete(ctx, id, if_match=if_match)
 
 
 @api.post(
-    "/v1/assets/{id}/events", body=schemas.AssetEventCreate, response=schemas.AssetEvent,
-    status=201, idempotent=True,
+    "/v1/assets/{id}/events",
+    body=schemas.AssetEventCreate,
+    response=schemas.AssetEvent,
+    status=201,
+    idempotent=True,
 )
 def create_asset_event(
-    ctx: TenantContext, id: str, body: schemas.AssetEventCreate  # noqa: A002
+    ctx: TenantContext, id: str, body: schemas.AssetEventCreate
 ) -> schemas.AssetEvent:
     """Report telemetry (time, position, operating hours, status) for an asset."""
     return assets.add_event(ctx, id, body)
 
 
 @api.get("/v1/assets/{id}/events", response=page_of(schemas.AssetEvent), paginated=True)
-def list_asset_events(
-    ctx: TenantContext, id: str, page: PageRequest  # noqa: A002
-) -> Page[schemas.AssetEvent]:
+def list_asset_events(ctx: TenantContext, id: str, page: PageRequest) -> Page[schemas.AssetEvent]:
     """List an asset's reports, newest first."""
     return assets.list_events(ctx, id, page)

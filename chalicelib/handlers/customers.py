@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from chalice import Blueprint
+from chalice.app import Blueprint
 
 from chalicelib.handlers.router import Api
 from chalicelib.schemas import assets as asset_schemas
@@ -17,7 +17,10 @@ api = Api(blueprint, tag="customers")
 
 
 @api.post(
-    "/v1/customers", body=schemas.CustomerCreate, response=schemas.Customer, status=201,
+    "/v1/customers",
+    body=schemas.CustomerCreate,
+    response=schemas.Customer,
+    status=201,
     idempotent=True,
 )
 def create_customer(ctx: TenantContext, body: schemas.CustomerCreate) -> schemas.Customer:
@@ -32,7 +35,7 @@ def list_customers(ctx: TenantContext, page: PageRequest) -> Page[schemas.Custom
 
 
 @api.get("/v1/customers/{id}", response=schemas.Customer)
-def get_customer(ctx: TenantContext, id: str) -> schemas.Customer:  # noqa: A002 - path name
+def get_customer(ctx: TenantContext, id: str) -> schemas.Customer:
     """Read a customer."""
     return customers.get(ctx, id)
 
@@ -41,24 +44,27 @@ def get_customer(ctx: TenantContext, id: str) -> schemas.Customer:  # noqa: A002
     "/v1/customers/{id}", body=schemas.CustomerUpdate, response=schemas.Customer, versioned=True
 )
 def update_customer(
-    ctx: TenantContext, id: str, body: schemas.CustomerUpdate, if_match: int | None  # noqa: A002
+    ctx: TenantContext, id: str, body: schemas.CustomerUpdate, if_match: int | None
 ) -> schemas.Customer:
     """Change a customer; send `version` (or If-Match) to refuse lost updates."""
     return customers.update(ctx, id, body, if_match=if_match)
 
 
 @api.delete("/v1/customers/{id}", versioned=True)
-def delete_customer(ctx: TenantContext, id: str, if_match: int | None) -> None:  # noqa: A002
+def delete_customer(ctx: TenantContext, id: str, if_match: int | None) -> None:
     """Delete a customer with its business units; 409 while it holds assets."""
     customers.delete(ctx, id, if_match=if_match)
 
 
 @api.post(
-    "/v1/customers/{id}/business-units", body=schemas.BusinessUnitCreate,
-    response=schemas.BusinessUnit, status=201, idempotent=True,
+    "/v1/customers/{id}/business-units",
+    body=schemas.BusinessUnitCreate,
+    response=schemas.BusinessUnit,
+    status=201,
+    idempotent=True,
 )
 def create_business_unit(
-    ctx: TenantContext, id: str, body: schemas.BusinessUnitCreate  # noqa: A002
+    ctx: TenantContext, id: str, body: schemas.BusinessUnitCreate
 ) -> schemas.BusinessUnit:
     """Add a business unit to a customer."""
     return customers.add_business_unit(ctx, id, body)
@@ -68,18 +74,19 @@ def create_business_unit(
     "/v1/customers/{id}/business-units", response=page_of(schemas.BusinessUnit), paginated=True
 )
 def list_business_units(
-    ctx: TenantContext, id: str, page: PageRequest  # noqa: A002
+    ctx: TenantContext, id: str, page: PageRequest
 ) -> Page[schemas.BusinessUnit]:
     """List a customer's business units."""
     return customers.list_business_units(ctx, id, page)
 
 
 @api.put(
-    "/v1/customers/{id}/assets", body=asset_schemas.AssignmentSet,
+    "/v1/customers/{id}/assets",
+    body=asset_schemas.AssignmentSet,
     response=asset_schemas.Assignment,
 )
 def set_customer_assets(
-    ctx: TenantContext, id: str, body: asset_schemas.AssignmentSet  # noqa: A002
+    ctx: TenantContext, id: str, body: asset_schemas.AssignmentSet
 ) -> asset_schemas.Assignment:
     """Set exactly which assets the customer holds (optionally in one business unit)."""
     return assignments.set_customer_assets(ctx, id, body)
@@ -87,7 +94,7 @@ def set_customer_assets(
 
 @api.get("/v1/customers/{id}/assets", response=page_of(asset_schemas.Asset), paginated=True)
 def list_customer_assets(
-    ctx: TenantContext, id: str, page: PageRequest  # noqa: A002
+    ctx: TenantContext, id: str, page: PageRequest
 ) -> Page[asset_schemas.Asset]:
     """List the assets a customer holds."""
     return assignments.list_customer_assets(ctx, id, page)

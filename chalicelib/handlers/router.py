@@ -15,8 +15,7 @@ from collections.abc import Callable
 from contextlib import suppress
 from typing import Any, TypeVar
 
-from chalice import Blueprint, Response
-from chalice.app import Request
+from chalice.app import Blueprint, Request, Response
 from pydantic import BaseModel, ValidationError
 from pynamodb.exceptions import PynamoDBException
 
@@ -52,7 +51,11 @@ _BASE_HEADERS = {
 
 def json_response(status: int, body: Any, headers: dict[str, str] | None = None) -> Response:
     """A JSON answer with the headers every API response carries."""
-    all_headers = {"Content-Type": "application/json", **_BASE_HEADERS, **(headers or {})}
+    all_headers: dict[str, str | list[str]] = {
+        "Content-Type": "application/json",
+        **_BASE_HEADERS,
+        **(headers or {}),
+    }
     text = "" if body is None else json.dumps(body, separators=(",", ":"), ensure_ascii=False)
     return Response(body=text, status_code=status, headers=all_headers)
 
@@ -86,7 +89,9 @@ def _reject_constant(name: str) -> Any:
 
 
 def _json_body(request: Request) -> Any:
-    raw: bytes = request.raw_body or b""
+    raw = request.raw_body or b""
+    if isinstance(raw, str):
+        raw = raw.encode()
     if len(raw) > get_settings().max_body_bytes:
         raise PayloadTooLarge(f"The body may be at most {get_settings().max_body_bytes} bytes.")
     if not raw.strip():
@@ -139,7 +144,7 @@ class Api:
     def delete(self, path: str, **options: Any) -> Callable[[V], V]:
         return self.route("DELETE", path, status=204, **options)
 
-    def route(  # noqa: PLR0913 - each option is one declared property of the route
+    def route(
         self,
         method: str,
         path: str,
@@ -162,7 +167,9 @@ class Api:
                 tag=self.tag,
                 status=status,
                 auth=auth,
-                scope=None if auth == "public" else scope or ("read" if method == "GET" else "write"),
+                scope=None
+                if auth == "public"
+                else scope or ("read" if method == "GET" else "write"),
                 body=body,
                 response=response,
                 paginated=paginated,
@@ -194,10 +201,10 @@ class _Handler:
         except PortwayError as error:
             return problem_response(error)
         except PynamoDBException as exc:
-            error = as_domain_error(exc)
-            if error is None:
+            mapped = as_domain_error(exc)
+            if mapped is None:
                 raise
-            return problem_response(error)
+            return problem_response(mapped)
 
     def _handle(self, request: Request, params: dict[str, str]) -> Response:
         op = self.operation

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from chalice import Blueprint
+from chalice.app import Blueprint
 
 from chalicelib.handlers.router import Api
 from chalicelib.schemas import tenants as schemas
@@ -23,7 +23,10 @@ def get_tenant(ctx: TenantContext) -> schemas.Tenant:
 
 # Not idempotent on purpose: a replayed answer would have to store the secret.
 @api.post(
-    "/v1/api-keys", body=schemas.ApiKeyCreate, response=schemas.ApiKeyCreated, status=201,
+    "/v1/api-keys",
+    body=schemas.ApiKeyCreate,
+    response=schemas.ApiKeyCreated,
+    status=201,
     scope="admin",
 )
 def create_api_key(ctx: TenantContext, body: schemas.ApiKeyCreate) -> schemas.ApiKeyCreated:
@@ -38,12 +41,12 @@ def list_api_keys(ctx: TenantContext, page: PageRequest) -> Page[schemas.ApiKey]
 
 
 @api.get("/v1/api-keys/{id}", response=schemas.ApiKey, scope="admin")
-def get_api_key(ctx: TenantContext, id: str) -> schemas.ApiKey:  # noqa: A002 - path name
+def get_api_key(ctx: TenantContext, id: str) -> schemas.ApiKey:
     """One API key."""
     return api_keys.get(ctx, id)
 
 
 @api.delete("/v1/api-keys/{id}", scope="admin")
-def revoke_api_key(ctx: TenantContext, id: str) -> None:  # noqa: A002
+def revoke_api_key(ctx: TenantContext, id: str) -> None:
     """Revoke an API key; requests with it fail from now on."""
     api_keys.revoke(ctx, id)

@@ -14,7 +14,7 @@ from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from chalicelib.models.base import PortwayModel, TableMeta
 
 
-class ByCustomer(GlobalSecondaryIndex["Asset"]):
+class ByCustomer(GlobalSecondaryIndex["Asset"]):  # type: ignore[no-untyped-call]
     """Assets assigned to one customer: hash `{tenant_id}#{customer_id}`, sparse."""
 
     class Meta:

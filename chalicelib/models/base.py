@@ -10,7 +10,7 @@ hand all models one shared `Connection`, so a Lambda process creates one client.
 from __future__ import annotations
 
 import functools
-from typing import Any
+from typing import Any, cast
 
 from pynamodb.connection import Connection, TableConnection
 from pynamodb.indexes import Index
@@ -22,7 +22,7 @@ from chalicelib.settings import get_settings
 TABLE_MODELS: list[type[PortwayModel]] = []
 
 # DynamoDB Local wants credentials but checks none.
-_LOCAL_CREDENTIAL = "local"  # noqa: S105
+_LOCAL_CREDENTIAL = "local"
 
 
 class TableMeta(type):
@@ -67,6 +67,11 @@ def connection() -> Connection:
     """The process-wide PynamoDB connection for the current settings."""
     settings = get_settings()
     return _connection_for(settings.dynamodb_endpoint, settings.region)
+
+
+def base_name(model: type[Model]) -> str:
+    """The stage-independent part of a model's table name (`customers`)."""
+    return cast(TableMeta, model.Meta).base_name
 
 
 class PortwayModel(Model):

@@ -6,11 +6,11 @@ from datetime import datetime
 
 from pynamodb.attributes import (
     NumberAttribute,
+    TTLAttribute,
     UnicodeAttribute,
     UnicodeSetAttribute,
     UTCDateTimeAttribute,
 )
-from pynamodb.attributes import TTLAttribute
 
 from chalicelib.models.base import PortwayModel, TableMeta
 

@@ -6,8 +6,8 @@ start pays only for the schemas its first request needs.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 import functools
+from datetime import UTC, datetime
 from typing import Annotated, Generic, Literal, TypeVar, cast
 
 from pydantic import (
@@ -40,9 +40,7 @@ InputTimestamp = Annotated[AwareDatetime, AfterValidator(_to_utc)]
 
 Name = Annotated[str, Field(min_length=1, max_length=200)]
 ShortText = Annotated[str, Field(min_length=1, max_length=100)]
-Email = Annotated[
-    str, Field(max_length=254, pattern=r"^[^@\s<>\"']+@[^@\s<>\"']+\.[^@\s<>\"']+$")
-]
+Email = Annotated[str, Field(max_length=254, pattern=r"^[^@\s<>\"']+@[^@\s<>\"']+\.[^@\s<>\"']+$")]
 
 
 class Input(BaseModel):

@@ -23,7 +23,7 @@ class Tenant(Output):
 class ApiKeyCreate(Input):
     name: Name
     scopes: list[Scope] = Field(
-        default_factory=lambda: ["read", "write"],
+        default_factory=lambda: list[Scope](("read", "write")),
         min_length=1,
         description="read: GET; write: read plus changes; admin: write plus API keys.",
     )

@@ -24,7 +24,7 @@ def _out(item: ApiKey) -> schemas.ApiKey:
         id=item.key_id,
         name=item.name,
         hint=item.hint,
-        scopes=sorted(item.scopes),  # type: ignore[arg-type]
+        scopes=sorted(item.scopes),
         created_at=item.created_at,
         revoked_at=item.revoked_at,
     )

@@ -38,7 +38,7 @@ def to_schema(item: Asset) -> schemas.Asset:
         id=item.asset_id,
         name=item.name,
         serial_number=item.serial_number,
-        kind=item.kind,  # type: ignore[arg-type]
+        kind=item.kind,
         customer_id=item.customer_id,
         business_unit_id=item.business_unit_id,
         last_event=last,
@@ -56,7 +56,9 @@ def load(ctx: TenantContext, asset_id: str) -> Asset:
         raise NotFound(f"No asset {asset_id}.") from None
 
 
-def create(ctx: TenantContext, data: schemas.AssetCreate, *, clock: Clock = utcnow) -> schemas.Asset:
+def create(
+    ctx: TenantContext, data: schemas.AssetCreate, *, clock: Clock = utcnow
+) -> schemas.Asset:
     """Create an asset."""
     ctx.require("write")
     now = clock()
@@ -184,9 +186,7 @@ def _store_event(asset: Asset, event: AssetEvent, data: schemas.AssetEventCreate
             # Telemetry is not an edit: it must not bump the version a PATCH is based on.
             tx.update_unversioned(asset, actions, condition=unchanged, label="asset")
         else:
-            tx.check(
-                Asset, asset.tenant_id, asset.asset_id, Asset.asset_id.exists(), label="asset"
-            )
+            tx.check(Asset, asset.tenant_id, asset.asset_id, Asset.asset_id.exists(), label="asset")
 
 
 def _event_schema(event: AssetEvent) -> schemas.AssetEvent:
@@ -202,9 +202,7 @@ def _event_schema(event: AssetEvent) -> schemas.AssetEvent:
     )
 
 
-def list_events(
-    ctx: TenantContext, asset_id: str, page: PageRequest
-) -> Page[schemas.AssetEvent]:
+def list_events(ctx: TenantContext, asset_id: str, page: PageRequest) -> Page[schemas.AssetEvent]:
     """An asset's reports, newest first."""
     load(ctx, asset_id)
     prefix = AssetEvent.prefix_for(asset_id)

@@ -87,8 +87,9 @@ def set_customer_assets(
     removed = [a for asset_id, a in current.items() if asset_id not in set(data.asset_ids)]
     if len(changed) + len(removed) > MAX_CHANGES:
         raise Invalid.field(
-            "asset_ids", f"changes {len(changed) + len(removed)} assignments; at most "
-            f"{MAX_CHANGES} per request: split the change into steps"
+            "asset_ids",
+            f"changes {len(changed) + len(removed)} assignments; at most "
+            f"{MAX_CHANGES} per request: split the change into steps",
         )
     _commit(ctx, customer, changed, removed, data)
     for asset in changed:
@@ -116,24 +117,32 @@ def _commit(
                     [
                         Asset.customer_id.set(customer_id),
                         Asset.customer_key.set(key),
-                        Asset.business_unit_id.set(unit) if unit else Asset.business_unit_id.remove(),
+                        Asset.business_unit_id.set(unit)
+                        if unit
+                        else Asset.business_unit_id.remove(),
                     ],
-                    condition=Asset.customer_id.does_not_exist() | (Asset.customer_id == customer_id),
+                    condition=Asset.customer_id.does_not_exist()
+                    | (Asset.customer_id == customer_id),
                     label=asset.asset_id,
                 )
             for asset in removed:
                 tx.update(
                     asset,
-                    [Asset.customer_id.remove(), Asset.customer_key.remove(),
-                     Asset.business_unit_id.remove()],
+                    [
+                        Asset.customer_id.remove(),
+                        Asset.customer_key.remove(),
+                        Asset.business_unit_id.remove(),
+                    ],
                     condition=Asset.customer_id == customer_id,
                     label=asset.asset_id,
                 )
             if changed or removed:
                 tx.update(
                     customer,
-                    [Customer.asset_count.set(len(data.asset_ids)),
-                     Customer.assignment_digest.set(assignment_digest(data.asset_ids))],
+                    [
+                        Customer.asset_count.set(len(data.asset_ids)),
+                        Customer.assignment_digest.set(assignment_digest(data.asset_ids)),
+                    ],
                     label="customer",
                 )
     except ConditionsFailed as exc:
@@ -156,4 +165,6 @@ def list_customer_assets(
         lambda **kw: Asset.by_customer.query(key, **kw),
         index=type(Asset.by_customer),
     )
-    return page_of(schemas.Asset)(items=[asset_service.to_schema(a) for a in items], next_cursor=cursor)
+    return page_of(schemas.Asset)(
+        items=[asset_service.to_schema(a) for a in items], next_cursor=cursor
+    )

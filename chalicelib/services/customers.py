@@ -14,7 +14,7 @@ from chalicelib.schemas import customers as schemas
 from chalicelib.schemas.common import Page, page_of
 from chalicelib.services.pagination import PageRequest, fetch_page
 from chalicelib.services.storage import ConditionsFailed, Transaction
-from chalicelib.services.versioning import check_version, apply_changes
+from chalicelib.services.versioning import apply_changes, check_version
 from chalicelib.tenancy import TenantContext
 
 # A customer is deleted with its business units in one transaction (100 items at most).
@@ -28,7 +28,7 @@ def to_schema(item: Customer) -> schemas.Customer:
         name=item.name,
         customer_type=item.customer_type,
         external_id=item.external_id,
-        language=item.language,  # type: ignore[arg-type]
+        language=item.language,
         email=item.email,
         asset_count=int(item.asset_count),
         business_unit_count=int(item.unit_count),
@@ -100,8 +100,13 @@ def delete(ctx: TenantContext, customer_id: str, *, if_match: int | None = None)
             f"Customer {customer_id} holds {int(item.asset_count)} assets; unassign them first.",
             extra={"held_by": {"assets": int(item.asset_count)}},
         )
-    units = list(BusinessUnit.query(ctx.tenant_id, BusinessUnit.unit_key.startswith(
-        BusinessUnit.prefix_for(customer_id)), consistent_read=True))
+    units = list(
+        BusinessUnit.query(
+            ctx.tenant_id,
+            BusinessUnit.unit_key.startswith(BusinessUnit.prefix_for(customer_id)),
+            consistent_read=True,
+        )
+    )
     try:
         with Transaction() as tx:
             # The version condition (added by PynamoDB) fails if anything changed since.
@@ -179,4 +184,3 @@ def business_unit_exists(ctx: TenantContext, customer_id: str, unit_id: str) -> 
     except DoesNotExist:
         return False
     return True
-

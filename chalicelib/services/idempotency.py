@@ -88,7 +88,9 @@ def _existing(ctx: TenantContext, key: str, request_fingerprint: str) -> StoredR
         )
     if record.state != DONE:
         raise Conflict("A request with this Idempotency-Key is still in progress.")
-    return StoredResponse(int(record.response_status or 200), json.loads(record.response_body or "null"))
+    return StoredResponse(
+        int(record.response_status or 200), json.loads(record.response_body or "null")
+    )
 
 
 def complete(ctx: TenantContext, key: str, status: int, body: Any) -> None:

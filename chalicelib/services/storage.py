@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
+from pynamodb.constants import KEY
 from pynamodb.exceptions import PynamoDBException, TransactWriteError
 from pynamodb.expressions.condition import Condition
 from pynamodb.expressions.update import Action
-from pynamodb.constants import KEY
 from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
@@ -32,7 +34,7 @@ def condition_failed(exc: PynamoDBException) -> bool:
     return exc.cause_response_code == CONDITION_FAILED
 
 
-class ConditionsFailed(Exception):  # noqa: N818 - an outcome, not a bug
+class ConditionsFailed(Exception):
     """A transaction was cancelled because the conditions of these labelled items failed."""
 
     def __init__(self, labels: set[str]) -> None:
@@ -60,8 +62,13 @@ class Transaction:
             self.commit()
 
     def check(
-        self, model: type[Model], hash_key: str, range_key: str | None, condition: Condition,
-        *, label: str = "",
+        self,
+        model: type[Model],
+        hash_key: str,
+        range_key: str | None,
+        condition: Condition,
+        *,
+        label: str = "",
     ) -> None:
         self._tx.condition_check(model, hash_key, range_key, condition=condition)
         self._labels["check"].append(label)
@@ -75,22 +82,30 @@ class Transaction:
         self._labels["put"].append(label)
 
     def update(
-        self, item: Model, actions: list[Action], condition: Condition | None = None,
-        *, label: str = "",
+        self,
+        item: Model,
+        actions: list[Action],
+        condition: Condition | None = None,
+        *,
+        label: str = "",
     ) -> None:
         self._tx.update(item, actions=actions, condition=condition)
         self._labels["update"].append(label)
 
     def update_unversioned(
-        self, item: Model, actions: list[Action], condition: Condition | None = None,
-        *, label: str = "",
+        self,
+        item: Model,
+        actions: Sequence[Action],
+        condition: Condition | None = None,
+        *,
+        label: str = "",
     ) -> None:
         """An update that leaves the version alone (derived state such as telemetry, which
         must not make a user's pending edit look stale). PynamoDB always bumps the version
         of a versioned model, so the operation is built here from the item's key."""
         hash_key, range_key = item._get_hash_range_key_serialized_values()
         kwargs = item._get_connection().get_operation_kwargs(
-            hash_key, range_key=range_key, key=KEY, actions=actions, condition=condition
+            hash_key, range_key=range_key, key=KEY, actions=list(actions), condition=condition
         )
         self._tx._update_items.append(kwargs)
         self._labels["update"].append(label)
@@ -105,8 +120,11 @@ class Transaction:
         try:
             self._tx._commit()
         except TransactWriteError as exc:
-            order = [label for kind in ("check", "delete", "put", "update")
-                     for label in self._labels[kind]]
+            order = [
+                label
+                for kind in ("check", "delete", "put", "update")
+                for label in self._labels[kind]
+            ]
             failed = {
                 order[i]
                 for i, reason in enumerate(exc.cancellation_reasons)

@@ -42,7 +42,7 @@ def _out(item: Tenant) -> schemas.Tenant:
         public_id=item.public_id,
         slug=item.slug,
         name=item.name,
-        default_language=item.default_language,  # type: ignore[arg-type]
+        default_language=item.default_language,
         created_at=item.created_at,
     )
 

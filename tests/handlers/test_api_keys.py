@@ -64,7 +64,7 @@ def test_create_key_returns_a_long_secret_once(api):
     body = created.json_body
     key = body["key"]
     assert key.startswith("pwk_")
-    secret = key[len("pwk_"):]
+    secret = key[len("pwk_") :]
     decoded = base64.urlsafe_b64decode(secret + "=" * (-len(secret) % 4))
     assert len(decoded) >= 32  # 256 bits
     assert body["id"].startswith("key_")
@@ -267,13 +267,14 @@ def test_no_authorization_header_is_401(anonymous):
 )
 def test_bad_credentials_are_401(anonymous, api, authorization):
     _unauthorized(anonymous.get("/v1/customers", headers={"Authorization": authorization}))
-    _unauthorized(anonymous.post("/v1/customers", {"name": "x"},
-                                 headers={"Authorization": authorization}))
+    _unauthorized(
+        anonymous.post("/v1/customers", {"name": "x"}, headers={"Authorization": authorization})
+    )
     assert api.get("/v1/customers").json_body["items"] == []
 
 
 def test_key_without_prefix_is_401(api, tenant):
-    without_prefix = tenant.key[len("pwk_"):]
+    without_prefix = tenant.key[len("pwk_") :]
     _unauthorized(api.as_key(without_prefix).get("/v1/customers"))
     _unauthorized(api.as_key("sk_" + without_prefix).get("/v1/customers"))
 
@@ -325,16 +326,21 @@ def test_tenant_header_is_ignored(api, other_api, other_tenant):
             assert response.status_code == 200
             assert response.json_body["id"] != other_tenant.id
 
-    created = api.post("/v1/customers", {"name": "Header trick"},
-                       headers={"X-Tenant-Id": other_tenant.id})
+    created = api.post(
+        "/v1/customers", {"name": "Header trick"}, headers={"X-Tenant-Id": other_tenant.id}
+    )
     assert created.status_code == 201
     customer_id = created.json_body["id"]
     assert [c["id"] for c in api.get("/v1/customers").json_body["items"]] == [customer_id]
     assert other_api.get("/v1/customers").json_body["items"] == []
     assert other_api.get(f"/v1/customers/{customer_id}").status_code == 404
     # and reading with the header does not reach the other tenant's data either
-    assert api.get(f"/v1/customers/{customer_id}",
-                   headers={"X-Tenant-Id": other_tenant.id}).status_code == 200
+    assert (
+        api.get(
+            f"/v1/customers/{customer_id}", headers={"X-Tenant-Id": other_tenant.id}
+        ).status_code
+        == 200
+    )
 
 
 def test_tenant_id_field_is_rejected(api, other_api, other_tenant):

@@ -218,10 +218,12 @@ def test_patch_name_or_kind_to_null_is_422_and_changes_nothing(api):
 
 def test_patch_with_invalid_kind_or_unknown_field_is_422(api):
     created = new_asset(api)
-    assert error_fields(problem(api.patch(f"/v1/assets/{created['id']}",
-                                          {"kind": "spaceship"}))) == ["kind"]
-    assert error_fields(problem(api.patch(f"/v1/assets/{created['id']}",
-                                          {"colour": "red"}))) == ["colour"]
+    assert error_fields(
+        problem(api.patch(f"/v1/assets/{created['id']}", {"kind": "spaceship"}))
+    ) == ["kind"]
+    assert error_fields(problem(api.patch(f"/v1/assets/{created['id']}", {"colour": "red"}))) == [
+        "colour"
+    ]
     assert asset(api, created["id"]) == created
 
 
@@ -230,8 +232,7 @@ def test_patch_with_current_version_succeeds(api):
     patched = api.patch(f"/v1/assets/{created['id']}", {"name": "B", "version": 1})
     assert patched.status_code == 200
     assert patched.json_body["version"] == 2
-    by_header = api.patch(f"/v1/assets/{created['id']}", {"name": "C"},
-                          headers={"If-Match": '"2"'})
+    by_header = api.patch(f"/v1/assets/{created['id']}", {"name": "C"}, headers={"If-Match": '"2"'})
     assert by_header.status_code == 200
     assert by_header.json_body["version"] == 3
 
@@ -248,8 +249,9 @@ def test_patch_with_stale_version_in_body_is_409_and_changes_nothing(api):
 def test_patch_with_stale_if_match_header_is_409_and_changes_nothing(api):
     created = new_asset(api, "A")
     current = api.patch(f"/v1/assets/{created['id']}", {"name": "B"}).json_body
-    body = problem(api.patch(f"/v1/assets/{created['id']}", {"name": "C"},
-                             headers={"If-Match": '"1"'}))
+    body = problem(
+        api.patch(f"/v1/assets/{created['id']}", {"name": "C"}, headers={"If-Match": '"1"'})
+    )
     assert body["status"] == 409
     assert body["current_version"] == 2
     assert asset(api, created["id"]) == current
@@ -285,8 +287,9 @@ def test_delete_with_stale_if_match_is_409_and_keeps_the_asset(api):
 def test_posting_an_event_is_201_and_sets_last_event(api):
     created = new_asset(api)
     when = ago(minutes=10)
-    posted = report(api, created["id"], when, lat=52.52, lon=13.405, operating_hours=1234.5,
-                    status="running")
+    posted = report(
+        api, created["id"], when, lat=52.52, lon=13.405, operating_hours=1234.5, status="running"
+    )
     assert posted.status_code == 201
     event = posted.json_body
     assert event["id"].startswith("evt_")
@@ -298,7 +301,10 @@ def test_posting_an_event_is_201_and_sets_last_event(api):
     assert event["status"] == "running"
     assert event["received_at"].endswith("Z")
     assert asset(api, created["id"])["last_event"] == {
-        "time": stamp(when), "lat": 52.52, "lon": 13.405, "operating_hours": 1234.5,
+        "time": stamp(when),
+        "lat": 52.52,
+        "lon": 13.405,
+        "operating_hours": 1234.5,
         "status": "running",
     }
 
@@ -308,7 +314,8 @@ def test_event_time_with_offset_is_stored_in_utc(api):
     when = ago(hours=1)
     local = when.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="seconds") + "+00:00"
     shifted = (when + timedelta(hours=2)).replace(tzinfo=None).isoformat(
-        timespec="seconds") + "+02:00"
+        timespec="seconds"
+    ) + "+02:00"
     for text in (local, shifted):
         posted = report(api, created["id"], text)
         assert posted.status_code == 201, posted.body
@@ -319,25 +326,42 @@ def test_newer_event_replaces_last_event(api):
     created = new_asset(api)
     report(api, created["id"], ago(hours=2), lat=1.0, lon=2.0, status="idle")
     newer = ago(hours=1)
-    assert report(api, created["id"], newer, lat=3.0, lon=4.0, status="running",
-                  operating_hours=10.0).status_code == 201
+    assert (
+        report(
+            api, created["id"], newer, lat=3.0, lon=4.0, status="running", operating_hours=10.0
+        ).status_code
+        == 201
+    )
     last = asset(api, created["id"])["last_event"]
-    assert last == {"time": stamp(newer), "lat": 3.0, "lon": 4.0, "operating_hours": 10.0,
-                    "status": "running"}
+    assert last == {
+        "time": stamp(newer),
+        "lat": 3.0,
+        "lon": 4.0,
+        "operating_hours": 10.0,
+        "status": "running",
+    }
 
 
 def test_older_event_after_newer_one_leaves_last_event_on_the_newer(api):
     created = new_asset(api)
     newer, older = ago(hours=1), ago(hours=2)
-    assert report(api, created["id"], newer, lat=3.0, lon=4.0, operating_hours=10.0,
-                  status="running").status_code == 201
+    assert (
+        report(
+            api, created["id"], newer, lat=3.0, lon=4.0, operating_hours=10.0, status="running"
+        ).status_code
+        == 201
+    )
     before = asset(api, created["id"])
-    late = report(api, created["id"], older, lat=1.0, lon=2.0, operating_hours=5.0,
-                  status="idle")
+    late = report(api, created["id"], older, lat=1.0, lon=2.0, operating_hours=5.0, status="idle")
     assert late.status_code == 201
     after = asset(api, created["id"])
-    assert after["last_event"] == {"time": stamp(newer), "lat": 3.0, "lon": 4.0,
-                                   "operating_hours": 10.0, "status": "running"}
+    assert after["last_event"] == {
+        "time": stamp(newer),
+        "lat": 3.0,
+        "lon": 4.0,
+        "operating_hours": 10.0,
+        "status": "running",
+    }
     assert after == before
     # The late report is still stored in the history.
     times = [e["time"] for e in api.get(f"/v1/assets/{created['id']}/events").json_body["items"]]
@@ -433,15 +457,17 @@ def test_posting_telemetry_does_not_bump_the_asset_version(api):
     assert after["version"] == read_before["version"] == 1
     assert after["last_event"] is not None
 
-    patched = api.patch(f"/v1/assets/{created['id']}",
-                        {"name": "Renamed", "version": read_before["version"]})
+    patched = api.patch(
+        f"/v1/assets/{created['id']}", {"name": "Renamed", "version": read_before["version"]}
+    )
     assert patched.status_code == 200, patched.body
     assert patched.json_body["version"] == 2
     assert patched.json_body["last_event"] == after["last_event"]
 
     report(api, created["id"], ago(minutes=1))
-    by_header = api.patch(f"/v1/assets/{created['id']}", {"name": "Again"},
-                          headers={"If-Match": '"2"'})
+    by_header = api.patch(
+        f"/v1/assets/{created['id']}", {"name": "Again"}, headers={"If-Match": '"2"'}
+    )
     assert by_header.status_code == 200, by_header.body
 
 
@@ -606,10 +632,8 @@ def test_put_with_repeated_asset_ids_is_422_and_assigns_nothing(api):
 
 def test_put_without_asset_ids_or_with_unknown_field_is_422(api):
     cus = new_customer(api)
-    assert error_fields(problem(api.put(f"/v1/customers/{cus['id']}/assets", {}))) == [
-        "asset_ids"]
-    body = problem(api.put(f"/v1/customers/{cus['id']}/assets",
-                           {"asset_ids": [], "colour": "red"}))
+    assert error_fields(problem(api.put(f"/v1/customers/{cus['id']}/assets", {}))) == ["asset_ids"]
+    body = problem(api.put(f"/v1/customers/{cus['id']}/assets", {"asset_ids": [], "colour": "red"}))
     assert error_fields(body) == ["colour"]
 
 
@@ -695,10 +719,13 @@ def test_other_tenant_cannot_read_patch_or_delete_an_asset(api, other_api):
     before = asset(api, mine["id"])
 
     assert problem(other_api.get(f"/v1/assets/{mine['id']}"))["status"] == 404
-    assert problem(other_api.patch(f"/v1/assets/{mine['id']}", {"name": "Stolen"}))[
-        "status"] == 404
-    assert problem(other_api.patch(f"/v1/assets/{mine['id']}",
-                                   {"name": "Stolen", "version": 1}))["status"] == 404
+    assert problem(other_api.patch(f"/v1/assets/{mine['id']}", {"name": "Stolen"}))["status"] == 404
+    assert (
+        problem(other_api.patch(f"/v1/assets/{mine['id']}", {"name": "Stolen", "version": 1}))[
+            "status"
+        ]
+        == 404
+    )
     assert problem(other_api.delete(f"/v1/assets/{mine['id']}"))["status"] == 404
     assert problem(report(other_api, mine["id"], ago(minutes=1)))["status"] == 404
     assert problem(other_api.get(f"/v1/assets/{mine['id']}/events"))["status"] == 404

@@ -6,8 +6,15 @@ from tests.conftest import problem
 
 
 def test_create_read_list_customer(api):
-    created = api.post("/v1/customers", {"name": "Nordbau GmbH", "language": "de",
-                                         "email": "ops@nordbau.example", "external_id": "K-1"})
+    created = api.post(
+        "/v1/customers",
+        {
+            "name": "Nordbau GmbH",
+            "language": "de",
+            "email": "ops@nordbau.example",
+            "external_id": "K-1",
+        },
+    )
     assert created.status_code == 201
     customer = created.json_body
     assert customer["id"].startswith("cus_")
@@ -85,8 +92,9 @@ def test_patch_with_stale_version_is_409_and_changes_nothing(api):
     body = problem(stale)
     assert body["status"] == 409
     assert body["current_version"] == 2
-    header_stale = api.patch(f"/v1/customers/{customer['id']}", {"name": "C"},
-                             headers={"If-Match": '"1"'})
+    header_stale = api.patch(
+        f"/v1/customers/{customer['id']}", {"name": "C"}, headers={"If-Match": '"1"'}
+    )
     assert header_stale.status_code == 409
     assert api.get(f"/v1/customers/{customer['id']}").json_body["name"] == "B"
 
@@ -150,9 +158,14 @@ def test_idempotency_keys_are_per_tenant(api, other_api):
 
 def test_failed_request_releases_its_idempotency_key(api):
     headers = {"Idempotency-Key": "retry-me"}
-    assert api.post("/v1/customers/cus_nope/business-units", {"name": "X"},
-                    headers=headers).status_code == 404
+    assert (
+        api.post(
+            "/v1/customers/cus_nope/business-units", {"name": "X"}, headers=headers
+        ).status_code
+        == 404
+    )
     customer = api.post("/v1/customers", {"name": "A"}).json_body
-    retried = api.post(f"/v1/customers/{customer['id']}/business-units", {"name": "X"},
-                       headers=headers)
+    retried = api.post(
+        f"/v1/customers/{customer['id']}/business-units", {"name": "X"}, headers=headers
+    )
     assert retried.status_code == 201

@@ -21,17 +21,23 @@ PORTWAY = str(Path(sys.executable).parent / "portway")
 
 @pytest.fixture(scope="module")
 def cli_env(dynamodb_local_endpoint):
-    client = boto3.client("dynamodb", region_name="eu-central-1",
-                          endpoint_url=dynamodb_local_endpoint)
+    client = boto3.client(
+        "dynamodb", region_name="eu-central-1", endpoint_url=dynamodb_local_endpoint
+    )
     create_tables(client, "cli-")
-    env = {**os.environ, "PORTWAY_DYNAMODB_ENDPOINT": dynamodb_local_endpoint,
-           "PORTWAY_TABLE_PREFIX": "cli-", "PORTWAY_STAGE": "local"}
+    env = {
+        **os.environ,
+        "PORTWAY_DYNAMODB_ENDPOINT": dynamodb_local_endpoint,
+        "PORTWAY_TABLE_PREFIX": "cli-",
+        "PORTWAY_STAGE": "local",
+    }
     return env, client
 
 
 def _portway(env, *args):
-    return subprocess.run([PORTWAY, *args], env=env, capture_output=True, text=True,
-                          cwd=ROOT, timeout=60, check=False)
+    return subprocess.run(
+        [PORTWAY, *args], env=env, capture_output=True, text=True, cwd=ROOT, timeout=60, check=False
+    )
 
 
 def test_tenant_create_prints_json_and_stores_only_the_digest(cli_env):
@@ -41,7 +47,8 @@ def test_tenant_create_prints_json_and_stores_only_the_digest(cli_env):
     out = json.loads(result.stdout)
     assert out["slug"] == "muller-baumaschinen"
     assert out["api_key"].startswith("pwk_")
-    assert out["public_id"].startswith("pub_") and out["tenant_id"].startswith("ten_")
+    assert out["public_id"].startswith("pub_")
+    assert out["tenant_id"].startswith("ten_")
     tenant = client.get_item(TableName="cli-tenants", Key={"tenant_id": {"S": out["tenant_id"]}})
     assert tenant["Item"]["public_id"]["S"] == out["public_id"]
     digest = hashlib.sha256(out["api_key"].encode()).hexdigest()
@@ -75,4 +82,5 @@ def test_same_name_twice_gets_a_second_slug(cli_env):
     first = json.loads(_portway(env, "tenant", "create", "--name", "Twin", "--json").stdout)
     second = json.loads(_portway(env, "tenant", "create", "--name", "Twin", "--json").stdout)
     assert first["slug"] == "twin"
-    assert second["slug"].startswith("twin-") and second["slug"] != "twin"
+    assert second["slug"].startswith("twin-")
+    assert second["slug"] != "twin"
