@@ -6,8 +6,7 @@ import functools
 import re
 from typing import Any
 
-from pydantic import BaseModel
-from pydantic.json_schema import models_json_schema
+import msgspec
 
 from chalicelib.operations import OPERATIONS, Operation
 from chalicelib.schemas.common import Problem
@@ -27,10 +26,8 @@ _PROBLEMS = {
 }
 
 
-def _ref(model: type[BaseModel]) -> dict[str, str]:
-    # pydantic names generic models like Page[Customer] as Page_Customer_.
-    name = re.sub(r"[^A-Za-z0-9_]", "_", model.__name__)
-    return {"$ref": f"#/components/schemas/{name}"}
+def _ref(model: type[msgspec.Struct]) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{model.__name__}"}
 
 
 def _problem(description: str) -> dict[str, Any]:
@@ -123,14 +120,11 @@ def _operation(op: Operation) -> dict[str, Any]:
 @functools.cache
 def document() -> dict[str, Any]:
     """The whole OpenAPI document (built once per process)."""
-    models: list[tuple[type[BaseModel], Any]] = [(Problem, "serialization")]
+    models: list[type[msgspec.Struct]] = [Problem]
     for op in OPERATIONS:
-        if op.body is not None:
-            models.append((op.body, "validation"))
-        if op.response is not None:
-            models.append((op.response, "serialization"))
-    _, definitions = models_json_schema(
-        list(dict.fromkeys(models)), ref_template="#/components/schemas/{model}"
+        models += [m for m in (op.body, op.response) if m is not None]
+    _, definitions = msgspec.json.schema_components(
+        list(dict.fromkeys(models)), ref_template="#/components/schemas/{name}"
     )
     paths: dict[str, dict[str, Any]] = {}
     for op in OPERATIONS:
@@ -144,7 +138,7 @@ def document() -> dict[str, Any]:
         },
         "servers": [{"url": "/"}],
         "components": {
-            "schemas": definitions.get("$defs", {}),
+            "schemas": definitions,
             "securitySchemes": {
                 "apiKey": {
                     "type": "http",

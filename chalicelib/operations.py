@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from pydantic import BaseModel
+from msgspec import Struct
 
 Auth = Literal["api_key", "public"]
 
@@ -26,8 +26,8 @@ class Operation:
     status: int
     auth: Auth
     scope: str | None
-    body: type[BaseModel] | None
-    response: type[BaseModel] | None
+    body: type[Struct] | None
+    response: type[Struct] | None
     paginated: bool
     idempotent: bool
     versioned: bool

@@ -6,13 +6,18 @@ from pathlib import Path
 
 from chalicelib.clock import utcnow
 from chalicelib.errors import Unauthorized
-from chalicelib.schemas.assets import AssetCreate, AssetEventCreate, AssignmentSet
+from chalicelib.schemas.assets import AssetCreate, AssetEventCreate, AssetKind, AssignmentSet
 from chalicelib.schemas.customers import BusinessUnitCreate, CustomerCreate
 from chalicelib.services import api_keys, assets, assignments, customers, tenants
 from chalicelib.services.storage import Transaction
 from chalicelib.tenancy import TenantContext, authenticate_api_key, expand_scopes
 
 DEMO_SLUG = "demo"
+DEMO_ASSETS: list[tuple[str, str, AssetKind]] = [
+    ("Excavator 320", "EX320-0042", "machine"),
+    ("Wheel loader 950", "WL950-0007", "machine"),
+    ("Tracker T-12", "GPS-T12-5531", "gps_device"),
+]
 
 
 def _context(tenant_id: str) -> TenantContext:
@@ -27,11 +32,7 @@ def _seed_data(ctx: TenantContext) -> None:
     site = customers.add_business_unit(ctx, dealer.id, BusinessUnitCreate(name="Site Hamburg"))
     made = [
         assets.create(ctx, AssetCreate(name=name, serial_number=serial, kind=kind))
-        for name, serial, kind in [
-            ("Excavator 320", "EX320-0042", "machine"),
-            ("Wheel loader 950", "WL950-0007", "machine"),
-            ("Tracker T-12", "GPS-T12-5531", "gps_device"),
-        ]
+        for name, serial, kind in DEMO_ASSETS
     ]
     assets.add_event(
         ctx,

@@ -15,13 +15,12 @@ from collections.abc import Callable
 from contextlib import suppress
 from typing import Any, TypeVar
 
+import msgspec
 from chalice.app import Blueprint, Request, Response
-from pydantic import BaseModel, ValidationError
 from pynamodb.exceptions import PynamoDBException
 
 from chalicelib.errors import (
     BadRequest,
-    FieldError,
     Invalid,
     NotFound,
     PayloadTooLarge,
@@ -31,6 +30,7 @@ from chalicelib.errors import (
 )
 from chalicelib.operations import OPERATIONS, Auth, Operation
 from chalicelib.schemas.common import ListQuery
+from chalicelib.schemas.validation import decode
 from chalicelib.services import idempotency
 from chalicelib.services.pagination import PageRequest
 from chalicelib.services.storage import as_domain_error
@@ -64,24 +64,6 @@ def problem_response(error: PortwayError) -> Response:
     """The problem+json answer for a domain error."""
     status, headers, body = problem(error)
     return json_response(status, body, headers)
-
-
-def _field_errors(exc: ValidationError, prefix: str = "") -> list[FieldError]:
-    errors = []
-    for err in exc.errors(include_url=False):
-        path = ".".join(str(p) for p in err["loc"]) or "body"
-        message = "unknown field" if err["type"] == "extra_forbidden" else err["msg"]
-        errors.append(FieldError(prefix + path, message))
-    return errors
-
-
-def validate(schema: type[BaseModel], data: Any, prefix: str = "") -> Any:
-    """Data checked against a schema; 422 with one entry per bad field."""
-    try:
-        return schema.model_validate(data)
-    except ValidationError as exc:
-        errors = _field_errors(exc, prefix)
-        raise Invalid(f"{len(errors)} field(s) are invalid.", errors=errors) from None
 
 
 def _reject_constant(name: str) -> Any:
@@ -149,8 +131,8 @@ class Api:
         method: str,
         path: str,
         *,
-        response: type[BaseModel] | None = None,
-        body: type[BaseModel] | None = None,
+        response: type[msgspec.Struct] | None = None,
+        body: type[msgspec.Struct] | None = None,
         status: int = 200,
         auth: Auth = "api_key",
         scope: str | None = None,
@@ -219,9 +201,11 @@ class _Handler:
         kwargs: dict[str, Any] = dict(params)
         raw_body = _json_body(request) if op.body else None
         if op.body:
-            kwargs["body"] = validate(op.body, raw_body)
+            kwargs["body"] = decode(op.body, raw_body)
         if op.paginated:
-            query = validate(ListQuery, request.query_params or {}, prefix="query.")
+            query = decode(
+                ListQuery, dict(request.query_params or {}), strict=False, prefix="query."
+            )
             kwargs["page"] = PageRequest(query.limit, query.cursor)
         if op.versioned:
             kwargs["if_match"] = _if_match(request)
@@ -259,5 +243,5 @@ class _Handler:
             return result
         if result is None:
             return json_response(204, None)
-        body = result.model_dump(mode="json") if isinstance(result, BaseModel) else result
+        body = msgspec.to_builtins(result) if isinstance(result, msgspec.Struct) else result
         return json_response(self.operation.status, body)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from datetime import UTC
+from typing import Annotated, Literal
 
-from pydantic import Field, model_validator
+from msgspec import UNSET, Meta, UnsetType
 
+from chalicelib.errors import Invalid
 from chalicelib.schemas.common import (
     Input,
     InputTimestamp,
@@ -17,41 +19,48 @@ from chalicelib.schemas.common import (
 )
 
 AssetKind = Literal["machine", "vehicle", "trailer", "container", "gps_device", "tool", "other"]
-Status = ShortText
+Latitude = Annotated[float, Meta(ge=-90, le=90)]
+Longitude = Annotated[float, Meta(ge=-180, le=180)]
+Hours = Annotated[float, Meta(ge=0, le=1_000_000)]
 
 
 class AssetCreate(Input):
+    """A new asset."""
+
     name: Name
     serial_number: ShortText | None = None
     kind: AssetKind = "machine"
 
 
 class AssetUpdate(Versioned):
-    """Fields present are changed; `null` clears `serial_number`."""
+    """Fields sent are changed; `null` clears `serial_number`."""
 
-    name: Name | None = None
-    serial_number: ShortText | None = None
-    kind: AssetKind | None = None
-
-
-class Position(Input):
-    lat: float | None = Field(default=None, ge=-90, le=90)
-    lon: float | None = Field(default=None, ge=-180, le=180)
-
-    @model_validator(mode="after")
-    def _both_or_neither(self) -> Position:
-        if (self.lat is None) != (self.lon is None):
-            raise ValueError("lat and lon go together: give both or neither")
-        return self
+    name: Name | UnsetType = UNSET
+    serial_number: ShortText | UnsetType | None = UNSET
+    kind: AssetKind | UnsetType = UNSET
 
 
-class AssetEventCreate(Position):
-    time: InputTimestamp = Field(description="When the asset reported, RFC 3339 with offset.")
-    operating_hours: float | None = Field(default=None, ge=0, le=1_000_000)
-    status: Status | None = None
+class AssetEventCreate(Input):
+    """A telemetry report; `lat` and `lon` go together."""
+
+    time: InputTimestamp
+    lat: Latitude | None = None
+    lon: Longitude | None = None
+    operating_hours: Hours | None = None
+    status: ShortText | None = None
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if self.lat is not None and self.lon is None:
+            raise Invalid.field("lon", "give lon together with lat")
+        if self.lon is not None and self.lat is None:
+            raise Invalid.field("lat", "give lat together with lon")
+        self.time = self.time.astimezone(UTC)
 
 
 class AssetEvent(Output):
+    """A stored telemetry report."""
+
     id: str
     asset_id: str
     time: Timestamp
@@ -63,6 +72,8 @@ class AssetEvent(Output):
 
 
 class LastEvent(Output):
+    """The newest report of an asset."""
+
     time: Timestamp
     lat: float | None
     lon: float | None
@@ -71,6 +82,8 @@ class LastEvent(Output):
 
 
 class Asset(Output):
+    """An asset with its assignment and last reported state."""
+
     id: str
     name: str
     serial_number: str | None
@@ -86,18 +99,22 @@ class Asset(Output):
 class AssignmentSet(Input):
     """The complete set of assets the customer holds after the call."""
 
-    asset_ids: list[ShortText] = Field(max_length=100)
-    business_unit_id: ShortText | None = Field(
-        default=None, description="Put every listed asset into this business unit."
-    )
+    asset_ids: Annotated[list[ShortText], Meta(max_length=100)]
+    business_unit_id: (
+        Annotated[ShortText, Meta(description="Put every listed asset into this unit.")] | None
+    ) = None
 
-    @model_validator(mode="after")
-    def _unique(self) -> AssignmentSet:
-        if len(set(self.asset_ids)) != len(self.asset_ids):
-            raise ValueError("asset_ids must not repeat an id")
-        return self
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        seen: set[str] = set()
+        for index, asset_id in enumerate(self.asset_ids):
+            if asset_id in seen:
+                raise Invalid.field(f"asset_ids.{index}", "repeats an id listed before")
+            seen.add(asset_id)
 
 
 class Assignment(Output):
+    """The assets a customer holds after an assignment."""
+
     customer_id: str
     items: list[Asset]

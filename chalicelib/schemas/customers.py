@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from pydantic import Field
+from typing import Annotated
+
+from msgspec import UNSET, Meta, UnsetType
 
 from chalicelib.schemas.common import (
     Email,
@@ -15,28 +17,32 @@ from chalicelib.schemas.common import (
     Versioned,
 )
 
-CustomerType = ShortText
+ExternalId = Annotated[ShortText, Meta(description="Your id of the customer in your system.")]
 
 
 class CustomerCreate(Input):
+    """A new customer."""
+
     name: Name
-    customer_type: CustomerType | None = Field(default=None, examples=["dealer", "end_customer"])
-    external_id: ShortText | None = Field(default=None, description="Your id in your own system.")
+    customer_type: ShortText | None = None
+    external_id: ExternalId | None = None
     language: Language | None = None
     email: Email | None = None
 
 
 class CustomerUpdate(Versioned):
-    """Fields present are changed; `null` clears an optional field."""
+    """Fields sent are changed; `null` clears an optional field."""
 
-    name: Name | None = None
-    customer_type: CustomerType | None = None
-    external_id: ShortText | None = None
-    language: Language | None = None
-    email: Email | None = None
+    name: Name | UnsetType = UNSET
+    customer_type: ShortText | UnsetType | None = UNSET
+    external_id: ExternalId | UnsetType | None = UNSET
+    language: Language | UnsetType | None = UNSET
+    email: Email | UnsetType | None = UNSET
 
 
 class Customer(Output):
+    """A customer of the tenant."""
+
     id: str
     name: str
     customer_type: str | None
@@ -51,10 +57,14 @@ class Customer(Output):
 
 
 class BusinessUnitCreate(Input):
+    """A new business unit (shown as a group in the customer's portal)."""
+
     name: Name
 
 
 class BusinessUnit(Output):
+    """A business unit of a customer."""
+
     id: str
     customer_id: str
     name: str

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import Field
+import msgspec
+from msgspec import Meta
 
 from chalicelib.schemas.common import Input, Language, Name, Output, Timestamp
 
@@ -12,31 +13,37 @@ Scope = Literal["read", "write", "admin"]
 
 
 class Tenant(Output):
+    """The caller's tenant."""
+
     id: str
-    public_id: str = Field(description="Give this to partners; it never grants access by itself.")
-    slug: str = Field(description="Appears in hosted page URLs: /p/{slug}/...")
+    public_id: Annotated[str, Meta(description="Give this to partners; it grants nothing.")]
+    slug: Annotated[str, Meta(description="Appears in hosted page URLs: /p/{slug}/...")]
     name: str
     default_language: Language
     created_at: Timestamp
 
 
 class ApiKeyCreate(Input):
+    """read: GET requests; write: read plus changes; admin: write plus API keys."""
+
     name: Name
-    scopes: list[Scope] = Field(
-        default_factory=lambda: list[Scope](("read", "write")),
-        min_length=1,
-        description="read: GET; write: read plus changes; admin: write plus API keys.",
+    scopes: Annotated[list[Scope], Meta(min_length=1)] = msgspec.field(
+        default_factory=lambda: ["read", "write"]
     )
 
 
 class ApiKey(Output):
+    """An API key as listed: never its secret."""
+
     id: str
     name: str
-    hint: str = Field(description="The first characters of the key, to recognise it.")
+    hint: Annotated[str, Meta(description="The first characters of the key.")]
     scopes: list[Scope]
     created_at: Timestamp
     revoked_at: Timestamp | None
 
 
 class ApiKeyCreated(ApiKey):
-    key: str = Field(description="The secret. Shown once; store it now.")
+    """A new API key, with its secret: shown once, store it now."""
+
+    key: str

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import cast
 
+import msgspec
 from pynamodb.exceptions import DoesNotExist
 
 from chalicelib.clock import Clock, utcnow
@@ -11,7 +13,7 @@ from chalicelib.errors import NotFound
 from chalicelib.ids import digest, new_id, new_secret
 from chalicelib.models import ApiKey, Token
 from chalicelib.schemas import tenants as schemas
-from chalicelib.schemas.common import Page, page_of
+from chalicelib.schemas.common import Page, page_of, rfc3339
 from chalicelib.services.pagination import PageRequest, fetch_page
 from chalicelib.services.storage import ConditionsFailed, Transaction
 from chalicelib.tenancy import API_KEY_KIND, API_KEY_PREFIX, TenantContext
@@ -24,9 +26,9 @@ def _out(item: ApiKey) -> schemas.ApiKey:
         id=item.key_id,
         name=item.name,
         hint=item.hint,
-        scopes=sorted(item.scopes),
-        created_at=item.created_at,
-        revoked_at=item.revoked_at,
+        scopes=sorted(cast("set[schemas.Scope]", item.scopes)),
+        created_at=rfc3339(item.created_at),
+        revoked_at=rfc3339(item.revoked_at) if item.revoked_at else None,
     )
 
 
@@ -68,7 +70,7 @@ def create(
     with Transaction() as tx:
         tx.save(key, condition=ApiKey.key_id.does_not_exist())
         tx.save(token, condition=Token.digest.does_not_exist())
-    return schemas.ApiKeyCreated(**_out(key).model_dump(), key=secret)
+    return schemas.ApiKeyCreated(**msgspec.structs.asdict(_out(key)), key=secret)
 
 
 def list_keys(ctx: TenantContext, page: PageRequest) -> Page[schemas.ApiKey]:

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
+from typing import Any, cast
 
+import msgspec
 from pynamodb.exceptions import DoesNotExist
 
 from chalicelib.clock import Clock, utcnow
@@ -12,7 +13,7 @@ from chalicelib.errors import Conflict, Invalid, NotFound
 from chalicelib.ids import new_id
 from chalicelib.models import Asset, AssetEvent
 from chalicelib.schemas import assets as schemas
-from chalicelib.schemas.common import Page, page_of, rfc3339
+from chalicelib.schemas.common import Page, page_of, present, rfc3339
 from chalicelib.services.pagination import PageRequest, fetch_page
 from chalicelib.services.storage import ConditionsFailed, Transaction
 from chalicelib.services.versioning import apply_changes, check_version
@@ -28,7 +29,7 @@ def to_schema(item: Asset) -> schemas.Asset:
     last = None
     if item.last_event_at is not None:
         last = schemas.LastEvent(
-            time=item.last_event_at,
+            time=rfc3339(item.last_event_at),
             lat=item.last_lat,
             lon=item.last_lon,
             operating_hours=item.operating_hours,
@@ -38,12 +39,12 @@ def to_schema(item: Asset) -> schemas.Asset:
         id=item.asset_id,
         name=item.name,
         serial_number=item.serial_number,
-        kind=item.kind,
+        kind=cast("schemas.AssetKind", item.kind),
         customer_id=item.customer_id,
         business_unit_id=item.business_unit_id,
         last_event=last,
-        created_at=item.created_at,
-        updated_at=item.updated_at,
+        created_at=rfc3339(item.created_at),
+        updated_at=rfc3339(item.updated_at),
         version=int(item.version or 1),
     )
 
@@ -62,7 +63,8 @@ def create(
     """Create an asset."""
     ctx.require("write")
     now = clock()
-    item = Asset(ctx.tenant_id, new_id("ast"), created_at=now, updated_at=now, **data.model_dump())
+    fields = msgspec.structs.asdict(data)
+    item = Asset(ctx.tenant_id, new_id("ast"), created_at=now, updated_at=now, **fields)
     item.save(condition=Asset.asset_id.does_not_exist())
     return to_schema(item)
 
@@ -90,7 +92,7 @@ def update(
     ctx.require("write")
     item = load(ctx, asset_id)
     check_version(item, data.version if if_match is None else if_match)
-    changes: dict[str, Any] = {f: getattr(data, f) for f in data.model_fields_set - {"version"}}
+    changes = present(data)
     for required in ("name", "kind"):
         if required in changes and changes[required] is None:
             raise Invalid.field(required, "cannot be null")
@@ -193,12 +195,12 @@ def _event_schema(event: AssetEvent) -> schemas.AssetEvent:
     return schemas.AssetEvent(
         id=event.event_id,
         asset_id=event.asset_id,
-        time=event.time,
+        time=rfc3339(event.time),
         lat=event.lat,
         lon=event.lon,
         operating_hours=event.operating_hours,
         status=event.status,
-        received_at=event.received_at,
+        received_at=rfc3339(event.received_at),
     )
 
 

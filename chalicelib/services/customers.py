@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import cast
 
+import msgspec
 from pynamodb.exceptions import DoesNotExist
 
 from chalicelib.clock import Clock, utcnow
@@ -11,7 +12,7 @@ from chalicelib.errors import Conflict, Invalid, NotFound
 from chalicelib.ids import new_id
 from chalicelib.models import BusinessUnit, Customer
 from chalicelib.schemas import customers as schemas
-from chalicelib.schemas.common import Page, page_of
+from chalicelib.schemas.common import Language, Page, page_of, present, rfc3339
 from chalicelib.services.pagination import PageRequest, fetch_page
 from chalicelib.services.storage import ConditionsFailed, Transaction
 from chalicelib.services.versioning import apply_changes, check_version
@@ -28,12 +29,12 @@ def to_schema(item: Customer) -> schemas.Customer:
         name=item.name,
         customer_type=item.customer_type,
         external_id=item.external_id,
-        language=item.language,
+        language=cast("Language | None", item.language),
         email=item.email,
         asset_count=int(item.asset_count),
         business_unit_count=int(item.unit_count),
-        created_at=item.created_at,
-        updated_at=item.updated_at,
+        created_at=rfc3339(item.created_at),
+        updated_at=rfc3339(item.updated_at),
         version=int(item.version or 1),
     )
 
@@ -53,7 +54,7 @@ def create(
     ctx.require("write")
     now = clock()
     item = Customer(
-        ctx.tenant_id, new_id("cus"), created_at=now, updated_at=now, **data.model_dump()
+        ctx.tenant_id, new_id("cus"), created_at=now, updated_at=now, **msgspec.structs.asdict(data)
     )
     item.save(condition=Customer.customer_id.does_not_exist())
     return to_schema(item)
@@ -84,7 +85,7 @@ def update(
     ctx.require("write")
     item = load(ctx, customer_id)
     check_version(item, data.version if if_match is None else if_match)
-    changes: dict[str, Any] = {f: getattr(data, f) for f in data.model_fields_set - {"version"}}
+    changes = present(data)
     if "name" in changes and changes["name"] is None:
         raise Invalid.field("name", "a customer keeps a name; it cannot be null")
     return to_schema(apply_changes(item, changes, clock()))
@@ -156,7 +157,10 @@ def add_business_unit(
 
 def _unit_schema(unit: BusinessUnit) -> schemas.BusinessUnit:
     return schemas.BusinessUnit(
-        id=unit.unit_id, customer_id=unit.customer_id, name=unit.name, created_at=unit.created_at
+        id=unit.unit_id,
+        customer_id=unit.customer_id,
+        name=unit.name,
+        created_at=rfc3339(unit.created_at),
     )
 
 

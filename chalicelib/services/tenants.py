@@ -6,6 +6,7 @@ import re
 import secrets
 import unicodedata
 from dataclasses import dataclass
+from typing import cast
 
 from pynamodb.exceptions import DoesNotExist
 
@@ -14,7 +15,7 @@ from chalicelib.errors import Conflict, Invalid, NotFound
 from chalicelib.ids import new_id
 from chalicelib.models import DirectoryEntry, Tenant
 from chalicelib.schemas import tenants as schemas
-from chalicelib.schemas.common import LANGUAGES
+from chalicelib.schemas.common import LANGUAGES, Language, rfc3339
 from chalicelib.services import api_keys
 from chalicelib.services.storage import ConditionsFailed, Transaction
 from chalicelib.tenancy import TenantContext
@@ -42,8 +43,8 @@ def _out(item: Tenant) -> schemas.Tenant:
         public_id=item.public_id,
         slug=item.slug,
         name=item.name,
-        default_language=item.default_language,
-        created_at=item.created_at,
+        default_language=cast("Language", item.default_language),
+        created_at=rfc3339(item.created_at),
     )
 
 
