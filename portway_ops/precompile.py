@@ -21,9 +21,7 @@ def precompile(archive: Path) -> int:
         root = Path(tmp) / "bundle"
         with zipfile.ZipFile(archive) as source:
             source.extractall(root)
-        compileall.compile_dir(
-            root, quiet=1, invalidation_mode=PycInvalidationMode.UNCHECKED_HASH
-        )
+        compileall.compile_dir(root, quiet=1, invalidation_mode=PycInvalidationMode.UNCHECKED_HASH)
         rebuilt = Path(tmp) / "deployment.zip"
         count = 0
         with zipfile.ZipFile(rebuilt, "w", zipfile.ZIP_DEFLATED) as target:
