@@ -14,6 +14,9 @@ from dataclasses import dataclass
 
 # A key that is fine for a laptop and refused anywhere else (see `cursor_key`).
 LOCAL_SECRET = "local-only-secret-do-not-deploy"  # noqa: S105
+# Where `make run` starts DynamoDB Local. Not in .chalice/config.json on purpose: `chalice
+# local` overwrites the environment with the stage's variables, and tests point it elsewhere.
+LOCAL_DYNAMODB_ENDPOINT = "http://127.0.0.1:8765"
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,7 +40,8 @@ class Settings:
         return cls(
             stage=stage,
             table_prefix=env.get("PORTWAY_TABLE_PREFIX", f"portway-{stage}-"),
-            dynamodb_endpoint=env.get("PORTWAY_DYNAMODB_ENDPOINT") or None,
+            dynamodb_endpoint=env.get("PORTWAY_DYNAMODB_ENDPOINT")
+            or (LOCAL_DYNAMODB_ENDPOINT if stage == "local" else None),
             region=env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or "eu-central-1",
             secret_key=env.get("PORTWAY_SECRET_KEY", LOCAL_SECRET),
             public_base_url=env.get("PORTWAY_PUBLIC_BASE_URL", "http://localhost:8000").rstrip("/"),

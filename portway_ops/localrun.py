@@ -12,7 +12,11 @@ from chalicelib.settings import get_settings
 from portway_ops import demo, dynamodb_local
 
 ROOT = Path(__file__).resolve().parent.parent
-STATE = ROOT / ".local"
+
+
+def _state() -> Path:
+    # Where DynamoDB Local keeps its data and the demo key lives (tests use their own).
+    return Path(os.environ.get("PORTWAY_LOCAL_STATE", ROOT / ".local"))
 
 
 def _ensure_dynamodb() -> subprocess.Popen[bytes] | None:
@@ -21,8 +25,9 @@ def _ensure_dynamodb() -> subprocess.Popen[bytes] | None:
     if dynamodb_local.is_up(port):
         print(f"DynamoDB Local already answers on port {port}.")
         return None
-    print(f"Starting DynamoDB Local on port {port}, data in {STATE / 'dynamodb'} ...")
-    return dynamodb_local.start(port, STATE / "dynamodb", STATE / "dynamodb.log")
+    state = _state()
+    print(f"Starting DynamoDB Local on port {port}, data in {state / 'dynamodb'} ...")
+    return dynamodb_local.start(port, state / "dynamodb", state / "dynamodb.log")
 
 
 def run(port: int = 8000) -> int:
@@ -36,7 +41,7 @@ def run(port: int = 8000) -> int:
         return 1
     try:
         portway(["tables", "create"])
-        tenant_id, key = demo.ensure_demo(STATE / "demo-api-key")
+        tenant_id, key = demo.ensure_demo(_state() / "demo-api-key")
         base = f"http://localhost:{port}"
         print(
             f"\nPortway runs at {base}\n"
@@ -45,7 +50,7 @@ def run(port: int = 8000) -> int:
             f"  Demo tenant:    {tenant_id} (slug {demo.DEMO_SLUG})\n"
             f"  Demo API key:   {key}\n\n"
             f"  curl -H 'Authorization: Bearer {key}' {base}/v1/customers\n\n"
-            "Stop with Ctrl-C; the data stays in .local/dynamodb for the next run.\n",
+            f"Stop with Ctrl-C; the data stays in {_state() / 'dynamodb'} for the next run.\n",
             flush=True,
         )
         chalice = Path(sys.executable).parent / "chalice"

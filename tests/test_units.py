@@ -1,0 +1,66 @@
+"""Small pure pieces: ids, times, settings, problem documents."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta, timezone
+
+import pytest
+
+from chalicelib.errors import Invalid, NotFound, RateLimited, problem
+from chalicelib.ids import digest, new_id, new_secret
+from chalicelib.schemas.common import rfc3339
+from chalicelib.settings import LOCAL_SECRET, Settings
+
+
+def test_ids_sort_by_creation_time_and_do_not_collide():
+    earlier = new_id("cus", now_ms=1_700_000_000_000)
+    later = new_id("cus", now_ms=1_700_000_000_001)
+    assert earlier < later
+    assert len({new_id("cus") for _ in range(1000)}) == 1000
+    assert len(earlier) == len("cus_") + 26
+
+
+def test_secrets_are_256_bit_and_stored_as_sha256():
+    secret = new_secret("pwk")
+    assert secret.startswith("pwk_")
+    assert len(secret) >= 4 + 43
+    assert len(digest(secret)) == 64
+    assert digest(secret) != secret
+
+
+def test_rfc3339_is_utc_with_z_and_milliseconds_only_when_present():
+    assert rfc3339(datetime(2026, 11, 22, 10, 0, tzinfo=UTC)) == "2026-11-22T10:00:00Z"
+    plus_two = timezone(timedelta(hours=2))
+    assert rfc3339(datetime(2026, 11, 22, 12, 0, 0, 250_000, tzinfo=plus_two)) == (
+        "2026-11-22T10:00:00.250Z"
+    )
+
+
+def test_local_cursor_secret_is_refused_outside_local_stages():
+    prod = Settings.from_env({"PORTWAY_STAGE": "prod"})
+    assert prod.secret_key == LOCAL_SECRET
+    with pytest.raises(RuntimeError, match="PORTWAY_SECRET_KEY"):
+        _ = prod.cursor_key
+    assert Settings.from_env({"PORTWAY_STAGE": "local"}).cursor_key
+
+
+def test_local_stage_defaults_to_dynamodb_local_and_aws_stages_do_not():
+    assert Settings.from_env({"PORTWAY_STAGE": "local"}).dynamodb_endpoint
+    assert Settings.from_env({"PORTWAY_STAGE": "prod"}).dynamodb_endpoint is None
+    assert Settings.from_env({"PORTWAY_STAGE": "prod"}).table_prefix == "portway-prod-"
+
+
+def test_problem_documents_carry_type_title_status_detail_and_fields():
+    status, headers, body = problem(Invalid.field("name", "required"))
+    assert status == 422
+    assert headers["Content-Type"] == "application/problem+json"
+    assert body == {
+        "type": "urn:portway:problem:validation",
+        "title": "Invalid input",
+        "status": 422,
+        "detail": "name: required",
+        "errors": [{"field": "name", "message": "required"}],
+    }
+    assert problem(NotFound("No customer x."))[2]["type"] == "urn:portway:problem:not-found"
+    status, headers, _ = problem(RateLimited("slow down", retry_after_seconds=7))
+    assert (status, headers["Retry-After"]) == (429, "7")
