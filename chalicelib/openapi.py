@@ -8,7 +8,7 @@ from typing import Any
 
 import msgspec
 
-from chalicelib.operations import OPERATIONS, Operation
+from chalicelib.operations import IF_MATCH_PATTERN, OPERATIONS, Operation
 from chalicelib.schemas.common import Problem
 
 _PARAM = re.compile(r"{(\w+)}")
@@ -75,7 +75,7 @@ def _parameters(op: Operation) -> list[dict[str, Any]]:
             {
                 "name": "If-Match",
                 "in": "header",
-                "schema": {"type": "string"},
+                "schema": {"type": "string", "pattern": IF_MATCH_PATTERN},
                 "description": 'The version the change is based on, e.g. "3".',
             }
         )
@@ -123,9 +123,12 @@ def document() -> dict[str, Any]:
     models: list[type[msgspec.Struct]] = [Problem]
     for op in OPERATIONS:
         models += [m for m in (op.body, op.response) if m is not None]
+    unique = list(dict.fromkeys(models))
     _, definitions = msgspec.json.schema_components(
-        list(dict.fromkeys(models)), ref_template="#/components/schemas/{name}"
+        unique, ref_template="#/components/schemas/{name}"
     )
+    for model in unique:  # rules across fields, which msgspec cannot derive
+        definitions[model.__name__].update(getattr(model, "__json_schema_extra__", {}))
     paths: dict[str, dict[str, Any]] = {}
     for op in OPERATIONS:
         paths.setdefault(op.path, {})[op.method.lower()] = _operation(op)

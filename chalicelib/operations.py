@@ -12,6 +12,8 @@ from typing import Literal
 from msgspec import Struct
 
 Auth = Literal["api_key", "public"]
+# `If-Match: "3"` (or W/"3", or 3): the version a change is based on.
+IF_MATCH_PATTERN = r'^(?:W/)?(?:"(\d{1,12})"|(\d{1,12}))$'
 
 
 @dataclass(frozen=True, slots=True)

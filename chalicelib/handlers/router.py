@@ -28,7 +28,7 @@ from chalicelib.errors import (
     UnsupportedMediaType,
     problem,
 )
-from chalicelib.operations import OPERATIONS, Auth, Operation
+from chalicelib.operations import IF_MATCH_PATTERN, OPERATIONS, Auth, Operation
 from chalicelib.schemas.common import ListQuery
 from chalicelib.schemas.validation import decode
 from chalicelib.services import idempotency
@@ -42,7 +42,7 @@ V = TypeVar("V", bound=View)
 
 _PATH_ID = re.compile(r"^[A-Za-z0-9_-]{1,100}$")
 _IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]{1,255}$")
-_IF_MATCH = re.compile(r'^(?:W/)?(?:"(\d{1,12})"|(\d{1,12}))$')
+_IF_MATCH = re.compile(IF_MATCH_PATTERN)
 _BASE_HEADERS = {
     "Cache-Control": "no-store",
     "X-Content-Type-Options": "nosniff",
@@ -70,6 +70,13 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not JSON")
 
 
+def _number(text: str) -> float | int:
+    # JSON does not tell 1.0 from 1 (JSON Schema's "integer" accepts both); integral values
+    # become ints so integer fields take them, and float fields take ints anyway.
+    value = float(text)
+    return int(value) if value.is_integer() and abs(value) < 2**53 else value
+
+
 def _json_body(request: Request) -> Any:
     raw = request.raw_body or b""
     if isinstance(raw, str):
@@ -82,7 +89,7 @@ def _json_body(request: Request) -> Any:
     if content_type != "application/json" and not content_type.endswith("+json"):
         raise UnsupportedMediaType("Send the body as application/json.")
     try:
-        return json.loads(raw, parse_constant=_reject_constant)
+        return json.loads(raw, parse_constant=_reject_constant, parse_float=_number)
     except (ValueError, UnicodeDecodeError) as exc:
         raise BadRequest(f"The body is not valid JSON: {exc}") from None
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC
-from typing import Annotated, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from msgspec import UNSET, Meta, UnsetType
 
@@ -40,8 +40,18 @@ class AssetUpdate(Versioned):
     kind: AssetKind | UnsetType = UNSET
 
 
+def _needs(field: str, other: str) -> dict[str, Any]:
+    number = {"properties": {field: {"type": "number"}}, "required": [field]}
+    return {"if": number, "then": {"properties": {other: {"type": "number"}}, "required": [other]}}
+
+
 class AssetEventCreate(Input):
     """A telemetry report; `lat` and `lon` go together."""
+
+    # Stated in the OpenAPI document too (merged into this schema by chalicelib/openapi.py).
+    __json_schema_extra__: ClassVar[dict[str, Any]] = {
+        "allOf": [_needs("lat", "lon"), _needs("lon", "lat")]
+    }
 
     time: InputTimestamp
     lat: Latitude | None = None
@@ -99,7 +109,9 @@ class Asset(Output):
 class AssignmentSet(Input):
     """The complete set of assets the customer holds after the call."""
 
-    asset_ids: Annotated[list[ShortText], Meta(max_length=100)]
+    asset_ids: Annotated[
+        list[ShortText], Meta(max_length=100, extra_json_schema={"uniqueItems": True})
+    ]
     business_unit_id: (
         Annotated[ShortText, Meta(description="Put every listed asset into this unit.")] | None
     ) = None

@@ -25,20 +25,27 @@ Timestamp = Annotated[str, Meta(extra_json_schema={"format": "date-time"})]
 # ... and enter it as RFC 3339 with an offset, turned into UTC by the struct.
 InputTimestamp = Annotated[datetime, Meta(tz=True, description="RFC 3339 with an offset.")]
 
-Name = Annotated[str, Meta(min_length=1, max_length=200, pattern=r"\S")]
-ShortText = Annotated[str, Meta(min_length=1, max_length=100, pattern=r"\S")]
-Email = Annotated[str, Meta(max_length=254, pattern=r"^[^@\s<>\"']+@[^@\s<>\"']+\.[^@\s<>\"']+$")]
+# Patterns use explicit ranges, never \s or \S: they mean different things in Python and in
+# the ECMAScript regexes of JSON Schema, and the OpenAPI document must say what is enforced.
+_VISIBLE = r"[^\x00-\x20\x7f]"  # at least one character that is not ASCII space or control
+_MAILBOX = r"[^@\x00-\x20\x7f<>\"']+"
+Name = Annotated[str, Meta(min_length=1, max_length=200, pattern=_VISIBLE)]
+ShortText = Annotated[str, Meta(min_length=1, max_length=100, pattern=_VISIBLE)]
+Email = Annotated[str, Meta(max_length=254, pattern=f"^{_MAILBOX}@{_MAILBOX}\\.{_MAILBOX}$")]
 Version = Annotated[int, Meta(ge=1, description="The version the change is based on.")]
 
 
+_ASCII_SPACE = " \t\r\n\x0b\x0c"
+
+
 class Input(Struct, forbid_unknown_fields=True, kw_only=True):
-    """A request body: unknown fields are an error; text is trimmed."""
+    """A request body: unknown fields are an error; text loses surrounding ASCII spaces."""
 
     def __post_init__(self) -> None:
         for name in self.__struct_fields__:
             value = getattr(self, name)
             if isinstance(value, str):
-                setattr(self, name, value.strip())
+                setattr(self, name, value.strip(_ASCII_SPACE))
 
 
 class Output(Struct, kw_only=True):

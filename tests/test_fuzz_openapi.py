@@ -1,0 +1,69 @@
+"""The OpenAPI document, fuzzed against the running app (schemathesis): whatever the
+generated input, no 5xx, no undocumented status or content type, no response that breaks
+its schema, and no accepted nonsense.
+
+It runs through the same local server `make run` uses. (schemathesis' own pytest plugin
+does not work with pytest 9 yet, so the operations are driven with Hypothesis directly.)
+"""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime
+
+import pytest
+import schemathesis
+from chalice.config import Config
+from chalice.local import LocalDevServer
+from hypothesis import HealthCheck, given, settings
+
+from app import app
+from chalicelib import openapi
+from chalicelib.operations import OPERATIONS
+from portway_ops.dynamodb_local import free_port
+
+EXAMPLES = 30
+pytestmark = pytest.mark.parametrize("backend", ["dynamodb_local"], indirect=True)
+
+
+@pytest.fixture(scope="module")
+def base_url() -> Iterator[str]:
+    port = free_port()
+    server = LocalDevServer(app, Config.create(), "127.0.0.1", port)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{port}"
+    server.shutdown()
+
+
+def _operation(method: str, path: str):
+    schema = schemathesis.openapi.from_dict(openapi.document())
+    return (
+        schema[path][method].ok() if hasattr(schema[path][method], "ok") else schema[path][method]
+    )
+
+
+@pytest.mark.parametrize(("method", "path"), [(o.method, o.path) for o in OPERATIONS])
+def test_operation_conforms_to_the_openapi_document(backend, base_url, tenant, method, path):
+    operation = _operation(method, path)
+    headers = {"Authorization": f"Bearer {tenant.key}"}
+
+    @given(case=operation.as_strategy())
+    @settings(
+        max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck), database=None
+    )
+    def fuzz(case):
+        # Rules the schema cannot state are tested elsewhere: a cursor must be one we issued
+        # (test_customers), an event's time must be recent (test_assets).
+        if case.query:
+            case.query.pop("cursor", None)
+        if isinstance(case.body, dict) and "time" in case.body:
+            case.body["time"] = datetime.now(UTC).isoformat()
+        if case.headers and "Idempotency-Key" in case.headers:
+            # A generated key reappears with another body, which is a 422 by design.
+            case.headers["Idempotency-Key"] = uuid.uuid4().hex
+        case.call_and_validate(base_url=base_url, headers=headers)
+
+    fuzz()
