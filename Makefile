@@ -44,7 +44,7 @@ $(STAMP): requirements.txt requirements-dev.txt pyproject.toml
 	@touch $@
 
 $(DDB_JAR): | $(STAMP)
-	$(BIN)/python -c "from portway_ops import dynamodb_local as d; d.require_java(); d.install()"
+	$(BIN)/python -m portway_ops.dynamodb_local
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

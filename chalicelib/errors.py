@@ -94,6 +94,10 @@ class Unavailable(PortwayError):
         super().__init__(detail, headers={"Retry-After": "1"})
 
 
+class InternalError(PortwayError):
+    status, slug, title = 500, "internal", "Internal error"
+
+
 def problem(error: PortwayError) -> tuple[int, dict[str, str], dict[str, Any]]:
     """Map a domain error to (status, headers, problem+json body)."""
     body: dict[str, Any] = {

@@ -1,6 +1,7 @@
 """The `portway` command: operate a stage (local by default) from a terminal.
 
 portway tenant create --name "Acme Rental" [--slug acme] [--json]
+portway api-key create --tenant acme [--scopes read write]  (e.g. after a lockout)
 portway --stage prod tenant create --name ...      (uses the AWS credentials you have)
 portway tables create                               (local setup and tests only)
 portway infra render [--check]
@@ -36,6 +37,19 @@ def _tenant_create(args: argparse.Namespace) -> int:
         for name, value in fields.items():
             print(f"{name}: {value}")
         print("# The API key is shown once. Store it now.", file=sys.stderr)
+    return 0
+
+
+def _api_key_create(args: argparse.Namespace) -> int:
+    from chalicelib.services import api_keys, tenants
+
+    tenant_id = tenants.tenant_id_for_slug(args.tenant)
+    if tenant_id is None:
+        print(f"error: no tenant with the slug '{args.tenant}'", file=sys.stderr)
+        return 1
+    created = api_keys.issue(tenant_id, args.name, sorted(set(args.scopes)), "operator")
+    print(f"api_key_id: {created.id}\napi_key: {created.key}")
+    print("# The API key is shown once. Store it now.", file=sys.stderr)
     return 0
 
 
@@ -98,6 +112,15 @@ def build_parser() -> argparse.ArgumentParser:
     create.add_argument("--language", default="en")
     create.add_argument("--json", action="store_true", help="print JSON instead of lines")
     create.set_defaults(run=_tenant_create)
+
+    keys = areas.add_parser("api-key").add_subparsers(dest="action", required=True)
+    key_create = keys.add_parser("create", help="issue a key for an existing tenant")
+    key_create.add_argument("--tenant", required=True, metavar="SLUG")
+    key_create.add_argument("--name", default="operator key")
+    key_create.add_argument(
+        "--scopes", nargs="+", choices=["read", "write", "admin"], default=["admin"]
+    )
+    key_create.set_defaults(run=_api_key_create)
 
     tables = areas.add_parser("tables").add_subparsers(dest="action", required=True)
     tables_create = tables.add_parser("create", help="create missing tables (local)")

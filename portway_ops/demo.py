@@ -9,7 +9,6 @@ from chalicelib.errors import Unauthorized
 from chalicelib.schemas.assets import AssetCreate, AssetEventCreate, AssetKind, AssignmentSet
 from chalicelib.schemas.customers import BusinessUnitCreate, CustomerCreate
 from chalicelib.services import api_keys, assets, assignments, customers, tenants
-from chalicelib.services.storage import Transaction
 from chalicelib.tenancy import TenantContext, authenticate_api_key, expand_scopes
 
 DEMO_SLUG = "demo"
@@ -60,12 +59,7 @@ def ensure_demo(key_file: Path) -> tuple[str, str]:
         tenant_id, key = created.tenant.id, created.api_key
         _seed_data(_context(tenant_id))
     else:
-        item, token, key = api_keys.new_key_items(
-            tenant_id, "demo key", list(api_keys.ALL_SCOPES), "operator", utcnow()
-        )
-        with Transaction() as tx:
-            tx.save(item)
-            tx.save(token)
+        key = api_keys.issue(tenant_id, "demo key", list(api_keys.ALL_SCOPES), "operator").key
     key_file.parent.mkdir(parents=True, exist_ok=True)
     key_file.write_text(key + "\n")
     key_file.chmod(0o600)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import shutil
 import socket
 import subprocess
+import sys
 import tarfile
 import tempfile
 import time
@@ -63,6 +64,17 @@ def install(target: Path = INSTALL_DIR) -> Path:
     return target
 
 
+def main() -> int:
+    """`python -m portway_ops.dynamodb_local`: install it, or say what the machine lacks."""
+    try:
+        require_java()
+        print(f"DynamoDB Local is in {install()}")
+    except SetupError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    return 0
+
+
 def free_port() -> int:
     """A TCP port nobody listens on right now."""
     with socket.socket() as sock:
@@ -107,6 +119,7 @@ def start(
             "-jar",
             str(home / JAR),
             "-sharedDb",
+            "-disableTelemetry",  # it would otherwise try to reach AWS from every start
             *storage,
             "-port",
             str(port),
@@ -122,3 +135,7 @@ def start(
             raise SetupError(f"DynamoDB Local did not start on port {port} (see {log_path}).")
         time.sleep(0.2)
     return process
+
+
+if __name__ == "__main__":
+    sys.exit(main())

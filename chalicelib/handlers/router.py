@@ -10,6 +10,7 @@ mapping lives.
 from __future__ import annotations
 
 import json
+import logging
 import re
 from collections.abc import Callable
 from contextlib import suppress
@@ -21,6 +22,8 @@ from pynamodb.exceptions import PynamoDBException
 
 from chalicelib.errors import (
     BadRequest,
+    Conflict,
+    InternalError,
     Invalid,
     NotFound,
     PayloadTooLarge,
@@ -33,9 +36,11 @@ from chalicelib.schemas.common import ListQuery
 from chalicelib.schemas.validation import decode
 from chalicelib.services import idempotency
 from chalicelib.services.pagination import PageRequest
-from chalicelib.services.storage import as_domain_error
+from chalicelib.services.storage import ConditionsFailed, as_domain_error
 from chalicelib.settings import get_settings
 from chalicelib.tenancy import TenantContext, authenticate_api_key
+
+_log = logging.getLogger("portway")
 
 View = Callable[..., Any]
 V = TypeVar("V", bound=View)
@@ -89,9 +94,17 @@ def _json_body(request: Request) -> Any:
     if content_type != "application/json" and not content_type.endswith("+json"):
         raise UnsupportedMediaType("Send the body as application/json.")
     try:
-        return json.loads(raw, parse_constant=_reject_constant, parse_float=_number)
+        data = json.loads(raw, parse_constant=_reject_constant, parse_float=_number)
     except (ValueError, UnicodeDecodeError) as exc:
         raise BadRequest(f"The body is not valid JSON: {exc}") from None
+    except RecursionError:
+        raise BadRequest("The body nests too deeply.") from None
+    try:
+        # \ud800-style escapes decode to text that is not Unicode and cannot be stored.
+        json.dumps(data, ensure_ascii=False).encode()
+    except UnicodeEncodeError:
+        raise BadRequest("The body contains an unpaired surrogate escape.") from None
+    return data
 
 
 def _if_match(request: Request) -> int | None:
@@ -189,11 +202,16 @@ class _Handler:
             return self._handle(self.blueprint.current_request, params)
         except PortwayError as error:
             return problem_response(error)
+        except ConditionsFailed:
+            return problem_response(Conflict("The data changed meanwhile; read it and retry."))
         except PynamoDBException as exc:
             mapped = as_domain_error(exc)
-            if mapped is None:
-                raise
-            return problem_response(mapped)
+            if mapped is not None:
+                return problem_response(mapped)
+            _log.exception("storage error in %s %s", self.operation.method, self.operation.path)
+        except Exception:  # the last resort: a bug must still answer problem+json, no details
+            _log.exception("unhandled error in %s %s", self.operation.method, self.operation.path)
+        return problem_response(InternalError("Something went wrong on our side."))
 
     def _handle(self, request: Request, params: dict[str, str]) -> Response:
         op = self.operation
@@ -238,7 +256,10 @@ class _Handler:
             return json_response(stored.status, stored.body, {"Idempotent-Replayed": "true"})
         try:
             response = self._respond(self.view(ctx, **kwargs))
-        except (PortwayError, PynamoDBException):
+        except PortwayError:
+            # A domain error wrote nothing: the key may be used again. A storage failure
+            # keeps the claim, since the write may have happened: a retry gets 409, never
+            # a second object.
             with suppress(PynamoDBException):
                 idempotency.release(ctx, key)
             raise

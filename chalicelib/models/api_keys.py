@@ -16,7 +16,6 @@ class ApiKey(PortwayModel):
     tenant_id = UnicodeAttribute(hash_key=True)
     key_id = UnicodeAttribute(range_key=True)
     name = UnicodeAttribute()
-    hint = UnicodeAttribute()
     digest = UnicodeAttribute()
     scopes = UnicodeSetAttribute()
     created_at = UTCDateTimeAttribute()

@@ -12,6 +12,7 @@ from pynamodb.attributes import (
     UTCDateTimeAttribute,
 )
 
+from chalicelib.ids import digest
 from chalicelib.models.base import PortwayModel, TableMeta
 
 
@@ -36,6 +37,11 @@ class Token(PortwayModel):
     response_body = UnicodeAttribute(null=True)
     created_at = UTCDateTimeAttribute()
     expires_at = TTLAttribute(null=True)
+
+    @staticmethod
+    def idempotency_digest(tenant_id: str, actor: str, key: str) -> str:
+        """Where an idempotency record lives: per tenant, caller and key."""
+        return digest(f"idempotency\0{tenant_id}\0{actor}\0{key}")
 
     def is_live(self, now: datetime) -> bool:
         """True unless the item has passed its expiry (whether or not TTL removed it)."""

@@ -110,7 +110,7 @@ class AssignmentSet(Input):
     """The complete set of assets the customer holds after the call."""
 
     asset_ids: Annotated[
-        list[ShortText], Meta(max_length=100, extra_json_schema={"uniqueItems": True})
+        list[ShortText], Meta(max_length=1000, extra_json_schema={"uniqueItems": True})
     ]
     business_unit_id: (
         Annotated[ShortText, Meta(description="Put every listed asset into this unit.")] | None

@@ -37,7 +37,6 @@ class ApiKey(Output):
 
     id: str
     name: str
-    hint: Annotated[str, Meta(description="The first characters of the key.")]
     scopes: list[Scope]
     created_at: Timestamp
     revoked_at: Timestamp | None

@@ -25,7 +25,6 @@ def _out(item: ApiKey) -> schemas.ApiKey:
     return schemas.ApiKey(
         id=item.key_id,
         name=item.name,
-        hint=item.hint,
         scopes=sorted(cast("set[schemas.Scope]", item.scopes)),
         created_at=rfc3339(item.created_at),
         revoked_at=rfc3339(item.revoked_at) if item.revoked_at else None,
@@ -42,7 +41,6 @@ def new_key_items(
         tenant_id,
         new_id("key"),
         name=name,
-        hint=secret[:10] + "…",
         digest=key_digest,
         scopes=set(scopes),
         created_at=now,
@@ -64,9 +62,14 @@ def create(
 ) -> schemas.ApiKeyCreated:
     """Make a key; its secret appears in this answer and never again."""
     ctx.require("admin")
-    key, token, secret = new_key_items(
-        ctx.tenant_id, data.name, sorted(set(data.scopes)), ctx.actor, clock()
-    )
+    return issue(ctx.tenant_id, data.name, sorted(set(data.scopes)), ctx.actor, clock=clock)
+
+
+def issue(
+    tenant_id: str, name: str, scopes: list[str], created_by: str, *, clock: Clock = utcnow
+) -> schemas.ApiKeyCreated:
+    """Store a new key of a tenant (for the API and the operator) and return it once."""
+    key, token, secret = new_key_items(tenant_id, name, scopes, created_by, clock())
     with Transaction() as tx:
         tx.save(key, condition=ApiKey.key_id.does_not_exist())
         tx.save(token, condition=Token.digest.does_not_exist())

@@ -171,7 +171,9 @@ def _store_event(asset: Asset, event: AssetEvent, data: schemas.AssetEventCreate
     with Transaction() as tx:
         tx.save(event, condition=AssetEvent.event_key.does_not_exist(), label="event")
         if asset.last_event_at is None or data.time >= asset.last_event_at:
-            unchanged = (
+            # The asset must still exist (an update would otherwise create a stub of it)
+            # and still show the last state this decision was based on.
+            unchanged = Asset.asset_id.exists() & (
                 Asset.last_event_at.does_not_exist()
                 if asset.last_event_at is None
                 else Asset.last_event_at == asset.last_event_at

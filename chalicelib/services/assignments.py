@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from chalicelib.errors import Conflict, FieldError, Invalid, Unavailable
 from chalicelib.models import Asset, Customer
@@ -36,7 +36,9 @@ def assignment_digest(asset_ids: Iterable[str]) -> str:
     return f"{value:032x}"
 
 
-def _current(ctx: TenantContext, customer: Customer) -> dict[str, Asset]:
+def _current(
+    ctx: TenantContext, customer: Customer, sleep: Callable[[float], None]
+) -> dict[str, Asset]:
     """The customer's assigned assets, once the index has caught up with the customer item."""
     expected = customer.assignment_digest or _EMPTY_DIGEST
     key = Asset.customer_key_for(ctx.tenant_id, customer.customer_id)
@@ -45,13 +47,17 @@ def _current(ctx: TenantContext, customer: Customer) -> dict[str, Asset]:
         if len(found) == customer.asset_count and assignment_digest(found) == expected:
             return found
         if wait is not None:
-            time.sleep(wait)
+            sleep(wait)
     raise Unavailable("Recent assignment changes are still being indexed; try again.")
 
 
-def _load_wanted(ctx: TenantContext, asset_ids: list[str]) -> list[Asset]:
+def _read(ctx: TenantContext, asset_ids: list[str]) -> list[Asset]:
     keys = [(ctx.tenant_id, asset_id) for asset_id in asset_ids]
-    found = {a.asset_id: a for a in Asset.batch_get(keys, consistent_read=True)}
+    return list(Asset.batch_get(keys, consistent_read=True))
+
+
+def _load_wanted(ctx: TenantContext, asset_ids: list[str]) -> list[Asset]:
+    found = {a.asset_id: a for a in _read(ctx, asset_ids)}
     missing = [
         FieldError(f"asset_ids.{i}", f"no asset {asset_id}")
         for i, asset_id in enumerate(asset_ids)
@@ -72,7 +78,11 @@ def _check_not_held(customer_id: str, wanted: list[Asset]) -> None:
 
 
 def set_customer_assets(
-    ctx: TenantContext, customer_id: str, data: schemas.AssignmentSet
+    ctx: TenantContext,
+    customer_id: str,
+    data: schemas.AssignmentSet,
+    *,
+    sleep: Callable[[float], None] = time.sleep,
 ) -> schemas.Assignment:
     """Make `data.asset_ids` exactly the customer's assets (in `data.business_unit_id`)."""
     ctx.require("write")
@@ -82,15 +92,18 @@ def set_customer_assets(
         raise Invalid.field("business_unit_id", f"customer {customer_id} has no such unit")
     wanted = _load_wanted(ctx, data.asset_ids)
     _check_not_held(customer_id, wanted)
-    current = _current(ctx, customer)
+    current = _current(ctx, customer, sleep)
     changed = [a for a in wanted if a.customer_id != customer_id or a.business_unit_id != unit]
-    removed = [a for asset_id, a in current.items() if asset_id not in set(data.asset_ids)]
-    if len(changed) + len(removed) > MAX_CHANGES:
+    wanted_ids = set(data.asset_ids)
+    removed_ids = [asset_id for asset_id in current if asset_id not in wanted_ids]
+    if len(changed) + len(removed_ids) > MAX_CHANGES:
         raise Invalid.field(
             "asset_ids",
-            f"changes {len(changed) + len(removed)} assignments; at most "
+            f"changes {len(changed) + len(removed_ids)} assignments; at most "
             f"{MAX_CHANGES} per request: split the change into steps",
         )
+    # The index's copies may lag behind the items (versions too): write from fresh reads.
+    removed = _read(ctx, removed_ids) if removed_ids else []
     _commit(ctx, customer, changed, removed, data)
     for asset in changed:
         asset.customer_id, asset.business_unit_id = customer_id, unit

@@ -10,7 +10,7 @@ from pynamodb.exceptions import DoesNotExist
 from chalicelib.clock import Clock, utcnow
 from chalicelib.errors import Conflict, Invalid, NotFound
 from chalicelib.ids import new_id
-from chalicelib.models import BusinessUnit, Customer
+from chalicelib.models import Asset, BusinessUnit, Customer
 from chalicelib.schemas import customers as schemas
 from chalicelib.schemas.common import Language, Page, page_of, present, rfc3339
 from chalicelib.services.pagination import PageRequest, fetch_page
@@ -20,6 +20,7 @@ from chalicelib.tenancy import TenantContext
 
 # A customer is deleted with its business units in one transaction (100 items at most).
 MAX_BUSINESS_UNITS = 99
+HELD_IDS_SHOWN = 20
 
 
 def to_schema(item: Customer) -> schemas.Customer:
@@ -97,10 +98,7 @@ def delete(ctx: TenantContext, customer_id: str, *, if_match: int | None = None)
     item = load(ctx, customer_id)
     check_version(item, if_match)
     if item.asset_count:
-        raise Conflict(
-            f"Customer {customer_id} holds {int(item.asset_count)} assets; unassign them first.",
-            extra={"held_by": {"assets": int(item.asset_count)}},
-        )
+        raise _holds_assets(ctx, item)
     units = list(
         BusinessUnit.query(
             ctx.tenant_id,
@@ -118,6 +116,16 @@ def delete(ctx: TenantContext, customer_id: str, *, if_match: int | None = None)
         raise Conflict(
             f"Customer {customer_id} changed while being deleted; read it and try again."
         ) from None
+
+
+def _holds_assets(ctx: TenantContext, item: Customer) -> Conflict:
+    key = Asset.customer_key_for(ctx.tenant_id, item.customer_id)
+    some = [a.asset_id for a in Asset.by_customer.query(key, limit=HELD_IDS_SHOWN)]
+    count = int(item.asset_count)
+    return Conflict(
+        f"Customer {item.customer_id} holds {count} assets; unassign them first.",
+        extra={"held_by": {"asset_count": count, "asset_ids": some}},
+    )
 
 
 def add_business_unit(

@@ -3,8 +3,10 @@ first response again and create nothing twice.
 
 A record is claimed with a conditional put before the work starts (so two racing
 requests cannot both do it), completed with the response, and released when the work
-fails so the caller can retry. Records are keyed by a digest of tenant and key: one
-tenant never sees another's response.
+failed with a domain error (nothing was written) so the caller can retry. After a storage
+failure the claim stays until it expires: the write may have happened, and a duplicate is
+worse than a 409. Records are keyed by a digest of tenant, API key and idempotency key:
+one caller never sees another's response.
 """
 
 from __future__ import annotations
@@ -19,15 +21,12 @@ from pynamodb.exceptions import DoesNotExist, PutError
 
 from chalicelib.clock import Clock, utcnow
 from chalicelib.errors import Conflict, Invalid
-from chalicelib.ids import digest
 from chalicelib.models import Token
 from chalicelib.services.storage import condition_failed
 from chalicelib.tenancy import TenantContext
 
 KIND = "idempotency"
 RETENTION = timedelta(hours=24)
-# A claim older than this belongs to a request that died (Lambda stops at 30 s).
-ABANDONED_AFTER = timedelta(seconds=90)
 PENDING, DONE = "pending", "done"
 
 
@@ -40,7 +39,7 @@ class StoredResponse:
 
 
 def _digest(ctx: TenantContext, key: str) -> str:
-    return digest(f"{KIND}\0{ctx.tenant_id}\0{key}")
+    return Token.idempotency_digest(ctx.tenant_id, ctx.actor, key)
 
 
 def fingerprint(method: str, path: str, body: Any) -> str:
@@ -63,11 +62,7 @@ def begin(
         created_at=now,
         expires_at=now + RETENTION,
     )
-    claimable = (
-        Token.digest.does_not_exist()
-        | (Token.expires_at < now)
-        | ((Token.state == PENDING) & (Token.created_at < now - ABANDONED_AFTER))
-    )
+    claimable = Token.digest.does_not_exist() | (Token.expires_at < now)
     try:
         record.save(condition=claimable)
         return None
@@ -87,7 +82,10 @@ def _existing(ctx: TenantContext, key: str, request_fingerprint: str) -> StoredR
             "Idempotency-Key", "was used for a different request; use a new key for new work"
         )
     if record.state != DONE:
-        raise Conflict("A request with this Idempotency-Key is still in progress.")
+        raise Conflict(
+            "A request with this Idempotency-Key is in progress, or failed after its work may "
+            "have been done: check with a GET, or use a new key."
+        )
     return StoredResponse(
         int(record.response_status or 200), json.loads(record.response_body or "null")
     )
