@@ -295,3 +295,29 @@ def test_every_error_is_problem_json_without_internals(api, anonymous):
         assert response.headers.get("Cache-Control") == "no-store"
         assert response.headers.get("X-Content-Type-Options") == "nosniff"
     assert [c["id"] for c in api.get("/v1/customers").json_body["items"]] == [customer["id"]]
+
+
+# --- bodies that used to reach a 500 ------------------------------------------------
+
+
+def test_deeply_nested_body_is_400(api):
+    body = rejected(api.post("/v1/customers", raw=b"[" * 50_000), 400)
+    assert "nests" in body["detail"]
+    assert_no_customers(api)
+
+
+def test_unpaired_surrogate_escape_is_400(api):
+    rejected(api.post("/v1/customers", raw=b'{"name": "\\ud800"}'), 400)
+    assert_no_customers(api)
+
+
+def test_an_unexpected_error_still_answers_problem_json_without_details(api, monkeypatch):
+    from chalicelib.services import customers
+
+    def broken(*_args, **_kwargs):
+        raise KeyError("internal detail that must not leak")
+
+    monkeypatch.setattr(customers, "list_customers", broken)
+    response = api.get("/v1/customers")
+    rejected(response, 500)
+    assert "internal detail" not in response.body.decode()

@@ -169,3 +169,13 @@ def test_failed_request_releases_its_idempotency_key(api):
         f"/v1/customers/{customer['id']}/business-units", {"name": "X"}, headers=headers
     )
     assert retried.status_code == 201
+
+
+def test_deleting_a_customer_that_holds_assets_names_them(api):
+    customer = api.post("/v1/customers", {"name": "Holder"}).json_body
+    asset_ids = [api.post("/v1/assets", {"name": f"A{i}"}).json_body["id"] for i in range(2)]
+    api.put(f"/v1/customers/{customer['id']}/assets", {"asset_ids": asset_ids})
+    body = problem(api.delete(f"/v1/customers/{customer['id']}"))
+    assert body["status"] == 409
+    assert body["held_by"] == {"asset_count": 2, "asset_ids": sorted(asset_ids)}
+    assert api.get(f"/v1/customers/{customer['id']}").status_code == 200

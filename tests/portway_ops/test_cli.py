@@ -84,3 +84,20 @@ def test_same_name_twice_gets_a_second_slug(cli_env):
     assert first["slug"] == "twin"
     assert second["slug"].startswith("twin-")
     assert second["slug"] != "twin"
+
+
+def test_api_key_create_recovers_a_tenant_whose_keys_are_all_revoked(cli_env):
+    env, client = cli_env
+    made = json.loads(_portway(env, "tenant", "create", "--name", "Locked Out", "--json").stdout)
+    old_digest = hashlib.sha256(made["api_key"].encode()).hexdigest()
+    client.delete_item(TableName="cli-tokens", Key={"digest": {"S": old_digest}})  # revoked
+    result = _portway(env, "api-key", "create", "--tenant", made["slug"], "--scopes", "admin")
+    assert result.returncode == 0, result.stderr
+    lines = dict(line.split(": ", 1) for line in result.stdout.strip().splitlines())
+    digest = hashlib.sha256(lines["api_key"].encode()).hexdigest()
+    token = client.get_item(TableName="cli-tokens", Key={"digest": {"S": digest}})["Item"]
+    assert token["tenant_id"]["S"] == made["tenant_id"]
+    assert token["scopes"]["SS"] == ["admin"]
+    unknown = _portway(env, "api-key", "create", "--tenant", "no-such-tenant")
+    assert unknown.returncode == 1
+    assert "no tenant" in unknown.stderr
