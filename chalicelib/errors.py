@@ -44,34 +44,50 @@ class PortwayError(Exception):
 
 
 class BadRequest(PortwayError):
+    """400: the request cannot be read (malformed JSON)."""
+
     status, slug, title = 400, "bad-request", "Malformed request"
 
 
 class Unauthorized(PortwayError):
+    """401: no credentials, or credentials that are not valid."""
+
     status, slug, title = 401, "unauthorized", "Missing or invalid credentials"
 
 
 class Forbidden(PortwayError):
+    """403: authenticated, but not allowed to do this."""
+
     status, slug, title = 403, "forbidden", "Not allowed"
 
 
 class NotFound(PortwayError):
+    """404: no such object for this tenant (also: another tenant's object)."""
+
     status, slug, title = 404, "not-found", "Not found"
 
 
 class Conflict(PortwayError):
+    """409: stale version, object in use, or already done."""
+
     status, slug, title = 409, "conflict", "Conflict"
 
 
 class PayloadTooLarge(PortwayError):
+    """413: the body is over the size limit."""
+
     status, slug, title = 413, "payload-too-large", "Request body too large"
 
 
 class UnsupportedMediaType(PortwayError):
+    """415: the body is not JSON."""
+
     status, slug, title = 415, "unsupported-media-type", "Unsupported media type"
 
 
 class Invalid(PortwayError):
+    """422: input that breaks the rules, field by field."""
+
     status, slug, title = 422, "validation", "Invalid input"
 
     @classmethod
@@ -81,6 +97,8 @@ class Invalid(PortwayError):
 
 
 class RateLimited(PortwayError):
+    """429: too many requests; Retry-After says when to come back."""
+
     status, slug, title = 429, "rate-limited", "Too many requests"
 
     def __init__(self, detail: str, *, retry_after_seconds: int) -> None:
@@ -88,6 +106,8 @@ class RateLimited(PortwayError):
 
 
 class Unavailable(PortwayError):
+    """503: storage is busy or unreachable; safe to retry."""
+
     status, slug, title = 503, "unavailable", "Temporarily unavailable"
 
     def __init__(self, detail: str) -> None:
@@ -95,6 +115,8 @@ class Unavailable(PortwayError):
 
 
 class InternalError(PortwayError):
+    """500: a bug; the details go to the log, never to the caller."""
+
     status, slug, title = 500, "internal", "Internal error"
 
 

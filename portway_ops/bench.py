@@ -76,6 +76,7 @@ class CallCounter:
         self.calls: Counter[str] = Counter()
 
     def __call__(self, model: Any, **_: Any) -> None:
+        """Count one operation (a botocore before-call handler)."""
         self.calls[model.name] += 1
 
 

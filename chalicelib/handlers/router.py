@@ -132,18 +132,23 @@ class Api:
         self.tag = tag
 
     def get(self, path: str, **options: Any) -> Callable[[V], V]:
+        """Declare a GET route."""
         return self.route("GET", path, **options)
 
     def post(self, path: str, **options: Any) -> Callable[[V], V]:
+        """Declare a POST route."""
         return self.route("POST", path, **options)
 
     def put(self, path: str, **options: Any) -> Callable[[V], V]:
+        """Declare a PUT route."""
         return self.route("PUT", path, **options)
 
     def patch(self, path: str, **options: Any) -> Callable[[V], V]:
+        """Declare a PATCH route."""
         return self.route("PATCH", path, **options)
 
     def delete(self, path: str, **options: Any) -> Callable[[V], V]:
+        """Declare a DELETE route (answers 204)."""
         return self.route("DELETE", path, status=204, **options)
 
     def route(
@@ -160,6 +165,8 @@ class Api:
         idempotent: bool = False,
         versioned: bool = False,
     ) -> Callable[[V], V]:
+        """Declare a route: its schemas, status, scope and behaviours."""
+
         def register(view: V) -> V:
             operation = Operation(
                 method=method,

@@ -52,6 +52,7 @@ class Asset(PortwayModel):
 
     @staticmethod
     def customer_key_for(tenant_id: str, customer_id: str) -> str:
+        """The by_customer index key of one customer's assets."""
         return f"{tenant_id}#{customer_id}"
 
 
@@ -76,8 +77,10 @@ class AssetEvent(PortwayModel):
 
     @staticmethod
     def key_for(asset_id: str, time_text: str, event_id: str) -> str:
+        """The range key of one event: asset, time, id."""
         return f"{asset_id}#{time_text}#{event_id}"
 
     @staticmethod
     def prefix_for(asset_id: str) -> str:
+        """The range key prefix of one asset's events."""
         return f"{asset_id}#"

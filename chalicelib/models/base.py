@@ -32,22 +32,27 @@ class TableMeta(type):
 
     @property
     def table_name(cls) -> str:
+        """The stage's table name: prefix + base name."""
         return get_settings().table_prefix + cls.base_name
 
     @property
     def host(cls) -> str | None:
+        """DynamoDB Local's URL, or None for AWS."""
         return get_settings().dynamodb_endpoint
 
     @property
     def region(cls) -> str:
+        """The AWS region."""
         return get_settings().region
 
     @property
     def aws_access_key_id(cls) -> str | None:
+        """Dummy credentials for DynamoDB Local; None means the usual chain."""
         return _LOCAL_CREDENTIAL if get_settings().dynamodb_endpoint else None
 
     @property
     def aws_secret_access_key(cls) -> str | None:
+        """Dummy credentials for DynamoDB Local; None means the usual chain."""
         return _LOCAL_CREDENTIAL if get_settings().dynamodb_endpoint else None
 
 

@@ -50,8 +50,10 @@ class BusinessUnit(PortwayModel):
 
     @staticmethod
     def key_for(customer_id: str, unit_id: str) -> str:
+        """The range key of one business unit."""
         return f"{customer_id}#{unit_id}"
 
     @staticmethod
     def prefix_for(customer_id: str) -> str:
+        """The range key prefix of one customer's business units."""
         return f"{customer_id}#"

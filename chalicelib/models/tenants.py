@@ -37,8 +37,10 @@ class DirectoryEntry(PortwayModel):
 
     @staticmethod
     def slug_key(slug: str) -> str:
+        """The directory key of a slug."""
         return f"slug#{slug}"
 
     @staticmethod
     def public_id_key(public_id: str) -> str:
+        """The directory key of a public tenant id."""
         return f"public#{public_id}"

@@ -61,7 +61,7 @@ def decode_cursor(ctx: TenantContext, list_name: str, cursor: str | None) -> Raw
         return None
     invalid = Invalid.field("cursor", "not a cursor from this list; start again without it")
     payload, _, signature = cursor.partition(".")
-    if not hmac.compare_digest(_sign(payload), signature):
+    if not cursor.isascii() or not hmac.compare_digest(_sign(payload), signature):
         raise invalid
     try:
         data = json.loads(_unb64(payload))

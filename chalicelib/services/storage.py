@@ -70,14 +70,17 @@ class Transaction:
         *,
         label: str = "",
     ) -> None:
+        """Add a condition check on an item that is not written."""
         self._tx.condition_check(model, hash_key, range_key, condition=condition)
         self._labels["check"].append(label)
 
     def delete(self, item: Model, condition: Condition | None = None, *, label: str = "") -> None:
+        """Add a delete."""
         self._tx.delete(item, condition=condition)
         self._labels["delete"].append(label)
 
     def save(self, item: Model, condition: Condition | None = None, *, label: str = "") -> None:
+        """Add a put."""
         self._tx.save(item, condition=condition)
         self._labels["put"].append(label)
 
@@ -89,6 +92,7 @@ class Transaction:
         *,
         label: str = "",
     ) -> None:
+        """Add an update (PynamoDB adds the version condition)."""
         self._tx.update(item, actions=actions, condition=condition)
         self._labels["update"].append(label)
 

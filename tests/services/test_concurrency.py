@@ -7,10 +7,9 @@ threads are changing), so racing it tests moto, not Portway.
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
 
 import pytest
-
-from datetime import UTC, datetime, timedelta
 
 from chalicelib.errors import Conflict, NotFound, PortwayError
 from chalicelib.models import Asset, AssetEvent, BusinessUnit
@@ -99,8 +98,10 @@ def test_reports_and_a_delete_racing_leave_no_stub_asset(ctx):
     asset = assets.create(ctx, AssetCreate(name="Busy"))
     report = AssetEventCreate(time=datetime.now(UTC), lat=1.0, lon=2.0)
     calls = [(ctx, asset.id, report) for _ in range(RACERS - 1)]
-    _race(lambda *args: assets.add_event(*args) if args else assets.delete(ctx, asset.id),
-          [*calls, ()])
+    _race(
+        lambda *args: assets.add_event(*args) if args else assets.delete(ctx, asset.id),
+        [*calls, ()],
+    )
     remaining = list(Asset.query(ctx.tenant_id, Asset.asset_id == asset.id))
     assert all(item.name == "Busy" for item in remaining)  # whole, or gone: never a stub
 
@@ -109,13 +110,17 @@ def test_deleting_a_customer_while_units_are_added_leaves_no_orphan_unit(ctx):
     customer = customers.create(ctx, CustomerCreate(name="Short-lived"))
     adds = [(ctx, customer.id, BusinessUnitCreate(name=f"Unit {i}")) for i in range(RACERS - 1)]
     outcomes = _race(
-        lambda *args: customers.add_business_unit(*args) if args else customers.delete(
-            ctx, customer.id), [*adds, ()])
+        lambda *args: (
+            customers.add_business_unit(*args) if args else customers.delete(ctx, customer.id)
+        ),
+        [*adds, ()],
+    )
     try:
         customers.get(ctx, customer.id)
     except NotFound:
-        orphans = list(BusinessUnit.query(ctx.tenant_id,
-                                          BusinessUnit.unit_key.startswith(customer.id)))
+        orphans = list(
+            BusinessUnit.query(ctx.tenant_id, BusinessUnit.unit_key.startswith(customer.id))
+        )
         assert orphans == [], outcomes
     else:
         units = customers.list_business_units(ctx, customer.id, PageRequest(100))

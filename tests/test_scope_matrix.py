@@ -1,0 +1,140 @@
+"""Every API-key operation, called with a read-only key and with a write key: a read key
+may only read, a write key may do everything but admin, and a refusal is a 403
+problem+json. Operations are enumerated from the registry, so a new one is covered (or
+fails here for want of a sample) without anyone remembering to add it.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+
+import pytest
+
+from app import app  # noqa: F401  (importing the app registers every operation)
+from chalicelib.operations import OPERATIONS, Operation
+from chalicelib.services import api_keys
+from tests.conftest import problem
+
+API_KEY_OPERATIONS = sorted(
+    (o for o in OPERATIONS if o.auth == "api_key"), key=lambda o: (o.path, o.method)
+)
+
+# Which of the tenant's objects a path's {id} names, by the path's start.
+ID_KINDS = {
+    "/v1/customers/{id}": "customer",
+    "/v1/assets/{id}": "asset",
+    "/v1/api-keys/{id}": "api_key",
+}
+
+# A valid body for every operation that takes one, so that only the scope can refuse it.
+BODIES = {
+    ("POST", "/v1/customers"): {"name": "New customer"},
+    ("PATCH", "/v1/customers/{id}"): {"name": "renamed"},
+    ("POST", "/v1/customers/{id}/business-units"): {"name": "unit"},
+    ("PUT", "/v1/customers/{id}/assets"): {"asset_ids": []},
+    ("POST", "/v1/assets"): {"name": "New asset"},
+    ("PATCH", "/v1/assets/{id}"): {"name": "renamed"},
+    ("POST", "/v1/assets/{id}/events"): {"time": "NOW"},
+    ("POST", "/v1/api-keys"): {"name": "New key", "scopes": ["read"]},
+}
+
+
+def _id(op: Operation) -> str:
+    return f"{op.method} {op.path}"
+
+
+@pytest.fixture
+def samples(api, tenant):
+    """Real objects of the tenant, one per kind a path can name."""
+    customer = api.post("/v1/customers", {"name": "Sample customer"})
+    asset = api.post("/v1/assets", {"name": "Sample asset"})
+    assert customer.status_code == 201, customer.body
+    assert asset.status_code == 201, asset.body
+    key = api_keys.issue(tenant.id, "sample", ["read"], "test")
+    return {"customer": customer.json_body["id"], "asset": asset.json_body["id"], "api_key": key.id}
+
+
+def _concrete(path: str, samples: dict[str, str]) -> str:
+    if "{" not in path:
+        return path
+    kind = next((k for prefix, k in ID_KINDS.items() if path.startswith(prefix)), None)
+    if kind is None:
+        pytest.fail(f"no sample id for {path}: add its prefix to ID_KINDS")
+    concrete = path.replace("{id}", samples[kind])
+    leftover = re.findall(r"{\w+}", concrete)
+    if leftover:
+        pytest.fail(f"no sample id for {leftover} in {path}: extend _concrete")
+    return concrete
+
+
+def _body(op: Operation) -> dict[str, object] | None:
+    if op.body is None:
+        return None
+    if (op.method, op.path) not in BODIES:
+        pytest.fail(f"add a valid sample body for {op.method} {op.path} to BODIES")
+    body = dict(BODIES[(op.method, op.path)])
+    if body.get("time") == "NOW":
+        body["time"] = datetime.now(UTC).isoformat()
+    return body
+
+
+def _call(api, key: str, op: Operation, samples: dict[str, str]):
+    return api.as_key(key).request(op.method, _concrete(op.path, samples), _body(op))
+
+
+def _assert_forbidden(response, op: Operation) -> None:
+    assert response.status_code == 403, (_id(op), response.status_code, response.body)
+    body = problem(response)
+    assert body["type"] == "urn:portway:problem:forbidden"
+
+
+def _assert_allowed(response, op: Operation) -> None:
+    # Not refused for want of scope, and actually done: the key and the sample are valid.
+    assert response.status_code not in (401, 403), (_id(op), response.status_code, response.body)
+    assert response.status_code < 300, (_id(op), response.status_code, response.body)
+
+
+def test_there_are_operations_of_every_scope():
+    scopes = {o.scope for o in API_KEY_OPERATIONS}
+    assert scopes == {"read", "write", "admin"}
+
+
+@pytest.mark.parametrize("op", API_KEY_OPERATIONS, ids=_id)
+def test_read_key_may_only_read(api, tenant, samples, op):
+    read_key = api_keys.issue(tenant.id, "r", ["read"], "test").key
+    response = _call(api, read_key, op, samples)
+    if op.method != "GET" or op.scope == "admin":
+        _assert_forbidden(response, op)
+    else:
+        _assert_allowed(response, op)
+
+
+@pytest.mark.parametrize("op", API_KEY_OPERATIONS, ids=_id)
+def test_write_key_may_do_everything_but_admin(api, tenant, samples, op):
+    write_key = api_keys.issue(tenant.id, "w", ["write"], "test").key
+    response = _call(api, write_key, op, samples)
+    if op.scope == "admin":
+        _assert_forbidden(response, op)
+    else:
+        _assert_allowed(response, op)
+
+
+@pytest.mark.parametrize("op", [o for o in API_KEY_OPERATIONS if o.method != "GET"], ids=_id)
+def test_refused_read_key_changes_nothing(api, tenant, samples, op):
+    read_key = api_keys.issue(tenant.id, "r", ["read"], "test").key
+    before = _snapshot(api, samples)
+    _assert_forbidden(_call(api, read_key, op, samples), op)
+    assert _snapshot(api, samples) == before
+
+
+def _snapshot(api, samples: dict[str, str]) -> dict[str, object]:
+    return {
+        "customer": api.get(f"/v1/customers/{samples['customer']}").json_body,
+        "asset": api.get(f"/v1/assets/{samples['asset']}").json_body,
+        "api_key": api.get(f"/v1/api-keys/{samples['api_key']}").json_body,
+        "customers": api.get("/v1/customers").json_body,
+        "assets": api.get("/v1/assets").json_body,
+        "units": api.get(f"/v1/customers/{samples['customer']}/business-units").json_body,
+        "events": api.get(f"/v1/assets/{samples['asset']}/events").json_body,
+    }
