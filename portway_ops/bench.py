@@ -75,6 +75,15 @@ class CallCounter:
     def __init__(self) -> None:
         self.calls: Counter[str] = Counter()
 
+    def reset(self) -> None:
+        """Forget what was counted so far."""
+        self.calls.clear()
+
+    @property
+    def total(self) -> int:
+        """All operations counted."""
+        return sum(self.calls.values())
+
     def __call__(self, model: Any, **_: Any) -> None:
         """Count one operation (a botocore before-call handler)."""
         self.calls[model.name] += 1

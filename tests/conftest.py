@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import os
-from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,10 +32,10 @@ os.environ.pop("AWS_PROFILE", None)
 from chalice.test import Client
 
 from app import app
-from chalicelib.models import connection
 from chalicelib.services import tenants
 from chalicelib.settings import reset_settings
 from portway_ops import dynamodb_local
+from portway_ops.bench import CallCounter, counting
 from portway_ops.tables import create_tables
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -170,32 +169,11 @@ def anonymous(chalice_client: Client) -> Api:
     return Api(chalice_client, None)
 
 
-class CallCounter:
-    """DynamoDB operations sent, counted from botocore's before-call events."""
-
-    def __init__(self) -> None:
-        self.calls: Counter[str] = Counter()
-
-    def __call__(self, model: Any, **_: Any) -> None:
-        self.calls[model.name] += 1
-
-    def reset(self) -> None:
-        self.calls.clear()
-
-    @property
-    def total(self) -> int:
-        return sum(self.calls.values())
-
-
 @pytest.fixture
 def ddb_calls(backend: str) -> Iterator[CallCounter]:
-    counter = CallCounter()
-    events = connection().client.meta.events
-    events.register("before-call.dynamodb", counter)
-    try:
+    """DynamoDB operations the test sends, by name (the bench's counter)."""
+    with counting() as counter:
         yield counter
-    finally:
-        events.unregister("before-call.dynamodb", counter)
 
 
 def problem(response: Any) -> dict[str, Any]:

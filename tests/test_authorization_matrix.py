@@ -9,52 +9,16 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import UTC, datetime
 
 import pytest
 
 from app import app
 from chalicelib.operations import OPERATIONS
+from tests.samples import body_for, object_kind
 
 PUBLIC = {("GET", "/v1/openapi.json"), ("GET", "/docs")}
 
-# Which of tenant A's objects a path's {id} names, by the path's start.
-ID_KINDS = {
-    "/v1/customers/{id}": "customer",
-    "/v1/assets/{id}": "asset",
-    "/v1/api-keys/{id}": "api_key",
-}
-
-# A valid body for every route that takes one, so that only tenancy can refuse it.
-BODIES = {
-    ("POST", "/v1/customers"): {"name": "B's customer"},
-    ("PATCH", "/v1/customers/{id}"): {"name": "taken over"},
-    ("POST", "/v1/customers/{id}/business-units"): {"name": "unit"},
-    ("PUT", "/v1/customers/{id}/assets"): {"asset_ids": []},
-    ("POST", "/v1/assets"): {"name": "B's asset"},
-    ("PATCH", "/v1/assets/{id}"): {"name": "taken over"},
-    ("POST", "/v1/assets/{id}/events"): {"time": "NOW"},
-    ("POST", "/v1/api-keys"): {"name": "B's key", "scopes": ["read"]},
-}
-
 ROUTES = sorted((method, path) for path, methods in app.routes.items() for method in methods)
-
-
-def _kind(path: str) -> str | None:
-    for prefix, kind in ID_KINDS.items():
-        if path.startswith(prefix):
-            return kind
-    return None
-
-
-def _body(method: str, path: str) -> dict[str, object] | None:
-    if not any(o.method == method and o.path == path and o.body for o in OPERATIONS):
-        return None
-    assert (method, path) in BODIES, f"add a valid sample body for {method} {path}"
-    body = dict(BODIES[(method, path)])
-    if body.get("time") == "NOW":
-        body["time"] = datetime.now(UTC).isoformat()
-    return body
 
 
 @pytest.fixture
@@ -77,7 +41,7 @@ def test_route_without_credentials_is_401(anonymous, method, path, backend):
         assert anonymous.request(method, path).status_code == 200
         return
     concrete = re.sub(r"{\w+}", "cus_x", path)
-    response = anonymous.request(method, concrete, _body(method, path))
+    response = anonymous.request(method, concrete, body_for(method, path))
     assert response.status_code == 401, (method, path, response.body)
     assert json.loads(response.body)["status"] == 401
 
@@ -88,16 +52,16 @@ def test_route_with_other_tenants_key_never_reaches_this_tenants_data(
 ):
     if (method, path) in PUBLIC:
         return
-    kind = _kind(path)
+    kind = object_kind(path)
     before = {k: api.get(_read_path(k, v)).json_body for k, v in objects_of_a.items()}
     if kind is None:
-        response = other_api.request(method, path, _body(method, path))
+        response = other_api.request(method, path, body_for(method, path))
         assert response.status_code < 400, (method, path, response.body)
         leaked = [v for v in objects_of_a.values() if v in response.body.decode()]
         assert leaked == [], (method, path)
     else:
         concrete = path.replace("{id}", objects_of_a[kind])
-        response = other_api.request(method, concrete, _body(method, path))
+        response = other_api.request(method, concrete, body_for(method, path))
         assert response.status_code == 404, (method, path, response.body)
         assert objects_of_a[kind] not in json.loads(response.body)["title"]
     after = {k: api.get(_read_path(k, v)).json_body for k, v in objects_of_a.items()}

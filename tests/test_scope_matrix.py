@@ -6,38 +6,17 @@ fails here for want of a sample) without anyone remembering to add it.
 
 from __future__ import annotations
 
-import re
-from datetime import UTC, datetime
-
 import pytest
 
 from app import app  # noqa: F401  (importing the app registers every operation)
 from chalicelib.operations import OPERATIONS, Operation
 from chalicelib.services import api_keys
 from tests.conftest import problem
+from tests.samples import body_for, object_kind
 
 API_KEY_OPERATIONS = sorted(
     (o for o in OPERATIONS if o.auth == "api_key"), key=lambda o: (o.path, o.method)
 )
-
-# Which of the tenant's objects a path's {id} names, by the path's start.
-ID_KINDS = {
-    "/v1/customers/{id}": "customer",
-    "/v1/assets/{id}": "asset",
-    "/v1/api-keys/{id}": "api_key",
-}
-
-# A valid body for every operation that takes one, so that only the scope can refuse it.
-BODIES = {
-    ("POST", "/v1/customers"): {"name": "New customer"},
-    ("PATCH", "/v1/customers/{id}"): {"name": "renamed"},
-    ("POST", "/v1/customers/{id}/business-units"): {"name": "unit"},
-    ("PUT", "/v1/customers/{id}/assets"): {"asset_ids": []},
-    ("POST", "/v1/assets"): {"name": "New asset"},
-    ("PATCH", "/v1/assets/{id}"): {"name": "renamed"},
-    ("POST", "/v1/assets/{id}/events"): {"time": "NOW"},
-    ("POST", "/v1/api-keys"): {"name": "New key", "scopes": ["read"]},
-}
 
 
 def _id(op: Operation) -> str:
@@ -56,27 +35,12 @@ def samples(api, tenant):
 
 
 def _concrete(path: str, samples: dict[str, str]) -> str:
-    if "{" not in path:
-        return path
-    kind = next((k for prefix, k in ID_KINDS.items() if path.startswith(prefix)), None)
-    if kind is None:
-        pytest.fail(f"no sample id for {path}: add its prefix to ID_KINDS")
-    concrete = path.replace("{id}", samples[kind])
-    leftover = re.findall(r"{\w+}", concrete)
-    if leftover:
-        pytest.fail(f"no sample id for {leftover} in {path}: extend _concrete")
-    return concrete
+    kind = object_kind(path)
+    return path if kind is None else path.replace("{id}", samples[kind])
 
 
 def _body(op: Operation) -> dict[str, object] | None:
-    if op.body is None:
-        return None
-    if (op.method, op.path) not in BODIES:
-        pytest.fail(f"add a valid sample body for {op.method} {op.path} to BODIES")
-    body = dict(BODIES[(op.method, op.path)])
-    if body.get("time") == "NOW":
-        body["time"] = datetime.now(UTC).isoformat()
-    return body
+    return body_for(op.method, op.path)
 
 
 def _call(api, key: str, op: Operation, samples: dict[str, str]):
