@@ -2,9 +2,9 @@
 
 from chalice.app import Chalice
 
-from chalicelib.handlers import assets, customers, docs, tenant
+from chalicelib.handlers import assets, customers, docs, tenant, themes
 
 app = Chalice(app_name="portway")
 
-for module in (tenant, customers, assets, docs):
+for module in (tenant, customers, assets, themes, docs):
     app.register_blueprint(module.blueprint)

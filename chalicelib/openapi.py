@@ -70,6 +70,12 @@ def _parameters(op: Operation) -> list[dict[str, Any]]:
                 "description": "Same key and body within 24 h: first answer again.",
             }
         )
+    if op.query is not None:
+        properties = msgspec.json.schema(op.query).get("properties", {})
+        params += [
+            {"name": name, "in": "query", "required": True, "schema": schema}
+            for name, schema in properties.items()
+        ]
     if op.versioned:
         params.append(
             {
@@ -88,7 +94,7 @@ def _operation(op: Operation) -> dict[str, Any]:
         codes.add(404)
     if op.method != "GET":
         codes |= {409}
-    if op.body is not None:
+    if op.body is not None or op.upload:
         codes |= {400, 413, 415}
     responses: dict[str, Any] = {str(c): _problem(_PROBLEMS[c]) for c in sorted(codes)}
     if op.response is None:
@@ -109,6 +115,13 @@ def _operation(op: Operation) -> dict[str, Any]:
         result["security"] = []
     elif op.scope:
         result["description"] = f"Requires an API key with the '{op.scope}' scope."
+    if op.upload:
+        result["requestBody"] = {
+            "required": True,
+            "content": {
+                kind: {"schema": {"type": "string", "format": "binary"}} for kind in op.upload
+            },
+        }
     if op.body is not None:
         result["requestBody"] = {
             "required": True,

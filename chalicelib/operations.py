@@ -31,8 +31,20 @@ class Operation:
     body: type[Struct] | None
     response: type[Struct] | None
     paginated: bool
+    query: type[Struct] | None
+    upload: tuple[str, ...]
     idempotent: bool
     versioned: bool
 
+
+@dataclass(frozen=True, slots=True)
+class Upload:
+    """A raw request body (an image, a PDF) with its declared content type."""
+
+    data: bytes
+    content_type: str
+
+
+MAX_UPLOAD_BYTES = 5 * 1024 * 1024  # under Lambda's 6 MB payload limit
 
 OPERATIONS: list[Operation] = []

@@ -32,6 +32,8 @@ class Settings:
     debug: bool
     max_body_bytes: int
     event_retention_days: int
+    blob_bucket: str | None
+    blob_dir: str
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Settings:
@@ -48,6 +50,8 @@ class Settings:
             debug=env.get("PORTWAY_DEBUG", "false").lower() == "true",
             max_body_bytes=int(env.get("PORTWAY_MAX_BODY_BYTES", str(256 * 1024))),
             event_retention_days=int(env.get("PORTWAY_EVENT_RETENTION_DAYS", "400")),
+            blob_bucket=env.get("PORTWAY_BLOB_BUCKET") or None,
+            blob_dir=env.get("PORTWAY_BLOB_DIR", ".local/blobs"),
         )
 
     @property

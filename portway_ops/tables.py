@@ -73,10 +73,34 @@ _FUNCTION_ENVIRONMENT = {
                 "Variables": {
                     "PORTWAY_TABLE_PREFIX": {"Ref": "TablePrefix"},
                     "PORTWAY_SECRET_KEY": {"Ref": "SecretKey"},
+                    "PORTWAY_BLOB_BUCKET": {"Ref": "BlobBucket"},
                 }
             }
         }
     }
+}
+
+
+# Logos, documents and rendered pages. Private: the app serves them, with its own headers.
+_BLOB_BUCKET = {
+    "Type": "AWS::S3::Bucket",
+    "DeletionPolicy": "Retain",
+    "UpdateReplacePolicy": "Retain",
+    "Properties": {
+        "BucketName": {"Fn::Sub": "${TablePrefix}blobs-${AWS::AccountId}"},
+        "BucketEncryption": {
+            "ServerSideEncryptionConfiguration": [
+                {"ServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}
+            ]
+        },
+        "PublicAccessBlockConfiguration": {
+            "BlockPublicAcls": True,
+            "BlockPublicPolicy": True,
+            "IgnorePublicAcls": True,
+            "RestrictPublicBuckets": True,
+        },
+        "VersioningConfiguration": {"Status": "Enabled"},
+    },
 }
 
 
@@ -101,6 +125,7 @@ def render_template() -> dict[str, Any]:
         },
         "Resources": {
             **{_logical_id(m): _table_resource(m) for m in TABLE_MODELS},
+            "BlobBucket": _BLOB_BUCKET,
             **_FUNCTION_ENVIRONMENT,
         },
     }

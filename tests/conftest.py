@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,6 +26,7 @@ os.environ.update(
         "AWS_ACCESS_KEY_ID": "testing",
         "AWS_SECRET_ACCESS_KEY": "testing",
         "PORTWAY_SECRET_KEY": "test-secret-key-for-cursor-signing-only",
+        "PORTWAY_BLOB_DIR": tempfile.mkdtemp(prefix="portway-blobs-"),
     }
 )
 os.environ.pop("AWS_PROFILE", None)

@@ -6,6 +6,8 @@ saying what to add here, so a new route cannot slip through uncovered.
 
 from __future__ import annotations
 
+import struct
+import zlib
 from datetime import UTC, datetime
 
 import pytest
@@ -17,6 +19,14 @@ ID_KINDS = {
     "/v1/customers/{id}": "customer",
     "/v1/assets/{id}": "asset",
     "/v1/api-keys/{id}": "api_key",
+    "/v1/themes/{id}": "theme",
+}
+READ_PATHS = {kind: prefix.replace("{id}", "") for prefix, kind in ID_KINDS.items()}
+# Routes anyone may call: what they serve is public by design.
+PUBLIC = {
+    ("GET", "/v1/openapi.json"),
+    ("GET", "/docs"),
+    ("GET", "/p/{slug}/logos/{theme_id}/{name}"),
 }
 
 # A valid body per route, so that only tenancy or scope can refuse the request.
@@ -29,7 +39,56 @@ BODIES: dict[tuple[str, str], dict[str, object]] = {
     ("PATCH", "/v1/assets/{id}"): {"name": "renamed"},
     ("POST", "/v1/assets/{id}/events"): {"time": "NOW"},
     ("POST", "/v1/api-keys"): {"name": "New key", "scopes": ["read"]},
+    ("POST", "/v1/themes"): {"name": "New theme", "colors": {"primary": "#123456"}},
+    ("PATCH", "/v1/themes/{id}"): {"name": "renamed"},
+    ("PUT", "/v1/settings/embedding"): {"allowed_origins": ["https://shop.example.com"]},
 }
+
+
+def tiny_png(width: int = 16, height: int = 16) -> bytes:
+    """A valid, complete PNG (white, 8-bit greyscale)."""
+
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        crc = struct.pack(">I", zlib.crc32(kind + body))
+        return struct.pack(">I", len(body)) + kind + body + crc
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
+    pixels = zlib.compress(b"".join(b"\x00" + b"\xff" * width for _ in range(height)))
+    return (
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", pixels) + chunk(b"IEND", b"")
+    )
+
+
+# Routes that take a raw upload: (query string, bytes, content type).
+UPLOADS = {("PUT", "/v1/themes/{id}/logo"): ("?size=small", tiny_png(), "image/png")}
+
+
+def make_objects(api, *, assigned: bool = True) -> dict[str, str]:
+    """One object of every kind a path can name, for the caller's tenant; ids by kind."""
+    customer = api.post("/v1/customers", {"name": "Sample customer"}).json_body
+    asset = api.post("/v1/assets", {"name": "Sample asset"}).json_body
+    if assigned:
+        api.put(f"/v1/customers/{customer['id']}/assets", {"asset_ids": [asset["id"]]})
+    key = api.post("/v1/api-keys", {"name": "Sample key", "scopes": ["read"]}).json_body
+    theme = api.post("/v1/themes", {"name": "Sample theme"}).json_body
+    return {
+        "customer": customer["id"],
+        "asset": asset["id"],
+        "api_key": key["id"],
+        "theme": theme["id"],
+    }
+
+
+def call(api, method: str, path: str, ids: dict[str, str]):
+    """Call a route with the sample object of its kind and a valid body or upload."""
+    kind = object_kind(path)
+    concrete = path if kind is None else path.replace("{id}", ids[kind])
+    if (method, path) in UPLOADS:
+        query, data, content_type = UPLOADS[(method, path)]
+        return api.request(
+            method, concrete + query, raw=data, headers={"Content-Type": content_type}
+        )
+    return api.request(method, concrete, body_for(method, path))
 
 
 def object_kind(path: str) -> str | None:

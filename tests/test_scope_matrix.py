@@ -12,7 +12,7 @@ from app import app  # noqa: F401  (importing the app registers every operation)
 from chalicelib.operations import OPERATIONS, Operation
 from chalicelib.services import api_keys
 from tests.conftest import problem
-from tests.samples import body_for, object_kind
+from tests.samples import call, make_objects
 
 API_KEY_OPERATIONS = sorted(
     (o for o in OPERATIONS if o.auth == "api_key"), key=lambda o: (o.path, o.method)
@@ -24,27 +24,13 @@ def _id(op: Operation) -> str:
 
 
 @pytest.fixture
-def samples(api, tenant):
+def samples(api):
     """Real objects of the tenant, one per kind a path can name."""
-    customer = api.post("/v1/customers", {"name": "Sample customer"})
-    asset = api.post("/v1/assets", {"name": "Sample asset"})
-    assert customer.status_code == 201, customer.body
-    assert asset.status_code == 201, asset.body
-    key = api_keys.issue(tenant.id, "sample", ["read"], "test")
-    return {"customer": customer.json_body["id"], "asset": asset.json_body["id"], "api_key": key.id}
-
-
-def _concrete(path: str, samples: dict[str, str]) -> str:
-    kind = object_kind(path)
-    return path if kind is None else path.replace("{id}", samples[kind])
-
-
-def _body(op: Operation) -> dict[str, object] | None:
-    return body_for(op.method, op.path)
+    return make_objects(api, assigned=False)  # so that deleting the asset is allowed
 
 
 def _call(api, key: str, op: Operation, samples: dict[str, str]):
-    return api.as_key(key).request(op.method, _concrete(op.path, samples), _body(op))
+    return call(api.as_key(key), op.method, op.path, samples)
 
 
 def _assert_forbidden(response, op: Operation) -> None:

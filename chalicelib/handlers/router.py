@@ -31,7 +31,14 @@ from chalicelib.errors import (
     UnsupportedMediaType,
     problem,
 )
-from chalicelib.operations import IF_MATCH_PATTERN, OPERATIONS, Auth, Operation
+from chalicelib.operations import (
+    IF_MATCH_PATTERN,
+    MAX_UPLOAD_BYTES,
+    OPERATIONS,
+    Auth,
+    Operation,
+    Upload,
+)
 from chalicelib.schemas.common import ListQuery
 from chalicelib.schemas.validation import decode
 from chalicelib.services import idempotency
@@ -107,6 +114,19 @@ def _json_body(request: Request) -> Any:
     return data
 
 
+def _upload(request: Request, accepted: tuple[str, ...]) -> Upload:
+    raw = request.raw_body or b""
+    data = raw.encode() if isinstance(raw, str) else raw
+    if len(data) > MAX_UPLOAD_BYTES:
+        raise PayloadTooLarge(f"An upload may be at most {MAX_UPLOAD_BYTES // 1024 // 1024} MB.")
+    content_type = (request.headers.get("content-type") or "").split(";")[0].strip().lower()
+    if content_type not in accepted:
+        raise UnsupportedMediaType(f"Send the body as one of: {', '.join(accepted)}.")
+    if not data:
+        raise Invalid.field("body", "is empty")
+    return Upload(data, content_type)
+
+
 def _if_match(request: Request) -> int | None:
     header = request.headers.get("if-match")
     if header is None:
@@ -122,6 +142,26 @@ def _source_ip(request: Request) -> str | None:
     identity = (request.context or {}).get("identity") or {}
     source: str | None = identity.get("sourceIp")
     return source
+
+
+def _arguments(
+    op: Operation, request: Request, params: dict[str, str], raw_body: Any
+) -> dict[str, Any]:
+    """The view's keyword arguments: path ids, then what the operation declares."""
+    kwargs: dict[str, Any] = dict(params)
+    if op.body:
+        kwargs["body"] = decode(op.body, raw_body)
+    query_params = dict(request.query_params or {})
+    if op.paginated:
+        query = decode(ListQuery, query_params, strict=False, prefix="query.")
+        kwargs["page"] = PageRequest(query.limit, query.cursor)
+    if op.query:
+        kwargs["query"] = decode(op.query, query_params, strict=False, prefix="query.")
+    if op.upload:
+        kwargs["upload"] = _upload(request, op.upload)
+    if op.versioned:
+        kwargs["if_match"] = _if_match(request)
+    return kwargs
 
 
 class Api:
@@ -162,6 +202,8 @@ class Api:
         auth: Auth = "api_key",
         scope: str | None = None,
         paginated: bool = False,
+        query: type[msgspec.Struct] | None = None,
+        upload: tuple[str, ...] = (),
         idempotent: bool = False,
         versioned: bool = False,
     ) -> Callable[[V], V]:
@@ -182,6 +224,8 @@ class Api:
                 body=body,
                 response=response,
                 paginated=paginated,
+                query=query,
+                upload=upload,
                 idempotent=idempotent,
                 versioned=versioned,
             )
@@ -230,17 +274,8 @@ class _Handler:
         for value in params.values():
             if not _PATH_ID.match(value):
                 raise NotFound("No such object.")
-        kwargs: dict[str, Any] = dict(params)
         raw_body = _json_body(request) if op.body else None
-        if op.body:
-            kwargs["body"] = decode(op.body, raw_body)
-        if op.paginated:
-            query = decode(
-                ListQuery, dict(request.query_params or {}), strict=False, prefix="query."
-            )
-            kwargs["page"] = PageRequest(query.limit, query.cursor)
-        if op.versioned:
-            kwargs["if_match"] = _if_match(request)
+        kwargs = _arguments(op, request, params, raw_body)
         key = request.headers.get("idempotency-key") if op.idempotent else None
         if key is None:
             return self._respond(self.view(ctx, **kwargs))

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from pynamodb.attributes import UnicodeAttribute, UTCDateTimeAttribute, VersionAttribute
+from pynamodb.attributes import (
+    ListAttribute,
+    UnicodeAttribute,
+    UTCDateTimeAttribute,
+    VersionAttribute,
+)
 
 from chalicelib.models.base import PortwayModel, TableMeta
 
@@ -18,6 +23,7 @@ class Tenant(PortwayModel):
     slug = UnicodeAttribute()
     public_id = UnicodeAttribute()
     default_language = UnicodeAttribute(default="en")
+    allowed_origins = ListAttribute(of=UnicodeAttribute, null=True)
     created_at = UTCDateTimeAttribute()
     version = VersionAttribute()
 

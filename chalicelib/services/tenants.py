@@ -16,6 +16,7 @@ from chalicelib.ids import new_id
 from chalicelib.models import DirectoryEntry, Tenant
 from chalicelib.schemas import tenants as schemas
 from chalicelib.schemas.common import LANGUAGES, Language, rfc3339
+from chalicelib.schemas.themes import Embedding, EmbeddingSettings
 from chalicelib.services import api_keys
 from chalicelib.services.storage import ConditionsFailed, Transaction
 from chalicelib.tenancy import TenantContext
@@ -132,7 +133,29 @@ def tenant_id_for_slug(slug: str) -> str | None:
 
 def get(ctx: TenantContext) -> schemas.Tenant:
     """The caller's own tenant."""
+    return _out(_load(ctx))
+
+
+def _load(ctx: TenantContext) -> Tenant:
     try:
-        return _out(Tenant.get(ctx.tenant_id))
+        return Tenant.get(ctx.tenant_id, consistent_read=True)
     except DoesNotExist:
         raise NotFound("The tenant no longer exists.") from None
+
+
+def get_embedding(ctx: TenantContext) -> Embedding:
+    """The origins allowed to frame the tenant's pages."""
+    stored = cast("list[str] | None", _load(ctx).allowed_origins)
+    return Embedding(allowed_origins=list(stored or []))
+
+
+def set_embedding(ctx: TenantContext, data: EmbeddingSettings) -> Embedding:
+    """Replace the origins allowed to frame the tenant's pages and receive redirects."""
+    ctx.require("admin")
+    origins = list(dict.fromkeys(data.allowed_origins))
+    Tenant(ctx.tenant_id).update(
+        actions=[Tenant.allowed_origins.set(origins)],  # type: ignore[arg-type]
+        condition=Tenant.tenant_id.exists(),
+        add_version_condition=False,
+    )
+    return Embedding(allowed_origins=origins)

@@ -1,0 +1,110 @@
+"""Blob storage: S3 in AWS, a directory on one machine (and in tests).
+
+Logos, documents and rendered pages are blobs. Keys are built by the models; this module
+only moves bytes.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+from chalicelib.settings import get_settings
+
+
+@dataclass(frozen=True, slots=True)
+class Blob:
+    """Bytes with their content type and a strong ETag."""
+
+    data: bytes
+    content_type: str
+    etag: str
+
+
+def etag_of(data: bytes) -> str:
+    """A strong ETag for the bytes (quoted, as HTTP wants it)."""
+    return '"' + hashlib.sha256(data).hexdigest()[:32] + '"'
+
+
+class BlobStore(Protocol):
+    """Where blobs live."""
+
+    def put(self, key: str, data: bytes, content_type: str) -> Blob:
+        """Store the bytes under the key, replacing what was there."""
+        ...
+
+    def get(self, key: str) -> Blob | None:
+        """The blob under the key, or None."""
+        ...
+
+
+class DirectoryBlobStore:
+    """Blobs as files under a directory; the content type in a side file."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    def _path(self, key: str) -> Path:
+        path = (self.root / key).resolve()
+        if not path.is_relative_to(self.root.resolve()):
+            raise ValueError(f"blob key escapes the store: {key!r}")
+        return path
+
+    def put(self, key: str, data: bytes, content_type: str) -> Blob:
+        """Write the file atomically (write a temporary file, then rename)."""
+        path = self._path(key)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial = path.with_name(path.name + ".partial")
+        partial.write_bytes(data)
+        path.with_name(path.name + ".type").write_text(content_type)
+        partial.replace(path)
+        return Blob(data, content_type, etag_of(data))
+
+    def get(self, key: str) -> Blob | None:
+        """Read the file, if there is one."""
+        path = self._path(key)
+        if not path.is_file():
+            return None
+        data = path.read_bytes()
+        content_type = path.with_name(path.name + ".type").read_text()
+        return Blob(data, content_type, etag_of(data))
+
+
+class S3BlobStore:
+    """Blobs as objects in one bucket."""
+
+    def __init__(self, bucket: str, client: Any) -> None:
+        self.bucket = bucket
+        self.client = client
+
+    def put(self, key: str, data: bytes, content_type: str) -> Blob:
+        """Upload the object (S3 replaces it whole: readers see old or new, never half)."""
+        self.client.put_object(Bucket=self.bucket, Key=key, Body=data, ContentType=content_type)
+        return Blob(data, content_type, etag_of(data))
+
+    def get(self, key: str) -> Blob | None:
+        """Download the object, if there is one."""
+        try:
+            answer = self.client.get_object(Bucket=self.bucket, Key=key)
+        except self.client.exceptions.NoSuchKey:
+            return None
+        data = answer["Body"].read()
+        return Blob(data, answer["ContentType"], etag_of(data))
+
+
+@functools.cache
+def _store_for(bucket: str | None, directory: str, region: str) -> BlobStore:
+    if bucket:
+        import boto3  # only where S3 is used: Lambda has it, cold starts elsewhere skip it
+
+        return S3BlobStore(bucket, boto3.client("s3", region_name=region))
+    return DirectoryBlobStore(Path(directory))
+
+
+def blob_store() -> BlobStore:
+    """The process-wide blob store for the current settings."""
+    settings = get_settings()
+    return _store_for(settings.blob_bucket, settings.blob_dir, settings.region)
