@@ -71,7 +71,8 @@ def _parameters(op: Operation) -> list[dict[str, Any]]:
             }
         )
     if op.query is not None:
-        properties = msgspec.json.schema(op.query).get("properties", {})
+        generated = msgspec.json.schema(op.query)
+        properties = generated["$defs"][op.query.__name__].get("properties", {})
         params += [
             {"name": name, "in": "query", "required": True, "schema": schema}
             for name, schema in properties.items()
@@ -119,7 +120,8 @@ def _operation(op: Operation) -> dict[str, Any]:
         result["requestBody"] = {
             "required": True,
             "content": {
-                kind: {"schema": {"type": "string", "format": "binary"}} for kind in op.upload
+                kind: {"schema": {"type": "string", "format": "binary", "minLength": 1}}
+                for kind in op.upload
             },
         }
     if op.body is not None:

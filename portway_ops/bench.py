@@ -44,7 +44,7 @@ class Scenario:
 def scenarios(ids: dict[str, str]) -> list[Scenario]:
     """The measured requests, given ids of seeded objects."""
     now = datetime.now(UTC).isoformat()
-    c, a, a2 = ids["customer"], ids["asset"], ids["spare_asset"]
+    c, a, a2, t = ids["customer"], ids["asset"], ids["spare_asset"], ids["theme"]
     return [
         Scenario("list customers", "GET", "/v1/customers?limit=25", None, 2, True),
         Scenario("read customer", "GET", f"/v1/customers/{c}", None, 2),
@@ -63,6 +63,9 @@ def scenarios(ids: dict[str, str]) -> list[Scenario]:
         Scenario("list customer's assets", "GET", f"/v1/customers/{c}/assets", None, 3, True),
         Scenario("list business units", "GET", f"/v1/customers/{c}/business-units", None, 3, True),
         Scenario("list API keys", "GET", "/v1/api-keys", None, 2, True),
+        Scenario("create theme", "POST", "/v1/themes", {"name": "Bench theme"}, 3),
+        Scenario("read theme", "GET", f"/v1/themes/{t}", None, 3),
+        Scenario("list themes", "GET", "/v1/themes", None, 3, True),
         Scenario(
             "assign one more asset", "PUT", f"/v1/customers/{c}/assets", {"asset_ids": [a, a2]}, 5
         ),
@@ -119,7 +122,8 @@ def seed(request: Callable[..., Any]) -> dict[str, str]:
     for i in range(30):
         request("POST", "/v1/customers", {"name": f"Filler {i}"})
         request("POST", "/v1/assets", {"name": f"Filler {i}"})
-    return {"customer": customer, "asset": asset, "spare_asset": spare}
+    theme = request("POST", "/v1/themes", {"name": "Seed theme"})["id"]
+    return {"customer": customer, "asset": asset, "spare_asset": spare, "theme": theme}
 
 
 def measure(client: Any, key: str) -> list[tuple[Scenario, Counter[str], int]]:
