@@ -48,3 +48,20 @@ $(DDB_JAR): | $(STAMP)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+
+# Translations: extract strings from templates, merge them into each language, compile.
+TRANSLATIONS := chalicelib/translations
+MO_FILES := $(patsubst %.po,%.mo,$(wildcard $(TRANSLATIONS)/*/LC_MESSAGES/messages.po))
+
+.PHONY: i18n-extract i18n-update i18n-compile
+
+i18n-extract: $(STAMP)
+	$(BIN)/pybabel extract -q -F babel.cfg -o $(TRANSLATIONS)/messages.pot --no-location --sort-output .
+
+i18n-update: i18n-extract
+	$(BIN)/pybabel update -q -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS) --no-fuzzy-matching
+
+i18n-compile: $(MO_FILES)
+
+$(TRANSLATIONS)/%/LC_MESSAGES/messages.mo: $(TRANSLATIONS)/%/LC_MESSAGES/messages.po | $(STAMP)
+	$(BIN)/pybabel compile -q --statistics -d $(TRANSLATIONS) -l $*

@@ -144,6 +144,13 @@ def _source_ip(request: Request) -> str | None:
     return source
 
 
+def _check_ids(params: dict[str, str]) -> None:
+    # An id no object can have is answered like one that does not exist.
+    for value in params.values():
+        if not _PATH_ID.fullmatch(value):
+            raise NotFound("No such object.")
+
+
 def _arguments(
     op: Operation, request: Request, params: dict[str, str], raw_body: Any
 ) -> dict[str, Any]:
@@ -267,13 +274,12 @@ class _Handler:
     def _handle(self, request: Request, params: dict[str, str]) -> Response:
         op = self.operation
         if op.auth == "public":
+            _check_ids(params)
             return self._respond(self.view(**params))
         ctx = authenticate_api_key(request.headers.get("authorization"), _source_ip(request))
         if op.scope:
             ctx.require(op.scope)
-        for value in params.values():
-            if not _PATH_ID.match(value):
-                raise NotFound("No such object.")
+        _check_ids(params)
         raw_body = _json_body(request) if op.body else None
         kwargs = _arguments(op, request, params, raw_body)
         key = request.headers.get("idempotency-key") if op.idempotent else None

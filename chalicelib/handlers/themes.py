@@ -80,7 +80,9 @@ def get_logo(slug: str, theme_id: str, name: str) -> Response:
         "ETag": blob.etag,
         **_LOGO_HEADERS,
     }
-    return Response(body=blob.data, status_code=200, headers=headers)
+    # Binary types (PNG) go out as bytes; SVG is text, and API Gateway wants text as str.
+    body = blob.data.decode() if blob.content_type == "image/svg+xml" else blob.data
+    return Response(body=body, status_code=200, headers=headers)
 
 
 @api.get("/v1/settings/embedding", response=schemas.Embedding, scope="admin")

@@ -1,19 +1,51 @@
-"""The one Jinja2 environment: autoescape on, undefined names are errors."""
+"""The Jinja2 environment of hosted pages: autoescape on, undefined names are errors,
+gettext catalogues (compiled from chalicelib/translations/*.po by `make i18n-compile`).
+
+One configuration; one instance per language, since the installed translations are part
+of an environment and requests of different languages must not share them.
+"""
 
 from __future__ import annotations
 
 import functools
+import gettext
+from pathlib import Path
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
+LANGUAGES = ("en", "de", "da")
+DEFAULT_LANGUAGE = "en"
+TRANSLATIONS = Path(__file__).resolve().parent.parent / "translations"
+
+
+def pick_language(requested: str | None, tenant_default: str) -> str:
+    """`?language=` if it is one we speak; otherwise the tenant's, otherwise English.
+
+    The value is only ever compared with the allowlist: it never reaches a path or a
+    template name.
+    """
+    for candidate in (requested, tenant_default):
+        if candidate in LANGUAGES:
+            return candidate
+    return DEFAULT_LANGUAGE
+
 
 @functools.cache
-def environment() -> Environment:
-    """Created on first use, once per process."""
-    return Environment(
+def environment(language: str = DEFAULT_LANGUAGE) -> Environment:
+    """The page environment for one language, created on first use."""
+    if language not in LANGUAGES:
+        raise ValueError(f"unsupported language {language!r}")
+    env = Environment(
         loader=PackageLoader("chalicelib", "templates"),
         autoescape=select_autoescape(default=True, default_for_string=True),
         undefined=StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
+        extensions=["jinja2.ext.i18n"],
     )
+    catalogue = gettext.translation(
+        "messages", localedir=TRANSLATIONS, languages=[language], fallback=language == "en"
+    )
+    env.install_gettext_translations(catalogue, newstyle=True)  # type: ignore[attr-defined]
+    env.globals["language"] = language
+    return env

@@ -6,9 +6,12 @@ from typing import Annotated, Literal
 
 from msgspec import UNSET, Meta, Struct, UnsetType
 
+from chalicelib.errors import Invalid
 from chalicelib.schemas.common import Input, Name, Output, Timestamp, Versioned
 
-HexColor = Annotated[str, Meta(pattern=r"^#[0-9a-fA-F]{6}$", examples=["#1f5fa8"])]
+HexColor = Annotated[
+    str, Meta(min_length=7, max_length=7, pattern=r"^#[0-9a-fA-F]{6}$", examples=["#1f5fa8"])
+]
 BorderWidth = Annotated[int, Meta(ge=0, le=8, description="Pixels.")]
 BorderRadius = Annotated[int, Meta(ge=0, le=32, description="Pixels.")]
 LogoSize = Literal["small", "large"]
@@ -113,6 +116,17 @@ class EmbeddingSettings(Input):
     allowed_origins: Annotated[
         list[Origin], Meta(max_length=50, extra_json_schema={"uniqueItems": True})
     ]
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        seen: set[str] = set()
+        for index, origin in enumerate(self.allowed_origins):
+            # `$` in the pattern lets a trailing newline through; a header must never get one.
+            if not origin.isprintable() or origin != origin.strip():
+                raise Invalid.field(f"allowed_origins.{index}", "has spaces or control characters")
+            if origin in seen:
+                raise Invalid.field(f"allowed_origins.{index}", "repeats an origin listed before")
+            seen.add(origin)
 
 
 class Embedding(Output):

@@ -66,7 +66,7 @@ def check_png(data: bytes) -> CheckedImage:
     if not data.startswith(PNG_SIGNATURE):
         raise Invalid.field("body", "is not a PNG (its first bytes are not a PNG signature)")
     chunks = list(_png_chunks(data))
-    if not chunks or chunks[0][0] != b"IHDR" or chunks[-1][0] != b"IEND":
+    if not chunks or chunks[0][0] != b"IHDR" or chunks[-1][0] != b"IEND" or len(chunks[0][1]) != 13:
         raise Invalid.field("body", "is not a complete PNG (IHDR first, IEND last)")
     width, height = struct.unpack(">II", chunks[0][1][:8])
     if not (MIN_SIDE <= width <= MAX_SIDE and MIN_SIDE <= height <= MAX_SIDE):

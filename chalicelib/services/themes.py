@@ -175,7 +175,17 @@ def logo_blob(slug: str, theme_id: str, name: str) -> Blob:
     """A logo's bytes for a page, by the name in its URL; 404 for anything else."""
     tenant_id = tenant_id_for_slug(slug)
     key = Theme.logo_blob_key_from_name(tenant_id, theme_id, name) if tenant_id else None
-    blob = blob_store().get(key) if key else None
+    if tenant_id is None or key is None or not _exists(tenant_id, theme_id):
+        raise NotFound("No such logo.")  # a deleted theme's logos go with it
+    blob = blob_store().get(key)
     if blob is None:
         raise NotFound("No such logo.")
     return blob
+
+
+def _exists(tenant_id: str, theme_id: str) -> bool:
+    try:
+        Theme.get(tenant_id, theme_id, attributes_to_get=["theme_id"])
+    except DoesNotExist:
+        return False
+    return True
