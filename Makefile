@@ -11,10 +11,10 @@ PYTEST_ARGS ?=
 
 .PHONY: run test lint typecheck bench venv dynamodb-local infra clean
 
-run: $(STAMP) $(DDB_JAR)
+run: $(STAMP) $(DDB_JAR) i18n-compile
 	$(BIN)/portway local run
 
-test: $(STAMP) $(DDB_JAR) lint typecheck
+test: $(STAMP) $(DDB_JAR) i18n-compile lint typecheck
 	$(BIN)/portway infra render --check
 	$(BIN)/pytest $(PYTEST_ARGS)
 
@@ -56,12 +56,12 @@ MO_FILES := $(patsubst %.po,%.mo,$(wildcard $(TRANSLATIONS)/*/LC_MESSAGES/messag
 .PHONY: i18n-extract i18n-update i18n-compile
 
 i18n-extract: $(STAMP)
-	$(BIN)/pybabel extract -q -F babel.cfg -o $(TRANSLATIONS)/messages.pot --no-location --sort-output .
+	$(BIN)/pybabel extract -F babel.cfg -o $(TRANSLATIONS)/messages.pot --no-location --sort-output .
 
 i18n-update: i18n-extract
-	$(BIN)/pybabel update -q -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS) --no-fuzzy-matching
+	$(BIN)/pybabel update -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS) --no-fuzzy-matching
 
 i18n-compile: $(MO_FILES)
 
 $(TRANSLATIONS)/%/LC_MESSAGES/messages.mo: $(TRANSLATIONS)/%/LC_MESSAGES/messages.po | $(STAMP)
-	$(BIN)/pybabel compile -q --statistics -d $(TRANSLATIONS) -l $*
+	$(BIN)/pybabel compile --statistics -d $(TRANSLATIONS) -l $*

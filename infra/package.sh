@@ -10,6 +10,7 @@ out=${2:?usage: infra/package.sh STAGE OUTDIR}
 cd "$(dirname "$0")/.."
 bin=.venv/bin
 "$bin/portway" infra render --check
+make -s i18n-compile  # the compiled catalogues travel in chalicelib/translations/
 rm -rf "$out"
 "$bin/chalice" package --stage "$stage" --merge-template infra/template.json "$out"
 "$bin/python" -m portway_ops.precompile "$out/deployment.zip"

@@ -24,6 +24,17 @@ _LOGO_HEADERS: dict[str, str | list[str]] = {
 }
 
 
+_PREVIEW_HEADERS: dict[str, str | list[str]] = {
+    "Content-Type": "text/html; charset=utf-8",
+    "Content-Security-Policy": (
+        "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; frame-ancestors 'none'"
+    ),
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "Cache-Control": "no-store",
+}
+
+
 @api.post(
     "/v1/themes", body=schemas.ThemeCreate, response=schemas.Theme, status=201, idempotent=True
 )
@@ -56,6 +67,13 @@ def update_theme(
 def delete_theme(ctx: TenantContext, id: str, if_match: int | None) -> None:
     """Delete a theme."""
     themes.delete(ctx, id, if_match=if_match)
+
+
+@api.get("/v1/themes/{id}/preview", query=schemas.PreviewQuery)
+def preview_theme(ctx: TenantContext, id: str, query: schemas.PreviewQuery) -> Response:
+    """A sample page in the theme; ?mode=dark shows it on a dark surround, ?language=de|da."""
+    html = themes.preview(ctx, id, query.mode, query.language)
+    return Response(body=html, status_code=200, headers=_PREVIEW_HEADERS)
 
 
 @api.put(

@@ -62,6 +62,13 @@ class ThemeUpdate(Versioned):
     border_radius: BorderRadius | UnsetType = UNSET
 
 
+class PreviewQuery(Struct, kw_only=True):
+    """How to show the preview: on a light or dark surround, in which language."""
+
+    mode: Literal["light", "dark"] = "light"
+    language: Annotated[str, Meta(max_length=16)] | None = None
+
+
 class LogoQuery(Struct, kw_only=True):
     """Which of the two logos."""
 

@@ -86,6 +86,23 @@ def load(ctx: TenantContext, theme_id: str) -> Theme:
         raise NotFound(f"No theme {theme_id}.") from None
 
 
+def preview(ctx: TenantContext, theme_id: str, mode: str, language: str | None) -> str:
+    """A sample page in the theme (HTML), to judge colours and logo before use."""
+    from chalicelib.pages.environment import pick_language
+    from chalicelib.pages.render import render_page
+
+    tenant = Tenant.get(ctx.tenant_id, attributes_to_get=["slug", "default_language"])
+    theme = to_schema(load(ctx, theme_id), tenant.slug)
+    logo = theme.logos.small or theme.logos.large
+    return render_page(
+        "preview/theme.html",
+        pick_language(language, tenant.default_language),
+        theme=theme,
+        mode=mode,
+        logo_url=logo.url if logo else None,
+    )
+
+
 def create(
     ctx: TenantContext, data: schemas.ThemeCreate, *, clock: Clock = utcnow
 ) -> schemas.Theme:
