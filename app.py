@@ -2,9 +2,9 @@
 
 from chalice.app import Chalice
 
-from chalicelib.handlers import assets, customers, docs, tenant, themes
+from chalicelib.handlers import assets, customers, docs, portal_templates, tenant, themes
 
 app = Chalice(app_name="portway")
 
-for module in (tenant, customers, assets, themes, docs):
+for module in (tenant, customers, assets, themes, portal_templates, docs):
     app.register_blueprint(module.blueprint)

@@ -20,6 +20,7 @@ ID_KINDS = {
     "/v1/assets/{id}": "asset",
     "/v1/api-keys/{id}": "api_key",
     "/v1/themes/{id}": "theme",
+    "/v1/portal-templates/{id}": "template",
 }
 READ_PATHS = {kind: prefix.replace("{id}", "") for prefix, kind in ID_KINDS.items()}
 # Routes anyone may call: what they serve is public by design.
@@ -42,6 +43,8 @@ BODIES: dict[tuple[str, str], dict[str, object]] = {
     ("POST", "/v1/themes"): {"name": "New theme", "colors": {"primary": "#123456"}},
     ("PATCH", "/v1/themes/{id}"): {"name": "renamed"},
     ("PUT", "/v1/settings/embedding"): {"allowed_origins": ["https://shop.example.com"]},
+    ("POST", "/v1/portal-templates"): {"name": "New template", "apps": ["equipment"]},
+    ("PATCH", "/v1/portal-templates/{id}"): {"name": "renamed"},
 }
 
 
@@ -71,11 +74,15 @@ def make_objects(api, *, assigned: bool = True) -> dict[str, str]:
         api.put(f"/v1/customers/{customer['id']}/assets", {"asset_ids": [asset["id"]]})
     key = api.post("/v1/api-keys", {"name": "Sample key", "scopes": ["read"]}).json_body
     theme = api.post("/v1/themes", {"name": "Sample theme"}).json_body
+    template = api.post(
+        "/v1/portal-templates", {"name": "Sample template", "apps": ["equipment"]}
+    ).json_body
     return {
         "customer": customer["id"],
         "asset": asset["id"],
         "api_key": key["id"],
         "theme": theme["id"],
+        "template": template["id"],
     }
 
 

@@ -4,6 +4,7 @@ from chalicelib.models.api_keys import ApiKey
 from chalicelib.models.assets import Asset, AssetEvent
 from chalicelib.models.base import TABLE_MODELS, PortwayModel, connection
 from chalicelib.models.customers import BusinessUnit, Customer
+from chalicelib.models.portal_templates import PortalTemplate
 from chalicelib.models.tenants import DirectoryEntry, Tenant
 from chalicelib.models.themes import Theme
 from chalicelib.models.tokens import Token
@@ -16,6 +17,7 @@ __all__ = [
     "BusinessUnit",
     "Customer",
     "DirectoryEntry",
+    "PortalTemplate",
     "PortwayModel",
     "Tenant",
     "Theme",

@@ -24,6 +24,7 @@ class Tenant(PortwayModel):
     public_id = UnicodeAttribute()
     default_language = UnicodeAttribute(default="en")
     allowed_origins = ListAttribute(of=UnicodeAttribute, null=True)
+    default_template_id = UnicodeAttribute(null=True)
     created_at = UTCDateTimeAttribute()
     version = VersionAttribute()
 

@@ -9,7 +9,7 @@ from pynamodb.exceptions import DoesNotExist
 from chalicelib import branding
 from chalicelib.blobs import Blob, blob_store
 from chalicelib.clock import Clock, utcnow
-from chalicelib.errors import NotFound
+from chalicelib.errors import Conflict, NotFound
 from chalicelib.ids import new_id
 from chalicelib.models import Tenant, Theme
 from chalicelib.models.themes import Logo
@@ -154,10 +154,18 @@ def update(
 
 
 def delete(ctx: TenantContext, theme_id: str, *, if_match: int | None = None) -> None:
-    """Delete a theme (its logo blobs stay, unreachable, as content-addressed files)."""
+    """Delete a theme; 409 while a template uses it. Its logos are not served any more."""
+    from chalicelib.services.portal_templates import using_theme
+
     ctx.require("write")
     item = load(ctx, theme_id)
     check_version(item, if_match)
+    templates = using_theme(ctx, theme_id)
+    if templates:
+        raise Conflict(
+            f"Theme {theme_id} is used by {len(templates)} portal template(s); change them first.",
+            extra={"held_by": {"template_ids": templates}},
+        )
     item.delete()
 
 

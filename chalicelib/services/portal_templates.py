@@ -1,0 +1,221 @@
+"""Portal templates: apps, theme, home page and sections; at most one is the default.
+
+The default is a pointer on the tenant item, changed in the same transaction as the
+templates' `is_default` flags and conditioned on the pointer read, so two racing requests
+can never leave two defaults.
+"""
+
+from __future__ import annotations
+
+from typing import Any, cast
+
+import msgspec
+from pynamodb.exceptions import DoesNotExist
+
+from chalicelib.clock import Clock, utcnow
+from chalicelib.errors import Conflict, Invalid, NotFound
+from chalicelib.ids import new_id
+from chalicelib.models import PortalTemplate, Tenant, Theme
+from chalicelib.models.portal_templates import Section
+from chalicelib.schemas import portal_templates as schemas
+from chalicelib.schemas.common import Page, page_of, present, rfc3339
+from chalicelib.services.pagination import PageRequest, fetch_page
+from chalicelib.services.storage import ConditionsFailed, Transaction
+from chalicelib.services.versioning import check_version
+from chalicelib.tenancy import TenantContext
+
+
+def _sections_out(item: PortalTemplate) -> list[schemas.Section]:
+    return [
+        msgspec.convert(section.as_dict(), schemas.Section)  # type: ignore[no-untyped-call]
+        for section in item.sections or []
+    ]
+
+
+def to_schema(item: PortalTemplate) -> schemas.PortalTemplate:
+    """The API shape of a stored template."""
+    return schemas.PortalTemplate(
+        id=item.template_id,
+        name=item.name,
+        description=item.description,
+        apps=list(item.apps),  # type: ignore[arg-type]
+        theme_id=item.theme_id,
+        home_page=cast("Any", item.home_page),
+        sections=_sections_out(item),
+        is_default=bool(item.is_default),
+        created_at=rfc3339(item.created_at),
+        updated_at=rfc3339(item.updated_at),
+        version=int(item.version or 1),
+    )
+
+
+def _stored_sections(sections: list[schemas.Section] | None) -> list[Section] | None:
+    if sections is None:
+        return None
+    return [
+        Section(  # type: ignore[no-untyped-call]
+            key=s.key,
+            visible=s.visible,
+            headings={k: v for k, v in msgspec.structs.asdict(s.headings).items() if v}
+            if s.headings
+            else None,
+        )
+        for s in sections
+    ]
+
+
+def _check_theme(ctx: TenantContext, theme_id: str | None) -> None:
+    if theme_id is None:
+        return
+    try:
+        Theme.get(ctx.tenant_id, theme_id, attributes_to_get=["theme_id"])
+    except DoesNotExist:
+        raise Invalid.field("theme_id", f"no theme {theme_id}") from None
+
+
+def load(ctx: TenantContext, template_id: str) -> PortalTemplate:
+    """The stored template; 404 when it is not the caller's tenant's."""
+    try:
+        return PortalTemplate.get(ctx.tenant_id, template_id, consistent_read=True)
+    except DoesNotExist:
+        raise NotFound(f"No portal template {template_id}.") from None
+
+
+def _tenant(ctx: TenantContext) -> Tenant:
+    return Tenant.get(ctx.tenant_id, consistent_read=True)
+
+
+def _make_default(tx: Transaction, ctx: TenantContext, tenant: Tenant, template_id: str) -> None:
+    """Point the tenant at the template and clear the previous default, if another one."""
+    previous = tenant.default_template_id
+    unchanged = (
+        Tenant.default_template_id.does_not_exist()
+        if previous is None
+        else Tenant.default_template_id == previous
+    )
+    tx.update_unversioned(
+        tenant, [Tenant.default_template_id.set(template_id)], unchanged, label="tenant"
+    )
+    if previous and previous != template_id:
+        tx.update_unversioned(
+            PortalTemplate(ctx.tenant_id, previous),
+            [PortalTemplate.is_default.set(False)],
+            PortalTemplate.template_id.exists(),
+            label="previous",
+        )
+
+
+def create(
+    ctx: TenantContext, data: schemas.TemplateCreate, *, clock: Clock = utcnow
+) -> schemas.PortalTemplate:
+    """Create a template; with is_default it replaces the tenant's default."""
+    ctx.require("write")
+    _check_theme(ctx, data.theme_id)
+    now = clock()
+    item = PortalTemplate(
+        ctx.tenant_id,
+        new_id("tpl"),
+        name=data.name,
+        description=data.description,
+        apps=list(data.apps),
+        theme_id=data.theme_id,
+        home_page=data.home_page,
+        sections=_stored_sections(data.sections),
+        is_default=data.is_default,
+        created_at=now,
+        updated_at=now,
+    )
+    try:
+        with Transaction() as tx:
+            tx.save(item, condition=PortalTemplate.template_id.does_not_exist())
+            if data.is_default:
+                _make_default(tx, ctx, _tenant(ctx), item.template_id)
+    except ConditionsFailed:
+        raise Conflict("The default template changed meanwhile; try again.") from None
+    return to_schema(item)
+
+
+def get(ctx: TenantContext, template_id: str) -> schemas.PortalTemplate:
+    """One template."""
+    return to_schema(load(ctx, template_id))
+
+
+def list_templates(ctx: TenantContext, page: PageRequest) -> Page[schemas.PortalTemplate]:
+    """The tenant's templates, oldest first."""
+    items, cursor = fetch_page(
+        ctx, "portal_templates", page, lambda **kw: PortalTemplate.query(ctx.tenant_id, **kw)
+    )
+    return page_of(schemas.PortalTemplate)(items=[to_schema(i) for i in items], next_cursor=cursor)
+
+
+def update(
+    ctx: TenantContext,
+    template_id: str,
+    data: schemas.TemplateUpdate,
+    *,
+    if_match: int | None = None,
+    clock: Clock = utcnow,
+) -> schemas.PortalTemplate:
+    """Change the fields sent (checked again together with what is stored)."""
+    ctx.require("write")
+    item = load(ctx, template_id)
+    check_version(item, data.version if if_match is None else if_match)
+    changes = present(data)
+    apps = changes.get("apps", list(item.apps))
+    sections = changes["sections"] if "sections" in changes else _sections_out(item)
+    schemas.check_apps_and_sections(apps, sections)
+    if "theme_id" in changes:
+        _check_theme(ctx, changes["theme_id"])
+    if "sections" in changes:
+        changes["sections"] = _stored_sections(changes["sections"])
+    actions = [
+        getattr(PortalTemplate, name).remove()
+        if value is None
+        else getattr(PortalTemplate, name).set(value)
+        for name, value in changes.items()
+    ]
+    actions.append(PortalTemplate.updated_at.set(clock()))
+    try:
+        with Transaction() as tx:
+            tx.update(item, actions, label="template")
+            if changes.get("is_default") and not item.is_default:
+                _make_default(tx, ctx, _tenant(ctx), template_id)
+            elif changes.get("is_default") is False and item.is_default:
+                tx.update_unversioned(
+                    Tenant(ctx.tenant_id),
+                    [Tenant.default_template_id.remove()],
+                    Tenant.default_template_id == template_id,
+                    label="tenant",
+                )
+    except ConditionsFailed:
+        raise Conflict("The template or the default changed meanwhile; read and retry.") from None
+    return to_schema(load(ctx, template_id))
+
+
+def delete(ctx: TenantContext, template_id: str, *, if_match: int | None = None) -> None:
+    """Delete a template; deleting the default leaves the tenant without one."""
+    ctx.require("write")
+    item = load(ctx, template_id)
+    check_version(item, if_match)
+    try:
+        with Transaction() as tx:
+            tx.delete(item, label="template")
+            if item.is_default:
+                tx.update_unversioned(
+                    Tenant(ctx.tenant_id),
+                    [Tenant.default_template_id.remove()],
+                    Tenant.default_template_id == template_id,
+                    label="tenant",
+                )
+    except ConditionsFailed:
+        raise Conflict("The template changed meanwhile; read and retry.") from None
+
+
+def using_theme(ctx: TenantContext, theme_id: str) -> list[str]:
+    """Ids of the templates that use a theme (one query over the tenant's templates)."""
+    return [
+        t.template_id
+        for t in PortalTemplate.query(
+            ctx.tenant_id, filter_condition=PortalTemplate.theme_id == theme_id
+        )
+    ]
