@@ -66,6 +66,7 @@ def scenarios(ids: dict[str, str]) -> list[Scenario]:
         Scenario("create theme", "POST", "/v1/themes", {"name": "Bench theme"}, 3),
         Scenario("read theme", "GET", f"/v1/themes/{t}", None, 3),
         Scenario("list themes", "GET", "/v1/themes", None, 3, True),
+        Scenario("list portal templates", "GET", "/v1/portal-templates", None, 2, True),
         Scenario(
             "assign one more asset", "PUT", f"/v1/customers/{c}/assets", {"asset_ids": [a, a2]}, 5
         ),
