@@ -73,6 +73,16 @@ def contrast_ratio(foreground: str, background: str) -> float:
     return (lighter + 0.05) / (darker + 0.05)
 
 
+DARK_TEXT, LIGHT_TEXT = "#1d2330", "#ffffff"
+
+
+def readable_text(background: str) -> str:
+    """Dark or white text, whichever reads better on the background (for colours a theme
+    sets only as backgrounds, such as the menu and the notification badge)."""
+    dark, light = contrast_ratio(DARK_TEXT, background), contrast_ratio(LIGHT_TEXT, background)
+    return DARK_TEXT if dark >= light else LIGHT_TEXT
+
+
 @dataclass(frozen=True, slots=True)
 class ContrastCheck:
     """One text/background pair of a theme and how well it reads."""

@@ -64,3 +64,10 @@ def test_problem_documents_carry_type_title_status_detail_and_fields():
     assert problem(NotFound("No customer x."))[2]["type"] == "urn:portway:problem:not-found"
     status, headers, _ = problem(RateLimited("slow down", retry_after_seconds=7))
     assert (status, headers["Retry-After"]) == (429, "7")
+
+
+def test_menu_text_is_whichever_of_dark_or_white_reads_better():
+    from chalicelib.branding import DARK_TEXT, LIGHT_TEXT, readable_text
+
+    assert readable_text("#0f3d3e") == LIGHT_TEXT
+    assert readable_text("#f5f5dc") == DARK_TEXT

@@ -13,6 +13,8 @@ from pathlib import Path
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
+from chalicelib.branding import readable_text
+
 LANGUAGES = ("en", "de", "da")
 DEFAULT_LANGUAGE = "en"
 TRANSLATIONS = Path(__file__).resolve().parent.parent / "translations"
@@ -48,4 +50,5 @@ def environment(language: str = DEFAULT_LANGUAGE) -> Environment:
     )
     env.install_gettext_translations(catalogue, newstyle=True)  # type: ignore[attr-defined]
     env.globals["language"] = language
+    env.globals["readable_text"] = readable_text
     return env
