@@ -73,6 +73,34 @@ def _check_theme(ctx: TenantContext, theme_id: str | None) -> None:
         raise Invalid.field("theme_id", f"no theme {theme_id}") from None
 
 
+def _move_theme_reference(
+    tx: Transaction, ctx: TenantContext, old: str | None, new: str | None
+) -> None:
+    """Count the template on its new theme and off its old one, in the template's own
+    transaction: a theme is deleted only while its count is 0, so a template can never be
+    left pointing at a deleted theme, whichever request comes first."""
+    if new and new != old:
+        tx.update_unversioned(
+            Theme(ctx.tenant_id, new),
+            [Theme.template_count.add(1)],
+            Theme.theme_id.exists(),
+            label="theme",
+        )
+    if old and old != new:
+        tx.update_unversioned(
+            Theme(ctx.tenant_id, old),
+            [Theme.template_count.add(-1)],
+            Theme.theme_id.exists(),
+            label="old_theme",
+        )
+
+
+def _conflict_or_invalid(exc: ConditionsFailed, theme_id: str | None) -> Exception:
+    if "theme" in exc.labels:
+        return Invalid.field("theme_id", f"no theme {theme_id}")
+    return Conflict("The template or the default changed meanwhile; read and retry.")
+
+
 def load(ctx: TenantContext, template_id: str) -> PortalTemplate:
     """The stored template; 404 when it is not the caller's tenant's."""
     try:
@@ -128,10 +156,11 @@ def create(
     try:
         with Transaction() as tx:
             tx.save(item, condition=PortalTemplate.template_id.does_not_exist())
+            _move_theme_reference(tx, ctx, None, data.theme_id)
             if data.is_default:
                 _make_default(tx, ctx, _tenant(ctx), item.template_id)
-    except ConditionsFailed:
-        raise Conflict("The default template changed meanwhile; try again.") from None
+    except ConditionsFailed as exc:
+        raise _conflict_or_invalid(exc, data.theme_id) from None
     return to_schema(item)
 
 
@@ -178,6 +207,8 @@ def update(
     try:
         with Transaction() as tx:
             tx.update(item, actions, label="template")
+            if "theme_id" in changes:
+                _move_theme_reference(tx, ctx, item.theme_id, changes["theme_id"])
             if changes.get("is_default") and not item.is_default:
                 _make_default(tx, ctx, _tenant(ctx), template_id)
             elif changes.get("is_default") is False and item.is_default:
@@ -187,8 +218,8 @@ def update(
                     Tenant.default_template_id == template_id,
                     label="tenant",
                 )
-    except ConditionsFailed:
-        raise Conflict("The template or the default changed meanwhile; read and retry.") from None
+    except ConditionsFailed as exc:
+        raise _conflict_or_invalid(exc, changes.get("theme_id")) from None
     return to_schema(load(ctx, template_id))
 
 
@@ -200,6 +231,7 @@ def delete(ctx: TenantContext, template_id: str, *, if_match: int | None = None)
     try:
         with Transaction() as tx:
             tx.delete(item, label="template")
+            _move_theme_reference(tx, ctx, item.theme_id, None)
             if item.is_default:
                 tx.update_unversioned(
                     Tenant(ctx.tenant_id),

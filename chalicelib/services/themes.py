@@ -17,6 +17,7 @@ from chalicelib.schemas import themes as schemas
 from chalicelib.schemas.common import Page, page_of, present, rfc3339
 from chalicelib.services import images
 from chalicelib.services.pagination import PageRequest, fetch_page
+from chalicelib.services.storage import ConditionsFailed, Transaction
 from chalicelib.services.tenants import tenant_id_for_slug
 from chalicelib.services.versioning import apply_changes, check_version
 from chalicelib.tenancy import TenantContext
@@ -160,13 +161,17 @@ def delete(ctx: TenantContext, theme_id: str, *, if_match: int | None = None) ->
     ctx.require("write")
     item = load(ctx, theme_id)
     check_version(item, if_match)
-    templates = using_theme(ctx, theme_id)
-    if templates:
+    unused = Theme.template_count.does_not_exist() | (Theme.template_count == 0)
+    try:
+        with Transaction() as tx:
+            tx.delete(item, condition=unused, label="theme")
+    except ConditionsFailed:
+        templates = using_theme(ctx, theme_id)
         raise Conflict(
-            f"Theme {theme_id} is used by {len(templates)} portal template(s); change them first.",
+            f"Theme {theme_id} is used by portal templates, or changed meanwhile; "
+            "change the templates first.",
             extra={"held_by": {"template_ids": templates}},
-        )
-    item.delete()
+        ) from None
 
 
 def put_logo(
