@@ -6,16 +6,15 @@ from datetime import timedelta
 from typing import Any, cast
 
 import msgspec
-from pynamodb.exceptions import DoesNotExist
 
 from chalicelib.clock import Clock, utcnow
-from chalicelib.errors import Conflict, Invalid, NotFound
+from chalicelib.errors import Conflict, Invalid
 from chalicelib.ids import new_id
 from chalicelib.models import Asset, AssetEvent
 from chalicelib.schemas import assets as schemas
 from chalicelib.schemas.common import Page, page_of, present, rfc3339
 from chalicelib.services.pagination import PageRequest, fetch_page
-from chalicelib.services.storage import ConditionsFailed, Transaction
+from chalicelib.services.storage import ConditionsFailed, Transaction, load_owned
 from chalicelib.services.versioning import apply_changes, check_version
 from chalicelib.settings import get_settings
 from chalicelib.tenancy import TenantContext
@@ -51,10 +50,7 @@ def to_schema(item: Asset) -> schemas.Asset:
 
 def load(ctx: TenantContext, asset_id: str) -> Asset:
     """The stored asset; 404 when it is not the caller's tenant's."""
-    try:
-        return Asset.get(ctx.tenant_id, asset_id, consistent_read=True)
-    except DoesNotExist:
-        raise NotFound(f"No asset {asset_id}.") from None
+    return load_owned(Asset, ctx, asset_id, "asset")
 
 
 def create(

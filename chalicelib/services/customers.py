@@ -8,13 +8,13 @@ import msgspec
 from pynamodb.exceptions import DoesNotExist
 
 from chalicelib.clock import Clock, utcnow
-from chalicelib.errors import Conflict, Invalid, NotFound
+from chalicelib.errors import Conflict, Invalid
 from chalicelib.ids import new_id
 from chalicelib.models import Asset, BusinessUnit, Customer
 from chalicelib.schemas import customers as schemas
 from chalicelib.schemas.common import Language, Page, page_of, present, rfc3339
 from chalicelib.services.pagination import PageRequest, fetch_page
-from chalicelib.services.storage import ConditionsFailed, Transaction
+from chalicelib.services.storage import ConditionsFailed, Transaction, load_owned
 from chalicelib.services.versioning import apply_changes, check_version
 from chalicelib.tenancy import TenantContext
 
@@ -42,10 +42,7 @@ def to_schema(item: Customer) -> schemas.Customer:
 
 def load(ctx: TenantContext, customer_id: str) -> Customer:
     """The stored customer; 404 when it is not the caller's tenant's."""
-    try:
-        return Customer.get(ctx.tenant_id, customer_id, consistent_read=True)
-    except DoesNotExist:
-        raise NotFound(f"No customer {customer_id}.") from None
+    return load_owned(Customer, ctx, customer_id, "customer")
 
 
 def create(

@@ -13,14 +13,14 @@ import msgspec
 from pynamodb.exceptions import DoesNotExist
 
 from chalicelib.clock import Clock, utcnow
-from chalicelib.errors import Conflict, Invalid, NotFound
+from chalicelib.errors import Conflict, Invalid
 from chalicelib.ids import new_id
 from chalicelib.models import PortalTemplate, Tenant, Theme
 from chalicelib.models.portal_templates import Section
 from chalicelib.schemas import portal_templates as schemas
 from chalicelib.schemas.common import Page, page_of, present, rfc3339
 from chalicelib.services.pagination import PageRequest, fetch_page
-from chalicelib.services.storage import ConditionsFailed, Transaction
+from chalicelib.services.storage import ConditionsFailed, Transaction, load_owned
 from chalicelib.services.versioning import check_version
 from chalicelib.tenancy import TenantContext
 
@@ -103,10 +103,7 @@ def _conflict_or_invalid(exc: ConditionsFailed, theme_id: str | None) -> Excepti
 
 def load(ctx: TenantContext, template_id: str) -> PortalTemplate:
     """The stored template; 404 when it is not the caller's tenant's."""
-    try:
-        return PortalTemplate.get(ctx.tenant_id, template_id, consistent_read=True)
-    except DoesNotExist:
-        raise NotFound(f"No portal template {template_id}.") from None
+    return load_owned(PortalTemplate, ctx, template_id, "portal template")
 
 
 def _tenant(ctx: TenantContext) -> Tenant:

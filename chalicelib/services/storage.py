@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TypeVar
 
 from pynamodb.constants import KEY
-from pynamodb.exceptions import PynamoDBException, TransactWriteError
+from pynamodb.exceptions import DoesNotExist, PynamoDBException, TransactWriteError
 from pynamodb.expressions.condition import Condition
 from pynamodb.expressions.update import Action
 from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
-from chalicelib.errors import PortwayError, Unavailable
+from chalicelib.errors import NotFound, PortwayError, Unavailable
 from chalicelib.models import connection
+from chalicelib.tenancy import TenantContext
 
 CONDITION_FAILED = "ConditionalCheckFailedException"
 CONDITION_FAILED_REASON = "ConditionalCheckFailed"
@@ -149,3 +151,15 @@ def as_domain_error(exc: PynamoDBException) -> PortwayError | None:
         # No answer at all (connection refused or timed out, after retries).
         return Unavailable("The data store did not answer; try again shortly.")
     return None
+
+
+M = TypeVar("M", bound=Model)
+
+
+def load_owned(model: type[M], ctx: TenantContext, key: str, what: str) -> M:
+    """A tenant's item by its range key, read consistently; the same 404 for another
+    tenant's item as for one that does not exist."""
+    try:
+        return model.get(ctx.tenant_id, key, consistent_read=True)
+    except DoesNotExist:
+        raise NotFound(f"No {what} {key}.") from None

@@ -17,7 +17,7 @@ from chalicelib.schemas import themes as schemas
 from chalicelib.schemas.common import Page, page_of, present, rfc3339
 from chalicelib.services import images
 from chalicelib.services.pagination import PageRequest, fetch_page
-from chalicelib.services.storage import ConditionsFailed, Transaction
+from chalicelib.services.storage import ConditionsFailed, Transaction, load_owned
 from chalicelib.services.tenants import tenant_id_for_slug
 from chalicelib.services.versioning import apply_changes, check_version
 from chalicelib.tenancy import TenantContext
@@ -81,10 +81,7 @@ def _slug(ctx: TenantContext) -> str:
 
 def load(ctx: TenantContext, theme_id: str) -> Theme:
     """The stored theme; 404 when it is not the caller's tenant's."""
-    try:
-        return Theme.get(ctx.tenant_id, theme_id, consistent_read=True)
-    except DoesNotExist:
-        raise NotFound(f"No theme {theme_id}.") from None
+    return load_owned(Theme, ctx, theme_id, "theme")
 
 
 def preview(ctx: TenantContext, theme_id: str, mode: str, language: str | None) -> str:
