@@ -98,7 +98,12 @@ def _operation(op: Operation) -> dict[str, Any]:
     if op.body is not None or op.upload:
         codes |= {400, 413, 415}
     responses: dict[str, Any] = {str(c): _problem(_PROBLEMS[c]) for c in sorted(codes)}
-    if op.response is None:
+    if op.produces:
+        responses[str(op.status)] = {
+            "description": "OK",
+            "content": {kind: {"schema": {"type": "string"}} for kind in op.produces},
+        }
+    elif op.response is None:
         responses[str(op.status)] = {"description": "Done"}
     else:
         responses[str(op.status)] = {

@@ -33,6 +33,7 @@ class Operation:
     paginated: bool
     query: type[Struct] | None
     upload: tuple[str, ...]
+    produces: tuple[str, ...]
     idempotent: bool
     versioned: bool
 

@@ -22,7 +22,7 @@ def get_openapi() -> dict[str, Any]:
     return openapi.document()
 
 
-@api.get("/docs", auth="public")
+@api.get("/docs", auth="public", produces=("text/html",))
 def get_docs() -> Response:
     """The API reference as an HTML page."""
     from chalicelib import openapi

@@ -211,6 +211,7 @@ class Api:
         paginated: bool = False,
         query: type[msgspec.Struct] | None = None,
         upload: tuple[str, ...] = (),
+        produces: tuple[str, ...] = (),
         idempotent: bool = False,
         versioned: bool = False,
     ) -> Callable[[V], V]:
@@ -233,6 +234,7 @@ class Api:
                 paginated=paginated,
                 query=query,
                 upload=upload,
+                produces=produces,
                 idempotent=idempotent,
                 versioned=versioned,
             )

@@ -69,7 +69,7 @@ def delete_theme(ctx: TenantContext, id: str, if_match: int | None) -> None:
     themes.delete(ctx, id, if_match=if_match)
 
 
-@api.get("/v1/themes/{id}/preview", query=schemas.PreviewQuery)
+@api.get("/v1/themes/{id}/preview", query=schemas.PreviewQuery, produces=("text/html",))
 def preview_theme(ctx: TenantContext, id: str, query: schemas.PreviewQuery) -> Response:
     """A sample page in the theme; ?mode=dark shows it on a dark surround, ?language=de|da."""
     html = themes.preview(ctx, id, query.mode, query.language)
@@ -89,7 +89,9 @@ def put_theme_logo(
     return themes.put_logo(ctx, id, query.size, upload.data, upload.content_type)
 
 
-@api.get("/p/{slug}/logos/{theme_id}/{name}", auth="public")
+@api.get(
+    "/p/{slug}/logos/{theme_id}/{name}", auth="public", produces=("image/png", "image/svg+xml")
+)
 def get_logo(slug: str, theme_id: str, name: str) -> Response:
     """A theme's logo, as hosted pages load it."""
     blob = themes.logo_blob(slug, theme_id, name)
