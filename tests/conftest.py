@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,6 +32,8 @@ os.environ.update(
 )
 os.environ.pop("AWS_PROFILE", None)
 
+from chalice.config import Config
+from chalice.local import LocalDevServer
 from chalice.test import Client
 
 from app import app
@@ -146,6 +149,54 @@ class Api:
 
     def delete(self, path: str, **kw: Any) -> Any:
         return self.request("DELETE", path, **kw)
+
+
+@pytest.fixture(scope="session")
+def local_server() -> Iterator[str]:
+    """The app behind the same HTTP server `chalice local` uses, on a free port."""
+    port = dynamodb_local.free_port()
+    server = LocalDevServer(app, Config.create(), "127.0.0.1", port)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{port}"
+    server.shutdown()
+
+
+CHROMIUM = "/usr/bin/chromium"
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    """A real headless Chromium (Debian's), driven by Playwright. Missing is a failure."""
+    from playwright.sync_api import sync_playwright
+
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: apt-get install chromium (.ci/run does)")
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--no-first-run",
+                "--disable-sync",
+                "--disable-background-networking",
+                "--disable-component-update",
+            ],
+        )
+        yield chromium
+        chromium.close()
+
+
+ARTIFACTS = ROOT / "test-artifacts"
+
+
+def screenshot(page: Any, name: str) -> Path:
+    """Save what the page shows where a person can look at it (test-artifacts/, ignored)."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    path = ARTIFACTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path
 
 
 @pytest.fixture(scope="session")

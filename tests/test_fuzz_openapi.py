@@ -8,34 +8,18 @@ does not work with pytest 9 yet, so the operations are driven with Hypothesis di
 
 from __future__ import annotations
 
-import threading
 import uuid
-from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
 import schemathesis
-from chalice.config import Config
-from chalice.local import LocalDevServer
 from hypothesis import HealthCheck, given, settings
 
-from app import app
 from chalicelib import openapi
 from chalicelib.operations import OPERATIONS
-from portway_ops.dynamodb_local import free_port
 
 EXAMPLES = 30
 pytestmark = pytest.mark.parametrize("backend", ["dynamodb_local"], indirect=True)
-
-
-@pytest.fixture(scope="module")
-def base_url() -> Iterator[str]:
-    port = free_port()
-    server = LocalDevServer(app, Config.create(), "127.0.0.1", port)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{port}"
-    server.shutdown()
 
 
 def _operation(method: str, path: str):
@@ -46,7 +30,7 @@ def _operation(method: str, path: str):
 
 
 @pytest.mark.parametrize(("method", "path"), [(o.method, o.path) for o in OPERATIONS])
-def test_operation_conforms_to_the_openapi_document(backend, base_url, tenant, method, path):
+def test_operation_conforms_to_the_openapi_document(backend, local_server, tenant, method, path):
     operation = _operation(method, path)
     headers = {"Authorization": f"Bearer {tenant.key}"}
 
@@ -69,6 +53,6 @@ def test_operation_conforms_to_the_openapi_document(backend, base_url, tenant, m
         if case.headers and "Idempotency-Key" in case.headers:
             # A generated key reappears with another body, which is a 422 by design.
             case.headers["Idempotency-Key"] = uuid.uuid4().hex
-        case.call_and_validate(base_url=base_url, headers=headers)
+        case.call_and_validate(base_url=local_server, headers=headers)
 
     fuzz()
