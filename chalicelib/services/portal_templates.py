@@ -21,7 +21,7 @@ from chalicelib.schemas import portal_templates as schemas
 from chalicelib.schemas.common import Page, page_of, present, rfc3339
 from chalicelib.services.pagination import PageRequest, fetch_page
 from chalicelib.services.storage import ConditionsFailed, Transaction, load_owned
-from chalicelib.services.versioning import check_version
+from chalicelib.services.versioning import change_actions, check_version
 from chalicelib.tenancy import TenantContext
 
 
@@ -194,13 +194,7 @@ def update(
         _check_theme(ctx, changes["theme_id"])
     if "sections" in changes:
         changes["sections"] = _stored_sections(changes["sections"])
-    actions = [
-        getattr(PortalTemplate, name).remove()
-        if value is None
-        else getattr(PortalTemplate, name).set(value)
-        for name, value in changes.items()
-    ]
-    actions.append(PortalTemplate.updated_at.set(clock()))
+    actions = change_actions(PortalTemplate, changes, clock())
     try:
         with Transaction() as tx:
             tx.update(item, actions, label="template")

@@ -24,11 +24,14 @@ from chalicelib.tenancy import TenantContext
 
 
 def _colors(given: schemas.Colors | None, base: dict[str, str]) -> dict[str, str]:
-    chosen = {k: getattr(given, k) for k in branding.COLOR_KEYS if given is not None}
-    return {k: (chosen.get(k) or base[k]).lower() for k in branding.COLOR_KEYS}
+    """Every colour key: the one given, else the base's (stored or default), lowercased."""
+    return {
+        k: ((getattr(given, k) if given is not None else None) or base[k]).lower()
+        for k in branding.COLOR_KEYS
+    }
 
 
-def _logo(slug: str, theme: Theme, size: str, logo: Logo | None) -> schemas.Logo | None:
+def _logo(slug: str, theme: Theme, logo: Logo | None) -> schemas.Logo | None:
     if logo is None:
         return None
     name = logo.blob_key.rsplit("/", 1)[-1]
@@ -52,8 +55,8 @@ def to_schema(item: Theme, slug: str) -> schemas.Theme:
         border_width=int(item.border_width),
         border_radius=int(item.border_radius),
         logos=schemas.Logos(
-            small=_logo(slug, item, "small", item.logo_small),
-            large=_logo(slug, item, "large", item.logo_large),
+            small=_logo(slug, item, item.logo_small),
+            large=_logo(slug, item, item.logo_large),
         ),
         contrast=[
             schemas.ContrastCheck(c.foreground, c.background, c.ratio, c.passes) for c in checks

@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any, TypeVar
 
 from pynamodb.exceptions import UpdateError
+from pynamodb.expressions.update import Action
 from pynamodb.models import Model
 
 from chalicelib.errors import Conflict
@@ -28,14 +29,19 @@ def check_version(item: Model, expected: int | None) -> None:
         raise _stale(current)
 
 
-def apply_changes(item: M, changes: dict[str, Any], now: datetime) -> M:
-    """Set (or, for None, remove) attributes; conditioned on the version read."""
-    model = type(item)
+def change_actions(model: type[Model], changes: dict[str, Any], now: datetime) -> list[Action]:
+    """Update actions that set (or, for None, remove) attributes and stamp `updated_at`."""
     actions = [
         getattr(model, name).remove() if value is None else getattr(model, name).set(value)
         for name, value in changes.items()
     ]
     actions.append(model.updated_at.set(now))  # type: ignore[attr-defined]
+    return actions
+
+
+def apply_changes(item: M, changes: dict[str, Any], now: datetime) -> M:
+    """Set (or, for None, remove) attributes; conditioned on the version read."""
+    actions = change_actions(type(item), changes, now)
     try:
         item.update(actions=actions)  # PynamoDB adds `version = <read>` and increments it
     except UpdateError as exc:
