@@ -37,7 +37,7 @@ dynamodb-local: $(DDB_JAR)
 
 $(STAMP): requirements.txt requirements-dev.txt pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q --upgrade "pip<26.3"  # chalice 1.34 wants pip below 26.3
 	$(BIN)/python -m pip install -q -r requirements-dev.txt
 	$(BIN)/python -m pip install -q --no-deps -e . --config-settings editable_mode=compat
 	@rm -f $(VENV)/.installed-*

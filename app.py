@@ -2,9 +2,18 @@
 
 from chalice.app import Chalice
 
-from chalicelib.handlers import assets, customers, docs, portal_templates, tenant, themes
+from chalicelib.handlers import (
+    assets,
+    customers,
+    docs,
+    pages,
+    portal_templates,
+    portals,
+    tenant,
+    themes,
+)
 
 app = Chalice(app_name="portway")
 
-for module in (tenant, customers, assets, themes, portal_templates, docs):
+for module in (tenant, customers, assets, themes, portal_templates, portals, pages, docs):
     app.register_blueprint(module.blueprint)

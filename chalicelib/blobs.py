@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import secrets
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -40,6 +41,17 @@ class BlobStore(Protocol):
         """The blob under the key, or None."""
         ...
 
+    def delete(self, key: str) -> None:
+        """Remove the blob under the key, if there is one."""
+        ...
+
+
+def _replace_atomically(path: Path, data: bytes) -> None:
+    # A partial file of its own per writer: two writers of one key never share one.
+    partial = path.with_name(f"{path.name}.{secrets.token_hex(6)}.partial")
+    partial.write_bytes(data)
+    partial.replace(path)
+
 
 class DirectoryBlobStore:
     """Blobs as files under a directory; the content type in a side file."""
@@ -57,10 +69,8 @@ class DirectoryBlobStore:
         """Write the file atomically (write a temporary file, then rename)."""
         path = self._path(key)
         path.parent.mkdir(parents=True, exist_ok=True)
-        partial = path.with_name(path.name + ".partial")
-        partial.write_bytes(data)
-        path.with_name(path.name + ".type").write_text(content_type)
-        partial.replace(path)
+        _replace_atomically(path.with_name(path.name + ".type"), content_type.encode())
+        _replace_atomically(path, data)
         return Blob(data, content_type, etag_of(data))
 
     def get(self, key: str) -> Blob | None:
@@ -71,6 +81,12 @@ class DirectoryBlobStore:
         data = path.read_bytes()
         content_type = path.with_name(path.name + ".type").read_text()
         return Blob(data, content_type, etag_of(data))
+
+    def delete(self, key: str) -> None:
+        """Remove the file and its side file."""
+        path = self._path(key)
+        path.unlink(missing_ok=True)
+        path.with_name(path.name + ".type").unlink(missing_ok=True)
 
 
 class S3BlobStore:
@@ -93,6 +109,10 @@ class S3BlobStore:
             return None
         data = answer["Body"].read()
         return Blob(data, answer["ContentType"], etag_of(data))
+
+    def delete(self, key: str) -> None:
+        """Delete the object (a versioned bucket keeps the old version)."""
+        self.client.delete_object(Bucket=self.bucket, Key=key)
 
 
 @functools.cache

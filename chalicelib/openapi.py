@@ -73,8 +73,9 @@ def _parameters(op: Operation) -> list[dict[str, Any]]:
     if op.query is not None:
         generated = msgspec.json.schema(op.query)
         properties = generated["$defs"][op.query.__name__].get("properties", {})
+        required = set(generated["$defs"][op.query.__name__].get("required", []))
         params += [
-            {"name": name, "in": "query", "required": True, "schema": schema}
+            {"name": name, "in": "query", "required": name in required, "schema": schema}
             for name, schema in properties.items()
         ]
     if op.versioned:
@@ -89,7 +90,30 @@ def _parameters(op: Operation) -> list[dict[str, Any]]:
     return params
 
 
+def _html_page(description: str) -> dict[str, Any]:
+    return {"description": description, "content": {"text/html": {"schema": {"type": "string"}}}}
+
+
+def _page_operation(op: Operation) -> dict[str, Any]:
+    return {
+        "operationId": op.name,
+        "summary": op.summary,
+        "tags": [op.tag],
+        "parameters": _parameters(op),
+        "security": [],
+        "responses": {
+            "200": _html_page("The page, with its ETag and framing policy"),
+            "304": {"description": "Not modified: the If-None-Match ETag is current"},
+            "404": _html_page("No such page: the tenant's not-found page"),
+            "500": _html_page("Something went wrong on our side"),
+            "503": _html_page("The page store did not answer; try again shortly"),
+        },
+    }
+
+
 def _operation(op: Operation) -> dict[str, Any]:
+    if op.html_errors:
+        return _page_operation(op)
     codes = {401, 403, 422, 503} if op.auth == "api_key" else {422}
     if _PARAM.search(op.path):
         codes.add(404)

@@ -36,6 +36,8 @@ class Operation:
     produces: tuple[str, ...]
     idempotent: bool
     versioned: bool
+    # Errors answered as HTML pages (hosted pages), not problem+json.
+    html_errors: bool = False
 
 
 @dataclass(frozen=True, slots=True)

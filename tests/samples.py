@@ -14,20 +14,23 @@ import pytest
 
 from chalicelib.operations import OPERATIONS
 
-# Which kind of object a path's {id} names, by the path's start.
+# Which kind of object a path's {id} names, by the path's start (first match wins).
 ID_KINDS = {
+    "/v1/customers/{id}/portal": "portal_customer",
     "/v1/customers/{id}": "customer",
     "/v1/assets/{id}": "asset",
     "/v1/api-keys/{id}": "api_key",
     "/v1/themes/{id}": "theme",
     "/v1/portal-templates/{id}": "template",
 }
-READ_PATHS = {kind: prefix.replace("{id}", "") for prefix, kind in ID_KINDS.items()}
+# Where to read an object of each kind, given its id.
+READ_PATHS = {kind: prefix.replace("{id}", "{}") for prefix, kind in ID_KINDS.items()}
 # Routes anyone may call: what they serve is public by design.
 PUBLIC = {
     ("GET", "/v1/openapi.json"),
     ("GET", "/docs"),
     ("GET", "/p/{slug}/logos/{theme_id}/{name}"),
+    ("GET", "/p/{slug}/{page}"),
 }
 
 # A valid body per route, so that only tenancy or scope can refuse the request.
@@ -45,6 +48,7 @@ BODIES: dict[tuple[str, str], dict[str, object]] = {
     ("PUT", "/v1/settings/embedding"): {"allowed_origins": ["https://shop.example.com"]},
     ("POST", "/v1/portal-templates"): {"name": "New template", "apps": ["equipment"]},
     ("PATCH", "/v1/portal-templates/{id}"): {"name": "renamed"},
+    ("PUT", "/v1/customers/{id}/portal"): {},
 }
 
 
@@ -77,7 +81,11 @@ def make_objects(api, *, assigned: bool = True) -> dict[str, str]:
     template = api.post(
         "/v1/portal-templates", {"name": "Sample template", "apps": ["equipment"]}
     ).json_body
+    # A customer of its own for the portal: the sample customer must stay deletable.
+    portal_customer = api.post("/v1/customers", {"name": "Portal customer"}).json_body
+    api.put(f"/v1/customers/{portal_customer['id']}/portal", {"apps": ["equipment"]})
     return {
+        "portal_customer": portal_customer["id"],
         "customer": customer["id"],
         "asset": asset["id"],
         "api_key": key["id"],

@@ -48,7 +48,7 @@ def test_route_with_other_tenants_key_never_reaches_this_tenants_data(
 ):
     if (method, path) in PUBLIC:
         return
-    before = {k: api.get(READ_PATHS[k] + v).json_body for k, v in objects_of_a.items()}
+    before = {k: api.get(READ_PATHS[k].format(v)).json_body for k, v in objects_of_a.items()}
     response = call(other_api, method, path, objects_of_a)
     if object_kind(path) is None:
         assert response.status_code < 400, (method, path, response.body)
@@ -56,5 +56,5 @@ def test_route_with_other_tenants_key_never_reaches_this_tenants_data(
         assert leaked == [], (method, path)
     else:
         assert response.status_code == 404, (method, path, response.body)
-    after = {k: api.get(READ_PATHS[k] + v).json_body for k, v in objects_of_a.items()}
+    after = {k: api.get(READ_PATHS[k].format(v)).json_body for k, v in objects_of_a.items()}
     assert after == before

@@ -45,13 +45,19 @@ def get_portal_template(ctx: TenantContext, id: str) -> schemas.PortalTemplate:
     "/v1/portal-templates/{id}",
     body=schemas.TemplateUpdate,
     response=schemas.PortalTemplate,
+    query=schemas.UpdateQuery,
     versioned=True,
 )
 def update_portal_template(
-    ctx: TenantContext, id: str, body: schemas.TemplateUpdate, if_match: int | None
+    ctx: TenantContext,
+    id: str,
+    body: schemas.TemplateUpdate,
+    query: schemas.UpdateQuery,
+    if_match: int | None,
 ) -> schemas.PortalTemplate:
-    """Change a portal template."""
-    return portal_templates.update(ctx, id, body, if_match=if_match)
+    """Change a portal template; 409 with affected_portals when live portals would change,
+    unless ?confirm=true."""
+    return portal_templates.update(ctx, id, body, if_match=if_match, confirm=query.confirm)
 
 
 @api.delete("/v1/portal-templates/{id}", versioned=True)

@@ -58,6 +58,8 @@ _IF_MATCH = re.compile(IF_MATCH_PATTERN)
 _BASE_HEADERS = {
     "Cache-Control": "no-store",
     "X-Content-Type-Options": "nosniff",
+    # JSON is never a page: nothing to load, nobody may frame it.
+    "Content-Security-Policy": "default-src 'none'; frame-ancestors 'none'",
 }
 
 
@@ -214,8 +216,10 @@ class Api:
         produces: tuple[str, ...] = (),
         idempotent: bool = False,
         versioned: bool = False,
+        on_error: Callable[[PortwayError], Response] | None = None,
     ) -> Callable[[V], V]:
-        """Declare a route: its schemas, status, scope and behaviours."""
+        """Declare a route: its schemas, status, scope and behaviours. `on_error` answers
+        errors instead of problem+json (hosted pages answer with HTML and their CSP)."""
 
         def register(view: V) -> V:
             operation = Operation(
@@ -237,9 +241,10 @@ class Api:
                 produces=produces,
                 idempotent=idempotent,
                 versioned=versioned,
+                html_errors=on_error is not None,
             )
             OPERATIONS.append(operation)
-            handler = _Handler(self.blueprint, operation, view)
+            handler = _Handler(self.blueprint, operation, view, on_error or problem_response)
             self.blueprint.route(
                 path, methods=[method], content_types=["*/*"], name=operation.name
             )(handler)
@@ -251,27 +256,34 @@ class Api:
 class _Handler:
     """The callable Chalice invokes for one operation."""
 
-    def __init__(self, blueprint: Blueprint, operation: Operation, view: View) -> None:
+    def __init__(
+        self,
+        blueprint: Blueprint,
+        operation: Operation,
+        view: View,
+        on_error: Callable[[PortwayError], Response],
+    ) -> None:
         self.blueprint = blueprint
         self.operation = operation
         self.view = view
+        self.on_error = on_error
         self.__name__ = operation.name
 
     def __call__(self, **params: str) -> Response:
         try:
             return self._handle(self.blueprint.current_request, params)
         except PortwayError as error:
-            return problem_response(error)
+            return self.on_error(error)
         except ConditionsFailed:
-            return problem_response(Conflict("The data changed meanwhile; read it and retry."))
+            return self.on_error(Conflict("The data changed meanwhile; read it and retry."))
         except PynamoDBException as exc:
             mapped = as_domain_error(exc)
             if mapped is not None:
-                return problem_response(mapped)
+                return self.on_error(mapped)
             _log.exception("storage error in %s %s", self.operation.method, self.operation.path)
         except Exception:  # the last resort: a bug must still answer problem+json, no details
             _log.exception("unhandled error in %s %s", self.operation.method, self.operation.path)
-        return problem_response(InternalError("Something went wrong on our side."))
+        return self.on_error(InternalError("Something went wrong on our side."))
 
     def _handle(self, request: Request, params: dict[str, str]) -> Response:
         op = self.operation

@@ -50,3 +50,9 @@ def get_api_key(ctx: TenantContext, id: str) -> schemas.ApiKey:
 def revoke_api_key(ctx: TenantContext, id: str) -> None:
     """Revoke an API key; requests with it fail from now on."""
     api_keys.revoke(ctx, id)
+
+
+@api.post("/v1/pages/render", response=schemas.PagesRendered, scope="admin")
+def render_pages(ctx: TenantContext) -> schemas.PagesRendered:
+    """Render and store every hosted page of the tenant again."""
+    return tenants.render_pages(ctx)

@@ -5,6 +5,7 @@ from chalicelib.models.assets import Asset, AssetEvent
 from chalicelib.models.base import TABLE_MODELS, PortwayModel, connection
 from chalicelib.models.customers import BusinessUnit, Customer
 from chalicelib.models.portal_templates import PortalTemplate
+from chalicelib.models.portals import Portal
 from chalicelib.models.tenants import DirectoryEntry, Tenant
 from chalicelib.models.themes import Theme
 from chalicelib.models.tokens import Token
@@ -17,6 +18,7 @@ __all__ = [
     "BusinessUnit",
     "Customer",
     "DirectoryEntry",
+    "Portal",
     "PortalTemplate",
     "PortwayModel",
     "Tenant",

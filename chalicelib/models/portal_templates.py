@@ -6,6 +6,7 @@ from pynamodb.attributes import (
     BooleanAttribute,
     ListAttribute,
     MapAttribute,
+    NumberAttribute,
     UnicodeAttribute,
     UTCDateTimeAttribute,
     VersionAttribute,
@@ -37,6 +38,8 @@ class PortalTemplate(PortwayModel):
     home_page = UnicodeAttribute(default="overview")
     sections = ListAttribute(of=Section, null=True)
     is_default = BooleanAttribute(default=False)
+    # Portals made from the template, counted in their own transactions: 0 to delete.
+    portal_count = NumberAttribute(default=0)
     created_at = UTCDateTimeAttribute()
     updated_at = UTCDateTimeAttribute()
     version = VersionAttribute()

@@ -42,8 +42,10 @@ class Theme(PortwayModel):
     border_radius = NumberAttribute(default=4)
     logo_small = Logo(null=True)  # type: ignore[no-untyped-call]
     logo_large = Logo(null=True)  # type: ignore[no-untyped-call]
-    # Portal templates using the theme, counted in their own transactions: 0 to delete.
+    # Templates and portals using the theme, counted in their own transactions: both 0 to
+    # delete, so nothing can be left pointing at a deleted theme.
     template_count = NumberAttribute(default=0)
+    portal_count = NumberAttribute(default=0)
     created_at = UTCDateTimeAttribute()
     updated_at = UTCDateTimeAttribute()
     version = VersionAttribute()

@@ -1,1 +1,1 @@
-"""Jinja2 environment and page rendering (imported only where a page is rendered)."""
+"""Hosted pages: the page store (served without Jinja2) and their rendering."""

@@ -14,9 +14,9 @@ from pathlib import Path
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
 from chalicelib.branding import readable_text
+from chalicelib.pages.store import LANGUAGES
 
-LANGUAGES = ("en", "de", "da")
-DEFAULT_LANGUAGE = "en"
+DEFAULT_LANGUAGE = LANGUAGES[0]
 TRANSLATIONS = Path(__file__).resolve().parent.parent / "translations"
 
 

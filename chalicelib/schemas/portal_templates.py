@@ -100,3 +100,9 @@ class PortalTemplate(Output):
     created_at: Timestamp
     updated_at: Timestamp
     version: int
+
+
+class UpdateQuery(Struct, kw_only=True):
+    """`confirm=true` applies a change that shows in the portals made from the template."""
+
+    confirm: bool = False

@@ -46,3 +46,9 @@ class ApiKeyCreated(ApiKey):
     """A new API key, with its secret: shown once, store it now."""
 
     key: str
+
+
+class PagesRendered(Output):
+    """How many pages (per language) were rendered and stored."""
+
+    pages: int

@@ -10,7 +10,7 @@ from pynamodb.exceptions import DoesNotExist
 from chalicelib.clock import Clock, utcnow
 from chalicelib.errors import Conflict, Invalid
 from chalicelib.ids import new_id
-from chalicelib.models import Asset, BusinessUnit, Customer
+from chalicelib.models import Asset, BusinessUnit, Customer, Portal
 from chalicelib.schemas import customers as schemas
 from chalicelib.schemas.common import Language, Page, page_of, present, rfc3339
 from chalicelib.services.pagination import PageRequest, fetch_page
@@ -107,9 +107,22 @@ def delete(ctx: TenantContext, customer_id: str, *, if_match: int | None = None)
         with Transaction() as tx:
             # The version condition (added by PynamoDB) fails if anything changed since.
             tx.delete(item, condition=Customer.asset_count == 0, label="customer")
+            tx.check(
+                Portal,
+                ctx.tenant_id,
+                customer_id,
+                Portal.customer_id.does_not_exist(),
+                label="portal",
+            )
             for unit in units:
                 tx.delete(unit)
-    except ConditionsFailed:
+    except ConditionsFailed as exc:
+        if "portal" in exc.labels:
+            portal = Portal.get(ctx.tenant_id, customer_id, attributes_to_get=["portal_id"])
+            raise Conflict(
+                f"Customer {customer_id} has a portal; delete the portal first.",
+                extra={"held_by": {"portal_ids": [portal.portal_id]}},
+            ) from None
         raise Conflict(
             f"Customer {customer_id} changed while being deleted; read it and try again."
         ) from None

@@ -15,10 +15,11 @@ from pynamodb.exceptions import DoesNotExist
 from chalicelib.clock import Clock, utcnow
 from chalicelib.errors import Conflict, Invalid
 from chalicelib.ids import new_id
-from chalicelib.models import PortalTemplate, Tenant, Theme
+from chalicelib.models import Portal, PortalTemplate, Tenant, Theme
 from chalicelib.models.portal_templates import Section
 from chalicelib.schemas import portal_templates as schemas
 from chalicelib.schemas.common import Page, page_of, present, rfc3339
+from chalicelib.services import pages
 from chalicelib.services.pagination import PageRequest, fetch_page
 from chalicelib.services.storage import ConditionsFailed, Transaction, load_owned
 from chalicelib.services.versioning import change_actions, check_version
@@ -49,7 +50,8 @@ def to_schema(item: PortalTemplate) -> schemas.PortalTemplate:
     )
 
 
-def _stored_sections(sections: list[schemas.Section] | None) -> list[Section] | None:
+def stored_sections(sections: list[schemas.Section] | None) -> list[Section] | None:
+    """Sections as stored (headings without the languages left out)."""
     if sections is None:
         return None
     return [
@@ -145,7 +147,7 @@ def create(
         apps=list(data.apps),
         theme_id=data.theme_id,
         home_page=data.home_page,
-        sections=_stored_sections(data.sections),
+        sections=stored_sections(data.sections),
         is_default=data.is_default,
         created_at=now,
         updated_at=now,
@@ -158,6 +160,8 @@ def create(
                 _make_default(tx, ctx, _tenant(ctx), item.template_id)
     except ConditionsFailed as exc:
         raise _conflict_or_invalid(exc, data.theme_id) from None
+    if data.is_default:
+        pages.refresh_site(ctx.tenant_id)
     return to_schema(item)
 
 
@@ -174,26 +178,63 @@ def list_templates(ctx: TenantContext, page: PageRequest) -> Page[schemas.Portal
     return page_of(schemas.PortalTemplate)(items=[to_schema(i) for i in items], next_cursor=cursor)
 
 
+# What portals show of their template: changing any of these changes live portals.
+SHOWN_FIELDS = ("apps", "theme_id", "home_page", "sections")
+AFFECTED_SHOWN = 100
+
+
+def _shown_changes(item: PortalTemplate, changes: dict[str, Any]) -> list[str]:
+    before = to_schema(item)
+    return [
+        name
+        for name in SHOWN_FIELDS
+        if name in changes and (changes[name] or None) != (getattr(before, name) or None)
+    ]
+
+
+def portals_of(ctx: TenantContext, template_id: str, limit: int) -> list[str]:
+    """Ids of (up to `limit`) portals made from a template."""
+    key = Portal.template_key_for(ctx.tenant_id, template_id)
+    return [p.portal_id for p in Portal.by_template.query(key, limit=limit)]
+
+
+def _affected(ctx: TenantContext, item: PortalTemplate, shown: list[str]) -> Conflict:
+    count = int(item.portal_count or 0)
+    return Conflict(
+        f"{count} portals use this template, and the change ({', '.join(shown)}) shows in "
+        "all of them. Send it again with ?confirm=true to change them all.",
+        extra={
+            "affected_count": count,
+            "affected_portals": portals_of(ctx, item.template_id, AFFECTED_SHOWN),
+        },
+    )
+
+
 def update(
     ctx: TenantContext,
     template_id: str,
     data: schemas.TemplateUpdate,
     *,
     if_match: int | None = None,
+    confirm: bool = False,
     clock: Clock = utcnow,
 ) -> schemas.PortalTemplate:
-    """Change the fields sent (checked again together with what is stored)."""
+    """Change the fields sent (checked again together with what is stored). A change that
+    shows in live portals needs `confirm`; with it, those portals' pages are rendered."""
     ctx.require("write")
     item = load(ctx, template_id)
     check_version(item, data.version if if_match is None else if_match)
     changes = present(data)
+    shown = _shown_changes(item, changes)
+    if shown and item.portal_count and not confirm:
+        raise _affected(ctx, item, shown)
     apps = changes.get("apps", list(item.apps))
     sections = changes["sections"] if "sections" in changes else _sections_out(item)
     schemas.check_apps_and_sections(apps, sections)
     if "theme_id" in changes:
         _check_theme(ctx, changes["theme_id"])
     if "sections" in changes:
-        changes["sections"] = _stored_sections(changes["sections"])
+        changes["sections"] = stored_sections(changes["sections"])
     actions = change_actions(PortalTemplate, changes, clock())
     try:
         with Transaction() as tx:
@@ -211,17 +252,22 @@ def update(
                 )
     except ConditionsFailed as exc:
         raise _conflict_or_invalid(exc, changes.get("theme_id")) from None
+    if shown or "is_default" in changes:
+        with_site = bool(item.is_default or changes.get("is_default"))
+        pages.refresh_template(ctx.tenant_id, template_id, with_site=with_site)
     return to_schema(load(ctx, template_id))
 
 
 def delete(ctx: TenantContext, template_id: str, *, if_match: int | None = None) -> None:
-    """Delete a template; deleting the default leaves the tenant without one."""
+    """Delete a template; 409 while portals use it. Deleting the default leaves the tenant
+    without one (new portals then get the built-in apps)."""
     ctx.require("write")
     item = load(ctx, template_id)
     check_version(item, if_match)
+    unused = PortalTemplate.portal_count.does_not_exist() | (PortalTemplate.portal_count == 0)
     try:
         with Transaction() as tx:
-            tx.delete(item, label="template")
+            tx.delete(item, condition=unused, label="template")
             _move_theme_reference(tx, ctx, item.theme_id, None)
             if item.is_default:
                 tx.update_unversioned(
@@ -231,7 +277,15 @@ def delete(ctx: TenantContext, template_id: str, *, if_match: int | None = None)
                     label="tenant",
                 )
     except ConditionsFailed:
+        held = portals_of(ctx, template_id, AFFECTED_SHOWN)
+        if held:
+            raise Conflict(
+                f"Portals use template {template_id}; move them to another template first.",
+                extra={"held_by": {"portal_ids": held}},
+            ) from None
         raise Conflict("The template changed meanwhile; read and retry.") from None
+    if item.is_default:
+        pages.refresh_site(ctx.tenant_id)
 
 
 def using_theme(ctx: TenantContext, theme_id: str) -> list[str]:

@@ -17,7 +17,7 @@ from chalicelib.models import DirectoryEntry, Tenant
 from chalicelib.schemas import tenants as schemas
 from chalicelib.schemas.common import LANGUAGES, Language, rfc3339
 from chalicelib.schemas.themes import Embedding, EmbeddingSettings
-from chalicelib.services import api_keys
+from chalicelib.services import api_keys, pages
 from chalicelib.services.storage import ConditionsFailed, Transaction
 from chalicelib.tenancy import TenantContext
 
@@ -120,6 +120,7 @@ def _create(name: str, slug: str, language: str, clock: Clock) -> NewTenant:
         if "slug" in exc.labels:
             raise Conflict(f"The slug '{slug}' is taken.") from None
         raise
+    pages.refresh_site(tenant.tenant_id)
     return NewTenant(_out(tenant), key.key_id, secret)
 
 
@@ -143,6 +144,12 @@ def _load(ctx: TenantContext) -> Tenant:
         raise NotFound("The tenant no longer exists.") from None
 
 
+def render_pages(ctx: TenantContext) -> schemas.PagesRendered:
+    """Render every page of the tenant again (after a failed update, or a new release)."""
+    ctx.require("admin")
+    return schemas.PagesRendered(pages=pages.refresh_site(ctx.tenant_id, with_portals=True))
+
+
 def get_embedding(ctx: TenantContext) -> Embedding:
     """The origins allowed to frame the tenant's pages."""
     stored = cast("list[str] | None", _load(ctx).allowed_origins)
@@ -158,4 +165,5 @@ def set_embedding(ctx: TenantContext, data: EmbeddingSettings) -> Embedding:
         condition=Tenant.tenant_id.exists(),
         add_version_condition=False,
     )
+    pages.refresh_site(ctx.tenant_id, with_portals=True)
     return Embedding(allowed_origins=origins)

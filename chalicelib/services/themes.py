@@ -11,11 +11,11 @@ from chalicelib.blobs import Blob, blob_store
 from chalicelib.clock import Clock, utcnow
 from chalicelib.errors import Conflict, NotFound
 from chalicelib.ids import new_id
-from chalicelib.models import Tenant, Theme
+from chalicelib.models import Portal, Tenant, Theme
 from chalicelib.models.themes import Logo
 from chalicelib.schemas import themes as schemas
 from chalicelib.schemas.common import Page, page_of, present, rfc3339
-from chalicelib.services import images
+from chalicelib.services import images, pages
 from chalicelib.services.pagination import PageRequest, fetch_page
 from chalicelib.services.storage import ConditionsFailed, Transaction, load_owned
 from chalicelib.services.tenants import tenant_id_for_slug
@@ -151,26 +151,36 @@ def update(
     changes = present(data)
     if "colors" in changes:
         changes["colors"] = _colors(changes["colors"], _stored_colors(item))
-    return to_schema(apply_changes(item, changes, clock()), _slug(ctx))
+    updated = apply_changes(item, changes, clock())
+    pages.refresh_theme(ctx.tenant_id, theme_id)
+    return to_schema(updated, _slug(ctx))
 
 
 def delete(ctx: TenantContext, theme_id: str, *, if_match: int | None = None) -> None:
-    """Delete a theme; 409 while a template uses it. Its logos are not served any more."""
+    """Delete a theme; 409 while a template or portal uses it. Its logos are not served
+    any more."""
     from chalicelib.services.portal_templates import using_theme
 
     ctx.require("write")
     item = load(ctx, theme_id)
     check_version(item, if_match)
-    unused = Theme.template_count.does_not_exist() | (Theme.template_count == 0)
+    unused = (Theme.template_count.does_not_exist() | (Theme.template_count == 0)) & (
+        Theme.portal_count.does_not_exist() | (Theme.portal_count == 0)
+    )
     try:
         with Transaction() as tx:
             tx.delete(item, condition=unused, label="theme")
     except ConditionsFailed:
-        templates = using_theme(ctx, theme_id)
+        key = Portal.theme_key_for(ctx.tenant_id, theme_id)
         raise Conflict(
-            f"Theme {theme_id} is used by portal templates, or changed meanwhile; "
-            "change the templates first.",
-            extra={"held_by": {"template_ids": templates}},
+            f"Theme {theme_id} is used by portal templates or portals, or changed meanwhile; "
+            "change those first.",
+            extra={
+                "held_by": {
+                    "template_ids": using_theme(ctx, theme_id),
+                    "portal_ids": [p.portal_id for p in Portal.by_theme.query(key, limit=100)],
+                }
+            },
         ) from None
 
 
@@ -198,7 +208,9 @@ def put_logo(
         size=len(image.data),
     )
     attribute = Theme.logo_small if size == "small" else Theme.logo_large
-    return to_schema(apply_changes(item, {attribute.attr_name: logo}, clock()), _slug(ctx))
+    updated = apply_changes(item, {attribute.attr_name: logo}, clock())
+    pages.refresh_theme(ctx.tenant_id, theme_id)
+    return to_schema(updated, _slug(ctx))
 
 
 def logo_blob(slug: str, theme_id: str, name: str) -> Blob:

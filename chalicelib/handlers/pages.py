@@ -1,0 +1,48 @@
+"""Hosted pages, served from the page store: one read, no rendering, no DynamoDB."""
+
+from __future__ import annotations
+
+from chalice.app import Blueprint, Response
+from msgspec import Struct
+
+from chalicelib.errors import PortwayError, problem
+from chalicelib.handlers.router import Api
+from chalicelib.pages import store
+
+blueprint = Blueprint(__name__)
+api = Api(blueprint, tag="pages")
+
+
+class PageQuery(Struct, kw_only=True):
+    """`language` picks one of en, de, da (anything else: the tenant's default);
+    `portal` names a customer's portal (the portal page)."""
+
+    language: str | None = None
+    portal: str | None = None
+
+
+def _answer(page: store.StoredPage) -> Response:
+    request = blueprint.current_request
+    if page.status == 200 and store.not_modified(page, request.headers.get("if-none-match")):
+        return Response(body="", status_code=304, headers=page.headers)
+    return Response(body=page.html, status_code=page.status, headers=page.headers)
+
+
+def _error_page(error: PortwayError) -> Response:
+    # Reached only when the store itself failed: a plain page that nobody may frame.
+    status = problem(error)[0]
+    page = store.fallback(status)
+    return Response(body=page.html, status_code=status, headers=page.headers)
+
+
+@api.get(
+    "/p/{slug}/{page}",
+    auth="public",
+    query=PageQuery,
+    produces=("text/html",),
+    on_error=_error_page,
+)
+def get_page(slug: str, page: str) -> Response:
+    """A hosted page (`portal`), as stored when its theme, template or settings last changed."""
+    query = dict(blueprint.current_request.query_params or {})
+    return _answer(store.find(slug, page, query.get("portal"), query.get("language")))

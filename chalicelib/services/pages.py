@@ -1,0 +1,372 @@
+"""Keeping the page store current.
+
+Every change that shows on a hosted page (a theme, a portal template, a portal, the
+embedding settings) renders the pages it touches, and only those, in the request that made
+the change; a page view then reads one stored blob and never renders. Templates and themes
+are read once per change, however many portals use them.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import logging
+import re
+from collections.abc import Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any, cast
+
+from pynamodb.exceptions import DoesNotExist
+
+from chalicelib import branding
+from chalicelib.blobs import BlobStore, blob_store
+from chalicelib.catalogue import APPS, SECTION_APPS
+from chalicelib.errors import Unavailable
+from chalicelib.models import Portal, PortalTemplate, Tenant, Theme
+from chalicelib.pages import store
+
+_log = logging.getLogger("portway")
+
+# What a portal shows when the tenant has no default template and none was chosen.
+BUILT_IN_APPS = ("equipment", "activity")
+MAX_PAGE_BYTES = 30 * 1024
+_HEX = re.compile(r"^#[0-9a-f]{6}$")
+_INLINE_SCRIPT = re.compile(r"<script>(.*?)</script>", re.S)
+_INLINE_STYLE = re.compile(r"<style>(.*?)</style>", re.S)
+_WRITERS = 8
+
+
+class PagesNotUpdated(Unavailable):
+    """A change was saved but its pages could not be rendered or stored."""
+
+
+@dataclass(frozen=True, slots=True)
+class Site:
+    """What every page of a tenant needs to know about the tenant."""
+
+    tenant_id: str
+    slug: str
+    name: str
+    default_language: str
+    origins: tuple[str, ...]
+    default_template_id: str | None
+
+    @classmethod
+    def of(cls, tenant: Tenant) -> Site:
+        """The site of a stored tenant."""
+        language = tenant.default_language
+        return cls(
+            tenant_id=tenant.tenant_id,
+            slug=tenant.slug,
+            name=tenant.name,
+            default_language=language if language in store.LANGUAGES else store.LANGUAGES[0],
+            origins=tuple(cast("list[str] | None", tenant.allowed_origins) or ()),
+            default_template_id=tenant.default_template_id,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class PageLogo:
+    """A logo as a page shows it: always with width and height."""
+
+    url: str
+    width: int
+    height: int
+
+
+@dataclass(frozen=True, slots=True)
+class PageTheme:
+    """The theme values a page's CSS receives, checked once more before they get there."""
+
+    colors: dict[str, str]
+    border_width: int
+    border_radius: int
+    logo: PageLogo | None
+
+    def __post_init__(self) -> None:
+        for key, value in self.colors.items():
+            if key not in branding.COLOR_KEYS or not _HEX.fullmatch(value):
+                raise ValueError(f"theme colour {key}={value!r} is not #rrggbb")
+        if not (0 <= self.border_width <= 8 and 0 <= self.border_radius <= 32):
+            raise ValueError("theme border out of range")
+
+
+DEFAULT_THEME = PageTheme(dict(branding.DEFAULT_COLORS), 1, 4, None)
+
+
+@dataclass(frozen=True, slots=True)
+class Look:
+    """What a portal page shows: apps, home page, sections (visible ones) and theme."""
+
+    apps: tuple[str, ...]
+    home_page: str
+    sections: tuple[dict[str, Any], ...]
+    theme: PageTheme
+
+
+def _page_logo(slug: str, theme: Theme) -> PageLogo | None:
+    for logo in (theme.logo_large, theme.logo_small):
+        if logo is not None and logo.width and logo.height:
+            name = logo.blob_key.rsplit("/", 1)[-1]
+            # Shown 32 px high; the width keeps the logo's proportions.
+            width = max(1, round(int(logo.width) * 32 / int(logo.height)))
+            return PageLogo(f"/p/{slug}/logos/{theme.theme_id}/{name}", width, 32)
+    return None
+
+
+def _sections(apps: Iterable[str], stored: Iterable[Any] | None) -> tuple[dict[str, Any], ...]:
+    apps = set(apps)
+    if stored is None:  # no choice made: one section per enabled app that has one
+        return tuple(
+            {"key": key, "headings": {}} for key, app in SECTION_APPS.items() if app in apps
+        )
+    return tuple(
+        {"key": s.key, "headings": dict(s.headings.as_dict()) if s.headings else {}}
+        for s in stored
+        if s.visible and SECTION_APPS[s.key] in apps
+    )
+
+
+class _Sources:
+    """Templates and themes of one tenant, each read at most once per change."""
+
+    def __init__(self, site: Site) -> None:
+        self.site = site
+        self._templates: dict[str, PortalTemplate | None] = {}
+        self._themes: dict[str | None, PageTheme] = {None: DEFAULT_THEME}
+
+    def template(self, template_id: str) -> PortalTemplate | None:
+        if template_id not in self._templates:
+            try:
+                found = PortalTemplate.get(self.site.tenant_id, template_id, consistent_read=True)
+            except DoesNotExist:
+                found = None
+            self._templates[template_id] = found
+        return self._templates[template_id]
+
+    def add_template(self, template: PortalTemplate) -> None:
+        """A template the caller has already read."""
+        self._templates[template.template_id] = template
+
+    def theme(self, theme_id: str | None) -> PageTheme:
+        if theme_id not in self._themes:
+            try:
+                item = Theme.get(self.site.tenant_id, theme_id, consistent_read=True)
+            except DoesNotExist:
+                self._themes[theme_id] = DEFAULT_THEME
+            else:
+                colors = {**branding.DEFAULT_COLORS, **item.colors.as_dict()}  # type: ignore[no-untyped-call]
+                self._themes[theme_id] = PageTheme(
+                    {k: colors[k] for k in branding.COLOR_KEYS},
+                    int(item.border_width),
+                    int(item.border_radius),
+                    _page_logo(self.site.slug, item),
+                )
+        return self._themes[theme_id]
+
+    def template_look(self, template: PortalTemplate | None) -> Look:
+        if template is None:
+            return Look(BUILT_IN_APPS, "overview", _sections(BUILT_IN_APPS, None), DEFAULT_THEME)
+        apps = tuple(str(app) for app in template.apps)
+        return Look(
+            apps,
+            template.home_page,
+            _sections(apps, template.sections),
+            self.theme(template.theme_id),
+        )
+
+    def default_look(self) -> Look:
+        template_id = self.site.default_template_id
+        return self.template_look(self.template(template_id) if template_id else None)
+
+    def portal_look(self, portal: Portal) -> Look:
+        if portal.template_id:
+            return self.template_look(self.template(portal.template_id))
+        apps = tuple(str(app) for app in portal.apps or BUILT_IN_APPS)
+        return Look(
+            apps,
+            portal.home_page or "overview",
+            _sections(apps, portal.sections),
+            self.theme(portal.theme_id),
+        )
+
+
+def _hashes(pattern: re.Pattern[str], html: str) -> str:
+    digests = [
+        "'sha256-" + base64.b64encode(hashlib.sha256(m.encode()).digest()).decode() + "'"
+        for m in pattern.findall(html)
+    ]
+    return " ".join(digests) or "'none'"
+
+
+def frame_ancestors(origins: Iterable[str]) -> str:
+    """The CSP `frame-ancestors` value: the allowed origins, or `'none'`."""
+    return " ".join(origins) or "'none'"
+
+
+def headers_for(html: str, site: Site, *, cacheable: bool) -> dict[str, str]:
+    """The headers a page is served with: a CSP that allows its own inline style and
+    script by hash and nothing from elsewhere, framing only by the tenant's origins."""
+    policy = "; ".join(
+        (
+            "default-src 'none'",
+            f"script-src {_hashes(_INLINE_SCRIPT, html)}",
+            f"style-src {_hashes(_INLINE_STYLE, html)}",
+            "img-src 'self'",
+            "connect-src 'self'",
+            "form-action 'none'",
+            "base-uri 'none'",
+            f"frame-ancestors {frame_ancestors(site.origins)}",
+        )
+    )
+    return {
+        "Content-Type": store.PAGE_CONTENT_TYPE,
+        "Content-Security-Policy": policy,
+        "X-Content-Type-Options": "nosniff",
+        "Referrer-Policy": "no-referrer",
+        # Short enough that a re-rendered page shows within a minute; the ETag makes the
+        # revalidation cheap.
+        "Cache-Control": "public, max-age=60" if cacheable else "no-store",
+    }
+
+
+def _render(
+    site: Site, page: str, variant: str, look: Look, portal_id: str | None
+) -> Iterator[tuple[str, bytes]]:
+    """One page in every language, plus its copy under `default`."""
+    from chalicelib.pages.render import render_page  # Jinja2 only on the write path
+
+    for language in store.LANGUAGES:
+        html = render_page(
+            f"pages/{page.replace('-', '_')}.html",
+            language,
+            site=site,
+            theme=look.theme,
+            logo=look.theme.logo,
+            apps=[{"id": a, "name": APPS[a][language]} for a in look.apps],
+            home_page=look.home_page,
+            sections=look.sections,
+            config={
+                "page": page,
+                "tenant": site.slug,
+                "portal": portal_id,
+                "language": language,
+                "origins": list(site.origins),
+                "apps": list(look.apps),
+                "home_page": look.home_page,
+            },
+        )
+        if len(html.encode()) > MAX_PAGE_BYTES:
+            raise ValueError(f"page {page} renders to more than {MAX_PAGE_BYTES} bytes")
+        data = store.encode(headers_for(html, site, cacheable=True), html)
+        yield store.page_key(site.slug, page, variant, language), data
+        if language == site.default_language:
+            yield store.page_key(site.slug, page, variant, store.DEFAULT), data
+
+
+def _publish(pages: Iterable[tuple[str, bytes]], blobs: BlobStore | None = None) -> int:
+    """Render and store the pages; the number of pages (per language) written."""
+    target = blobs or blob_store()
+    try:
+        rendered = list(pages)
+        with ThreadPoolExecutor(max_workers=_WRITERS) as pool:
+            list(
+                pool.map(
+                    lambda page: target.put(page[0], page[1], store.PAGE_CONTENT_TYPE), rendered
+                )
+            )
+    except Exception as exc:
+        _log.exception("pages could not be published")
+        raise PagesNotUpdated(
+            "The change is saved, but its pages could not be updated; "
+            "POST /v1/pages/render to try again."
+        ) from exc
+    return sum(1 for key, _ in rendered if not key.endswith(f"/{store.DEFAULT}.html"))
+
+
+def _site(tenant_id: str) -> Site:
+    return Site.of(Tenant.get(tenant_id, consistent_read=True))
+
+
+def _site_pages(site: Site, sources: _Sources) -> Iterator[tuple[str, bytes]]:
+    yield from _render(site, "portal", store.TENANT_VARIANT, sources.default_look(), None)
+    yield from _render(
+        site, store.NOT_FOUND_PAGE, store.TENANT_VARIANT, sources.template_look(None), None
+    )
+
+
+def _portal_pages(site: Site, look: Look, portal_id: str) -> Iterator[tuple[str, bytes]]:
+    yield from _render(site, "portal", portal_id, look, portal_id)
+
+
+def refresh_site(tenant_id: str, *, with_portals: bool = False) -> int:
+    """The tenant's own pages (portal sign-in, not found); with_portals, every portal's
+    pages too (the embedding settings or the page design changed)."""
+    site = _site(tenant_id)
+    sources = _Sources(site)
+
+    def pages() -> Iterator[tuple[str, bytes]]:
+        yield from _site_pages(site, sources)
+        if with_portals:
+            for portal in Portal.query(tenant_id):
+                yield from _portal_pages(site, sources.portal_look(portal), portal.portal_id)
+
+    return _publish(pages())
+
+
+def refresh_portal(tenant_id: str, portal: Portal) -> int:
+    """One portal's pages, after the portal was made or changed."""
+    site = _site(tenant_id)
+    return _publish(_portal_pages(site, _Sources(site).portal_look(portal), portal.portal_id))
+
+
+def _template_portal_pages(
+    site: Site, sources: _Sources, template_id: str
+) -> Iterator[tuple[str, bytes]]:
+    look = sources.template_look(sources.template(template_id))
+    key = Portal.template_key_for(site.tenant_id, template_id)
+    for portal in Portal.by_template.query(key):
+        yield from _portal_pages(site, look, portal.portal_id)
+
+
+def refresh_template(tenant_id: str, template_id: str, *, with_site: bool) -> int:
+    """The pages of every portal made from the template; with_site, the tenant's own
+    pages too (the template is, or just stopped being, the default)."""
+    site = _site(tenant_id)
+    sources = _Sources(site)
+
+    def pages() -> Iterator[tuple[str, bytes]]:
+        yield from _template_portal_pages(site, sources, template_id)
+        if with_site:
+            yield from _site_pages(site, sources)
+
+    return _publish(pages())
+
+
+def refresh_theme(tenant_id: str, theme_id: str) -> int:
+    """The pages of every portal that shows the theme: through its template or its own
+    choice; the tenant's own pages when the default template uses it."""
+    site = _site(tenant_id)
+    sources = _Sources(site)
+
+    def pages() -> Iterator[tuple[str, bytes]]:
+        for portal in Portal.by_theme.query(Portal.theme_key_for(tenant_id, theme_id)):
+            yield from _portal_pages(site, sources.portal_look(portal), portal.portal_id)
+        for template in PortalTemplate.query(
+            tenant_id, filter_condition=PortalTemplate.theme_id == theme_id
+        ):
+            sources.add_template(template)
+            yield from _template_portal_pages(site, sources, template.template_id)
+        default = sources.template(site.default_template_id) if site.default_template_id else None
+        if default is not None and default.theme_id == theme_id:
+            yield from _site_pages(site, sources)
+
+    return _publish(pages())
+
+
+def remove_portal(slug: str, portal_id: str) -> None:
+    """Take a deleted portal's pages out of the store."""
+    target = blob_store()
+    for language in (*store.LANGUAGES, store.DEFAULT):
+        target.delete(store.page_key(slug, "portal", portal_id, language))
