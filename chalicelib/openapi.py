@@ -111,9 +111,7 @@ def _page_operation(op: Operation) -> dict[str, Any]:
     }
 
 
-def _operation(op: Operation) -> dict[str, Any]:
-    if op.html_errors:
-        return _page_operation(op)
+def _responses(op: Operation) -> dict[str, Any]:
     codes = {401, 403, 422, 503} if op.auth == "api_key" else {422}
     if _PARAM.search(op.path):
         codes.add(404)
@@ -134,12 +132,18 @@ def _operation(op: Operation) -> dict[str, Any]:
             "description": "OK",
             "content": {"application/json": {"schema": _ref(op.response)}},
         }
+    return responses
+
+
+def _operation(op: Operation) -> dict[str, Any]:
+    if op.html_errors:
+        return _page_operation(op)
     result: dict[str, Any] = {
         "operationId": op.name,
         "summary": op.summary,
         "tags": [op.tag],
         "parameters": _parameters(op),
-        "responses": responses,
+        "responses": _responses(op),
     }
     if op.auth == "public":
         result["security"] = []
