@@ -47,10 +47,7 @@ def page_url(slug: str, portal_id: str) -> str:
 
 
 def _sections(stored: Any) -> list[Section]:
-    return [
-        msgspec.convert(s.as_dict(), Section)
-        for s in stored or []
-    ]
+    return [msgspec.convert(s.as_dict(), Section) for s in stored or []]
 
 
 def to_schema(item: Portal, template: PortalTemplate | None, slug: str) -> schemas.Portal:
