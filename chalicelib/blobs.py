@@ -127,4 +127,7 @@ def _store_for(bucket: str | None, directory: str, region: str) -> BlobStore:
 def blob_store() -> BlobStore:
     """The process-wide blob store for the current settings."""
     settings = get_settings()
+    if settings.blob_bucket is None and not settings.is_local:
+        # An operator command against AWS would otherwise write pages to the laptop.
+        raise RuntimeError("PORTWAY_BLOB_BUCKET must be set outside local stages")
     return _store_for(settings.blob_bucket, settings.blob_dir, settings.region)

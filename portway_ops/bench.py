@@ -1,4 +1,5 @@
-"""`make bench`: DynamoDB calls per endpoint, clients per process, cold-import ratio.
+"""`make bench`: DynamoDB calls per endpoint, clients per process, cold-import ratio, and
+the page figures (portway_ops/bench_pages.py).
 
 Counts are exact (botocore `before-call` events), so they hold on a noisy machine; the
 import ratio is a median over fresh processes in one run. The same scenarios and bounds
@@ -127,8 +128,8 @@ def seed(request: Callable[..., Any]) -> dict[str, str]:
     return {"customer": customer, "asset": asset, "spare_asset": spare, "theme": theme}
 
 
-def measure(client: Any, key: str) -> list[tuple[Scenario, Counter[str], int]]:
-    """Run every scenario once through the Chalice app and count its calls."""
+def requester(client: Any, key: str) -> Callable[..., Any]:
+    """A JSON request function with the API key; raises on any error answer."""
     headers = {"Authorization": f"Bearer {key}", "Content-Type": "application/json"}
 
     def request(method: str, path: str, body: Any = None) -> Any:
@@ -138,6 +139,12 @@ def measure(client: Any, key: str) -> list[tuple[Scenario, Counter[str], int]]:
             raise RuntimeError(f"{method} {path}: {response.status_code} {response.body!r}")
         return json.loads(response.body) if response.body else None
 
+    return request
+
+
+def measure(client: Any, key: str) -> list[tuple[Scenario, Counter[str], int]]:
+    """Run every scenario once through the Chalice app and count its calls."""
+    request = requester(client, key)
     results = []
     for scenario in scenarios(seed(request)):
         with counting() as counter:
@@ -201,7 +208,14 @@ def count_clients(run: Callable[[], Any]) -> int:
 
 def main() -> int:
     """Start DynamoDB Local, seed a tenant, print the figures; non-zero if a bound fails."""
-    os.environ.update({"PORTWAY_STAGE": "local", "PORTWAY_TABLE_PREFIX": "bench-"})
+    os.environ.update(
+        {
+            "PORTWAY_STAGE": "local",
+            "PORTWAY_TABLE_PREFIX": "bench-",
+            # Pages and logos of the bench tenant go to a directory of their own, not .local.
+            "PORTWAY_BLOB_DIR": tempfile.mkdtemp(prefix="portway-bench-blobs-"),
+        }
+    )
     from portway_ops import dynamodb_local
 
     port = dynamodb_local.free_port()
@@ -235,13 +249,18 @@ def _report() -> int:
         ),
         settings.table_prefix,
     )
+    from portway_ops import bench_pages
+
     failures = 0
     results: list[tuple[Scenario, Counter[str], int]] = []
+    pages: list[bench_pages.PageFigures] = []
     with Client(app, stage_name="test", project_dir=str(ROOT)) as client:
 
         def serve() -> None:
-            key = tenants.create_tenant("Bench Rental").api_key
-            results.extend(measure(client, key))
+            tenant = tenants.create_tenant("Bench Rental")
+            results.extend(measure(client, tenant.api_key))
+            request = requester(client, tenant.api_key)
+            pages.append(bench_pages.measure_pages(client, request, tenant.tenant.slug))
 
         clients = count_clients(serve)  # the app's first DynamoDB call happens in here
     print(f"{'endpoint':<28}{'calls':>6}{'bound':>7}  by operation")
@@ -253,6 +272,10 @@ def _report() -> int:
         print(
             f"{scenario.name:<28}{total:>6}{scenario.max_calls:>7}  {ops}{'' if ok else '  FAIL'}"
         )
+    bench_pages.report(pages[0])
+    for failed in pages[0].failures():
+        print(f"FAIL: {failed}")
+    failures += len(pages[0].failures())
     print(f"\nDynamoDB clients the app created: {clients} (bound 1)")
     failures += clients != 1
     app_s, boto_s, ratio = import_ratio()

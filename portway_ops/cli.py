@@ -53,6 +53,17 @@ def _api_key_create(args: argparse.Namespace) -> int:
     return 0
 
 
+def _pages_render(args: argparse.Namespace) -> int:
+    from chalicelib.services import pages, tenants
+
+    tenant_id = tenants.tenant_id_for_slug(args.tenant)
+    if tenant_id is None:
+        print(f"error: no tenant with the slug '{args.tenant}'", file=sys.stderr)
+        return 1
+    print(f"rendered {pages.refresh_site(tenant_id, with_portals=True)} pages")
+    return 0
+
+
 def _tables_create(args: argparse.Namespace) -> int:
     import boto3
 
@@ -126,6 +137,11 @@ def build_parser() -> argparse.ArgumentParser:
     tables_create = tables.add_parser("create", help="create missing tables (local)")
     tables_create.add_argument("--aws", action="store_true", help=argparse.SUPPRESS)
     tables_create.set_defaults(run=_tables_create)
+
+    pages = areas.add_parser("pages").add_subparsers(dest="action", required=True)
+    pages_render = pages.add_parser("render", help="render every page of a tenant again")
+    pages_render.add_argument("--tenant", required=True, metavar="SLUG")
+    pages_render.set_defaults(run=_pages_render)
 
     infra = areas.add_parser("infra").add_subparsers(dest="action", required=True)
     render = infra.add_parser("render", help="write infra/template.json from the models")

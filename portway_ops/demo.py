@@ -8,7 +8,20 @@ from chalicelib.clock import utcnow
 from chalicelib.errors import Unauthorized
 from chalicelib.schemas.assets import AssetCreate, AssetEventCreate, AssetKind, AssignmentSet
 from chalicelib.schemas.customers import BusinessUnitCreate, CustomerCreate
-from chalicelib.services import api_keys, assets, assignments, customers, tenants
+from chalicelib.schemas.portal_templates import TemplateCreate
+from chalicelib.schemas.portals import PortalPut
+from chalicelib.schemas.themes import Colors, ThemeCreate
+from chalicelib.services import (
+    api_keys,
+    assets,
+    assignments,
+    customers,
+    pages,
+    portal_templates,
+    portals,
+    tenants,
+    themes,
+)
 from chalicelib.tenancy import TenantContext, authenticate_api_key, expand_scopes
 
 DEMO_SLUG = "demo"
@@ -43,6 +56,35 @@ def _seed_data(ctx: TenantContext) -> None:
     assignments.set_customer_assets(
         ctx, dealer.id, AssignmentSet(asset_ids=[made[0].id, made[1].id], business_unit_id=site.id)
     )
+    brand = themes.create(
+        ctx,
+        ThemeCreate(
+            name="Demo Rental",
+            colors=Colors(
+                menu="#17324d", section_header_background="#1f6f5c", action_button="#b4461b"
+            ),
+            border_radius=6,
+        ),
+    )
+    template = portal_templates.create(
+        ctx,
+        TemplateCreate(
+            name="Standard",
+            apps=["equipment", "activity", "reports"],
+            theme_id=brand.id,
+            is_default=True,
+        ),
+    )
+    portals.put(ctx, dealer.id, PortalPut(template_id=template.id))
+
+
+def page_urls(tenant_id: str, base: str) -> list[str]:
+    """The demo tenant's hosted pages: its sign-in page and each portal's page."""
+    from chalicelib.models import Portal
+
+    urls = [f"{base}/p/{DEMO_SLUG}/portal"]
+    urls += [f"{base}/p/{DEMO_SLUG}/portal?portal={p.portal_id}" for p in Portal.query(tenant_id)]
+    return urls
 
 
 def ensure_demo(key_file: Path) -> tuple[str, str]:
@@ -64,3 +106,8 @@ def ensure_demo(key_file: Path) -> tuple[str, str]:
     key_file.write_text(key + "\n")
     key_file.chmod(0o600)
     return tenant_id, key
+
+
+def refresh_pages(tenant_id: str) -> int:
+    """Render the demo tenant's pages with this checkout's templates."""
+    return pages.refresh_site(tenant_id, with_portals=True)

@@ -43,12 +43,16 @@ def run(port: int = 8000) -> int:
         portway(["tables", "create"])
         tenant_id, key = demo.ensure_demo(_state() / "demo-api-key")
         base = f"http://localhost:{port}"
+        demo.refresh_pages(tenant_id)  # the page templates may have changed since last run
+        urls = demo.page_urls(tenant_id, base)
+        page_lines = "".join(f"  Hosted page:    {url}\n" for url in urls)
         print(
             f"\nPortway runs at {base}\n"
             f"  API reference:  {base}/docs\n"
             f"  OpenAPI:        {base}/v1/openapi.json\n"
             f"  Demo tenant:    {tenant_id} (slug {demo.DEMO_SLUG})\n"
-            f"  Demo API key:   {key}\n\n"
+            f"  Demo API key:   {key}\n"
+            f"{page_lines}\n"
             f"  curl -H 'Authorization: Bearer {key}' {base}/v1/customers\n\n"
             f"Stop with Ctrl-C; the data stays in {_state() / 'dynamodb'} for the next run.\n",
             flush=True,

@@ -3,7 +3,8 @@ one query per list page, never a scan, a handful of calls per request."""
 
 from __future__ import annotations
 
-from portway_ops.bench import measure
+from portway_ops.bench import measure, requester
+from portway_ops.bench_pages import measure_pages
 
 
 def test_every_endpoint_stays_within_its_call_bound(chalice_client, tenant):
@@ -12,3 +13,16 @@ def test_every_endpoint_stays_within_its_call_bound(chalice_client, tenant):
         assert total <= scenario.max_calls, (scenario.name, dict(calls))
         if scenario.is_list:
             assert calls["Query"] == 1, (scenario.name, dict(calls))
+
+
+def test_page_views_read_one_stored_page_and_a_template_change_renders_only_its_portals(
+    chalice_client, tenant
+):
+    request = requester(chalice_client, tenant.key)
+    figures = measure_pages(chalice_client, request, tenant.slug, portals=5)
+    assert figures.failures() == []
+    assert [(v.status, v.dynamodb, v.store_reads) for v in figures.views] == [
+        (200, 0, 1),
+        (304, 0, 1),
+    ]
+    assert figures.rendering.pages == 5 * 3
