@@ -101,7 +101,10 @@ def find(
     if not _SLUG.fullmatch(slug):
         return fallback()
     chosen = _language_or_default(language)
-    known_variant = variant is None or _VARIANT.fullmatch(variant) is not None
+    # `_` names the tenant's own page in the store; as a portal id it names nothing.
+    known_variant = variant is None or (
+        variant != TENANT_VARIANT and _VARIANT.fullmatch(variant) is not None
+    )
     if page in PAGES and known_variant:
         blob = store.get(page_key(slug, page, variant or TENANT_VARIANT, chosen))
         if blob is not None:
