@@ -225,14 +225,15 @@ def update(
     item = load(ctx, template_id)
     check_version(item, data.version if if_match is None else if_match)
     changes = present(data)
-    shown = _shown_changes(item, changes)
-    if shown and item.portal_count and not confirm:
-        raise _affected(ctx, item, shown)
     apps = changes.get("apps", list(item.apps))
     sections = changes["sections"] if "sections" in changes else _sections_out(item)
     schemas.check_apps_and_sections(apps, sections)
     if "theme_id" in changes:
         _check_theme(ctx, changes["theme_id"])
+    # Asked only of a change that could be made: invalid input is 422 first.
+    shown = _shown_changes(item, changes)
+    if shown and item.portal_count and not confirm:
+        raise _affected(ctx, item, shown)
     if "sections" in changes:
         changes["sections"] = stored_sections(changes["sections"])
     actions = change_actions(PortalTemplate, changes, clock())
