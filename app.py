@@ -7,6 +7,8 @@ from chalicelib.handlers import (
     customers,
     docs,
     pages,
+    portal,
+    portal_access,
     portal_templates,
     portals,
     tenant,
@@ -15,5 +17,16 @@ from chalicelib.handlers import (
 
 app = Chalice(app_name="portway")
 
-for module in (tenant, customers, assets, themes, portal_templates, portals, pages, docs):
+for module in (
+    tenant,
+    customers,
+    assets,
+    themes,
+    portal_templates,
+    portals,
+    portal_access,
+    portal,
+    pages,
+    docs,
+):
     app.register_blueprint(module.blueprint)

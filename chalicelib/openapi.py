@@ -14,8 +14,8 @@ from chalicelib.schemas.common import Problem
 _PARAM = re.compile(r"{(\w+)}")
 _PROBLEMS = {
     400: "Malformed request (body is not JSON)",
-    401: "Missing or invalid API key",
-    403: "The API key lacks the scope",
+    401: "Missing or invalid credentials",
+    403: "Not allowed: the key lacks the scope, the app is off, or a preview is read-only",
     404: "No such object for this tenant",
     409: "Conflict: stale version, in use, or already done",
     413: "Body too large",
@@ -112,7 +112,12 @@ def _page_operation(op: Operation) -> dict[str, Any]:
 
 
 def _responses(op: Operation) -> dict[str, Any]:
-    codes = {401, 403, 422, 503} if op.auth == "api_key" else {422}
+    codes = {
+        "api_key": {401, 403, 422, 503},
+        "portal": {401, 403, 422, 503},
+        "anonymous": {401, 409, 422, 429, 503},
+        "public": {422},
+    }[op.auth]
     if _PARAM.search(op.path):
         codes.add(404)
     if op.method != "GET":
@@ -145,8 +150,10 @@ def _operation(op: Operation) -> dict[str, Any]:
         "parameters": _parameters(op),
         "responses": _responses(op),
     }
-    if op.auth == "public":
+    if op.auth in ("public", "anonymous"):
         result["security"] = []
+    elif op.auth == "portal":
+        result["security"] = [{"portalToken": []}]
     elif op.scope:
         result["description"] = f"Requires an API key with the '{op.scope}' scope."
     if op.upload:
@@ -195,7 +202,13 @@ def document() -> dict[str, Any]:
                     "type": "http",
                     "scheme": "bearer",
                     "description": "A Portway API key (pwk_...).",
-                }
+                },
+                "portalToken": {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "bearerFormat": "JWT",
+                    "description": "A portal user's access token (from a session).",
+                },
             },
         },
         "security": [{"apiKey": []}],

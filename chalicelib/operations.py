@@ -11,7 +11,10 @@ from typing import Literal
 
 from msgspec import Struct
 
-Auth = Literal["api_key", "public"]
+# api_key: a provider's key; portal: a portal user's access token; anonymous: no
+# credentials, but the view acts (sign in, accept a link) and learns the source address;
+# public: no credentials, a plain read (documents, pages, logos).
+Auth = Literal["api_key", "portal", "anonymous", "public"]
 # `If-Match: "3"` (or W/"3", or 3): the version a change is based on.
 IF_MATCH_PATTERN = r'^(?:W/)?(?:"(\d{1,12})"|(\d{1,12}))$'
 

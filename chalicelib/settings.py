@@ -8,6 +8,7 @@ at import time, so tests can set the environment first and call `reset_settings(
 from __future__ import annotations
 
 import functools
+import hmac
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -34,6 +35,8 @@ class Settings:
     event_retention_days: int
     blob_bucket: str | None
     blob_dir: str
+    argon2_memory_kib: int
+    argon2_time_cost: int
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Settings:
@@ -52,12 +55,20 @@ class Settings:
             event_retention_days=int(env.get("PORTWAY_EVENT_RETENTION_DAYS", "400")),
             blob_bucket=env.get("PORTWAY_BLOB_BUCKET") or None,
             blob_dir=env.get("PORTWAY_BLOB_DIR", ".local/blobs"),
+            # OWASP's argon2id minimum (19 MiB, 2 passes); tests lower it for speed only.
+            argon2_memory_kib=int(env.get("PORTWAY_ARGON2_MEMORY_KIB", "19456")),
+            argon2_time_cost=int(env.get("PORTWAY_ARGON2_TIME_COST", "2")),
         )
 
     @property
     def is_local(self) -> bool:
         """True when running against DynamoDB Local (or in tests)."""
         return self.stage in {"local", "test"}
+
+    @property
+    def session_key(self) -> bytes:
+        """The HMAC key of portal access tokens, derived from the secret key."""
+        return hmac.new(self.cursor_key, b"portway portal access tokens", "sha256").digest()
 
     @property
     def cursor_key(self) -> bytes:

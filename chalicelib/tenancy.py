@@ -52,7 +52,7 @@ def bearer_token(authorization: str | None) -> str:
     scheme, _, token = (authorization or "").strip().partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise Unauthorized(
-            "Send an API key as 'Authorization: Bearer <key>'.",
+            "Send your credentials as 'Authorization: Bearer <token>'.",
             headers={"WWW-Authenticate": 'Bearer realm="portway"'},
         )
     return token.strip()
@@ -79,5 +79,71 @@ def authenticate_api_key(
         tenant_id=token.tenant_id,
         actor=f"api_key:{token.subject_id}",
         scopes=expand_scopes(token.scopes or set()),
+        source_ip=source_ip,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Caller:
+    """Someone without credentials yet (signing in, accepting a link): only where from."""
+
+    source_ip: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class PortalContext:
+    """The verified portal user of one request, or a provider previewing as the customer
+    (read-only, with the provider named as the actor behind it)."""
+
+    tenant_id: str
+    customer_id: str
+    portal_id: str
+    user_id: str
+    user_key: str
+    role: str
+    apps: frozenset[str]
+    session_id: str
+    read_only: bool = False
+    on_behalf_of: str | None = None
+    source_ip: str | None = None
+
+    @property
+    def actor(self) -> str:
+        """How the audit log names this caller."""
+        return f"portal_user:{self.user_id}"
+
+    def require_app(self, app: str) -> None:
+        """Refuse unless the portal has the app enabled."""
+        if app not in self.apps:
+            raise Forbidden(f"The {app} app is not enabled in this portal.")
+
+    def require_admin(self) -> None:
+        """Refuse unless the caller is the portal's administrator."""
+        if self.role != "portal_admin":
+            raise Forbidden("Only the portal administrator may do this.")
+
+    def require_writable(self) -> None:
+        """Refuse changes from a preview session."""
+        if self.read_only:
+            raise Forbidden("A preview is read-only.")
+
+
+def authenticate_portal(authorization: str | None, source_ip: str | None = None) -> PortalContext:
+    """Resolve a portal access token (signed, short-lived: no read needed)."""
+    from chalicelib.services.sessions import verify_access
+
+    claims = verify_access(bearer_token(authorization))
+    act = claims.get("act")
+    return PortalContext(
+        tenant_id=str(claims["aud"]).removeprefix("portal:"),
+        customer_id=str(claims["cid"]),
+        portal_id=str(claims["pid"]),
+        user_id=str(claims["sub"]),
+        user_key=str(claims["ukey"]),
+        role=str(claims["role"]),
+        apps=frozenset(str(a) for a in claims.get("apps", [])),
+        session_id=str(claims["sid"]),
+        read_only=bool(claims.get("ro", False)),
+        on_behalf_of=str(act["sub"]) if isinstance(act, dict) and "sub" in act else None,
         source_ip=source_ip,
     )

@@ -45,7 +45,13 @@ from chalicelib.services import idempotency
 from chalicelib.services.pagination import PageRequest
 from chalicelib.services.storage import ConditionsFailed, as_domain_error
 from chalicelib.settings import get_settings
-from chalicelib.tenancy import TenantContext, authenticate_api_key
+from chalicelib.tenancy import (
+    Caller,
+    PortalContext,
+    TenantContext,
+    authenticate_api_key,
+    authenticate_portal,
+)
 
 _log = logging.getLogger("portway")
 
@@ -231,7 +237,7 @@ class Api:
                 status=status,
                 auth=auth,
                 scope=None
-                if auth == "public"
+                if auth != "api_key"
                 else scope or ("read" if method == "GET" else "write"),
                 body=body,
                 response=response,
@@ -290,6 +296,8 @@ class _Handler:
         if op.auth == "public":
             _check_ids(params)
             return self._respond(self.view(**params))
+        if op.auth != "api_key":
+            return self._respond(self.view(self._caller(request), **self._kwargs(request, params)))
         ctx = authenticate_api_key(request.headers.get("authorization"), _source_ip(request))
         if op.scope:
             ctx.require(op.scope)
@@ -300,6 +308,19 @@ class _Handler:
         if key is None:
             return self._respond(self.view(ctx, **kwargs))
         return self._idempotent(ctx, key, params, raw_body, kwargs)
+
+    def _caller(self, request: Request) -> Caller | PortalContext:
+        if self.operation.auth == "anonymous":
+            return Caller(_source_ip(request))
+        ctx = authenticate_portal(request.headers.get("authorization"), _source_ip(request))
+        if self.operation.method != "GET":
+            ctx.require_writable()
+        return ctx
+
+    def _kwargs(self, request: Request, params: dict[str, str]) -> dict[str, Any]:
+        _check_ids(params)
+        raw_body = _json_body(request) if self.operation.body else None
+        return _arguments(self.operation, request, params, raw_body)
 
     def _idempotent(
         self,

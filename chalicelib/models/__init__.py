@@ -5,6 +5,7 @@ from chalicelib.models.assets import Asset, AssetEvent
 from chalicelib.models.base import TABLE_MODELS, PortwayModel, connection
 from chalicelib.models.customers import BusinessUnit, Customer
 from chalicelib.models.portal_templates import PortalTemplate
+from chalicelib.models.portal_users import AuditEvent, Invitation, PortalUser
 from chalicelib.models.portals import Portal
 from chalicelib.models.tenants import DirectoryEntry, Tenant
 from chalicelib.models.themes import Theme
@@ -15,11 +16,14 @@ __all__ = [
     "ApiKey",
     "Asset",
     "AssetEvent",
+    "AuditEvent",
     "BusinessUnit",
     "Customer",
     "DirectoryEntry",
+    "Invitation",
     "Portal",
     "PortalTemplate",
+    "PortalUser",
     "PortwayModel",
     "Tenant",
     "Theme",

@@ -62,6 +62,8 @@ class Portal(PortwayModel):
     sections = ListAttribute(of=Section, null=True)
     status = UnicodeAttribute(default="invited")
     admin_user_id = UnicodeAttribute(null=True)
+    admin_name = UnicodeAttribute(null=True)
+    admin_email = UnicodeAttribute(null=True)
     created_at = UTCDateTimeAttribute()
     updated_at = UTCDateTimeAttribute()
     version = VersionAttribute()

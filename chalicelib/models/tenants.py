@@ -41,6 +41,18 @@ class DirectoryEntry(PortwayModel):
 
     key = UnicodeAttribute(hash_key=True)
     tenant_id = UnicodeAttribute()
+    # For a portal login (`login#...`, `sso#...`): whose it is.
+    user_key = UnicodeAttribute(null=True)
+
+    @staticmethod
+    def login_key(tenant_id: str, email: str) -> str:
+        """The directory key of a portal user's e-mail: unique within a tenant."""
+        return f"login#{tenant_id}#{email.lower()}"
+
+    @staticmethod
+    def sso_key(tenant_id: str, issuer: str, subject: str) -> str:
+        """The directory key of a user a partner platform signs in: (issuer, subject)."""
+        return f"sso#{tenant_id}#{issuer}#{subject}"
 
     @staticmethod
     def slug_key(slug: str) -> str:

@@ -1,4 +1,4 @@
-"""Secrets' digests: API keys, idempotency records, later invitations and sessions."""
+"""Secrets' digests: API keys, idempotency records, invitations, sessions, rate counters."""
 
 from __future__ import annotations
 
@@ -30,6 +30,12 @@ class Token(PortwayModel):
     kind = UnicodeAttribute()
     tenant_id = UnicodeAttribute()
     subject_id = UnicodeAttribute(null=True)
+    customer_id = UnicodeAttribute(null=True)
+    portal_id = UnicodeAttribute(null=True)
+    family_id = UnicodeAttribute(null=True)
+    email = UnicodeAttribute(null=True)
+    role = UnicodeAttribute(null=True)
+    hits = NumberAttribute(null=True)
     scopes = UnicodeSetAttribute(null=True)
     state = UnicodeAttribute(null=True)
     fingerprint = UnicodeAttribute(null=True)

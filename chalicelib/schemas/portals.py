@@ -58,6 +58,14 @@ class PortalPut(Input):
             check_apps_and_sections(self.apps, self.sections)
 
 
+class PortalAdmin(Output):
+    """The portal's administrator: the first person who registered."""
+
+    id: str
+    name: str
+    email: str
+
+
 class Portal(Output):
     """A customer's portal: what it shows, and whether someone has taken it over."""
 
@@ -69,6 +77,7 @@ class Portal(Output):
     home_page: HomePage
     sections: list[Section]
     status: PortalStatus
+    admin: PortalAdmin | None
     page_url: str
     created_at: Timestamp
     updated_at: Timestamp

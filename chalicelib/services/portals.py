@@ -7,7 +7,7 @@ stored.
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import Any, NamedTuple, cast
 
 import msgspec
 from pynamodb.exceptions import DoesNotExist
@@ -62,6 +62,11 @@ def to_schema(item: Portal, template: PortalTemplate | None, slug: str) -> schem
         home_page=cast("Any", source.home_page or "overview"),
         sections=_sections(source.sections),
         status=cast("Any", item.status),
+        admin=schemas.PortalAdmin(
+            id=item.admin_user_id, name=item.admin_name or "", email=item.admin_email or ""
+        )
+        if item.admin_user_id
+        else None,
         page_url=page_url(slug, item.portal_id),
         created_at=rfc3339(item.created_at),
         updated_at=rfc3339(item.updated_at),
@@ -140,6 +145,8 @@ def put(
         sections=None if template_id else stored_sections(data.sections),
         status=existing.status if existing else "invited",
         admin_user_id=existing.admin_user_id if existing else None,
+        admin_name=existing.admin_name if existing else None,
+        admin_email=existing.admin_email if existing else None,
         created_at=existing.created_at if existing else now,
         updated_at=now,
     )
@@ -198,3 +205,36 @@ def portal_id_of(ctx: TenantContext, customer_id: str) -> str | None:
     """The id of the customer's portal, if it has one."""
     portal = _find(ctx, customer_id)
     return portal.portal_id if portal else None
+
+
+class Shown(NamedTuple):
+    """A portal and what it shows now: its template's apps and theme, or its own."""
+
+    portal: Portal
+    apps: list[str]
+    theme_id: str | None
+
+
+def find(tenant_id: str, customer_id: str) -> Shown | None:
+    """A customer's portal and what it shows now, or None."""
+    try:
+        item = Portal.get(tenant_id, customer_id, consistent_read=True)
+    except DoesNotExist:
+        return None
+    if not item.template_id:
+        return Shown(item, [str(a) for a in item.apps or pages.BUILT_IN_APPS], item.theme_id)
+    try:
+        template = PortalTemplate.get(
+            tenant_id, item.template_id, attributes_to_get=["apps", "theme_id"]
+        )
+    except DoesNotExist:
+        return Shown(item, [], None)
+    return Shown(item, [str(a) for a in template.apps], template.theme_id)
+
+
+def load_for_customer(ctx: TenantContext, customer_id: str) -> Shown:
+    """The customer's portal and what it shows; 404 when it has none."""
+    found = find(ctx.tenant_id, customer_id)
+    if found is None:
+        raise NotFound(f"Customer {customer_id} has no portal; give it one first.")
+    return found

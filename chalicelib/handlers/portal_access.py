@@ -1,0 +1,62 @@
+"""The provider's side of portal access: invitation links, previews, the audit log."""
+
+from __future__ import annotations
+
+from chalice.app import Blueprint
+
+from chalicelib.handlers.router import Api
+from chalicelib.schemas import portal_access as schemas
+from chalicelib.schemas.common import Page, page_of
+from chalicelib.services import audit, invitations, portal_accounts
+from chalicelib.services.pagination import PageRequest
+from chalicelib.tenancy import TenantContext
+
+blueprint = Blueprint(__name__)
+api = Api(blueprint, tag="portal access")
+
+
+@api.post(
+    "/v1/customers/{id}/portal/invitations",
+    body=schemas.InvitationCreate,
+    response=schemas.InvitationCreated,
+    status=201,
+)
+def create_invitation(
+    ctx: TenantContext, id: str, body: schemas.InvitationCreate
+) -> schemas.InvitationCreated:
+    """An invitation link to the customer's portal (7 days unless said otherwise, 30 at
+    most); a new link for the same person spends the old one."""
+    return invitations.create(ctx, id, body)
+
+
+@api.get(
+    "/v1/customers/{id}/portal/invitations",
+    response=page_of(schemas.Invitation),
+    paginated=True,
+)
+def list_invitations(ctx: TenantContext, id: str, page: PageRequest) -> Page[schemas.Invitation]:
+    """The customer's invitations and their status (never their links)."""
+    return invitations.list_invitations(ctx, id, page)
+
+
+@api.delete("/v1/customers/{id}/portal/invitations/{invitation_id}")
+def revoke_invitation(ctx: TenantContext, id: str, invitation_id: str) -> None:
+    """Revoke an invitation link; it stops working at once."""
+    invitations.revoke(ctx, id, invitation_id)
+
+
+@api.post("/v1/customers/{id}/portal/preview", response=schemas.Preview, status=201)
+def start_preview(ctx: TenantContext, id: str) -> schemas.Preview:
+    """A read-only look at the portal as the customer sees it (30 minutes, audited)."""
+    return portal_accounts.start_preview(ctx, id)
+
+
+@api.get(
+    "/v1/audit-events",
+    response=page_of(schemas.AuditEvent),
+    paginated=True,
+    scope="admin",
+)
+def list_audit_events(ctx: TenantContext, page: PageRequest) -> Page[schemas.AuditEvent]:
+    """Who did what to which object and when, newest first."""
+    return audit.list_events(ctx, page)

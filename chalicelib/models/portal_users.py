@@ -1,0 +1,102 @@
+"""Portal accounts (a customer's people), invitations to a portal, and the audit log."""
+
+from __future__ import annotations
+
+from pynamodb.attributes import (
+    MapAttribute,
+    UnicodeAttribute,
+    UTCDateTimeAttribute,
+    VersionAttribute,
+)
+
+from chalicelib.models.base import PortwayModel, TableMeta
+
+
+class PortalUser(PortwayModel):
+    """A person with access to one customer's portal. Range key `{customer_id}#{user_id}`:
+    a portal's users are one query. Separate from provider API keys in every way."""
+
+    class Meta(metaclass=TableMeta):
+        base_name = "portal-users"
+
+    tenant_id = UnicodeAttribute(hash_key=True)
+    user_key = UnicodeAttribute(range_key=True)
+    user_id = UnicodeAttribute()
+    customer_id = UnicodeAttribute()
+    email = UnicodeAttribute()
+    name = UnicodeAttribute()
+    role = UnicodeAttribute()  # portal_admin | portal_user
+    password_hash = UnicodeAttribute(null=True)  # None: signs in through SSO only
+    sso_issuer = UnicodeAttribute(null=True)
+    sso_subject = UnicodeAttribute(null=True)
+    terms_accepted_at = UTCDateTimeAttribute(null=True)
+    created_at = UTCDateTimeAttribute()
+    version = VersionAttribute()
+
+    @staticmethod
+    def key_for(customer_id: str, user_id: str) -> str:
+        """The range key of one portal user."""
+        return f"{customer_id}#{user_id}"
+
+    @staticmethod
+    def prefix_for(customer_id: str) -> str:
+        """The range key prefix of one portal's users."""
+        return f"{customer_id}#"
+
+
+class Invitation(PortwayModel):
+    """A link that lets one person into a portal. Range key `{customer_id}#{invitation_id}`.
+
+    The secret of the link is stored only as the digest of a `Token` (kind `invitation`),
+    which carries everything accepting needs, so that acceptance is one read."""
+
+    class Meta(metaclass=TableMeta):
+        base_name = "invitations"
+
+    tenant_id = UnicodeAttribute(hash_key=True)
+    invitation_key = UnicodeAttribute(range_key=True)
+    invitation_id = UnicodeAttribute()
+    customer_id = UnicodeAttribute()
+    email = UnicodeAttribute(null=True)
+    role = UnicodeAttribute()
+    status = UnicodeAttribute()  # open | used | revoked | replaced
+    token_digest = UnicodeAttribute()
+    created_by = UnicodeAttribute()
+    created_at = UTCDateTimeAttribute()
+    expires_at = UTCDateTimeAttribute()
+    used_by = UnicodeAttribute(null=True)
+
+    @staticmethod
+    def key_for(customer_id: str, invitation_id: str) -> str:
+        """The range key of one invitation."""
+        return f"{customer_id}#{invitation_id}"
+
+    @staticmethod
+    def prefix_for(customer_id: str) -> str:
+        """The range key prefix of one customer's invitations."""
+        return f"{customer_id}#"
+
+
+class AuditEvent(PortwayModel):
+    """Who did what to which object, and when. Range key `{time}#{event_id}`: the log is one
+    query per page, newest first."""
+
+    class Meta(metaclass=TableMeta):
+        base_name = "audit-events"
+
+    tenant_id = UnicodeAttribute(hash_key=True)
+    event_key = UnicodeAttribute(range_key=True)
+    event_id = UnicodeAttribute()
+    time = UTCDateTimeAttribute()
+    actor = UnicodeAttribute()  # api_key:..., portal_user:..., operator:...
+    on_behalf_of = UnicodeAttribute(null=True)  # the provider behind a preview session
+    action = UnicodeAttribute()
+    object_type = UnicodeAttribute()
+    object_id = UnicodeAttribute(null=True)
+    customer_id = UnicodeAttribute(null=True)
+    detail = MapAttribute[str, str](null=True)  # type: ignore[no-untyped-call]
+
+    @staticmethod
+    def key_for(time_text: str, event_id: str) -> str:
+        """The range key of one event: time, then id."""
+        return f"{time_text}#{event_id}"

@@ -1,0 +1,382 @@
+"""Invitation links into a portal, and the accounts they create.
+
+A link's secret lives only in its URL fragment and as a digest (a `Token` that carries
+everything accepting needs: tenant, customer, portal, apps, role, e-mail), so accepting is
+one read and one transaction: the link is spent, the account, its e-mail and its first
+session are created, and, for the portal's first person, the portal turns `active` with
+them as administrator, all conditioned so that racing requests cannot do any of it twice.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any, cast
+
+from pynamodb.exceptions import DoesNotExist
+
+from chalicelib.clock import Clock, utcnow
+from chalicelib.errors import Conflict, Forbidden, NotFound, Unauthorized
+from chalicelib.ids import digest, new_id, new_secret
+from chalicelib.models import DirectoryEntry, Invitation, Portal, PortalUser, Tenant, Token
+from chalicelib.schemas import portal_access as schemas
+from chalicelib.schemas.common import Page, page_of, rfc3339
+from chalicelib.services import audit, passwords, portals, ratelimit, sessions
+from chalicelib.services.pagination import PageRequest, fetch_page
+from chalicelib.services.storage import ConditionsFailed, Transaction
+from chalicelib.settings import get_settings
+from chalicelib.tenancy import Caller, PortalContext, TenantContext
+
+LINK_PREFIX = "pwi"
+KIND = "invitation"
+ADMIN, USER = "portal_admin", "portal_user"
+_REPLACED_AT_ONCE = 40  # open links replaced by a new one, per transaction
+
+
+def _url(slug: str, portal_id: str, secret: str) -> str:
+    # The secret rides in the fragment: browsers never send it, so no log or Referer has it.
+    base = get_settings().public_base_url
+    return f"{base}/p/{slug}/invite?portal={portal_id}#token={secret}"
+
+
+def _out(item: Invitation, now: datetime) -> schemas.Invitation:
+    status = item.status
+    if status == "open" and item.expires_at <= now:
+        status = "expired"
+    return schemas.Invitation(
+        id=item.invitation_id,
+        customer_id=item.customer_id,
+        email=item.email,
+        role=cast("Any", item.role),
+        status=cast("Any", status),
+        created_at=rfc3339(item.created_at),
+        expires_at=rfc3339(item.expires_at),
+    )
+
+
+def _open_ones(tenant_id: str, customer_id: str, email: str | None) -> list[Invitation]:
+    prefix = Invitation.prefix_for(customer_id)
+    return [
+        item
+        for item in Invitation.query(
+            tenant_id,
+            Invitation.invitation_key.startswith(prefix),
+            filter_condition=Invitation.status == "open",
+            consistent_read=True,
+        )
+        if item.email == email
+    ]
+
+
+def _issue(
+    tenant_id: str,
+    actor: str,
+    portal: Portal,
+    apps: list[str],
+    email: str | None,
+    role: str,
+    days: int,
+    now: datetime,
+    on_behalf_of: str | None = None,
+) -> schemas.InvitationCreated:
+    """Store a new link; an open link for the same person is spent by it."""
+    secret = new_secret(LINK_PREFIX)
+    invitation_id = new_id("inv")
+    expires = now + timedelta(days=days)
+    item = Invitation(
+        tenant_id,
+        Invitation.key_for(portal.customer_id, invitation_id),
+        invitation_id=invitation_id,
+        customer_id=portal.customer_id,
+        email=email,
+        role=role,
+        status="open",
+        token_digest=digest(secret),
+        created_by=actor,
+        created_at=now,
+        expires_at=expires,
+    )
+    token = Token(
+        digest(secret),
+        kind=KIND,
+        tenant_id=tenant_id,
+        subject_id=invitation_id,
+        customer_id=portal.customer_id,
+        portal_id=portal.portal_id,
+        scopes=set(apps) or None,
+        email=email,
+        role=role,
+        state="open",
+        created_at=now,
+        expires_at=expires,
+    )
+    with Transaction() as tx:
+        tx.save(item, condition=Invitation.invitation_key.does_not_exist())
+        tx.save(token, condition=Token.digest.does_not_exist())
+        for old in _open_ones(tenant_id, portal.customer_id, email)[:_REPLACED_AT_ONCE]:
+            tx.update_unversioned(
+                old, [Invitation.status.set("replaced")], Invitation.status == "open"
+            )
+            tx.update_unversioned(
+                Token(old.token_digest), [Token.state.set("replaced")], Token.state == "open"
+            )
+        audit.record(
+            tx,
+            audit.event(
+                tenant_id,
+                actor,
+                "invitation.create",
+                "invitation",
+                invitation_id,
+                customer_id=portal.customer_id,
+                on_behalf_of=on_behalf_of,
+                now=now,
+            ),
+        )
+    slug = Tenant.get(tenant_id, attributes_to_get=["slug"]).slug
+    return schemas.InvitationCreated(
+        id=invitation_id,
+        url=_url(slug, portal.portal_id, secret),
+        email=email,
+        role=cast("Any", role),
+        expires_at=rfc3339(expires),
+    )
+
+
+def create(
+    ctx: TenantContext, customer_id: str, data: schemas.InvitationCreate, *, clock: Clock = utcnow
+) -> schemas.InvitationCreated:
+    """A provider invites someone into a customer's portal: while nobody has taken the
+    portal over, whoever accepts first becomes its administrator."""
+    ctx.require("write")
+    portal, apps, _ = portals.load_for_customer(ctx, customer_id)
+    role = ADMIN if portal.status == "invited" else USER
+    email = data.email.lower() if data.email else None
+    return _issue(
+        ctx.tenant_id, ctx.actor, portal, apps, email, role, data.expires_in_days, clock()
+    )
+
+
+def invite_colleague(
+    ctx: PortalContext, data: schemas.ColleagueInvite, *, clock: Clock = utcnow
+) -> schemas.InvitationCreated:
+    """The portal administrator invites a colleague (never another administrator)."""
+    ctx.require_admin()
+    found = portals.find(ctx.tenant_id, ctx.customer_id)
+    if found is None:
+        raise NotFound("The portal no longer exists.")
+    portal, apps, _ = found
+    return _issue(
+        ctx.tenant_id,
+        ctx.actor,
+        portal,
+        apps,
+        data.email.lower(),
+        USER,
+        data.expires_in_days,
+        clock(),
+    )
+
+
+def list_invitations(
+    ctx: TenantContext, customer_id: str, page: PageRequest, *, clock: Clock = utcnow
+) -> Page[schemas.Invitation]:
+    """A customer's invitations, oldest first (never their secrets)."""
+    portals.load_for_customer(ctx, customer_id)
+    prefix = Invitation.prefix_for(customer_id)
+    items, cursor = fetch_page(
+        ctx,
+        f"invitations:{customer_id}",
+        page,
+        lambda **kw: Invitation.query(
+            ctx.tenant_id, Invitation.invitation_key.startswith(prefix), **kw
+        ),
+    )
+    now = clock()
+    return page_of(schemas.Invitation)(items=[_out(i, now) for i in items], next_cursor=cursor)
+
+
+def revoke(
+    ctx: TenantContext, customer_id: str, invitation_id: str, *, clock: Clock = utcnow
+) -> None:
+    """Revoke an open link; it stops working at once."""
+    ctx.require("write")
+    try:
+        item = Invitation.get(
+            ctx.tenant_id, Invitation.key_for(customer_id, invitation_id), consistent_read=True
+        )
+    except DoesNotExist:
+        raise NotFound(f"No invitation {invitation_id}.") from None
+    if item.status != "open":
+        raise Conflict(f"The invitation is {item.status} already.")
+    try:
+        with Transaction() as tx:
+            tx.update_unversioned(
+                item, [Invitation.status.set("revoked")], Invitation.status == "open"
+            )
+            tx.update_unversioned(
+                Token(item.token_digest), [Token.state.set("revoked")], Token.state == "open"
+            )
+            audit.record(
+                tx,
+                audit.event(
+                    ctx.tenant_id,
+                    ctx.actor,
+                    "invitation.revoke",
+                    "invitation",
+                    invitation_id,
+                    customer_id=customer_id,
+                    now=clock(),
+                ),
+            )
+    except ConditionsFailed:
+        raise Conflict("The invitation was used or revoked meanwhile.") from None
+
+
+_NOT_VALID = "This invitation link is not valid. Ask for a new one."
+
+
+def _link(caller: Caller, secret: str, now: datetime) -> Token:
+    """The link's token, or the reason it cannot be used (failures count per address)."""
+    token = None
+    if secret.startswith(LINK_PREFIX + "_"):
+        try:
+            token = Token.get(digest(secret), consistent_read=True)
+        except DoesNotExist:
+            token = None
+    if token is None or token.kind != KIND:
+        ratelimit.fail(ratelimit.LINK_PER_ADDRESS, caller.source_ip)
+        raise Unauthorized(_NOT_VALID)
+    if token.state == "used":
+        raise Conflict("This invitation link was used already; sign in instead.")
+    if token.state != "open" or not token.is_live(now):
+        ratelimit.fail(ratelimit.LINK_PER_ADDRESS, caller.source_ip)
+        raise Unauthorized("This invitation link has expired or was withdrawn. Ask for a new one.")
+    return token
+
+
+def accept(
+    caller: Caller, data: schemas.InvitationAccept, *, clock: Clock = utcnow
+) -> schemas.AcceptedInvitation:
+    """Create the account an invitation link allows, and sign it in."""
+    now = clock()
+    token = _link(caller, data.token, now)
+    email = data.email.lower()
+    if token.email and token.email != email:
+        raise Forbidden("This invitation is for another e-mail address.")
+    passwords.check(data.password, email)
+    password_hash = passwords.hash_password(data.password)
+    try:
+        return _create_account(token, email, data.name, password_hash, token.role or USER, now)
+    except _PortalTaken:
+        # Someone else became the administrator a moment ago: this person joins as a user.
+        return _create_account(token, email, data.name, password_hash, USER, now)
+
+
+class _PortalTaken(Exception):
+    """The portal got its administrator while this acceptance was under way."""
+
+
+def _create_account(
+    token: Token, email: str, name: str, password_hash: str, role: str, now: datetime
+) -> schemas.AcceptedInvitation:
+    tenant_id, customer_id = token.tenant_id, token.customer_id or ""
+    user_id = new_id("usr")
+    user = PortalUser(
+        tenant_id,
+        PortalUser.key_for(customer_id, user_id),
+        user_id=user_id,
+        customer_id=customer_id,
+        email=email,
+        name=name,
+        role=role,
+        password_hash=password_hash,
+        terms_accepted_at=now,
+        created_at=now,
+    )
+    grant = sessions.Grant(
+        tenant_id=tenant_id,
+        customer_id=customer_id,
+        portal_id=token.portal_id or "",
+        user_id=user_id,
+        user_key=user.user_key,
+        role=role,
+        apps=tuple(sorted(token.scopes or ())),
+    )
+    try:
+        with Transaction() as tx:
+            tx.update_unversioned(
+                token, [Token.state.set("used")], Token.state == "open", label="link"
+            )
+            tx.save(user, condition=PortalUser.user_key.does_not_exist())
+            login = DirectoryEntry(
+                DirectoryEntry.login_key(tenant_id, email),
+                tenant_id=tenant_id,
+                user_key=user.user_key,
+            )
+            tx.save(login, condition=DirectoryEntry.key.does_not_exist(), label="login")
+            _join_portal(tx, tenant_id, customer_id, user, role)
+            tx.update_unversioned(
+                Invitation(tenant_id, Invitation.key_for(customer_id, token.subject_id or "")),
+                [Invitation.status.set("used"), Invitation.used_by.set(user_id)],
+                Invitation.invitation_id.exists(),
+            )
+            pair = sessions.start(tx, grant, now)
+            audit.record(
+                tx,
+                audit.event(
+                    tenant_id,
+                    f"portal_user:{user_id}",
+                    "invitation.accept",
+                    "portal_user",
+                    user_id,
+                    customer_id=customer_id,
+                    now=now,
+                ),
+            )
+    except ConditionsFailed as exc:
+        if "link" in exc.labels:
+            raise Conflict("This invitation link was used already; sign in instead.") from None
+        if "portal" in exc.labels and role == ADMIN:
+            raise _PortalTaken from None
+        if "login" in exc.labels:
+            raise Conflict("There is an account with this e-mail already; sign in.") from None
+        raise NotFound("The portal no longer exists.") from None
+    return schemas.AcceptedInvitation(
+        access_token=pair.access_token,
+        refresh_token=pair.refresh_token or "",
+        token_type="Bearer",  # noqa: S106 - the scheme, not a secret
+        expires_in=pair.expires_in,
+        user=user_schema(user),
+    )
+
+
+def _join_portal(
+    tx: Transaction, tenant_id: str, customer_id: str, user: PortalUser, role: str
+) -> None:
+    portal = Portal(tenant_id, customer_id)
+    if role != ADMIN:
+        tx.check(Portal, tenant_id, customer_id, Portal.portal_id.exists(), label="portal_exists")
+        return
+    tx.update_unversioned(
+        portal,
+        [
+            Portal.status.set("active"),
+            Portal.admin_user_id.set(user.user_id),
+            Portal.admin_name.set(user.name),
+            Portal.admin_email.set(user.email),
+            Portal.version.add(1),  # a provider's PUT based on the portal before this fails
+        ],
+        Portal.status == "invited",
+        label="portal",
+    )
+
+
+def user_schema(user: PortalUser) -> schemas.PortalUser:
+    """The API shape of a portal user."""
+    return schemas.PortalUser(
+        id=user.user_id,
+        email=user.email,
+        name=user.name,
+        role=cast("Any", user.role),
+        created_at=rfc3339(user.created_at),
+    )

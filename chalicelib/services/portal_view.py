@@ -1,0 +1,146 @@
+"""What a portal user sees: the customer's assigned assets, their activity, a report.
+
+Only assets assigned to the caller's customer, checked on the base table: the index that
+lists a customer's assets is eventually consistent, so every asset it names is read back
+(consistently) and kept only if it is still assigned. Unassigning an asset removes it from
+the portal at once.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from pynamodb.exceptions import DoesNotExist
+
+from chalicelib.errors import Invalid, NotFound
+from chalicelib.models import Asset, AssetEvent
+from chalicelib.schemas import assets as asset_schemas
+from chalicelib.schemas import portal_access as schemas
+from chalicelib.schemas.common import Page, page_of, rfc3339
+from chalicelib.services import assets as asset_service
+from chalicelib.services.pagination import PageRequest, fetch_page
+from chalicelib.tenancy import PortalContext, TenantContext
+
+MAX_REPORT_DAYS = 366
+MAX_REPORT_ASSETS = 200
+
+
+def _as_tenant(ctx: PortalContext) -> TenantContext:
+    # Cursors are bound to the tenant; the portal's lists are named by customer as well.
+    return TenantContext(ctx.tenant_id, ctx.actor, frozenset({"read"}))
+
+
+def _assigned(ctx: PortalContext, ids: list[str]) -> list[Asset]:
+    if not ids:
+        return []
+    found = {
+        a.asset_id: a
+        for a in Asset.batch_get([(ctx.tenant_id, i) for i in ids], consistent_read=True)
+    }
+    return [found[i] for i in ids if i in found and found[i].customer_id == ctx.customer_id]
+
+
+def list_assets(ctx: PortalContext, page: PageRequest) -> Page[asset_schemas.Asset]:
+    """The customer's assets (equipment app): one index query, one consistent batch read."""
+    ctx.require_app("equipment")
+    key = Asset.customer_key_for(ctx.tenant_id, ctx.customer_id)
+    keys, cursor = fetch_page(
+        _as_tenant(ctx),
+        f"portal_assets:{ctx.customer_id}",
+        page,
+        lambda **kw: Asset.by_customer.query(key, attributes_to_get=["asset_id"], **kw),
+        index=type(Asset.by_customer),
+    )
+    items = _assigned(ctx, [k.asset_id for k in keys])
+    return page_of(asset_schemas.Asset)(
+        items=[asset_service.to_schema(a) for a in items], next_cursor=cursor
+    )
+
+
+def _load(ctx: PortalContext, asset_id: str) -> Asset:
+    try:
+        asset = Asset.get(ctx.tenant_id, asset_id, consistent_read=True)
+    except DoesNotExist:
+        asset = None
+    if asset is None or asset.customer_id != ctx.customer_id:
+        raise NotFound(f"No asset {asset_id}.")
+    return asset
+
+
+def get_asset(ctx: PortalContext, asset_id: str) -> asset_schemas.Asset:
+    """One assigned asset."""
+    ctx.require_app("equipment")
+    return asset_service.to_schema(_load(ctx, asset_id))
+
+
+def list_events(
+    ctx: PortalContext, asset_id: str, page: PageRequest
+) -> Page[asset_schemas.AssetEvent]:
+    """An assigned asset's positions, operating hours and status, newest first (activity)."""
+    ctx.require_app("activity")
+    _load(ctx, asset_id)
+    return asset_service.list_events(_as_tenant(ctx), asset_id, page)
+
+
+def _period(query: schemas.ReportQuery) -> tuple[datetime, datetime]:
+    try:
+        start = datetime.fromisoformat(query.start.replace("Z", "+00:00"))
+        end = datetime.fromisoformat(query.end.replace("Z", "+00:00"))
+    except ValueError:
+        raise Invalid.field("query.start", "give start and end as RFC 3339 times") from None
+    if start.tzinfo is None or end.tzinfo is None:
+        raise Invalid.field("query.start", "give start and end with a UTC offset")
+    start, end = start.astimezone(UTC), end.astimezone(UTC)
+    if not start < end:
+        raise Invalid.field("query.end", "must be after start")
+    if end - start > timedelta(days=MAX_REPORT_DAYS):
+        raise Invalid.field("query.end", f"a report covers at most {MAX_REPORT_DAYS} days")
+    return start, end
+
+
+def _readings(
+    ctx: PortalContext, asset_id: str, start: datetime, end: datetime
+) -> list[AssetEvent]:
+    low = AssetEvent.key_for(asset_id, rfc3339(start), "")
+    high = AssetEvent.key_for(asset_id, rfc3339(end), "~")
+    return [
+        e
+        for e in AssetEvent.query(
+            ctx.tenant_id,
+            AssetEvent.event_key.between(low, high),
+            filter_condition=AssetEvent.operating_hours.exists(),
+        )
+    ]
+
+
+def operating_hours(ctx: PortalContext, query: schemas.ReportQuery) -> schemas.OperatingHoursReport:
+    """Operating hours per assigned asset over a period (reports app): the difference
+    between the first and last reading inside it."""
+    ctx.require_app("reports")
+    start, end = _period(query)
+    key = Asset.customer_key_for(ctx.tenant_id, ctx.customer_id)
+    ids = [a.asset_id for a in Asset.by_customer.query(key, limit=MAX_REPORT_ASSETS)]
+    rows = []
+    for asset in _assigned(ctx, ids):
+        readings = _readings(ctx, asset.asset_id, start, end)
+        first, last = (readings[0], readings[-1]) if readings else (None, None)
+        hours = (
+            round(float(last.operating_hours) - float(first.operating_hours), 2)
+            if first and last
+            else None
+        )
+        rows.append(
+            schemas.AssetHours(
+                asset_id=asset.asset_id,
+                name=asset.name,
+                hours=hours,
+                first_reading_at=rfc3339(first.time) if first else None,
+                last_reading_at=rfc3339(last.time) if last else None,
+            )
+        )
+    return schemas.OperatingHoursReport(
+        start=rfc3339(start),
+        end=rfc3339(end),
+        assets=rows,
+        total_hours=round(sum(r.hours or 0.0 for r in rows), 2),
+    )
