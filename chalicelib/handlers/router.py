@@ -41,7 +41,7 @@ from chalicelib.operations import (
 )
 from chalicelib.schemas.common import ListQuery
 from chalicelib.schemas.validation import decode
-from chalicelib.services import idempotency
+from chalicelib.services import audit, idempotency
 from chalicelib.services.pagination import PageRequest
 from chalicelib.services.storage import ConditionsFailed, as_domain_error
 from chalicelib.settings import get_settings
@@ -152,6 +152,24 @@ def _source_ip(request: Request) -> str | None:
     return source
 
 
+def _audit(ctx: TenantContext, op: Operation, params: dict[str, str], response: Response) -> None:
+    """Record a provider's change in the audit log. The change is done by now: if the log
+    cannot be written, the failure is logged loudly and the answer stays a success."""
+    object_id = params.get("id")
+    if object_id is None and response.body:
+        with suppress(ValueError, AttributeError):
+            object_id = json.loads(response.body).get("id")
+    customer_id = params.get("id") if op.path.startswith("/v1/customers/{id}") else None
+    try:
+        audit.write(
+            audit.event(
+                ctx.tenant_id, ctx.actor, op.name, op.tag, object_id, customer_id=customer_id
+            )
+        )
+    except PynamoDBException:
+        _log.exception("audit event of %s %s could not be written", op.method, op.path)
+
+
 def _check_ids(params: dict[str, str]) -> None:
     # An id no object can have is answered like one that does not exist.
     for value in params.values():
@@ -223,6 +241,7 @@ class Api:
         idempotent: bool = False,
         versioned: bool = False,
         on_error: Callable[[PortwayError], Response] | None = None,
+        audited: bool = True,
     ) -> Callable[[V], V]:
         """Declare a route: its schemas, status, scope and behaviours. `on_error` answers
         errors instead of problem+json (hosted pages answer with HTML and their CSP)."""
@@ -248,6 +267,7 @@ class Api:
                 idempotent=idempotent,
                 versioned=versioned,
                 html_errors=on_error is not None,
+                audited=audited,
             )
             OPERATIONS.append(operation)
             handler = _Handler(self.blueprint, operation, view, on_error or problem_response)
@@ -306,8 +326,12 @@ class _Handler:
         kwargs = _arguments(op, request, params, raw_body)
         key = request.headers.get("idempotency-key") if op.idempotent else None
         if key is None:
-            return self._respond(self.view(ctx, **kwargs))
-        return self._idempotent(ctx, key, params, raw_body, kwargs)
+            response = self._respond(self.view(ctx, **kwargs))
+        else:
+            response = self._idempotent(ctx, key, params, raw_body, kwargs)
+        if op.audited and op.method != "GET" and response.status_code < 300:
+            _audit(ctx, op, params, response)
+        return response
 
     def _caller(self, request: Request) -> Caller | PortalContext:
         if self.operation.auth == "anonymous":
