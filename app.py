@@ -11,6 +11,7 @@ from chalicelib.handlers import (
     portal_access,
     portal_templates,
     portals,
+    sso,
     tenant,
     themes,
 )
@@ -26,6 +27,7 @@ for module in (
     portals,
     portal_access,
     portal,
+    sso,
     pages,
     docs,
 ):

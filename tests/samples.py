@@ -39,6 +39,8 @@ ANONYMOUS = {
     ("POST", "/v1/portal/invitations/accept"),
     ("POST", "/v1/portal/sessions"),
     ("POST", "/v1/portal/sessions/refresh"),
+    ("GET", "/sso/{slug}/jwt"),
+    ("POST", "/sso/{slug}/jwt"),
 }
 
 # A valid body per route, so that only tenancy or scope can refuse the request.
@@ -72,6 +74,11 @@ BODIES: dict[tuple[str, str], dict[str, object]] = {
     },
     ("POST", "/v1/portal/sessions/refresh"): {"refresh_token": "pwr_not-a-real-token"},
     ("POST", "/v1/portal/users"): {"email": "colleague@example.com"},
+    ("PUT", "/v1/customers/{id}/portal/sso"): {
+        "issuer": "https://erp.example.com",
+        "algorithm": "HS256",
+        "secret": "a-shared-secret-of-well-over-256-bits-0123456789",
+    },
 }
 
 
@@ -91,6 +98,8 @@ def tiny_png(width: int = 16, height: int = 16) -> bytes:
 
 # Routes that take a raw upload: (query string, bytes, content type).
 UPLOADS = {("PUT", "/v1/themes/{id}/logo"): ("?size=small", tiny_png(), "image/png")}
+# Query strings routes need besides their body.
+QUERIES = {("DELETE", "/v1/customers/{id}/portal/sso"): "?issuer=https://erp.example.com"}
 
 
 def make_objects(api, *, assigned: bool = True, portal_user: bool = True) -> dict[str, str]:
@@ -111,6 +120,10 @@ def make_objects(api, *, assigned: bool = True, portal_user: bool = True) -> dic
     invitation = api.post(
         f"/v1/customers/{portal_customer['id']}/portal/invitations", {"email": "x@example.com"}
     ).json_body
+    api.put(
+        f"/v1/customers/{portal_customer['id']}/portal/sso",
+        BODIES[("PUT", "/v1/customers/{id}/portal/sso")],
+    )
     return {
         "portal_customer": portal_customer["id"],
         "portal_user": session["user"]["id"] if session else "usr_none",
@@ -152,7 +165,7 @@ def call(api, method: str, path: str, ids: dict[str, str]):
         return api.request(
             method, concrete + query, raw=data, headers={"Content-Type": content_type}
         )
-    return api.request(method, concrete, body_for(method, path))
+    return api.request(method, concrete + QUERIES.get((method, path), ""), body_for(method, path))
 
 
 def object_kind(path: str) -> str | None:

@@ -7,6 +7,7 @@ from chalicelib.models.customers import BusinessUnit, Customer
 from chalicelib.models.portal_templates import PortalTemplate
 from chalicelib.models.portal_users import AuditEvent, Invitation, PortalUser
 from chalicelib.models.portals import Portal
+from chalicelib.models.sso import SsoIssuer
 from chalicelib.models.tenants import DirectoryEntry, Tenant
 from chalicelib.models.themes import Theme
 from chalicelib.models.tokens import Token
@@ -25,6 +26,7 @@ __all__ = [
     "PortalTemplate",
     "PortalUser",
     "PortwayModel",
+    "SsoIssuer",
     "Tenant",
     "Theme",
     "Token",

@@ -1,0 +1,64 @@
+"""Partner SSO: a customer's platform signs its users into the customer's portal."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from msgspec import Meta, Struct
+
+from chalicelib.errors import Invalid
+from chalicelib.schemas.common import Input, Output, Timestamp
+
+Algorithm = Literal["HS256", "RS256", "ES256"]
+Issuer = Annotated[str, Meta(min_length=1, max_length=200, pattern=r"^[\x21-\x7e]+$")]
+MIN_SECRET_BYTES = 32  # 256 bits
+
+
+class SsoSettings(Input):
+    """The partner's issuer and key: an HS256 secret of at least 256 bits, or the PEM public
+    key of an RS256 or ES256 key pair. The algorithm is fixed here, never read from tokens."""
+
+    issuer: Issuer
+    algorithm: Algorithm
+    secret: Annotated[str, Meta(max_length=512)] | None = None
+    public_key: Annotated[str, Meta(max_length=8192)] | None = None
+    key_id: Annotated[str, Meta(min_length=1, max_length=100)] | None = None
+    audience: Annotated[str, Meta(min_length=1, max_length=200)] | None = None
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if self.algorithm == "HS256":
+            if self.public_key is not None:
+                raise Invalid.field("public_key", "HS256 takes a secret, not a public key")
+            if self.secret is None or len(self.secret.encode()) < MIN_SECRET_BYTES:
+                raise Invalid.field("secret", "give a secret of at least 256 bits (32 bytes)")
+        else:
+            if self.secret is not None:
+                raise Invalid.field("secret", f"{self.algorithm} takes a public key, not a secret")
+            if self.public_key is None:
+                raise Invalid.field("public_key", f"give the PEM public key for {self.algorithm}")
+
+
+class Sso(Output):
+    """A customer's SSO settings (never the secret)."""
+
+    customer_id: str
+    issuer: str
+    algorithm: Algorithm
+    audience: str
+    key_id: str | None
+    login_url: str
+    created_at: Timestamp
+
+
+class SsoLogin(Struct, kw_only=True):
+    """The partner's signed token, and where to go afterwards (an allowed origin or a path)."""
+
+    jwt: Annotated[str, Meta(max_length=8192)] | None = None
+    return_to: Annotated[str, Meta(max_length=2000)] | None = None
+
+
+class IssuerQuery(Struct, kw_only=True):
+    """Which issuer."""
+
+    issuer: Issuer

@@ -1,0 +1,281 @@
+"""Partner SSO: a customer's own platform signs a short-lived JWT and its user lands in the
+customer's portal, signed in, without a password (RFC 8725 rules throughout).
+
+The algorithm and key come from the issuer's settings, never from the token; `jku`, `x5u`
+and `jwk` headers are refused, never fetched. `iat` must be within 180 s of now, `exp` at
+most 15 minutes after `iat`, `jti` is single use per issuer, and an issuer can only sign
+users into the one customer it is registered for. Users are known by (issuer, subject); the
+first login provisions the account.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+from urllib.parse import urlsplit
+
+from pynamodb.exceptions import DoesNotExist, PutError
+
+from chalicelib.clock import Clock, utcnow
+from chalicelib.errors import Conflict, Invalid, NotFound, Unauthorized
+from chalicelib.ids import digest, new_id
+from chalicelib.models import DirectoryEntry, PortalUser, SsoIssuer, Tenant, Token
+from chalicelib.schemas import sso as schemas
+from chalicelib.schemas.common import rfc3339
+from chalicelib.services import audit, portals, sessions
+from chalicelib.services.storage import ConditionsFailed, Transaction, condition_failed
+from chalicelib.services.tenants import tenant_id_for_slug
+from chalicelib.settings import get_settings
+from chalicelib.tenancy import Caller, TenantContext
+
+MAX_LIFETIME = timedelta(minutes=15)
+MAX_IAT_SKEW = timedelta(seconds=180)
+LEEWAY_SECONDS = 60
+_REFUSED_HEADERS = ("jku", "x5u", "jwk", "x5c")
+_REQUIRED = ["iss", "aud", "exp", "iat", "jti", "sub", "email"]
+
+
+def _login_url(slug: str) -> str:
+    return f"{get_settings().public_base_url}/sso/{slug}/jwt"
+
+
+def _out(item: SsoIssuer, slug: str) -> schemas.Sso:
+    return schemas.Sso(
+        customer_id=item.customer_id,
+        issuer=item.issuer,
+        algorithm=item.algorithm,  # type: ignore[arg-type]
+        audience=item.audience,
+        key_id=item.key_id,
+        login_url=_login_url(slug),
+        created_at=rfc3339(item.created_at),
+    )
+
+
+@functools.lru_cache(maxsize=256)
+def _public_key(pem: str) -> Any:
+    """A parsed public key: parsed once per key and process."""
+    from cryptography.hazmat.primitives.serialization import load_pem_public_key
+
+    return load_pem_public_key(pem.encode())
+
+
+def _check_key(data: schemas.SsoSettings) -> None:
+    if data.public_key is None:
+        return
+    from cryptography.hazmat.primitives.asymmetric import ec, rsa
+
+    try:
+        key = _public_key(data.public_key)
+    except ValueError:
+        raise Invalid.field("public_key", "is not a PEM public key") from None
+    wanted = rsa.RSAPublicKey if data.algorithm == "RS256" else ec.EllipticCurvePublicKey
+    if not isinstance(key, wanted):
+        raise Invalid.field("public_key", f"is not a key for {data.algorithm}")
+    if isinstance(key, rsa.RSAPublicKey) and key.key_size < 2048:
+        raise Invalid.field("public_key", "use an RSA key of at least 2048 bits")
+
+
+def configure(
+    ctx: TenantContext, customer_id: str, data: schemas.SsoSettings, *, clock: Clock = utcnow
+) -> schemas.Sso:
+    """Register (or replace) the customer's partner platform as an SSO issuer."""
+    ctx.require("admin")
+    portals.load_for_customer(ctx, customer_id)
+    _check_key(data)
+    slug = Tenant.get(ctx.tenant_id, attributes_to_get=["slug"]).slug
+    item = SsoIssuer(
+        ctx.tenant_id,
+        data.issuer,
+        customer_id=customer_id,
+        algorithm=data.algorithm,
+        audience=data.audience or f"portway:{slug}",
+        secret=data.secret,
+        public_key=data.public_key,
+        key_id=data.key_id,
+        created_at=clock(),
+    )
+    mine = SsoIssuer.issuer.does_not_exist() | (SsoIssuer.customer_id == customer_id)
+    try:
+        item.save(condition=mine)
+    except PutError as exc:
+        if condition_failed(exc):
+            raise Conflict("This issuer signs in to another customer's portal.") from None
+        raise
+    return _out(item, slug)
+
+
+def get(ctx: TenantContext, customer_id: str) -> list[schemas.Sso]:
+    """The customer's SSO issuers."""
+    slug = Tenant.get(ctx.tenant_id, attributes_to_get=["slug"]).slug
+    return [
+        _out(i, slug)
+        for i in SsoIssuer.query(
+            ctx.tenant_id, filter_condition=SsoIssuer.customer_id == customer_id
+        )
+    ]
+
+
+def remove(ctx: TenantContext, customer_id: str, issuer: str) -> None:
+    """Stop accepting tokens of an issuer."""
+    ctx.require("admin")
+    try:
+        item = SsoIssuer.get(ctx.tenant_id, issuer)
+    except DoesNotExist:
+        raise NotFound(f"No SSO issuer {issuer}.") from None
+    if item.customer_id != customer_id:
+        raise NotFound(f"No SSO issuer {issuer}.")
+    item.delete()
+
+
+@dataclass(frozen=True, slots=True)
+class Landing:
+    """Where the browser goes after a successful login, with the session in the fragment."""
+
+    location: str
+
+
+_INVALID = "The sign-in token is not valid."
+
+
+def _claims(token: str, tenant_id: str, now: datetime) -> tuple[SsoIssuer, dict[str, Any]]:
+    import jwt
+
+    try:
+        header = jwt.get_unverified_header(token)
+        unverified = jwt.decode(token, options={"verify_signature": False})
+    except jwt.PyJWTError:
+        raise Unauthorized(_INVALID) from None
+    if any(name in header for name in _REFUSED_HEADERS):
+        raise Unauthorized("Keys named by the token are never fetched; the token is refused.")
+    issuer = unverified.get("iss")
+    if not isinstance(issuer, str) or not issuer:
+        raise Unauthorized(_INVALID)
+    try:
+        config = SsoIssuer.get(tenant_id, issuer)
+    except DoesNotExist:
+        raise Unauthorized(_INVALID) from None
+    if config.key_id and header.get("kid") not in (None, config.key_id):
+        raise Unauthorized(_INVALID)
+    key = config.secret.encode() if config.algorithm == "HS256" else _public_key(config.public_key)
+    try:
+        claims: dict[str, Any] = jwt.decode(
+            token,
+            key,
+            algorithms=[config.algorithm],  # fixed per issuer, whatever the header says
+            audience=config.audience,
+            issuer=config.issuer,
+            options={"require": _REQUIRED},
+            leeway=LEEWAY_SECONDS,
+        )
+    except jwt.PyJWTError:
+        raise Unauthorized(_INVALID) from None
+    issued = datetime.fromtimestamp(int(claims["iat"]), now.tzinfo)
+    expires = datetime.fromtimestamp(int(claims["exp"]), now.tzinfo)
+    if abs(now - issued) > MAX_IAT_SKEW:
+        raise Unauthorized("The sign-in token was not issued just now.")
+    if expires - issued > MAX_LIFETIME:
+        raise Unauthorized("A sign-in token may live at most 15 minutes.")
+    return config, claims
+
+
+def _spend_jti(tenant_id: str, issuer: str, jti: str, now: datetime) -> None:
+    item = Token(
+        digest(f"sso-jti\0{tenant_id}\0{issuer}\0{jti}"),
+        kind="sso_jti",
+        tenant_id=tenant_id,
+        created_at=now,
+        expires_at=now + MAX_LIFETIME + timedelta(seconds=LEEWAY_SECONDS) + MAX_IAT_SKEW,
+    )
+    try:
+        item.save(condition=Token.digest.does_not_exist())
+    except PutError as exc:
+        if condition_failed(exc):
+            raise Unauthorized("This sign-in token was used already.") from None
+        raise
+
+
+def _user(config: SsoIssuer, claims: dict[str, Any], now: datetime) -> PortalUser:
+    """The user the issuer knows as `sub`, created on the first login."""
+    tenant_id, subject = config.tenant_id, str(claims["sub"])[:200]
+    key = DirectoryEntry.sso_key(tenant_id, config.issuer, subject)
+    try:
+        entry = DirectoryEntry.get(key, consistent_read=True)
+        return PortalUser.get(tenant_id, entry.user_key or "", consistent_read=True)
+    except DoesNotExist:
+        pass
+    user_id = new_id("usr")
+    user = PortalUser(
+        tenant_id,
+        PortalUser.key_for(config.customer_id, user_id),
+        user_id=user_id,
+        customer_id=config.customer_id,
+        email=str(claims["email"]).lower()[:254],
+        name=str(claims.get("name") or claims["email"])[:200],
+        role="portal_user",
+        sso_issuer=config.issuer,
+        sso_subject=subject,
+        created_at=now,
+    )
+    try:
+        with Transaction() as tx:
+            tx.save(user, condition=PortalUser.user_key.does_not_exist())
+            tx.save(
+                DirectoryEntry(key, tenant_id=tenant_id, user_key=user.user_key),
+                condition=DirectoryEntry.key.does_not_exist(),
+                label="identity",
+            )
+            audit.record(
+                tx,
+                audit.event(
+                    tenant_id,
+                    f"sso:{config.issuer}",
+                    "portal_user.provision",
+                    "portal_user",
+                    user_id,
+                    customer_id=config.customer_id,
+                    now=now,
+                ),
+            )
+    except ConditionsFailed:
+        # The same person's first two logins raced: the other one created the account.
+        entry = DirectoryEntry.get(key, consistent_read=True)
+        return PortalUser.get(tenant_id, entry.user_key or "", consistent_read=True)
+    return user
+
+
+def allowed_return(tenant: Tenant, return_to: str | None, fallback: str) -> str:
+    """`return_to` if it is a path here or on an allowed origin; otherwise the fallback."""
+    if not return_to:
+        return fallback
+    if return_to.startswith("/") and not return_to.startswith(("//", "/\\")):
+        return get_settings().public_base_url + return_to
+    parts = urlsplit(return_to)
+    origin = f"{parts.scheme}://{parts.netloc}"
+    if origin in (tenant.allowed_origins or []) and not parts.username and not parts.password:
+        return return_to
+    return fallback
+
+
+def login(
+    caller: Caller, slug: str, token: str | None, return_to: str | None, *, clock: Clock = utcnow
+) -> Landing:
+    """Verify the partner's token and open a portal session for its user."""
+    from chalicelib.services.portal_accounts import grant_for
+
+    now = clock()
+    tenant_id = tenant_id_for_slug(slug)
+    if tenant_id is None or not token:
+        raise Unauthorized(_INVALID)
+    config, claims = _claims(token, tenant_id, now)
+    _spend_jti(tenant_id, config.issuer, str(claims["jti"]), now)
+    user = _user(config, claims, now)
+    pair = sessions.open_session(grant_for(user), clock=clock)
+    tenant = Tenant.get(tenant_id)
+    found = portals.find(tenant_id, config.customer_id)
+    if found is None:
+        raise NotFound("This portal no longer exists.")
+    target = allowed_return(tenant, return_to, portals.page_url(slug, found.portal.portal_id))
+    fragment = f"session={pair.access_token}&refresh={pair.refresh_token}"
+    return Landing(f"{target.split('#', 1)[0]}#{fragment}")
