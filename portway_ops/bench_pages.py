@@ -18,6 +18,7 @@ from portway_ops.bench import counting
 
 MAX_PAGE_BYTES = 30 * 1024
 LANGUAGES = ("en", "de", "da")
+PAGES_PER_PORTAL = 2  # the portal and its invitation page
 
 Request = Callable[..., Any]
 
@@ -156,7 +157,7 @@ class PageFigures:
         ]
         if not self.rendering.only_affected:
             failed.append("template change wrote pages of portals it does not reach")
-        if self.rendering.pages != self.rendering.affected * len(LANGUAGES):
+        if self.rendering.pages != self.rendering.affected * PAGES_PER_PORTAL * len(LANGUAGES):
             failed.append("template change did not render every affected page")
         failed += [name for name, size in self.weights.items() if size > MAX_PAGE_BYTES]
         return failed
@@ -173,6 +174,7 @@ def measure_pages(client: Any, request: Request, slug: str, portals: int = 100) 
         {
             "portal sign-in (tenant)": f"/p/{slug}/portal",
             "portal (customer)": portal_path,
+            "invitation": portal_path.replace("/portal?", "/invite?"),
             "not found": f"/p/{slug}/missing",
         },
     )

@@ -25,4 +25,4 @@ def test_page_views_read_one_stored_page_and_a_template_change_renders_only_its_
         (200, 0, 1),
         (304, 0, 1),
     ]
-    assert figures.rendering.pages == 5 * 3
+    assert figures.rendering.pages == 5 * 2 * 3

@@ -26,7 +26,9 @@ TENANT_VARIANT = "_"
 NOT_FOUND_PAGE = "not-found"
 # Pages a URL may name. Anything else is answered by the tenant's not-found page; a
 # requested name never reaches a key unless it is on this list.
-PAGES = frozenset({"portal"})
+PAGES = frozenset({"portal", "invite"})
+# Pages of one portal (the variant is the portal id).
+PORTAL_PAGES = ("portal", "invite")
 _SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?$")
 _VARIANT = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 

@@ -15,6 +15,8 @@ HexColor = Annotated[
 BorderWidth = Annotated[int, Meta(ge=0, le=8, description="Pixels.")]
 BorderRadius = Annotated[int, Meta(ge=0, le=32, description="Pixels.")]
 LogoSize = Literal["small", "large"]
+# Every page carries the list (it reports its height only to these), within its 30 KB.
+MAX_ORIGINS = 20
 Origin = Annotated[
     str,
     Meta(
@@ -121,7 +123,7 @@ class EmbeddingSettings(Input):
     """Origins allowed to frame the tenant's pages and receive its redirects."""
 
     allowed_origins: Annotated[
-        list[Origin], Meta(max_length=50, extra_json_schema={"uniqueItems": True})
+        list[Origin], Meta(max_length=MAX_ORIGINS, extra_json_schema={"uniqueItems": True})
     ]
 
     def __post_init__(self) -> None:

@@ -231,6 +231,10 @@ def headers_for(html: str, site: Site, *, cacheable: bool) -> dict[str, str]:
     }
 
 
+# Link pages carry a secret in their fragment: never stored by a cache on the way.
+_LINK_PAGES = frozenset({"invite"})
+
+
 def _render(
     site: Site, page: str, variant: str, look: Look, portal_id: str | None
 ) -> Iterator[tuple[str, bytes]]:
@@ -259,7 +263,8 @@ def _render(
         )
         if len(html.encode()) > MAX_PAGE_BYTES:
             raise ValueError(f"page {page} renders to more than {MAX_PAGE_BYTES} bytes")
-        data = store.encode(headers_for(html, site, cacheable=True), html)
+        headers = headers_for(html, site, cacheable=page not in _LINK_PAGES)
+        data = store.encode(headers, html)
         yield store.page_key(site.slug, page, variant, language), data
         if language == site.default_language:
             yield store.page_key(site.slug, page, variant, store.DEFAULT), data
@@ -297,7 +302,8 @@ def _site_pages(site: Site, sources: _Sources) -> Iterator[tuple[str, bytes]]:
 
 
 def _portal_pages(site: Site, look: Look, portal_id: str) -> Iterator[tuple[str, bytes]]:
-    yield from _render(site, "portal", portal_id, look, portal_id)
+    for page in store.PORTAL_PAGES:
+        yield from _render(site, page, portal_id, look, portal_id)
 
 
 def refresh_site(tenant_id: str, *, with_portals: bool = False) -> int:
@@ -368,5 +374,6 @@ def refresh_theme(tenant_id: str, theme_id: str) -> int:
 def remove_portal(slug: str, portal_id: str) -> None:
     """Take a deleted portal's pages out of the store."""
     target = blob_store()
-    for language in (*store.LANGUAGES, store.DEFAULT):
-        target.delete(store.page_key(slug, "portal", portal_id, language))
+    for page in store.PORTAL_PAGES:
+        for language in (*store.LANGUAGES, store.DEFAULT):
+            target.delete(store.page_key(slug, page, portal_id, language))
