@@ -250,7 +250,7 @@ def allowed_return(tenant: Tenant, return_to: str | None, fallback: str) -> str:
     if not return_to:
         return fallback
     if return_to.startswith("/") and not return_to.startswith(("//", "/\\")):
-        return get_settings().public_base_url + return_to
+        return return_to  # a path on this host, as the browser sees it
     parts = urlsplit(return_to)
     origin = f"{parts.scheme}://{parts.netloc}"
     if origin in (tenant.allowed_origins or []) and not parts.username and not parts.password:

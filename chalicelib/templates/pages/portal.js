@@ -16,7 +16,9 @@
   }
   function fill(node, children) {
     while (node.firstChild) { node.removeChild(node.firstChild); }
-    children.forEach(function (child) { node.appendChild(child); });
+    children.forEach(function (child) {
+      node.appendChild(typeof child === "string" ? document.createTextNode(child) : child);
+    });
   }
   function session() { try { return JSON.parse(store.getItem(KEY) || "null"); } catch (e) { return null; } }
   function keep(value) { if (value) { store.setItem(KEY, JSON.stringify(value)); } else { store.removeItem(KEY); } }

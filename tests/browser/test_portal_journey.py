@@ -1,0 +1,166 @@
+"""The whole portal journey in a real Chromium.
+
+A provider creates a customer, assets and the customer's portal, and sends an invitation.
+The first person opens the link, registers and sees exactly the equipment assigned to the
+customer, then invites a colleague, who registers too. A third person arrives through the
+customer's own platform (SSO). Screenshots of every step go to test-artifacts/.
+"""
+
+from __future__ import annotations
+
+import secrets
+import time
+from urllib.parse import quote
+
+import jwt
+import pytest
+
+from tests.conftest import screenshot
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.parametrize("backend", ["dynamodb_local"], indirect=True),
+]
+
+PASSWORD = "Hafenkran und Seewind 2026"
+BASE = "http://localhost:8000"
+
+
+def _local(url: str, server: str) -> str:
+    return url.replace(BASE, server)
+
+
+@pytest.fixture
+def provider(api):
+    """A customer with two assigned machines, one machine it does not have, a portal."""
+    customer = api.post("/v1/customers", {"name": "Hafenbau GmbH", "language": "de"}).json_body
+    theirs = [
+        api.post("/v1/assets", {"name": name}).json_body for name in ("Bagger 320", "Radlader 950")
+    ]
+    other = api.post("/v1/assets", {"name": "Kran 80 (not theirs)"}).json_body
+    for asset in theirs:
+        api.post(
+            f"/v1/assets/{asset['id']}/events",
+            {
+                "time": _now(),
+                "lat": 53.54,
+                "lon": 9.98,
+                "operating_hours": 1200.5,
+                "status": "running",
+            },
+        )
+    api.put(f"/v1/customers/{customer['id']}/assets", {"asset_ids": [a["id"] for a in theirs]})
+    portal = api.put(
+        f"/v1/customers/{customer['id']}/portal", {"apps": ["equipment", "activity", "reports"]}
+    ).json_body
+    return {"customer": customer, "theirs": theirs, "other": other, "portal": portal}
+
+
+def _now() -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1000, "height": 800}, locale="de-DE")
+    yield context.new_page()
+    context.close()
+
+
+def _register(page, link: str, name: str, email: str, shot: str) -> None:
+    page.goto(link)
+    assert "#token=" not in page.url  # the secret left the address bar at once
+    screenshot(page, shot)
+    page.fill("#name", name)
+    page.fill("#email", email)
+    page.fill("#password", PASSWORD)
+    page.check("#terms")
+    page.click("#accept-form button[type=submit]")
+    page.wait_for_selector("#app:not([hidden])")
+
+
+def _equipment(page) -> list[str]:
+    page.wait_for_selector("[data-section=equipment] table")
+    return page.locator("[data-section=equipment] tbody tr td:first-child").all_inner_texts()
+
+
+def test_from_invitation_to_colleague_to_sso(api, tenant, local_server, provider, page, browser):
+    customer, portal = provider["customer"], provider["portal"]
+
+    invitation = api.post(
+        f"/v1/customers/{customer['id']}/portal/invitations", {"email": "anna@hafenbau.example"}
+    ).json_body
+    link = _local(invitation["url"], local_server).replace("/invite?", "/invite?language=de&")
+    _register(page, link, "Anna Admin", "anna@hafenbau.example", "journey-1-invitation-de")
+
+    # The first person is the portal's administrator and sees exactly the assigned machines.
+    assert sorted(_equipment(page)) == ["Bagger 320", "Radlader 950"]
+    assert provider["other"]["name"] not in page.content()
+    page.wait_for_selector("#people:not([hidden]) table")
+    screenshot(page, "journey-2-portal-admin-de")
+    read = api.get(f"/v1/customers/{customer['id']}/portal").json_body
+    assert read["status"] == "active"
+    assert read["admin"]["email"] == "anna@hafenbau.example"
+
+    # An asset's activity, from the equipment list.
+    page.click("[data-section=equipment] a[data-asset]")
+    page.wait_for_selector("[data-section=activity] table")
+    assert "1200.5" in page.inner_text("[data-section=activity]")
+
+    # She invites a colleague; the colleague registers in another browser.
+    page.fill("#invite-email", "ben@hafenbau.example")
+    page.click("#invite-form button[type=submit]")
+    page.wait_for_selector("#invite-link")
+    colleague_link = _local(page.input_value("#invite-link"), local_server)
+    context = browser.new_context(viewport={"width": 1000, "height": 800})
+    colleague = context.new_page()
+    _register(colleague, colleague_link, "Ben Kollege", "ben@hafenbau.example", "journey-3-invite")
+    assert sorted(_equipment(colleague)) == ["Bagger 320", "Radlader 950"]
+    assert colleague.locator("#people").is_hidden()  # not the administrator
+    screenshot(colleague, "journey-4-colleague")
+    context.close()
+
+    # The customer's own platform signs a third person in (SSO, HS256).
+    secret = secrets.token_urlsafe(48)
+    issuer = "https://erp.hafenbau.example"
+    configured = api.put(
+        f"/v1/customers/{customer['id']}/portal/sso",
+        {"issuer": issuer, "algorithm": "HS256", "secret": secret},
+    )
+    assert configured.status_code == 200, configured.body
+    now = int(time.time())
+    token = jwt.encode(
+        {
+            "iss": issuer,
+            "aud": f"portway:{tenant.slug}",
+            "sub": "erp-user-77",
+            "email": "carla@hafenbau.example",
+            "name": "Carla SSO",
+            "iat": now,
+            "exp": now + 300,
+            "jti": secrets.token_hex(16),
+        },
+        secret,
+        algorithm="HS256",
+    )
+    context = browser.new_context(viewport={"width": 1000, "height": 800})
+    third = context.new_page()
+    back = f"/p/{tenant.slug}/portal?portal={portal['id']}&language=en"
+    third.goto(f"{local_server}/sso/{tenant.slug}/jwt?jwt={quote(token)}&return_to={quote(back)}")
+    third.wait_for_selector("#app:not([hidden])")
+    assert "#session=" not in third.url  # the session left the address bar at once
+    assert "Carla SSO" in third.inner_text("#who")
+    assert sorted(_equipment(third)) == ["Bagger 320", "Radlader 950"]
+    screenshot(third, "journey-5-sso")
+    context.close()
+
+    people = {u["email"] for u in _users(api, page)}
+    assert people == {"anna@hafenbau.example", "ben@hafenbau.example", "carla@hafenbau.example"}
+    assert portal["id"] in page.url
+
+
+def _users(api, page) -> list[dict]:
+    page.reload()
+    page.wait_for_selector("#people:not([hidden]) table")
+    rows = page.locator("#people tbody tr")
+    return [{"email": rows.nth(i).locator("td").nth(1).inner_text()} for i in range(rows.count())]
