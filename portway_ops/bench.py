@@ -250,11 +250,12 @@ def _report() -> int:
         ),
         settings.table_prefix,
     )
-    from portway_ops import bench_pages
+    from portway_ops import bench_pages, bench_portal
 
     failures = 0
     results: list[tuple[Scenario, Counter[str], int]] = []
     pages: list[bench_pages.PageFigures] = []
+    portal: list[bench_portal.PortalCall] = []
     with Client(app, stage_name="test", project_dir=str(ROOT)) as client:
 
         def serve() -> None:
@@ -262,6 +263,7 @@ def _report() -> int:
             results.extend(measure(client, tenant.api_key))
             request = requester(client, tenant.api_key)
             pages.append(bench_pages.measure_pages(client, request, tenant.tenant.slug))
+            portal.extend(bench_portal.measure_portal(client, request))
 
         clients = count_clients(serve)  # the app's first DynamoDB call happens in here
     print(f"{'endpoint':<28}{'calls':>6}{'bound':>7}  by operation")
@@ -273,6 +275,8 @@ def _report() -> int:
         print(
             f"{scenario.name:<28}{total:>6}{scenario.max_calls:>7}  {ops}{'' if ok else '  FAIL'}"
         )
+    bench_portal.report(portal)
+    failures += sum(not call.ok for call in portal)
     bench_pages.report(pages[0])
     for failed in pages[0].failures():
         print(f"FAIL: {failed}")

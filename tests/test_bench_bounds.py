@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from portway_ops.bench import measure, requester
 from portway_ops.bench_pages import measure_pages
+from portway_ops.bench_portal import measure_portal
 
 
 def test_every_endpoint_stays_within_its_call_bound(chalice_client, tenant):
@@ -26,3 +27,13 @@ def test_page_views_read_one_stored_page_and_a_template_change_renders_only_its_
         (304, 0, 1),
     ]
     assert figures.rendering.pages == 5 * 2 * 3
+
+
+def test_portal_asset_list_and_invitation_acceptance_stay_within_their_bounds(
+    chalice_client, tenant
+):
+    results = measure_portal(chalice_client, requester(chalice_client, tenant.key))
+    assert [(r.name, r.ok) for r in results] == [
+        ("accept an invitation", True),
+        ("GET /v1/portal/assets", True),
+    ], [(r.name, r.status, dict(r.calls)) for r in results]

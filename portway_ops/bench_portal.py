@@ -1,0 +1,72 @@
+"""The portal figures of `make bench`: DynamoDB calls of `GET /v1/portal/assets` and of
+accepting an invitation, against PERFORMANCE.md's bounds (exact counts)."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from dataclasses import dataclass
+from typing import Any
+
+from portway_ops.bench import counting
+
+PASSWORD = "bench passphrase of a decent length"  # noqa: S105 - a bench account
+
+
+@dataclass(frozen=True)
+class PortalCall:
+    """One portal request, its DynamoDB calls by operation, and its bound."""
+
+    name: str
+    status: int
+    calls: Counter[str]
+    bound: str
+
+    @property
+    def ok(self) -> bool:
+        """True when the calls stay within the bound."""
+        reads = sum(self.calls[op] for op in ("GetItem", "Query", "BatchGetItem"))
+        if self.name == "accept an invitation":
+            return self.status == 201 and self.calls["TransactWriteItems"] == 1 and reads == 1
+        return self.status == 200 and sum(self.calls.values()) <= 2 and not self.calls["Scan"]
+
+
+def measure_portal(client: Any, request: Any) -> list[PortalCall]:
+    """Accept an invitation into a portal with three assigned assets, then list them."""
+    customer = request("POST", "/v1/customers", {"name": "Portal bench"})["id"]
+    assets = [request("POST", "/v1/assets", {"name": f"Machine {i}"})["id"] for i in range(3)]
+    request("PUT", f"/v1/customers/{customer}/assets", {"asset_ids": assets})
+    request("PUT", f"/v1/customers/{customer}/portal", {"apps": ["equipment"]})
+    link = request("POST", f"/v1/customers/{customer}/portal/invitations", {})["url"]
+    body = {
+        "token": link.split("#token=")[1],
+        "email": "bench@example.com",
+        "name": "Bench",
+        "password": PASSWORD,
+        "accept_terms": True,
+    }
+    headers = {"Content-Type": "application/json"}
+    with counting() as accept_calls:
+        accepted = client.http.post(
+            "/v1/portal/invitations/accept", headers=headers, body=json.dumps(body).encode()
+        )
+    token = json.loads(accepted.body)["access_token"]
+    with counting() as list_calls:
+        listed = client.http.get("/v1/portal/assets", headers={"Authorization": f"Bearer {token}"})
+    return [
+        PortalCall(
+            "accept an invitation",
+            accepted.status_code,
+            Counter(accept_calls.calls),
+            "1 read + 1 transaction",
+        ),
+        PortalCall("GET /v1/portal/assets", listed.status_code, Counter(list_calls.calls), "2"),
+    ]
+
+
+def report(results: list[PortalCall]) -> None:
+    """Print the portal figures as a table."""
+    print(f"\n{'portal':<28}{'status':>7}  {'bound':<24}by operation")
+    for r in results:
+        ops = ", ".join(f"{name} {n}" for name, n in sorted(r.calls.items()))
+        print(f"{r.name:<28}{r.status:>7}  {r.bound:<24}{ops}{'' if r.ok else '  FAIL'}")
