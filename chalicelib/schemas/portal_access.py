@@ -144,12 +144,20 @@ class MePortal(Output):
     theme_id: str | None
 
 
+class Group(Output):
+    """One of the customer's business units, shown as a group of its equipment."""
+
+    id: str
+    name: str
+
+
 class Me(Output):
     """Who is signed in (no account for a provider's preview), where, with what."""
 
     user: PortalUser | None
     customer: MeCustomer
     portal: MePortal
+    groups: list[Group]
     role: Role
     read_only: bool
 

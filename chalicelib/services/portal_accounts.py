@@ -94,7 +94,7 @@ def sign_out(ctx: PortalContext) -> None:
 
 def me(ctx: PortalContext) -> schemas.Me:
     """Who the caller is, in which customer's portal, with which apps and theme."""
-    from chalicelib.models import Customer
+    from chalicelib.models import BusinessUnit, Customer
 
     user_out = None  # a provider's preview has no account of its own
     if not ctx.read_only:
@@ -107,10 +107,14 @@ def me(ctx: PortalContext) -> schemas.Me:
         raise Unauthorized("This portal no longer exists.")
     portal, apps, theme_id = found
     customer = Customer.get(ctx.tenant_id, ctx.customer_id, attributes_to_get=["name"])
+    units = BusinessUnit.query(
+        ctx.tenant_id, BusinessUnit.unit_key.startswith(BusinessUnit.prefix_for(ctx.customer_id))
+    )
     return schemas.Me(
         user=user_out,
         customer=schemas.MeCustomer(id=ctx.customer_id, name=customer.name),
         portal=schemas.MePortal(id=portal.portal_id, apps=apps, theme_id=theme_id),
+        groups=[schemas.Group(id=u.unit_id, name=u.name) for u in units],
         role=cast("Any", ctx.role),
         read_only=ctx.read_only,
     )

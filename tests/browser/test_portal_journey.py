@@ -49,7 +49,13 @@ def provider(api):
                 "status": "running",
             },
         )
-    api.put(f"/v1/customers/{customer['id']}/assets", {"asset_ids": [a["id"] for a in theirs]})
+    unit = api.post(
+        f"/v1/customers/{customer['id']}/business-units", {"name": "Baustelle Hafen"}
+    ).json_body
+    api.put(
+        f"/v1/customers/{customer['id']}/assets",
+        {"asset_ids": [a["id"] for a in theirs], "business_unit_id": unit["id"]},
+    )
     portal = api.put(
         f"/v1/customers/{customer['id']}/portal", {"apps": ["equipment", "activity", "reports"]}
     ).json_body
@@ -96,6 +102,9 @@ def test_from_invitation_to_colleague_to_sso(api, tenant, local_server, provider
     # The first person is the portal's administrator and sees exactly the assigned machines.
     assert sorted(_equipment(page)) == ["Bagger 320", "Radlader 950"]
     assert provider["other"]["name"] not in page.content()
+    # The customer's business unit is the machines' group.
+    groups = page.locator("[data-section=equipment] tbody tr td:last-child").all_inner_texts()
+    assert groups == ["Baustelle Hafen", "Baustelle Hafen"]
     page.wait_for_selector("#people:not([hidden]) table")
     screenshot(page, "journey-2-portal-admin-de")
     read = api.get(f"/v1/customers/{customer['id']}/portal").json_body

@@ -72,14 +72,20 @@
   function when(value) { return value ? new Date(value).toLocaleString(config.language) : "–"; }
   function number(value) { return value === null || value === undefined ? "–" : String(value); }
 
-  function showAssets(box) {
+  function showAssets(box, groups) {
+    var groupName = {};
+    groups.forEach(function (g) { groupName[g.id] = g.name; });
     return call("GET", "/v1/portal/assets?limit=100").then(function (page) {
       if (!page.items.length) { fill(box, [el("p", {}, [text.no_equipment])]); return; }
-      fill(box, [table([text.name, text.serial, text.status, text.hours, text.last_report], page.items.map(function (a) {
+      var head = [text.name, text.serial, text.status, text.hours, text.last_report];
+      if (groups.length) { head.push(text.group); }
+      fill(box, [table(head, page.items.map(function (a) {
         var last = a.last_event || {};
         var name = config.apps.indexOf("activity") === -1 ? a.name
           : el("a", { href: "#", "data-asset": a.id }, [a.name]);
-        return [name, a.serial_number || "–", last.status || "–", number(last.operating_hours), when(last.time)];
+        var row = [name, a.serial_number || "–", last.status || "–", number(last.operating_hours), when(last.time)];
+        if (groups.length) { row.push(groupName[a.business_unit_id] || "–"); }
+        return row;
       }))]);
       box.querySelectorAll("a[data-asset]").forEach(function (link) {
         link.addEventListener("click", function (event) { event.preventDefault(); showActivity(link.getAttribute("data-asset"), link.textContent); });
@@ -150,7 +156,7 @@
       var activity = $("[data-section=activity] .content");
       if (activity) { fill(activity, [el("p", { "class": "muted" }, [text.choose_asset])]); }
       var equipment = $("[data-section=equipment] .content");
-      if (equipment) { jobs.push(showAssets(equipment)); }
+      if (equipment) { jobs.push(showAssets(equipment, me.groups)); }
       var report = $("[data-section=reports] .content");
       if (report) { jobs.push(showReport(report)); }
       return Promise.all(jobs);
