@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from pynamodb.attributes import (
     NumberAttribute,
     TTLAttribute,
@@ -11,7 +13,7 @@ from pynamodb.attributes import (
 )
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 
-from chalicelib.models.base import PortwayModel, TableMeta
+from chalicelib.models.base import PortwayModel, TableMeta, key_time
 
 
 class ByCustomer(GlobalSecondaryIndex["Asset"]):  # type: ignore[no-untyped-call]
@@ -76,9 +78,10 @@ class AssetEvent(PortwayModel):
     expires_at = TTLAttribute(null=True)
 
     @staticmethod
-    def key_for(asset_id: str, time_text: str, event_id: str) -> str:
-        """The range key of one event: asset, time, id."""
-        return f"{asset_id}#{time_text}#{event_id}"
+    def key_for(asset_id: str, time: datetime, event_id: str) -> str:
+        """The range key of one event: asset, time, id. The time always has milliseconds
+        (`2026-11-22T10:00:00.000Z`), so that keys sort as the times do."""
+        return f"{asset_id}#{key_time(time)}#{event_id}"
 
     @staticmethod
     def prefix_for(asset_id: str) -> str:

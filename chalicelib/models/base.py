@@ -10,6 +10,7 @@ hand all models one shared `Connection`, so a Lambda process creates one client.
 from __future__ import annotations
 
 import functools
+from datetime import UTC, datetime
 from typing import Any, cast
 
 from pynamodb.connection import Connection, TableConnection
@@ -108,3 +109,9 @@ class PortwayModel(Model):
                 if attr.is_hash_key or attr.is_range_key
             ]
         return [name for name in dict.fromkeys(names) if name]
+
+
+def key_time(time: datetime) -> str:
+    """A time inside a sort key: UTC, always with milliseconds (`2026-11-22T10:00:00.000Z`),
+    so that keys sort as the times do."""
+    return time.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"

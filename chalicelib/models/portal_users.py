@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from pynamodb.attributes import (
     MapAttribute,
     UnicodeAttribute,
@@ -9,7 +11,7 @@ from pynamodb.attributes import (
     VersionAttribute,
 )
 
-from chalicelib.models.base import PortwayModel, TableMeta
+from chalicelib.models.base import PortwayModel, TableMeta, key_time
 
 
 class PortalUser(PortwayModel):
@@ -97,6 +99,6 @@ class AuditEvent(PortwayModel):
     detail = MapAttribute[str, str](null=True)  # type: ignore[no-untyped-call]
 
     @staticmethod
-    def key_for(time_text: str, event_id: str) -> str:
+    def key_for(time: datetime, event_id: str) -> str:
         """The range key of one event: time, then id."""
-        return f"{time_text}#{event_id}"
+        return f"{key_time(time)}#{event_id}"

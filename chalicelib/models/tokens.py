@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from pynamodb.attributes import (
+    ListAttribute,
     NumberAttribute,
     TTLAttribute,
     UnicodeAttribute,
@@ -32,6 +33,8 @@ class Token(PortwayModel):
     subject_id = UnicodeAttribute(null=True)
     customer_id = UnicodeAttribute(null=True)
     portal_id = UnicodeAttribute(null=True)
+    template_id = UnicodeAttribute(null=True)
+    apps = ListAttribute(of=UnicodeAttribute, null=True)
     family_id = UnicodeAttribute(null=True)
     email = UnicodeAttribute(null=True)
     role = UnicodeAttribute(null=True)

@@ -150,7 +150,7 @@ def _new_event(
     event_id = new_id("evt")
     return AssetEvent(
         ctx.tenant_id,
-        AssetEvent.key_for(asset_id, rfc3339(data.time), event_id),
+        AssetEvent.key_for(asset_id, data.time, event_id),
         event_id=event_id,
         asset_id=asset_id,
         time=data.time,

@@ -34,7 +34,7 @@ def event(
     event_id = new_id("evt")
     return AuditEvent(
         tenant_id,
-        AuditEvent.key_for(rfc3339(when), event_id),
+        AuditEvent.key_for(when, event_id),
         event_id=event_id,
         time=when,
         actor=actor,

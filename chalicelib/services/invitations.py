@@ -9,6 +9,7 @@ them as administrator, all conditioned so that racing requests cannot do any of 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
 
@@ -17,7 +18,15 @@ from pynamodb.exceptions import DoesNotExist
 from chalicelib.clock import Clock, utcnow
 from chalicelib.errors import Conflict, Forbidden, NotFound, Unauthorized
 from chalicelib.ids import digest, new_id, new_secret
-from chalicelib.models import DirectoryEntry, Invitation, Portal, PortalUser, Tenant, Token
+from chalicelib.models import (
+    DirectoryEntry,
+    Invitation,
+    Portal,
+    PortalTemplate,
+    PortalUser,
+    Tenant,
+    Token,
+)
 from chalicelib.schemas import portal_access as schemas
 from chalicelib.schemas.common import Page, page_of, rfc3339
 from chalicelib.services import audit, passwords, portals, ratelimit, sessions
@@ -29,7 +38,6 @@ from chalicelib.tenancy import Caller, PortalContext, TenantContext
 LINK_PREFIX = "pwi"
 KIND = "invitation"
 ADMIN, USER = "portal_admin", "portal_user"
-_REPLACED_AT_ONCE = 40  # open links replaced by a new one, per transaction
 
 
 def _url(slug: str, portal_id: str, secret: str) -> str:
@@ -53,18 +61,24 @@ def _out(item: Invitation, now: datetime) -> schemas.Invitation:
     )
 
 
-def _open_ones(tenant_id: str, customer_id: str, email: str | None) -> list[Invitation]:
-    prefix = Invitation.prefix_for(customer_id)
-    return [
-        item
-        for item in Invitation.query(
-            tenant_id,
-            Invitation.invitation_key.startswith(prefix),
-            filter_condition=Invitation.status == "open",
-            consistent_read=True,
+def _slot(tenant_id: str, customer_id: str, email: str | None) -> str:
+    # One open link per person and portal: the slot names it, and every new link moves the
+    # slot on under a condition, so two links made at once cannot both stay open.
+    return digest(f"invitation-slot\0{tenant_id}\0{customer_id}\0{email or ''}")
+
+
+def _previous(tenant_id: str, customer_id: str, slot: str) -> tuple[str | None, Invitation | None]:
+    try:
+        current = Token.get(slot, consistent_read=True).subject_id
+    except DoesNotExist:
+        return None, None
+    try:
+        item = Invitation.get(
+            tenant_id, Invitation.key_for(customer_id, current or ""), consistent_read=True
         )
-        if item.email == email
-    ]
+    except DoesNotExist:
+        return current, None
+    return current, item
 
 
 def _issue(
@@ -102,36 +116,57 @@ def _issue(
         subject_id=invitation_id,
         customer_id=portal.customer_id,
         portal_id=portal.portal_id,
-        scopes=set(apps) or None,
+        template_id=portal.template_id,
+        apps=list(apps),
         email=email,
         role=role,
         state="open",
         created_at=now,
         expires_at=expires,
     )
-    with Transaction() as tx:
-        tx.save(item, condition=Invitation.invitation_key.does_not_exist())
-        tx.save(token, condition=Token.digest.does_not_exist())
-        for old in _open_ones(tenant_id, portal.customer_id, email)[:_REPLACED_AT_ONCE]:
+    slot = _slot(tenant_id, portal.customer_id, email)
+    current, previous = _previous(tenant_id, portal.customer_id, slot)
+    try:
+        with Transaction() as tx:
+            tx.save(item, condition=Invitation.invitation_key.does_not_exist())
+            tx.save(token, condition=Token.digest.does_not_exist())
             tx.update_unversioned(
-                old, [Invitation.status.set("replaced")], Invitation.status == "open"
+                Token(slot),
+                [
+                    Token.subject_id.set(invitation_id),
+                    Token.kind.set("invitation_slot"),
+                    Token.tenant_id.set(tenant_id),
+                    Token.created_at.set(now),
+                ],
+                Token.digest.does_not_exist() if current is None else Token.subject_id == current,
+                label="slot",
             )
-            tx.update_unversioned(
-                Token(old.token_digest), [Token.state.set("replaced")], Token.state == "open"
+            if previous is not None and previous.status == "open":
+                tx.update_unversioned(
+                    previous, [Invitation.status.set("replaced")], Invitation.status == "open"
+                )
+                tx.update_unversioned(
+                    Token(previous.token_digest),
+                    [Token.state.set("replaced")],
+                    Token.state == "open",
+                )
+            audit.record(
+                tx,
+                audit.event(
+                    tenant_id,
+                    actor,
+                    "invitation.create",
+                    "invitation",
+                    invitation_id,
+                    customer_id=portal.customer_id,
+                    on_behalf_of=on_behalf_of,
+                    now=now,
+                ),
             )
-        audit.record(
-            tx,
-            audit.event(
-                tenant_id,
-                actor,
-                "invitation.create",
-                "invitation",
-                invitation_id,
-                customer_id=portal.customer_id,
-                on_behalf_of=on_behalf_of,
-                now=now,
-            ),
-        )
+    except ConditionsFailed:
+        raise Conflict(
+            "Another link for this person was made or used at this moment; try again."
+        ) from None
     slug = Tenant.get(tenant_id, attributes_to_get=["slug"]).slug
     return schemas.InvitationCreated(
         id=invitation_id,
@@ -265,19 +300,46 @@ def accept(
         raise Forbidden("This invitation is for another e-mail address.")
     passwords.check(data.password, email)
     password_hash = passwords.hash_password(data.password)
-    try:
-        return _create_account(token, email, data.name, password_hash, token.role or USER, now)
-    except _PortalTaken:
-        # Someone else became the administrator a moment ago: this person joins as a user.
-        return _create_account(token, email, data.name, password_hash, USER, now)
+    shown = _Shown(token.template_id, [str(a) for a in token.apps or []])
+    role = token.role or USER
+    for _ in range(_ATTEMPTS):
+        try:
+            return _create_account(token, email, data.name, password_hash, role, shown, now)
+        except _PortalChanged:
+            # The portal changed since the link was made (its apps, or someone became its
+            # administrator a moment ago): look again and join it as it is now.
+            found = portals.find(token.tenant_id, token.customer_id or "")
+            if found is None:
+                raise NotFound("The portal no longer exists.") from None
+            shown = _Shown(found.portal.template_id, found.apps)
+            if found.portal.status != "invited":
+                role = USER
+    raise Conflict("The portal is changing right now; try again.")
 
 
-class _PortalTaken(Exception):
-    """The portal got its administrator while this acceptance was under way."""
+_ATTEMPTS = 3
+
+
+@dataclass(frozen=True, slots=True)
+class _Shown:
+    """What the portal showed when it was read: its template (or none) and its apps."""
+
+    template_id: str | None
+    apps: list[str]
+
+
+class _PortalChanged(Exception):
+    """The portal is not as the acceptance read it."""
 
 
 def _create_account(
-    token: Token, email: str, name: str, password_hash: str, role: str, now: datetime
+    token: Token,
+    email: str,
+    name: str,
+    password_hash: str,
+    role: str,
+    shown: _Shown,
+    now: datetime,
 ) -> schemas.AcceptedInvitation:
     tenant_id, customer_id = token.tenant_id, token.customer_id or ""
     user_id = new_id("usr")
@@ -300,7 +362,7 @@ def _create_account(
         user_id=user_id,
         user_key=user.user_key,
         role=role,
-        apps=tuple(sorted(token.scopes or ())),
+        apps=tuple(shown.apps),
     )
     try:
         with Transaction() as tx:
@@ -314,7 +376,7 @@ def _create_account(
                 user_key=user.user_key,
             )
             tx.save(login, condition=DirectoryEntry.key.does_not_exist(), label="login")
-            _join_portal(tx, tenant_id, customer_id, user, role)
+            _join_portal(tx, tenant_id, customer_id, user, role, shown)
             tx.update_unversioned(
                 Invitation(tenant_id, Invitation.key_for(customer_id, token.subject_id or "")),
                 [Invitation.status.set("used"), Invitation.used_by.set(user_id)],
@@ -335,9 +397,9 @@ def _create_account(
             )
     except ConditionsFailed as exc:
         if "link" in exc.labels:
-            raise Conflict("This invitation link was used already; sign in instead.") from None
-        if "portal" in exc.labels and role == ADMIN:
-            raise _PortalTaken from None
+            raise _spent(token) from None
+        if exc.labels & {"portal", "apps"}:
+            raise _PortalChanged from None
         if "login" in exc.labels:
             raise Conflict("There is an account with this e-mail already; sign in.") from None
         raise NotFound("The portal no longer exists.") from None
@@ -350,15 +412,35 @@ def _create_account(
     )
 
 
+def _spent(token: Token) -> Exception:
+    """Why a link that was open a moment ago cannot be used now."""
+    state = Token.get(token.digest, consistent_read=True).state
+    if state == "used":
+        return Conflict("This invitation link was used already; sign in instead.")
+    return Unauthorized("This invitation link has expired or was withdrawn. Ask for a new one.")
+
+
 def _join_portal(
-    tx: Transaction, tenant_id: str, customer_id: str, user: PortalUser, role: str
+    tx: Transaction, tenant_id: str, customer_id: str, user: PortalUser, role: str, shown: _Shown
 ) -> None:
-    portal = Portal(tenant_id, customer_id)
+    """Condition the account on the portal being as read (its template or its own apps,
+    and the template's apps), and make the first person its administrator."""
+    if shown.template_id:
+        as_read = Portal.template_id == shown.template_id
+        tx.check(
+            PortalTemplate,
+            tenant_id,
+            shown.template_id,
+            PortalTemplate.apps == shown.apps,
+            label="apps",
+        )
+    else:
+        as_read = Portal.template_id.does_not_exist() & (Portal.apps == shown.apps)
     if role != ADMIN:
-        tx.check(Portal, tenant_id, customer_id, Portal.portal_id.exists(), label="portal_exists")
+        tx.check(Portal, tenant_id, customer_id, as_read, label="portal")
         return
     tx.update_unversioned(
-        portal,
+        Portal(tenant_id, customer_id),
         [
             Portal.status.set("active"),
             Portal.admin_user_id.set(user.user_id),
@@ -366,7 +448,7 @@ def _join_portal(
             Portal.admin_email.set(user.email),
             Portal.version.add(1),  # a provider's PUT based on the portal before this fails
         ],
-        Portal.status == "invited",
+        (Portal.status == "invited") & as_read,
         label="portal",
     )
 

@@ -48,7 +48,7 @@ def list_assets(ctx: PortalContext, page: PageRequest) -> Page[asset_schemas.Ass
         _as_tenant(ctx),
         f"portal_assets:{ctx.customer_id}",
         page,
-        lambda **kw: Asset.by_customer.query(key, attributes_to_get=["asset_id"], **kw),
+        lambda **kw: Asset.by_customer.query(key, **kw),
         index=type(Asset.by_customer),
     )
     items = _assigned(ctx, [k.asset_id for k in keys])
@@ -101,8 +101,8 @@ def _period(query: schemas.ReportQuery) -> tuple[datetime, datetime]:
 def _readings(
     ctx: PortalContext, asset_id: str, start: datetime, end: datetime
 ) -> list[AssetEvent]:
-    low = AssetEvent.key_for(asset_id, rfc3339(start), "")
-    high = AssetEvent.key_for(asset_id, rfc3339(end), "~")
+    low = AssetEvent.key_for(asset_id, start, "")
+    high = AssetEvent.key_for(asset_id, end, "~")
     return [
         e
         for e in AssetEvent.query(
