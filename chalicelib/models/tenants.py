@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+
 from pynamodb.attributes import (
     ListAttribute,
     UnicodeAttribute,
@@ -51,8 +53,10 @@ class DirectoryEntry(PortwayModel):
 
     @staticmethod
     def sso_key(tenant_id: str, issuer: str, subject: str) -> str:
-        """The directory key of a user a partner platform signs in: (issuer, subject)."""
-        return f"sso#{tenant_id}#{issuer}#{subject}"
+        """The directory key of a user a partner platform signs in: (issuer, subject),
+        hashed, so that no issuer and subject can be made to read as another pair."""
+        pair = hashlib.sha256(f"{issuer}\0{subject}".encode()).hexdigest()
+        return f"sso#{tenant_id}#{pair}"
 
     @staticmethod
     def slug_key(slug: str) -> str:

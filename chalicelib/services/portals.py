@@ -197,6 +197,9 @@ def delete(ctx: TenantContext, customer_id: str, *, if_match: int | None = None)
             _count(tx, Theme, ctx.tenant_id, item.theme_id, None, "theme")
     except ConditionsFailed:
         raise Conflict("The portal changed meanwhile; read it and retry.") from None
+    from chalicelib.services.sso import forget_customer  # only when a portal goes
+
+    forget_customer(ctx.tenant_id, customer_id)
     slug = Tenant.get(ctx.tenant_id, attributes_to_get=["slug"]).slug
     pages.remove_portal(slug, item.portal_id)
 

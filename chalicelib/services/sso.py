@@ -11,6 +11,7 @@ first login provisions the account.
 from __future__ import annotations
 
 import functools
+import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -35,6 +36,9 @@ MAX_IAT_SKEW = timedelta(seconds=180)
 LEEWAY_SECONDS = 60
 _REFUSED_HEADERS = ("jku", "x5u", "jwk", "x5c")
 _REQUIRED = ["iss", "aud", "exp", "iat", "jti", "sub", "email"]
+_MAX_CLAIM = 200  # issuer, subject, e-mail and jti: longer is refused, never cut
+# Visible ASCII without backslashes, quotes or angle brackets: what a redirect may carry.
+_URL_SAFE = re.compile(r"[A-Za-z0-9\-._~!$&'()*+,;=:@%/?#\[\]]{1,2000}")
 
 
 def _login_url(slug: str) -> str:
@@ -75,6 +79,8 @@ def _check_key(data: schemas.SsoSettings) -> None:
         raise Invalid.field("public_key", f"is not a key for {data.algorithm}")
     if isinstance(key, rsa.RSAPublicKey) and key.key_size < 2048:
         raise Invalid.field("public_key", "use an RSA key of at least 2048 bits")
+    if isinstance(key, ec.EllipticCurvePublicKey) and not isinstance(key.curve, ec.SECP256R1):
+        raise Invalid.field("public_key", "ES256 needs a key on the P-256 curve")
 
 
 def configure(
@@ -139,7 +145,8 @@ class Landing:
 _INVALID = "The sign-in token is not valid."
 
 
-def _claims(token: str, tenant_id: str, now: datetime) -> tuple[SsoIssuer, dict[str, Any]]:
+def _issuer_of(token: str, tenant_id: str) -> tuple[SsoIssuer, dict[str, Any]]:
+    """The registered issuer the token names, and the token's header (not yet trusted)."""
     import jwt
 
     try:
@@ -150,7 +157,7 @@ def _claims(token: str, tenant_id: str, now: datetime) -> tuple[SsoIssuer, dict[
     if any(name in header for name in _REFUSED_HEADERS):
         raise Unauthorized("Keys named by the token are never fetched; the token is refused.")
     issuer = unverified.get("iss")
-    if not isinstance(issuer, str) or not issuer:
+    if not isinstance(issuer, str) or not 0 < len(issuer) <= _MAX_CLAIM:
         raise Unauthorized(_INVALID)
     try:
         config = SsoIssuer.get(tenant_id, issuer)
@@ -158,6 +165,25 @@ def _claims(token: str, tenant_id: str, now: datetime) -> tuple[SsoIssuer, dict[
         raise Unauthorized(_INVALID) from None
     if config.key_id and header.get("kid") not in (None, config.key_id):
         raise Unauthorized(_INVALID)
+    return config, header
+
+
+def _check_times(claims: dict[str, Any], now: datetime) -> None:
+    try:
+        issued = datetime.fromtimestamp(int(claims["iat"]), now.tzinfo)
+        expires = datetime.fromtimestamp(int(claims["exp"]), now.tzinfo)
+    except (OverflowError, OSError, ValueError, TypeError):
+        raise Unauthorized(_INVALID) from None
+    if abs(now - issued) > MAX_IAT_SKEW:
+        raise Unauthorized("The sign-in token was not issued just now.")
+    if expires - issued > MAX_LIFETIME:
+        raise Unauthorized("A sign-in token may live at most 15 minutes.")
+
+
+def _claims(token: str, tenant_id: str, now: datetime) -> tuple[SsoIssuer, dict[str, Any]]:
+    import jwt
+
+    config, _ = _issuer_of(token, tenant_id)
     key = config.secret.encode() if config.algorithm == "HS256" else _public_key(config.public_key)
     try:
         claims: dict[str, Any] = jwt.decode(
@@ -169,14 +195,13 @@ def _claims(token: str, tenant_id: str, now: datetime) -> tuple[SsoIssuer, dict[
             options={"require": _REQUIRED},
             leeway=LEEWAY_SECONDS,
         )
-    except jwt.PyJWTError:
+    except (jwt.PyJWTError, OverflowError, ValueError):
         raise Unauthorized(_INVALID) from None
-    issued = datetime.fromtimestamp(int(claims["iat"]), now.tzinfo)
-    expires = datetime.fromtimestamp(int(claims["exp"]), now.tzinfo)
-    if abs(now - issued) > MAX_IAT_SKEW:
-        raise Unauthorized("The sign-in token was not issued just now.")
-    if expires - issued > MAX_LIFETIME:
-        raise Unauthorized("A sign-in token may live at most 15 minutes.")
+    for name in ("sub", "email", "jti"):
+        value = claims[name]
+        if not isinstance(value, str) or not 0 < len(value) <= _MAX_CLAIM:
+            raise Unauthorized(_INVALID)
+    _check_times(claims, now)
     return config, claims
 
 
@@ -198,7 +223,7 @@ def _spend_jti(tenant_id: str, issuer: str, jti: str, now: datetime) -> None:
 
 def _user(config: SsoIssuer, claims: dict[str, Any], now: datetime) -> PortalUser:
     """The user the issuer knows as `sub`, created on the first login."""
-    tenant_id, subject = config.tenant_id, str(claims["sub"])[:200]
+    tenant_id, subject = config.tenant_id, str(claims["sub"])
     key = DirectoryEntry.sso_key(tenant_id, config.issuer, subject)
     try:
         entry = DirectoryEntry.get(key, consistent_read=True)
@@ -211,7 +236,7 @@ def _user(config: SsoIssuer, claims: dict[str, Any], now: datetime) -> PortalUse
         PortalUser.key_for(config.customer_id, user_id),
         user_id=user_id,
         customer_id=config.customer_id,
-        email=str(claims["email"]).lower()[:254],
+        email=str(claims["email"]).lower(),
         name=str(claims.get("name") or claims["email"])[:200],
         role="portal_user",
         sso_issuer=config.issuer,
@@ -247,9 +272,9 @@ def _user(config: SsoIssuer, claims: dict[str, Any], now: datetime) -> PortalUse
 
 def allowed_return(tenant: Tenant, return_to: str | None, fallback: str) -> str:
     """`return_to` if it is a path here or on an allowed origin; otherwise the fallback."""
-    if not return_to:
-        return fallback
-    if return_to.startswith("/") and not return_to.startswith(("//", "/\\")):
+    if not return_to or not _URL_SAFE.fullmatch(return_to):
+        return fallback  # browsers drop tabs and newlines: /\t/evil.example is //evil.example
+    if return_to.startswith("/") and not return_to.startswith("//"):
         return return_to  # a path on this host, as the browser sees it
     parts = urlsplit(return_to)
     origin = f"{parts.scheme}://{parts.netloc}"
@@ -269,13 +294,20 @@ def login(
     if tenant_id is None or not token:
         raise Unauthorized(_INVALID)
     config, claims = _claims(token, tenant_id, now)
+    found = portals.find(tenant_id, config.customer_id)
+    if found is None:
+        raise Unauthorized("This portal no longer exists.")
     _spend_jti(tenant_id, config.issuer, str(claims["jti"]), now)
     user = _user(config, claims, now)
     pair = sessions.open_session(grant_for(user), clock=clock)
     tenant = Tenant.get(tenant_id)
-    found = portals.find(tenant_id, config.customer_id)
-    if found is None:
-        raise NotFound("This portal no longer exists.")
     target = allowed_return(tenant, return_to, portals.page_url(slug, found.portal.portal_id))
     fragment = f"session={pair.access_token}&refresh={pair.refresh_token}"
     return Landing(f"{target.split('#', 1)[0]}#{fragment}")
+
+
+def forget_customer(tenant_id: str, customer_id: str) -> None:
+    """Remove the issuers of a customer whose portal is gone."""
+    mine = SsoIssuer.customer_id == customer_id
+    for item in SsoIssuer.query(tenant_id, filter_condition=mine):
+        item.delete()

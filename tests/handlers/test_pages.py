@@ -12,8 +12,8 @@ from urllib.parse import urlencode, urlsplit
 import pytest
 
 from chalicelib.blobs import blob_store
-from chalicelib.services import tenants
 from chalicelib.schemas.themes import MAX_ORIGINS
+from chalicelib.services import tenants
 from tests.conftest import Api, Tenant
 from tests.samples import tiny_png
 
@@ -545,3 +545,13 @@ def test_render_all_pages_needs_admin_scope(api, anonymous):
 
 def test_internal_variant_name_is_not_a_portal_id(anonymous, tenant):
     assert _get(anonymous, tenant.slug, portal="_").status_code == 404
+
+
+def test_invitation_page_is_a_link_page_never_cached_nor_referred(api, anonymous, tenant):
+    portal = _portal(api)
+    response = _get(anonymous, tenant.slug, page="invite", portal=portal["id"], language="de")
+    assert response.status_code == 200
+    assert response.headers["Cache-Control"] == "no-store"
+    assert response.headers["Referrer-Policy"] == "no-referrer"
+    assert "Legen Sie Ihr Konto an" in _html(response)
+    assert _get(anonymous, tenant.slug, page="invite").status_code == 404  # needs a portal
