@@ -113,7 +113,8 @@ def configure(
 
 
 def get(ctx: TenantContext, customer_id: str) -> list[schemas.Sso]:
-    """The customer's SSO issuers."""
+    """The customer's SSO issuers; 404 for a customer without a portal (or not yours)."""
+    portals.load_for_customer(ctx, customer_id)
     slug = Tenant.get(ctx.tenant_id, attributes_to_get=["slug"]).slug
     return [
         _out(i, slug)
