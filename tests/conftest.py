@@ -70,22 +70,37 @@ def dynamodb_local_endpoint() -> Iterator[str]:
         process.wait(timeout=20)
 
 
-@pytest.fixture(scope="session", params=["moto", "dynamodb_local"])
-def backend(request: pytest.FixtureRequest) -> Iterator[str]:
-    """Tables on moto or on DynamoDB Local; the test runs once on each."""
-    if request.param == "moto":
-        from moto import mock_aws
+@pytest.fixture(scope="session")
+def moto_tables() -> Iterator[str]:
+    """moto's in-process DynamoDB with every table, for the whole session. (moto lets requests
+    to DynamoDB Local's endpoint through, so both backends live side by side.)"""
+    from moto import mock_aws
 
-        with mock_aws():
-            _configure("moto-", None)
-            create_tables(boto3.client("dynamodb", region_name="eu-central-1"), "moto-")
-            yield "moto"
+    with mock_aws():
+        create_tables(boto3.client("dynamodb", region_name="eu-central-1"), "moto-")
+        yield "moto-"
+
+
+@pytest.fixture(scope="session")
+def dynamodb_local_tables(dynamodb_local_endpoint: str) -> str:
+    """Every table on this session's DynamoDB Local."""
+    client = boto3.client(
+        "dynamodb", region_name="eu-central-1", endpoint_url=dynamodb_local_endpoint
+    )
+    create_tables(client, "ddb-")
+    return "ddb-"
+
+
+@pytest.fixture(scope="session", params=["moto", "dynamodb_local"])
+def backend(request: pytest.FixtureRequest) -> str:
+    """Tables on moto or on DynamoDB Local; the test runs once on each. Both stay up for the
+    session, so moving between them (as pytest orders tests) costs nothing."""
+    if request.param == "moto":
+        _configure(request.getfixturevalue("moto_tables"), None)
     else:
         endpoint = request.getfixturevalue("dynamodb_local_endpoint")
-        _configure("ddb-", endpoint)
-        client = boto3.client("dynamodb", region_name="eu-central-1", endpoint_url=endpoint)
-        create_tables(client, "ddb-")
-        yield "dynamodb_local"
+        _configure(request.getfixturevalue("dynamodb_local_tables"), endpoint)
+    return str(request.param)
 
 
 @dataclass

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from msgspec import Meta, Struct
 
@@ -57,6 +57,11 @@ class Invitation(Output):
 
 class InvitationAccept(Input):
     """Create a portal account with an invitation link's token."""
+
+    # Stated in the OpenAPI document too (merged into this schema by chalicelib/openapi.py).
+    __json_schema_extra__: ClassVar[dict[str, Any]] = {
+        "allOf": [{"properties": {"accept_terms": {"const": True}}}]
+    }
 
     token: Secret
     email: Email

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from msgspec import Meta, Struct
 
@@ -18,6 +18,26 @@ class SsoSettings(Input):
     """The partner's issuer and key: an HS256 secret of at least 256 bits, or the PEM public
     key of an RS256 or ES256 key pair. The algorithm is fixed here, never read from tokens."""
 
+    # Stated in the OpenAPI document too (merged into this schema by chalicelib/openapi.py).
+    __json_schema_extra__: ClassVar[dict[str, Any]] = {
+        "allOf": [
+            {
+                "if": {"properties": {"algorithm": {"const": "HS256"}}},
+                "then": {
+                    "required": ["secret"],
+                    "properties": {
+                        "secret": {"type": "string", "minLength": MIN_SECRET_BYTES},
+                        "public_key": {"type": "null"},
+                    },
+                },
+                "else": {
+                    "required": ["public_key"],
+                    "properties": {"public_key": {"type": "string"}, "secret": {"type": "null"}},
+                },
+            }
+        ]
+    }
+
     issuer: Issuer
     algorithm: Algorithm
     secret: Annotated[str, Meta(max_length=512)] | None = None
@@ -30,8 +50,9 @@ class SsoSettings(Input):
         if self.algorithm == "HS256":
             if self.public_key is not None:
                 raise Invalid.field("public_key", "HS256 takes a secret, not a public key")
-            if self.secret is None or len(self.secret.encode()) < MIN_SECRET_BYTES:
-                raise Invalid.field("secret", "give a secret of at least 256 bits (32 bytes)")
+            if self.secret is None or len(self.secret) < MIN_SECRET_BYTES:
+                # 32 characters are at least 32 bytes: 256 bits.
+                raise Invalid.field("secret", "give a secret of at least 32 characters (256 bits)")
         else:
             if self.secret is not None:
                 raise Invalid.field("secret", f"{self.algorithm} takes a public key, not a secret")
