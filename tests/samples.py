@@ -102,37 +102,56 @@ UPLOADS = {("PUT", "/v1/themes/{id}/logo"): ("?size=small", tiny_png(), "image/p
 QUERIES = {("DELETE", "/v1/customers/{id}/portal/sso"): "?issuer=https://erp.example.com"}
 
 
-def make_objects(api, *, assigned: bool = True, portal_user: bool = True) -> dict[str, str]:
-    """One object of every kind a path can name, for the caller's tenant; ids by kind."""
-    customer = api.post("/v1/customers", {"name": "Sample customer"}).json_body
-    asset = api.post("/v1/assets", {"name": "Sample asset"}).json_body
-    if assigned:
-        api.put(f"/v1/customers/{customer['id']}/assets", {"asset_ids": [asset["id"]]})
-    key = api.post("/v1/api-keys", {"name": "Sample key", "scopes": ["read"]}).json_body
-    theme = api.post("/v1/themes", {"name": "Sample theme"}).json_body
-    template = api.post(
-        "/v1/portal-templates", {"name": "Sample template", "apps": ["equipment"]}
-    ).json_body
+_EVERY_KIND = frozenset(
+    {"customer", "asset", "api_key", "theme", "template", "portal_customer", "portal_user"}
+)
+
+
+def make_objects(
+    api,
+    *,
+    assigned: bool = True,
+    portal_user: bool = True,
+    kinds: frozenset[str] = _EVERY_KIND,
+) -> dict[str, str]:
+    """One object of each kind a path can name (all kinds unless `kinds` says which), for
+    the caller's tenant; ids by kind."""
+    ids: dict[str, str] = {}
+    if kinds & {"customer", "asset"}:
+        ids["customer"] = api.post("/v1/customers", {"name": "Sample customer"}).json_body["id"]
+        ids["asset"] = api.post("/v1/assets", {"name": "Sample asset"}).json_body["id"]
+        if assigned:
+            api.put(f"/v1/customers/{ids['customer']}/assets", {"asset_ids": [ids["asset"]]})
+    if "api_key" in kinds:
+        key = api.post("/v1/api-keys", {"name": "Sample key", "scopes": ["read"]})
+        ids["api_key"] = key.json_body["id"]
+    if "theme" in kinds:
+        ids["theme"] = api.post("/v1/themes", {"name": "Sample theme"}).json_body["id"]
+    if "template" in kinds:
+        template = api.post(
+            "/v1/portal-templates", {"name": "Sample template", "apps": ["equipment"]}
+        )
+        ids["template"] = template.json_body["id"]
+    if kinds & {"portal_customer", "portal_user"}:
+        ids.update(_portal_objects(api, portal_user and "portal_user" in kinds))
+    return ids
+
+
+def _portal_objects(api, with_user: bool) -> dict[str, str]:
     # A customer of its own for the portal: the sample customer must stay deletable.
-    portal_customer = api.post("/v1/customers", {"name": "Portal customer"}).json_body
-    api.put(f"/v1/customers/{portal_customer['id']}/portal", {"apps": ["equipment"]})
-    session = portal_session(api, portal_customer["id"]) if portal_user else None
+    customer = api.post("/v1/customers", {"name": "Portal customer"}).json_body["id"]
+    api.put(f"/v1/customers/{customer}/portal", {"apps": ["equipment"]})
+    session = portal_session(api, customer) if with_user else None
     invitation = api.post(
-        f"/v1/customers/{portal_customer['id']}/portal/invitations", {"email": "x@example.com"}
+        f"/v1/customers/{customer}/portal/invitations", {"email": "x@example.com"}
     ).json_body
     api.put(
-        f"/v1/customers/{portal_customer['id']}/portal/sso",
-        BODIES[("PUT", "/v1/customers/{id}/portal/sso")],
+        f"/v1/customers/{customer}/portal/sso", BODIES[("PUT", "/v1/customers/{id}/portal/sso")]
     )
     return {
-        "portal_customer": portal_customer["id"],
+        "portal_customer": customer,
         "portal_user": session["user"]["id"] if session else "usr_none",
         "invitation": invitation["id"],
-        "customer": customer["id"],
-        "asset": asset["id"],
-        "api_key": key["id"],
-        "theme": theme["id"],
-        "template": template["id"],
     }
 
 

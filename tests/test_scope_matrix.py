@@ -12,7 +12,7 @@ from app import app  # noqa: F401  (importing the app registers every operation)
 from chalicelib.operations import OPERATIONS, Operation
 from chalicelib.services import api_keys
 from tests.conftest import problem
-from tests.samples import call, make_objects
+from tests.samples import call, make_objects, object_kind
 
 # Scopes are decided in the code, not the store: moto is enough.
 ON_MOTO = pytest.mark.parametrize("backend", ["moto"], indirect=True)
@@ -26,11 +26,14 @@ def _id(op: Operation) -> str:
 
 
 @pytest.fixture
-def samples(api):
-    """Real objects of the tenant, one per kind a path can name."""
+def samples(api, request):
+    """Real objects of the tenant: the kind the operation's path names (and what the
+    snapshot of refused changes reads)."""
+    op = request.node.callspec.params["op"]
+    kinds = {"customer", "asset", "api_key", object_kind(op.path) or "customer"}
     # Unassigned, so that deleting the asset is allowed; no portal user: no route here
     # takes one.
-    return make_objects(api, assigned=False, portal_user=False)
+    return make_objects(api, assigned=False, portal_user=False, kinds=frozenset(kinds))
 
 
 def _call(api, key: str, op: Operation, samples: dict[str, str]):
