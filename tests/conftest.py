@@ -70,9 +70,10 @@ def dynamodb_local_endpoint() -> Iterator[str]:
         process.wait(timeout=20)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def moto_tables() -> Iterator[str]:
-    """moto's in-process DynamoDB with every table, for the whole session. (moto lets requests
+    """moto's in-process DynamoDB with every table, fresh for each test module: moto copies
+    a table whole for every transaction, so its tables are kept small. (moto lets requests
     to DynamoDB Local's endpoint through, so both backends live side by side.)"""
     from moto import mock_aws
 
@@ -91,10 +92,10 @@ def dynamodb_local_tables(dynamodb_local_endpoint: str) -> str:
     return "ddb-"
 
 
-@pytest.fixture(scope="session", params=["moto", "dynamodb_local"])
+@pytest.fixture(scope="module", params=["moto", "dynamodb_local"])
 def backend(request: pytest.FixtureRequest) -> str:
-    """Tables on moto or on DynamoDB Local; the test runs once on each. Both stay up for the
-    session, so moving between them (as pytest orders tests) costs nothing."""
+    """Tables on moto or on DynamoDB Local; the test runs once on each. DynamoDB Local stays
+    up for the session, moto for the module, so moving between them costs little."""
     if request.param == "moto":
         _configure(request.getfixturevalue("moto_tables"), None)
     else:
