@@ -7,8 +7,6 @@ Local: moto's in-memory store is not thread-safe (see test_concurrency).
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
-
 import pytest
 
 from chalicelib.errors import Conflict, PortwayError
@@ -16,23 +14,11 @@ from chalicelib.models import DirectoryEntry, PortalUser
 from chalicelib.schemas.portal_access import AcceptedInvitation, InvitationAccept
 from chalicelib.services import invitations
 from chalicelib.tenancy import Caller
+from tests.races import race
 
 RACERS = 50
 PASSWORD = "a long and uncommon passphrase"
 pytestmark = pytest.mark.parametrize("backend", ["dynamodb_local"], indirect=True)
-
-
-def _race(fn, args_list):
-    """Every outcome: the value returned, or the exception raised (of any kind)."""
-    with ThreadPoolExecutor(max_workers=len(args_list)) as pool:
-        futures = [pool.submit(fn, *args) for args in args_list]
-    outcomes = []
-    for future in futures:
-        try:
-            outcomes.append(future.result())
-        except Exception as error:  # what a loser raises is under test
-            outcomes.append(error)
-    return outcomes
 
 
 def _portal(api):
@@ -86,7 +72,7 @@ def test_fifty_people_racing_for_one_link_make_exactly_one_account(api, tenant):
     invitation = _invite(api, customer_id)  # no e-mail: anyone with the link may take it
     emails = [f"racer{i}@example.com" for i in range(RACERS)]
 
-    outcomes = _race(invitations.accept, [_acceptance(invitation, e) for e in emails])
+    outcomes = race(invitations.accept, [_acceptance(invitation, e) for e in emails])
 
     winners = [o for o in outcomes if isinstance(o, AcceptedInvitation)]
     losers = [o for o in outcomes if not isinstance(o, AcceptedInvitation)]
@@ -116,7 +102,7 @@ def test_fifty_first_registrations_through_their_own_links_make_one_admin(api, t
     links = [_invite(api, customer_id, email=e) for e in emails]
     assert {link["role"] for link in links} == {"portal_admin"}  # all made while `invited`
 
-    outcomes = _race(
+    outcomes = race(
         invitations.accept, [_acceptance(link, e) for link, e in zip(links, emails, strict=True)]
     )
 

@@ -7,7 +7,6 @@ Only on DynamoDB Local: moto's in-memory store is not thread-safe (see test_conc
 from __future__ import annotations
 
 import contextlib
-from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -18,22 +17,10 @@ from chalicelib.schemas.themes import ThemeCreate
 from chalicelib.services import portal_templates, themes
 from chalicelib.services.pagination import PageRequest
 from chalicelib.tenancy import TenantContext, authenticate_api_key
+from tests.races import race
 
 RACERS = 10
 pytestmark = pytest.mark.parametrize("backend", ["dynamodb_local"], indirect=True)
-
-
-def _race(fn, args_list):
-    """Every outcome: the value returned, or the exception raised (of any kind)."""
-    with ThreadPoolExecutor(max_workers=len(args_list)) as pool:
-        futures = [pool.submit(fn, *args) for args in args_list]
-    outcomes = []
-    for future in futures:
-        try:
-            outcomes.append(future.result())
-        except Exception as error:  # what a loser raises is under test
-            outcomes.append(error)
-    return outcomes
 
 
 @pytest.fixture
@@ -62,7 +49,7 @@ def test_concurrent_default_creates_leave_at_most_one_default_and_losers_conflic
         (ctx, TemplateCreate(name=f"Racer {i}", apps=["equipment"], is_default=True))
         for i in range(RACERS)
     ]
-    outcomes = _race(portal_templates.create, calls)
+    outcomes = race(portal_templates.create, calls)
     winners = [o for o in outcomes if not isinstance(o, Exception)]
     losers = [o for o in outcomes if isinstance(o, Exception)]
     assert winners, outcomes
@@ -82,7 +69,7 @@ def test_concurrent_make_default_patches_leave_exactly_one_default(ctx):
         for i in range(RACERS)
     ]
     calls = [(ctx, template_id, TemplateUpdate(is_default=True)) for template_id in ids]
-    outcomes = _race(portal_templates.update, calls)
+    outcomes = race(portal_templates.update, calls)
     winners = [o for o in outcomes if not isinstance(o, Exception)]
     losers = [o for o in outcomes if isinstance(o, Exception)]
     assert winners, outcomes
@@ -102,7 +89,7 @@ def test_deleting_the_default_while_others_become_default_keeps_at_most_one(ctx)
         (ctx, TemplateCreate(name=f"New {i}", apps=["equipment"], is_default=True))
         for i in range(RACERS - 1)
     ]
-    outcomes = _race(
+    outcomes = race(
         lambda *args: (
             portal_templates.create(*args) if args else portal_templates.delete(ctx, first.id)
         ),
@@ -184,7 +171,7 @@ def test_theme_deletes_racing_template_creates_never_leave_a_dangling_theme(ctx)
             (ctx, TemplateCreate(name=f"R{round_}-{i}", apps=["equipment"], theme_id=theme.id))
             for i in range(RACERS - 1)
         ]
-        outcomes = _race(
+        outcomes = race(
             lambda *args, theme_id=theme.id: (
                 portal_templates.create(*args) if args else themes.delete(ctx, theme_id)
             ),
