@@ -52,6 +52,12 @@ class Token(PortwayModel):
         """Where an idempotency record lives: per tenant, caller and key."""
         return digest(f"idempotency\0{tenant_id}\0{actor}\0{key}")
 
+    @staticmethod
+    def named_digest(*parts: str) -> str:
+        """Where an item named by its parts lives (a session family, an invitation slot, a
+        rate counter, a spent SSO jti): the digest of the parts, NUL-separated."""
+        return digest("\0".join(parts))
+
     def is_live(self, now: datetime) -> bool:
         """True unless the item has passed its expiry (whether or not TTL removed it)."""
         return self.expires_at is None or self.expires_at > now

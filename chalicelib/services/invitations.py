@@ -64,7 +64,7 @@ def _out(item: Invitation, now: datetime) -> schemas.Invitation:
 def _slot(tenant_id: str, customer_id: str, email: str | None) -> str:
     # One open link per person and portal: the slot names it, and every new link moves the
     # slot on under a condition, so two links made at once cannot both stay open.
-    return digest(f"invitation-slot\0{tenant_id}\0{customer_id}\0{email or ''}")
+    return Token.named_digest("invitation-slot", tenant_id, customer_id, email or "")
 
 
 def _previous(tenant_id: str, customer_id: str, slot: str) -> tuple[str | None, Invitation | None]:

@@ -14,7 +14,6 @@ from pynamodb.exceptions import DoesNotExist
 
 from chalicelib.clock import utcnow
 from chalicelib.errors import RateLimited
-from chalicelib.ids import digest
 from chalicelib.models import Token
 
 KIND = "rate"
@@ -41,7 +40,7 @@ def _window(limit: Limit, now: datetime) -> tuple[datetime, datetime]:
 
 
 def _digest(limit: Limit, key: str, start: datetime) -> str:
-    return digest(f"{KIND}\0{limit.name}\0{key}\0{start.isoformat()}")
+    return Token.named_digest(KIND, limit.name, key, start.isoformat())
 
 
 def _refuse(limit: Limit, end: datetime, now: datetime) -> RateLimited:

@@ -61,7 +61,7 @@ class Pair:
 
 
 def _family_digest(session_id: str) -> str:
-    return digest(f"{FAMILY_KIND}\0{session_id}")
+    return Token.named_digest(FAMILY_KIND, session_id)
 
 
 def access_token(grant: Grant, session_id: str, now: datetime, ttl: timedelta) -> str:

@@ -21,7 +21,7 @@ from pynamodb.exceptions import DoesNotExist, PutError
 
 from chalicelib.clock import Clock, utcnow
 from chalicelib.errors import Conflict, Invalid, NotFound, Unauthorized
-from chalicelib.ids import digest, new_id
+from chalicelib.ids import new_id
 from chalicelib.models import DirectoryEntry, PortalUser, SsoIssuer, Tenant, Token
 from chalicelib.schemas import sso as schemas
 from chalicelib.schemas.common import rfc3339
@@ -208,7 +208,7 @@ def _claims(token: str, tenant_id: str, now: datetime) -> tuple[SsoIssuer, dict[
 
 def _spend_jti(tenant_id: str, issuer: str, jti: str, now: datetime) -> None:
     item = Token(
-        digest(f"sso-jti\0{tenant_id}\0{issuer}\0{jti}"),
+        Token.named_digest("sso-jti", tenant_id, issuer, jti),
         kind="sso_jti",
         tenant_id=tenant_id,
         created_at=now,
