@@ -4,6 +4,7 @@ from chalice.app import Chalice
 
 from chalicelib.handlers import (
     assets,
+    billing,
     customers,
     docs,
     pages,
@@ -11,12 +12,15 @@ from chalicelib.handlers import (
     portal_access,
     portal_templates,
     portals,
+    self_service,
     sso,
     tenant,
     themes,
 )
 
 app = Chalice(app_name="portway")
+# Documents go in and out as bytes (API Gateway passes them through unencoded).
+app.api.binary_types.append("application/pdf")
 
 for module in (
     tenant,
@@ -27,6 +31,8 @@ for module in (
     portals,
     portal_access,
     portal,
+    billing,
+    self_service,
     sso,
     pages,
     docs,

@@ -115,6 +115,7 @@ def _responses(op: Operation) -> dict[str, Any]:
     codes = {
         "api_key": {401, 403, 422, 503},
         "portal": {401, 403, 422, 503},
+        "self_service": {401, 403, 422, 429, 503},
         "anonymous": {401, 409, 422, 429, 503},
         "public": {422},
     }[op.auth]
@@ -154,6 +155,8 @@ def _operation(op: Operation) -> dict[str, Any]:
         result["security"] = []
     elif op.auth == "portal":
         result["security"] = [{"portalToken": []}]
+    elif op.auth == "self_service":
+        result["security"] = [{"selfServiceToken": []}]
     elif op.scope:
         result["description"] = f"Requires an API key with the '{op.scope}' scope."
     if op.upload:
@@ -208,6 +211,11 @@ def document() -> dict[str, Any]:
                     "scheme": "bearer",
                     "bearerFormat": "JWT",
                     "description": "A portal user's access token (from a session).",
+                },
+                "selfServiceToken": {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "description": "A contract's self-service token (pws_..., from a link).",
                 },
             },
         },

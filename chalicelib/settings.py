@@ -37,6 +37,9 @@ class Settings:
     blob_dir: str
     argon2_memory_kib: int
     argon2_time_cost: int
+    mail_transport: str
+    mail_from: str
+    outbox_dir: str
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Settings:
@@ -58,6 +61,12 @@ class Settings:
             # OWASP's argon2id minimum (19 MiB, 2 passes); tests lower it for speed only.
             argon2_memory_kib=int(env.get("PORTWAY_ARGON2_MEMORY_KIB", "19456")),
             argon2_time_cost=int(env.get("PORTWAY_ARGON2_TIME_COST", "2")),
+            # SES in AWS; an outbox folder of .eml files on one machine and in tests.
+            mail_transport=env.get(
+                "PORTWAY_MAIL_TRANSPORT", "outbox" if stage in {"local", "test"} else "ses"
+            ),
+            mail_from=env.get("PORTWAY_MAIL_FROM", "Portway <no-reply@portway.localhost>"),
+            outbox_dir=env.get("PORTWAY_OUTBOX_DIR", ".local/outbox"),
         )
 
     @property

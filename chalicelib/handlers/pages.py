@@ -46,3 +46,22 @@ def get_page(slug: str, page: str) -> Response:
     """A hosted page (`portal`), as stored when its theme, template or settings last changed."""
     query = dict(blueprint.current_request.query_params or {})
     return _answer(store.find(slug, page, query.get("portal"), query.get("language")))
+
+
+class SignupQuery(Struct, kw_only=True):
+    """`language` picks one of en, de, da (anything else: the tenant's default)."""
+
+    language: str | None = None
+
+
+@api.get(
+    "/p/{slug}/signup/{variant_id}",
+    auth="public",
+    query=SignupQuery,
+    produces=("text/html",),
+    on_error=_error_page,
+)
+def get_signup_page(slug: str, variant_id: str) -> Response:
+    """The signup page of a plan variant that allows signup."""
+    query = dict(blueprint.current_request.query_params or {})
+    return _answer(store.find(slug, "signup", variant_id, query.get("language")))

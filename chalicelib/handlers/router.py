@@ -41,7 +41,8 @@ from chalicelib.operations import (
 )
 from chalicelib.schemas.common import ListQuery
 from chalicelib.schemas.validation import decode
-from chalicelib.services import audit, idempotency
+from chalicelib.services import audit, contracts, idempotency
+from chalicelib.services.contracts import SelfServiceContext
 from chalicelib.services.pagination import PageRequest
 from chalicelib.services.storage import ConditionsFailed, as_domain_error
 from chalicelib.settings import get_settings
@@ -333,9 +334,11 @@ class _Handler:
             _audit(ctx, op, params, response)
         return response
 
-    def _caller(self, request: Request) -> Caller | PortalContext:
+    def _caller(self, request: Request) -> Caller | PortalContext | SelfServiceContext:
         if self.operation.auth == "anonymous":
             return Caller(_source_ip(request))
+        if self.operation.auth == "self_service":
+            return contracts.authenticate(request.headers.get("authorization"), _source_ip(request))
         ctx = authenticate_portal(request.headers.get("authorization"), _source_ip(request))
         if self.operation.method != "GET":
             ctx.require_writable()

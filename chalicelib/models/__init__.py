@@ -3,6 +3,16 @@
 from chalicelib.models.api_keys import ApiKey
 from chalicelib.models.assets import Asset, AssetEvent
 from chalicelib.models.base import TABLE_MODELS, PortwayModel, connection
+from chalicelib.models.billing import (
+    Component,
+    Contract,
+    Coupon,
+    Document,
+    EmailTemplate,
+    Plan,
+    PlanVariant,
+    SelfServiceSettings,
+)
 from chalicelib.models.customers import BusinessUnit, Customer
 from chalicelib.models.portal_templates import PortalTemplate
 from chalicelib.models.portal_users import AuditEvent, Invitation, PortalUser
@@ -19,13 +29,21 @@ __all__ = [
     "AssetEvent",
     "AuditEvent",
     "BusinessUnit",
+    "Component",
+    "Contract",
+    "Coupon",
     "Customer",
     "DirectoryEntry",
+    "Document",
+    "EmailTemplate",
     "Invitation",
+    "Plan",
+    "PlanVariant",
     "Portal",
     "PortalTemplate",
     "PortalUser",
     "PortwayModel",
+    "SelfServiceSettings",
     "SsoIssuer",
     "Tenant",
     "Theme",

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from pynamodb.attributes import (
+    ListAttribute,
+    MapAttribute,
     NumberAttribute,
     UnicodeAttribute,
     UTCDateTimeAttribute,
@@ -10,6 +12,29 @@ from pynamodb.attributes import (
 )
 
 from chalicelib.models.base import PortwayModel, TableMeta
+
+
+class Address(MapAttribute[str, object]):
+    """A postal address."""
+
+    street = UnicodeAttribute()
+    postal_code = UnicodeAttribute()
+    city = UnicodeAttribute()
+    country = UnicodeAttribute()  # ISO 3166-1 alpha-2
+
+
+class Contact(MapAttribute[str, object]):
+    """What a customer tells about itself when it signs up or edits its data."""
+
+    company = UnicodeAttribute(null=True)
+    first_name = UnicodeAttribute(null=True)
+    last_name = UnicodeAttribute(null=True)
+    address = Address(null=True)  # type: ignore[no-untyped-call]
+    address_lines = ListAttribute(of=UnicodeAttribute, null=True)
+    phone = UnicodeAttribute(null=True)
+    vat_id = UnicodeAttribute(null=True)
+    delivery_method = UnicodeAttribute(null=True)  # email | post
+    birth_date = UnicodeAttribute(null=True)  # YYYY-MM-DD
 
 
 class Customer(PortwayModel):
@@ -25,8 +50,10 @@ class Customer(PortwayModel):
     external_id = UnicodeAttribute(null=True)
     language = UnicodeAttribute(null=True)
     email = UnicodeAttribute(null=True)
+    contact = Contact(null=True)  # type: ignore[no-untyped-call]
     asset_count = NumberAttribute(default=0)
     unit_count = NumberAttribute(default=0)
+    contract_count = NumberAttribute(default=0)
     # XOR of the assigned asset ids' digests: tells whether the (eventually consistent)
     # by_customer index already shows every assignment. See services/assignments.py.
     assignment_digest = UnicodeAttribute(null=True)

@@ -39,6 +39,8 @@ class Token(PortwayModel):
     email = UnicodeAttribute(null=True)
     role = UnicodeAttribute(null=True)
     hits = NumberAttribute(null=True)
+    # A self-service link works while its contract's link epoch is still this one.
+    epoch = NumberAttribute(null=True)
     scopes = UnicodeSetAttribute(null=True)
     state = UnicodeAttribute(null=True)
     fingerprint = UnicodeAttribute(null=True)

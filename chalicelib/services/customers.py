@@ -96,6 +96,8 @@ def delete(ctx: TenantContext, customer_id: str, *, if_match: int | None = None)
     check_version(item, if_match)
     if item.asset_count:
         raise _holds_assets(ctx, item)
+    if item.contract_count:
+        raise _holds_contracts(item)
     units = list(
         BusinessUnit.query(
             ctx.tenant_id,
@@ -106,7 +108,8 @@ def delete(ctx: TenantContext, customer_id: str, *, if_match: int | None = None)
     try:
         with Transaction() as tx:
             # The version condition (added by PynamoDB) fails if anything changed since.
-            tx.delete(item, condition=Customer.asset_count == 0, label="customer")
+            no_contracts = (Customer.contract_count == 0) | Customer.contract_count.does_not_exist()
+            tx.delete(item, condition=(Customer.asset_count == 0) & no_contracts, label="customer")
             tx.check(
                 Portal,
                 ctx.tenant_id,
@@ -126,6 +129,14 @@ def delete(ctx: TenantContext, customer_id: str, *, if_match: int | None = None)
         raise Conflict(
             f"Customer {customer_id} changed while being deleted; read it and try again."
         ) from None
+
+
+def _holds_contracts(item: Customer) -> Conflict:
+    count = int(item.contract_count)
+    return Conflict(
+        f"Customer {item.customer_id} has {count} contracts; a customer with contracts stays.",
+        extra={"held_by": {"contract_count": count}},
+    )
 
 
 def _holds_assets(ctx: TenantContext, item: Customer) -> Conflict:

@@ -12,19 +12,21 @@ import base64
 import hashlib
 import logging
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, cast
 
+import msgspec
 from pynamodb.exceptions import DoesNotExist
 
 from chalicelib import branding
 from chalicelib.blobs import BlobStore, blob_store
 from chalicelib.catalogue import APPS, SECTION_APPS
 from chalicelib.errors import Unavailable
-from chalicelib.models import Portal, PortalTemplate, Tenant, Theme
-from chalicelib.pages import store
+from chalicelib.models import Component, Plan, PlanVariant, Portal, PortalTemplate, Tenant, Theme
+from chalicelib.pages import formats, store
+from chalicelib.services import self_service_settings
 
 _log = logging.getLogger("portway")
 
@@ -232,34 +234,36 @@ def headers_for(html: str, site: Site, *, cacheable: bool) -> dict[str, str]:
 
 
 # Link pages carry a secret in their fragment: never stored by a cache on the way.
-_LINK_PAGES = frozenset({"invite"})
+_LINK_PAGES = frozenset({"invite", "self-service"})
 
 
-def _render(
-    site: Site, page: str, variant: str, look: Look, portal_id: str | None
+def _emit(
+    site: Site,
+    page: str,
+    variant: str,
+    theme: PageTheme,
+    context: Callable[[str], tuple[dict[str, Any], dict[str, Any]]],
 ) -> Iterator[tuple[str, bytes]]:
-    """One page in every language, plus its copy under `default`."""
+    """One page in every language, plus its copy under `default`. `context(language)`
+    gives the template's variables and the page's JSON settings."""
     from chalicelib.pages.render import render_page  # Jinja2 only on the write path
 
     for language in store.LANGUAGES:
+        variables, config = context(language)
         html = render_page(
             f"pages/{page.replace('-', '_')}.html",
             language,
             site=site,
-            theme=look.theme,
-            logo=look.theme.logo,
-            apps=[{"id": a, "name": APPS[a][language]} for a in look.apps],
-            home_page=look.home_page,
-            sections=look.sections,
+            theme=theme,
+            logo=theme.logo,
             config={
                 "page": page,
                 "tenant": site.slug,
-                "portal": portal_id,
                 "language": language,
                 "origins": list(site.origins),
-                "apps": list(look.apps),
-                "home_page": look.home_page,
+                **config,
             },
+            **variables,
         )
         if len(html.encode()) > MAX_PAGE_BYTES:
             raise ValueError(f"page {page} renders to more than {MAX_PAGE_BYTES} bytes")
@@ -268,6 +272,23 @@ def _render(
         yield store.page_key(site.slug, page, variant, language), data
         if language == site.default_language:
             yield store.page_key(site.slug, page, variant, store.DEFAULT), data
+
+
+def _render(
+    site: Site, page: str, variant: str, look: Look, portal_id: str | None
+) -> Iterator[tuple[str, bytes]]:
+    """A portal page (or the tenant's own portal sign-in and not-found pages)."""
+
+    def context(language: str) -> tuple[dict[str, Any], dict[str, Any]]:
+        variables = {
+            "apps": [{"id": a, "name": APPS[a][language]} for a in look.apps],
+            "home_page": look.home_page,
+            "sections": look.sections,
+        }
+        config = {"portal": portal_id, "apps": list(look.apps), "home_page": look.home_page}
+        return variables, config
+
+    yield from _emit(site, page, variant, look.theme, context)
 
 
 def _publish(pages: Iterable[tuple[str, bytes]], blobs: BlobStore | None = None) -> int:
@@ -299,6 +320,226 @@ def _site_pages(site: Site, sources: _Sources) -> Iterator[tuple[str, bytes]]:
     yield from _render(
         site, store.NOT_FOUND_PAGE, store.TENANT_VARIANT, sources.template_look(None), None
     )
+    yield from _hosted_pages(site, sources)
+
+
+# -- signup and self-service pages -----------------------------------------------------------
+
+_TERMS_PLACEHOLDER = re.compile(r"(\{(?:tac|dpp|withdrawal)\})")
+SELF_SERVICE_SECTIONS = (
+    "contract",
+    "customer",
+    "payment",
+    "account",
+    "documents",
+    "additional_data",
+)
+
+
+class _Hosted:
+    """What signup and self-service pages read, each at most once per change."""
+
+    def __init__(self, site: Site, sources: _Sources) -> None:
+        self.site = site
+        self.sources = sources
+        self.settings, _ = self_service_settings.load(site.tenant_id)
+        self._plans: dict[str, Plan | None] = {}
+        self._components: dict[str, list[Component]] = {}
+
+    def theme(self) -> PageTheme:
+        if self.settings.theme_id is not None:
+            return self.sources.theme(self.settings.theme_id)
+        return self.sources.default_look().theme
+
+    def plan(self, plan_id: str) -> Plan | None:
+        if plan_id not in self._plans:
+            try:
+                self._plans[plan_id] = Plan.get(self.site.tenant_id, plan_id, consistent_read=True)
+            except DoesNotExist:
+                self._plans[plan_id] = None
+        return self._plans[plan_id]
+
+    def components(self, plan_id: str) -> list[Component]:
+        # The base table, read consistently: a component made a moment ago is on the page.
+        if plan_id not in self._components:
+            self._components[plan_id] = list(
+                Component.query(
+                    self.site.tenant_id,
+                    filter_condition=Component.plan_id == plan_id,
+                    consistent_read=True,
+                )
+            )
+        return self._components[plan_id]
+
+
+def _in_language(texts: Mapping[Any, str] | None, language: str, site: Site) -> str | None:
+    """The text in the language, else in the tenant's, else English, else any."""
+    if not texts:
+        return None
+    for candidate in (language, site.default_language, "en"):
+        if candidate in texts:
+            return texts[candidate]
+    return next(iter(texts.values()))
+
+
+def _headings(headings: Any, language: str) -> dict[str, str | None]:
+    # Only the provider's own headings in this language; the template has the defaults.
+    return {
+        name: (getattr(headings, name) or {}).get(language) for name in headings.__struct_fields__
+    }
+
+
+def _terms(settings: Any, language: str, site: Site) -> list[dict[str, Any]]:
+    lines = []
+    for index in self_service_settings.visible_terms(settings):
+        line = settings.terms_lines[index]
+        text = _in_language(line.text, language, site) or ""
+        parts = []
+        for piece in _TERMS_PLACEHOLDER.split(text):
+            name = piece[1:-1] if _TERMS_PLACEHOLDER.fullmatch(piece) else None
+            if name is not None:
+                parts.append({"link": name, "url": getattr(settings.urls, name)})
+            elif piece:
+                parts.append({"text": piece})
+        lines.append({"index": index, "mandatory": line.mandatory, "parts": parts})
+    return lines
+
+
+def _signup_pages(site: Site, hosted: _Hosted, variant: PlanVariant) -> Iterator[tuple[str, bytes]]:
+    plan = hosted.plan(variant.plan_id)
+    if plan is None:
+        return
+    settings = hosted.settings
+    components = sorted(hosted.components(plan.plan_id), key=lambda c: c.component_id)
+    orderable = [c for c in components if c.kind != "metered" and c.show_in_signup]
+    metered = [c for c in components if c.kind == "metered" and c.show_as_price_info]
+    error_url = self_service_settings.allowed_redirect(settings.urls.error, site.origins)
+
+    def context(language: str) -> tuple[dict[str, Any], dict[str, Any]]:
+        currency = plan.currency
+        variables = {
+            "plan": {"name": plan.name, "description": plan.description},
+            "variant": {
+                "id": variant.variant_id,
+                "name": variant.name,
+                "external_id": variant.external_id if settings.signup.show_external_id else None,
+                "price": formats.money(variant.price, currency, language),
+                "period": formats.billing_period(variant.billing_period, language),
+                "notice": formats.duration(variant.notice_period, language),
+            },
+            "components": [
+                {
+                    "id": c.component_id,
+                    "name": c.name,
+                    "kind": c.kind,
+                    "price": formats.money(c.price, currency, language),
+                    "unit": c.unit,
+                    "min": int(c.min_quantity),
+                    "max": int(c.max_quantity),
+                }
+                for c in orderable
+            ],
+            "metered": [
+                {
+                    "name": c.name,
+                    "price": formats.money(c.price, currency, language),
+                    "unit": c.unit,
+                }
+                for c in metered
+            ],
+            "fields": msgspec.structs.asdict(settings.fields),
+            "ask_coupon": settings.signup.ask_coupon,
+            "ask_payment": settings.signup.ask_payment,
+            "headings": _headings(settings.headings, language),
+            "terms": _terms(settings, language, site),
+        }
+        config = {
+            "variant": variant.variant_id,
+            "error_url": error_url,
+            "currency": currency,
+            "price": variant.price,
+            "prices": {c.component_id: c.price for c in orderable},
+        }
+        return variables, config
+
+    yield from _emit(site, "signup", variant.variant_id, hosted.theme(), context)
+
+
+def _self_service_pages(site: Site, hosted: _Hosted) -> Iterator[tuple[str, bytes]]:
+    settings = hosted.settings
+
+    def context(language: str) -> tuple[dict[str, Any], dict[str, Any]]:
+        shown = [
+            {
+                "key": key,
+                "heading": _in_language_only(getattr(settings.sections, key).headings, language),
+            }
+            for key in SELF_SERVICE_SECTIONS
+            if getattr(settings.sections, key).visible
+        ]
+        variables = {
+            "sections": shown,
+            "fields": msgspec.structs.asdict(settings.fields),
+            "page_title": _in_language_only(settings.headings.page_title, language),
+        }
+        return variables, {"sections": [s["key"] for s in shown]}
+
+    yield from _emit(site, "self-service", store.TENANT_VARIANT, hosted.theme(), context)
+
+
+def _in_language_only(texts: Mapping[Any, str] | None, language: str) -> str | None:
+    return texts.get(language) if texts else None
+
+
+def _open_variants(tenant_id: str) -> Iterator[PlanVariant]:
+    return PlanVariant.query(
+        tenant_id,
+        filter_condition=PlanVariant.allow_signup == True,  # noqa: E712 - a condition
+        consistent_read=True,
+    )
+
+
+def _hosted_pages(site: Site, sources: _Sources) -> Iterator[tuple[str, bytes]]:
+    hosted = _Hosted(site, sources)
+    yield from _self_service_pages(site, hosted)
+    for variant in _open_variants(site.tenant_id):
+        yield from _signup_pages(site, hosted, variant)
+
+
+def refresh_hosted(tenant_id: str) -> int:
+    """The self-service page and every signup page (the self-service settings changed)."""
+    site = _site(tenant_id)
+    return _publish(_hosted_pages(site, _Sources(site)))
+
+
+def _remove_signup(slug: str, variant_id: str) -> None:
+    target = blob_store()
+    for language in (*store.LANGUAGES, store.DEFAULT):
+        target.delete(store.page_key(slug, "signup", variant_id, language))
+
+
+def refresh_variant(tenant_id: str, variant: PlanVariant) -> str:
+    """A variant's signup page: rendered while it allows signup, taken down when it stops.
+    Answers the tenant's slug."""
+    site = _site(tenant_id)
+    if variant.allow_signup:
+        _publish(_signup_pages(site, _Hosted(site, _Sources(site)), variant))
+    else:
+        _remove_signup(site.slug, variant.variant_id)
+    return site.slug
+
+
+def refresh_plan(tenant_id: str, plan_id: str) -> int:
+    """The signup pages of a plan's variants (the plan or one of its components changed)."""
+    site = _site(tenant_id)
+    hosted = _Hosted(site, _Sources(site))
+
+    def pages() -> Iterator[tuple[str, bytes]]:
+        for variant in _open_variants(tenant_id):
+            if variant.plan_id == plan_id:
+                yield from _signup_pages(site, hosted, variant)
+
+    return _publish(pages())
 
 
 def _portal_pages(site: Site, look: Look, portal_id: str) -> Iterator[tuple[str, bytes]]:
@@ -367,6 +608,8 @@ def refresh_theme(tenant_id: str, theme_id: str) -> int:
         default = sources.template(site.default_template_id) if site.default_template_id else None
         if default is not None and default.theme_id == theme_id:
             yield from _site_pages(site, sources)
+        elif self_service_settings.load(tenant_id)[0].theme_id == theme_id:
+            yield from _hosted_pages(site, sources)
 
     return _publish(pages())
 

@@ -1,6 +1,7 @@
-"""Fixed-window counters of failed attempts (logins, invitation links), kept in DynamoDB.
+"""Fixed-window counters of failed attempts (logins, links) and of signups, in DynamoDB.
 
-Only failures are counted: a valid secret is never slowed down, while guessing is. Counters
+For secrets only failures are counted: a valid secret is never slowed down, while guessing
+is. Signups count every attempt. Counters
 are keyed per account and per source address (from API Gateway's request context, never
 X-Forwarded-For) and expire with their window.
 """
@@ -64,6 +65,12 @@ def check(limit: Limit, key: str | None, *, now: datetime | None = None) -> None
 
 def fail(limit: Limit, key: str | None, *, now: datetime | None = None) -> None:
     """Count one failure; refuse (429) once the window's failures are used up."""
+    spend(limit, key, now=now)
+
+
+def spend(limit: Limit, key: str | None, *, now: datetime | None = None) -> None:
+    """Count one attempt (a failure, or any attempt where every attempt costs, such as a
+    signup); refuse (429) once the window's attempts are used up."""
     if key is None:
         return
     now = now or utcnow()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from pynamodb.constants import KEY
 from pynamodb.exceptions import DoesNotExist, PynamoDBException, TransactWriteError
@@ -154,6 +154,41 @@ def as_domain_error(exc: PynamoDBException) -> PortwayError | None:
 
 
 M = TypeVar("M", bound=Model)
+
+# BatchGetItem answers at most 100 keys per call.
+MAX_BATCH_KEYS = 100
+
+
+def batch_get(keys: Sequence[tuple[type[Model], str, str | None]]) -> list[Model | None]:
+    """Items of several tables in one consistent BatchGetItem (string keys only), in the
+    order asked; None where an item does not exist. Keys DynamoDB leaves unprocessed
+    (throttling) are asked again."""
+    if len(keys) > MAX_BATCH_KEYS:
+        raise ValueError(f"at most {MAX_BATCH_KEYS} keys per batch")
+    wanted: dict[str, list[dict[str, dict[str, str]]]] = {}
+    models: dict[str, type[Model]] = {}
+    for model, hash_key, range_key in keys:
+        table = str(model.Meta.table_name)
+        key: dict[str, dict[str, str]] = {str(model._hash_keyname): {"S": hash_key}}
+        if range_key is not None:
+            key[str(model._range_keyname)] = {"S": range_key}
+        if key not in wanted.setdefault(table, []):
+            wanted[table].append(key)
+        models[table] = model
+    found: dict[tuple[str, str, str | None], Model] = {}
+    request = {t: {"Keys": k, "ConsistentRead": True} for t, k in wanted.items()}
+    client: Any = connection().client
+    while request:
+        answer = client.batch_get_item(RequestItems=request)
+        for table, items in answer.get("Responses", {}).items():
+            model = models[table]
+            for raw in items:
+                item = model.from_raw_data(raw)
+                hash_value = raw[model._hash_keyname]["S"]
+                range_value = raw[model._range_keyname]["S"] if model._range_keyname else None
+                found[(table, hash_value, range_value)] = item
+        request = answer.get("UnprocessedKeys") or {}
+    return [found.get((m.Meta.table_name, h, r)) for m, h, r in keys]
 
 
 def load_owned(model: type[M], ctx: TenantContext, key: str, what: str) -> M:

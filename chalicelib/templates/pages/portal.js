@@ -6,20 +6,8 @@
   var KEY = "portway:" + config.tenant + ":" + (config.portal || "");
   var $ = function (selector) { return document.querySelector(selector); };
 
-  function el(tag, attrs, children) {
-    var node = document.createElement(tag);
-    Object.keys(attrs || {}).forEach(function (name) { node.setAttribute(name, attrs[name]); });
-    (children || []).forEach(function (child) {
-      node.appendChild(typeof child === "string" ? document.createTextNode(child) : child);
-    });
-    return node;
-  }
-  function fill(node, children) {
-    while (node.firstChild) { node.removeChild(node.firstChild); }
-    children.forEach(function (child) {
-      node.appendChild(typeof child === "string" ? document.createTextNode(child) : child);
-    });
-  }
+  var el = window.portway.el;
+  var fill = window.portway.fill;
   function session() { try { return JSON.parse(store.getItem(KEY) || "null"); } catch (e) { return null; } }
   function keep(value) { if (value) { store.setItem(KEY, JSON.stringify(value)); } else { store.removeItem(KEY); } }
 

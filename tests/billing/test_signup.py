@@ -1,0 +1,25 @@
+"""The public signup: every rule checked on the server, and all or nothing written."""
+
+from __future__ import annotations
+
+from tests.billing.conftest import ORIGIN, order
+
+
+def test_a_signup_creates_the_customer_and_the_contract(api, anonymous, tenant, shop):
+    answer = anonymous.post(f"/v1/hosted/{tenant.slug}/signup", order(shop))
+    assert answer.status_code == 201, answer.json_body
+    contract_id = answer.json_body["contract_id"]
+    assert answer.json_body["redirect_url"] == f"{ORIGIN}/thanks?contractId={contract_id}"
+    contract = api.get(f"/v1/contracts/{contract_id}").json_body
+    assert contract["plan_name"] == "Fleet Pro"
+    assert contract["price"] == "49.00"
+    assert [(c["name"], c["quantity"]) for c in contract["components"]] == [
+        ("Seats", 3),
+        ("Priority support", 1),
+    ]
+    assert contract["discount_percent"] == 10
+    assert contract["payment"]["iban_masked"] == "DE89 **** **** 3000"
+    customer = api.get(f"/v1/customers/{contract['customer_id']}").json_body
+    assert customer["name"] == "Nordfracht GmbH"
+    assert customer["email"] == "jana@nordfracht.example"
+    assert api.get(f"/v1/coupons/{shop.coupon['code']}").json_body["redemptions"] == 1
