@@ -28,6 +28,8 @@ os.environ.update(
         "AWS_SECRET_ACCESS_KEY": "testing",
         "PORTWAY_SECRET_KEY": "test-secret-key-for-cursor-signing-only",
         "PORTWAY_BLOB_DIR": tempfile.mkdtemp(prefix="portway-blobs-"),
+        # E-mails go to a folder of .eml files (SES stands in only where AWS is).
+        "PORTWAY_OUTBOX_DIR": tempfile.mkdtemp(prefix="portway-outbox-"),
         # Cheap password hashing in tests only; production uses OWASP's argon2id minimum.
         "PORTWAY_ARGON2_MEMORY_KIB": "1024",
         "PORTWAY_ARGON2_TIME_COST": "1",

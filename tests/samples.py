@@ -24,6 +24,11 @@ ID_KINDS = {
     "/v1/api-keys/{id}": "api_key",
     "/v1/themes/{id}": "theme",
     "/v1/portal-templates/{id}": "template",
+    "/v1/plans/{id}": "plan",
+    "/v1/plan-variants/{id}": "variant",
+    "/v1/components/{id}": "component",
+    "/v1/coupons/{id}": "coupon",
+    "/v1/contracts/{id}": "contract",
 }
 # Where to read an object of each kind, given its id.
 READ_PATHS = {kind: prefix.replace("{id}", "{}") for prefix, kind in ID_KINDS.items()}
@@ -33,6 +38,7 @@ PUBLIC = {
     ("GET", "/docs"),
     ("GET", "/p/{slug}/logos/{theme_id}/{name}"),
     ("GET", "/p/{slug}/{page}"),
+    ("GET", "/p/{slug}/signup/{variant_id}"),
 }
 # Routes without credentials that act (sign in, accept a link): they refuse bad secrets.
 ANONYMOUS = {
@@ -41,7 +47,14 @@ ANONYMOUS = {
     ("POST", "/v1/portal/sessions/refresh"),
     ("GET", "/sso/{slug}/jwt"),
     ("POST", "/sso/{slug}/jwt"),
+    ("POST", "/v1/hosted/{slug}/signup"),
 }
+# Anonymous routes that need no secret at all (a public signup): limited per address.
+OPEN = {("POST", "/v1/hosted/{slug}/signup")}
+# Creations whose body names other objects: another tenant's ids are unknown (422).
+REFERENCING = {("POST", "/v1/components"), ("POST", "/v1/contracts")}
+# Values of other path parameters than {id}.
+PATH_VALUES = {"{kind}": "invoice", "{language}": "de"}
 
 # A valid body per route, so that only tenancy or scope can refuse the request.
 BODIES: dict[tuple[str, str], dict[str, object]] = {
@@ -79,6 +92,32 @@ BODIES: dict[tuple[str, str], dict[str, object]] = {
         "algorithm": "HS256",
         "secret": "a-shared-secret-of-well-over-256-bits-0123456789",
     },
+    ("POST", "/v1/plans"): {"name": "New plan"},
+    ("PATCH", "/v1/plans/{id}"): {"name": "renamed"},
+    ("POST", "/v1/plans/{id}/variants"): {"name": "Yearly", "price": "490.00"},
+    ("PATCH", "/v1/plan-variants/{id}"): {"name": "renamed"},
+    ("POST", "/v1/components"): {
+        "plan_id": "<plan>",
+        "name": "Seats",
+        "kind": "quantity",
+        "price": "5.00",
+        "max_quantity": 10,
+    },
+    ("PATCH", "/v1/components/{id}"): {"name": "renamed"},
+    ("POST", "/v1/coupons"): {"code": "NEWCODE", "discount_percent": 5},
+    ("POST", "/v1/contracts"): {"customer_id": "<customer>", "plan_variant_id": "<variant>"},
+    ("POST", "/v1/contracts/{id}/self-service-token"): {"validity_minutes": 30},
+    ("POST", "/v1/contracts/{id}/emails"): {"kind": "reminder"},
+    ("PUT", "/v1/settings/self-service"): {"token_validity_minutes": 120},
+    ("PUT", "/v1/email-templates/{kind}/{language}"): {
+        "subject": "Erinnerung",
+        "body": "Bitte hier: {SelfServicePortalUrl}?language=de",
+    },
+    ("POST", "/v1/hosted/{slug}/signup"): {
+        "plan_variant_id": "var_none",
+        "customer": {"email": "someone@example.com"},
+    },
+    ("PATCH", "/v1/self-service/customer"): {"phone": "+49 40 1234"},
 }
 
 
@@ -96,14 +135,48 @@ def tiny_png(width: int = 16, height: int = 16) -> bytes:
     )
 
 
+def tiny_pdf(text: str = "Invoice 1") -> bytes:
+    """A small, valid one-page PDF (objects, offsets and cross-reference table by hand)."""
+    stream = f"BT /F1 18 Tf 72 720 Td ({text}) Tj ET".encode()
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
+        b"/Resources << /Font << /F1 5 0 R >> >> >>",
+        b"<< /Length " + str(len(stream)).encode() + b" >>\nstream\n" + stream + b"\nendstream",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += f"{number} 0 obj\n".encode() + body + b"\nendobj\n"
+    xref = len(out)
+    out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
+    out += b"".join(f"{offset:010d} 00000 n \n".encode() for offset in offsets)
+    out += (
+        f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
+    )
+    return bytes(out)
+
+
 # Routes that take a raw upload: (query string, bytes, content type).
-UPLOADS = {("PUT", "/v1/themes/{id}/logo"): ("?size=small", tiny_png(), "image/png")}
+UPLOADS = {
+    ("PUT", "/v1/themes/{id}/logo"): ("?size=small", tiny_png(), "image/png"),
+    ("POST", "/v1/contracts/{id}/documents"): (
+        "?kind=invoice&number=R-1",
+        tiny_pdf(),
+        "application/pdf",
+    ),
+}
 # Query strings routes need besides their body.
 QUERIES = {("DELETE", "/v1/customers/{id}/portal/sso"): "?issuer=https://erp.example.com"}
 
 
+_BILLING_KINDS = frozenset({"plan", "variant", "component", "coupon", "contract"})
 _EVERY_KIND = frozenset(
     {"customer", "asset", "api_key", "theme", "template", "portal_customer", "portal_user"}
+    | _BILLING_KINDS
 )
 
 
@@ -134,7 +207,40 @@ def make_objects(
         ids["template"] = template.json_body["id"]
     if kinds & {"portal_customer", "portal_user"}:
         ids.update(_portal_objects(api, portal_user and "portal_user" in kinds))
+    if kinds & _BILLING_KINDS:
+        ids.update(_billing_objects(api))
     return ids
+
+
+def _billing_objects(api) -> dict[str, str]:
+    # A customer of its own (with an e-mail, for the contract's mails): the sample
+    # customer must stay deletable.
+    plan = api.post("/v1/plans", {"name": "Sample plan"}).json_body["id"]
+    variant = api.post(f"/v1/plans/{plan}/variants", {"name": "Monthly", "price": "9.90"})
+    component = api.post(
+        "/v1/components", {"plan_id": plan, "name": "Extra", "kind": "on_off", "price": "1.00"}
+    )
+    coupon = api.post("/v1/coupons", {"code": "SAMPLE5", "discount_percent": 5})
+    customer = api.post(
+        "/v1/customers", {"name": "Contract customer", "email": "buyer@example.com"}
+    ).json_body["id"]
+    contract = api.post(
+        "/v1/contracts", {"customer_id": customer, "plan_variant_id": variant.json_body["id"]}
+    ).json_body["id"]
+    document = api.request(
+        "POST",
+        f"/v1/contracts/{contract}/documents?kind=invoice&number=R-0",
+        raw=tiny_pdf(),
+        headers={"Content-Type": "application/pdf"},
+    ).json_body["id"]
+    return {
+        "plan": plan,
+        "variant": variant.json_body["id"],
+        "component": component.json_body["id"],
+        "coupon": coupon.json_body["code"],
+        "contract": contract,
+        "document": document,
+    }
 
 
 def _portal_objects(api, with_user: bool) -> dict[str, str]:
@@ -179,17 +285,29 @@ def call(api, method: str, path: str, ids: dict[str, str]):
     kind = object_kind(path)
     concrete = path if kind is None else path.replace("{id}", ids[kind])
     concrete = concrete.replace("{invitation_id}", ids.get("invitation", ""))
+    concrete = concrete.replace("{document_id}", ids.get("document", ""))
+    for name, value in PATH_VALUES.items():
+        concrete = concrete.replace(name, value)
     if (method, path) in UPLOADS:
         query, data, content_type = UPLOADS[(method, path)]
         return api.request(
             method, concrete + query, raw=data, headers={"Content-Type": content_type}
         )
-    return api.request(method, concrete + QUERIES.get((method, path), ""), body_for(method, path))
+    body = body_for(method, path)
+    if body is not None:  # references to other objects: `<kind>` is the sample of that kind
+        body = {
+            k: ids.get(v[1:-1], v) if isinstance(v, str) and v.startswith("<") else v
+            for k, v in body.items()
+        }
+    produces = next((o.produces for o in OPERATIONS if (o.method, o.path) == (method, path)), ())
+    # Binary answers (PDF) are sent only to a client that accepts them (as API Gateway does).
+    headers = {"Accept": produces[0]} if produces else None
+    return api.request(method, concrete + QUERIES.get((method, path), ""), body, headers=headers)
 
 
 def object_kind(path: str) -> str | None:
     """The kind of object the path's {id} names, None for a path without one."""
-    if "{" not in path:
+    if "{id}" not in path:
         return None
     for prefix, kind in ID_KINDS.items():
         if path.startswith(prefix):

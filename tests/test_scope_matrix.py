@@ -12,7 +12,7 @@ from app import app  # noqa: F401  (importing the app registers every operation)
 from chalicelib.operations import OPERATIONS, Operation
 from chalicelib.services import api_keys
 from tests.conftest import problem
-from tests.samples import call, make_objects, object_kind
+from tests.samples import REFERENCING, call, make_objects, object_kind
 
 # Scopes are decided in the code, not the store: moto is enough.
 ON_MOTO = pytest.mark.parametrize("backend", ["moto"], indirect=True)
@@ -31,6 +31,8 @@ def samples(api, request):
     snapshot of refused changes reads)."""
     op = request.node.callspec.params["op"]
     kinds = {"customer", "asset", "api_key", object_kind(op.path) or "customer"}
+    if (op.method, op.path) in REFERENCING:  # the body names a plan, a customer, a variant
+        kinds.add("contract")
     # Unassigned, so that deleting the asset is allowed; no portal user: no route here
     # takes one.
     return make_objects(api, assigned=False, portal_user=False, kinds=frozenset(kinds))

@@ -582,13 +582,14 @@ class EmailTemplateIn(Input):
 
 
 class EmailTemplate(Output):
-    """One e-mail template."""
+    """One e-mail template: the tenant's own, or Portway's (`custom` false) until saved."""
 
     kind: EmailKind
     language: Language
     subject: str
     body: str
-    updated_at: Timestamp
+    custom: bool
+    updated_at: Timestamp | None
 
 
 class EmailSend(Input):

@@ -28,7 +28,7 @@ from chalicelib.schemas import billing as schemas
 from chalicelib.schemas.common import LANGUAGES, rfc3339
 from chalicelib.services import contracts
 from chalicelib.services import self_service_settings as settings_service
-from chalicelib.services.storage import batch_get, load_owned
+from chalicelib.services.storage import batch_get
 from chalicelib.settings import get_settings
 from chalicelib.tenancy import TenantContext
 
@@ -105,6 +105,7 @@ def _template_out(item: EmailTemplate) -> schemas.EmailTemplate:
         language=item.language,  # type: ignore[arg-type]
         subject=item.subject,
         body=item.body,
+        custom=True,
         updated_at=rfc3339(item.updated_at),
     )
 
@@ -161,11 +162,30 @@ def put_template(
     return _template_out(item)
 
 
+def _stored(tenant_id: str, kind: str, language: str) -> EmailTemplate | None:
+    try:
+        return EmailTemplate.get(
+            tenant_id, EmailTemplate.key_for(kind, language), consistent_read=True
+        )
+    except DoesNotExist:
+        return None
+
+
 def get_template(ctx: TenantContext, kind: str, language: str) -> schemas.EmailTemplate:
-    """One saved template."""
+    """The template of one kind and language: the tenant's, else Portway's own text."""
     _check_path(kind, language)
-    item = load_owned(EmailTemplate, ctx, EmailTemplate.key_for(kind, language), "e-mail template")
-    return _template_out(item)
+    item = _stored(ctx.tenant_id, kind, language)
+    if item is not None:
+        return _template_out(item)
+    subject, body = _text(kind, language, None)
+    return schemas.EmailTemplate(
+        kind=kind,  # type: ignore[arg-type]
+        language=language,  # type: ignore[arg-type]
+        subject=subject,
+        body=body,
+        custom=False,
+        updated_at=None,
+    )
 
 
 def list_templates(ctx: TenantContext) -> list[schemas.EmailTemplate]:
@@ -174,12 +194,10 @@ def list_templates(ctx: TenantContext) -> list[schemas.EmailTemplate]:
 
 
 def delete_template(ctx: TenantContext, kind: str, language: str) -> None:
-    """Go back to Portway's own text for this kind and language."""
+    """Go back to Portway's own text for this kind and language (done if already so)."""
     ctx.require("admin")
     _check_path(kind, language)
-    load_owned(
-        EmailTemplate, ctx, EmailTemplate.key_for(kind, language), "e-mail template"
-    ).delete()
+    EmailTemplate(ctx.tenant_id, EmailTemplate.key_for(kind, language)).delete()
 
 
 # -- sending ---------------------------------------------------------------------------------
@@ -318,13 +336,7 @@ def send(
         (x for x in (data.language, customer.language, tenant.default_language) if x in LANGUAGES),
         "en",
     )
-    try:
-        stored: EmailTemplate | None = EmailTemplate.get(
-            t, EmailTemplate.key_for(data.kind, language), consistent_read=True
-        )
-    except DoesNotExist:
-        stored = None
-    subject, body = _text(data.kind, language, stored)
+    subject, body = _text(data.kind, language, _stored(t, data.kind, language))
     now = clock()
     link, expires = None, None
     if LINK in body:

@@ -3,40 +3,12 @@ of every kind, a coupon, and self-service settings with terms lines."""
 
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
 
 ORIGIN = "https://shop.example.com"
-
-
-def pdf_bytes(text: str = "Invoice 2026-0001") -> bytes:
-    """A small, valid one-page PDF (written by hand: offsets and all)."""
-    stream = f"BT /F1 18 Tf 72 720 Td ({text}) Tj ET".encode()
-    objects = [
-        b"<< /Type /Catalog /Pages 2 0 R >>",
-        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
-        b"/Resources << /Font << /F1 5 0 R >> >> >>",
-        b"<< /Length " + str(len(stream)).encode() + b" >>\nstream\n" + stream + b"\nendstream",
-        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
-    ]
-    out = io.BytesIO()
-    out.write(b"%PDF-1.4\n")
-    offsets = []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(out.tell())
-        out.write(f"{number} 0 obj\n".encode() + body + b"\nendobj\n")
-    xref = out.tell()
-    out.write(f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode())
-    for offset in offsets:
-        out.write(f"{offset:010d} 00000 n \n".encode())
-    out.write(
-        f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
-    )
-    return out.getvalue()
 
 
 SETTINGS: dict[str, Any] = {
@@ -50,7 +22,10 @@ SETTINGS: dict[str, Any] = {
         "dpp": f"{ORIGIN}/privacy",
     },
     "terms_lines": [
-        {"text": {"en": "I accept the {tac}.", "de": "Ich akzeptiere die {tac}."}, "mandatory": True},
+        {
+            "text": {"en": "I accept the {tac}.", "de": "Ich akzeptiere die {tac}."},
+            "mandatory": True,
+        },
         {"text": {"en": "Read our {dpp}.", "de": "Lesen Sie unsere {dpp}."}},
         {"text": {"en": "See the {withdrawal}."}, "mandatory": True},
     ],
@@ -76,19 +51,43 @@ def make_shop(api, settings: dict[str, Any] | None = None) -> Shop:
     plan = api.post("/v1/plans", {"name": "Fleet Pro", "currency": "EUR"}).json_body
     variant = api.post(
         f"/v1/plans/{plan['id']}/variants",
-        {"name": "Monthly", "price": "49.00", "billing_period": "P1M", "notice_period": "P1M",
-         "allow_signup": True},
+        {
+            "name": "Monthly",
+            "price": "49.00",
+            "billing_period": "P1M",
+            "notice_period": "P1M",
+            "allow_signup": True,
+        },
     ).json_body
+
     def component(body: dict[str, Any]) -> dict[str, Any]:
         answer = api.post("/v1/components", {"plan_id": plan["id"], **body})
         assert answer.status_code == 201, answer.json_body
         return answer.json_body
-    seats = component({"name": "Seats", "kind": "quantity", "price": "5.00", "unit": "seat",
-                       "min_quantity": 1, "max_quantity": 50, "show_in_signup": True})
-    support = component({"name": "Priority support", "kind": "on_off", "price": "19.00",
-                         "show_in_signup": True})
-    traffic = component({"name": "GPS pings", "kind": "metered", "price": "0.01", "unit": "ping",
-                         "show_as_price_info": True})
+
+    seats = component(
+        {
+            "name": "Seats",
+            "kind": "quantity",
+            "price": "5.00",
+            "unit": "seat",
+            "min_quantity": 1,
+            "max_quantity": 50,
+            "show_in_signup": True,
+        }
+    )
+    support = component(
+        {"name": "Priority support", "kind": "on_off", "price": "19.00", "show_in_signup": True}
+    )
+    traffic = component(
+        {
+            "name": "GPS pings",
+            "kind": "metered",
+            "price": "0.01",
+            "unit": "ping",
+            "show_as_price_info": True,
+        }
+    )
     hidden = component({"name": "Onboarding", "kind": "on_off", "price": "99.00"})
     coupon = api.post("/v1/coupons", {"code": "WELCOME10", "discount_percent": 10}).json_body
     answer = api.put("/v1/settings/self-service", settings or SETTINGS)
@@ -111,11 +110,17 @@ def order(shop: Shop, **overrides: Any) -> dict[str, Any]:
             "last_name": "Berg",
             "email": "jana@nordfracht.example",
             "phone": "+49 40 123456",
-            "address": {"street": "Kai 1", "postal_code": "20457", "city": "Hamburg",
-                        "country": "DE"},
+            "address": {
+                "street": "Kai 1",
+                "postal_code": "20457",
+                "city": "Hamburg",
+                "country": "DE",
+            },
         },
-        "payment": {"method": "sepa_debit",
-                    "sepa": {"iban": "DE89 3704 0044 0532 0130 00", "account_holder": "Jana Berg"}},
+        "payment": {
+            "method": "sepa_debit",
+            "sepa": {"iban": "DE89 3704 0044 0532 0130 00", "account_holder": "Jana Berg"},
+        },
         "accepted_terms": [0],
     }
     body.update(overrides)
