@@ -6,6 +6,8 @@ from pathlib import Path
 
 from chalicelib.clock import utcnow
 from chalicelib.errors import Unauthorized
+from chalicelib.operations import Upload
+from chalicelib.schemas import billing
 from chalicelib.schemas.assets import AssetCreate, AssetEventCreate, AssetKind, AssignmentSet
 from chalicelib.schemas.customers import BusinessUnitCreate, CustomerCreate
 from chalicelib.schemas.portal_templates import TemplateCreate
@@ -15,14 +17,20 @@ from chalicelib.services import (
     api_keys,
     assets,
     assignments,
+    catalogue,
+    contracts,
     customers,
+    documents,
     pages,
     portal_templates,
     portals,
+    self_service_settings,
     tenants,
     themes,
 )
+from chalicelib.settings import get_settings
 from chalicelib.tenancy import TenantContext, authenticate_api_key, expand_scopes
+from portway_ops.pdf import simple_pdf
 
 DEMO_SLUG = "demo"
 DEMO_ASSETS: list[tuple[str, str, AssetKind]] = [
@@ -78,12 +86,111 @@ def _seed_data(ctx: TenantContext) -> None:
     portals.put(ctx, dealer.id, PortalPut(template_id=template.id))
 
 
+def _seed_billing(ctx: TenantContext) -> None:
+    """A plan open for signup, a contract with an invoice, and self-service settings."""
+    plan = catalogue.create_plan(
+        ctx, billing.PlanCreate(name="Fleet Tracking", description="GPS tracking for your fleet")
+    )
+    variant = catalogue.create_variant(
+        ctx,
+        plan.id,
+        billing.VariantCreate(name="Monthly", price="29.00", allow_signup=True, external_id="FT-M"),
+    )
+    for component in (
+        billing.ComponentCreate(
+            plan_id=plan.id,
+            name="Trackers",
+            kind="quantity",
+            price="4.50",
+            unit="tracker",
+            min_quantity=1,
+            max_quantity=200,
+            show_in_signup=True,
+        ),
+        billing.ComponentCreate(
+            plan_id=plan.id,
+            name="Geofence alerts",
+            kind="on_off",
+            price="9.00",
+            show_in_signup=True,
+        ),
+        billing.ComponentCreate(
+            plan_id=plan.id,
+            name="SMS alerts",
+            kind="metered",
+            price="0.09",
+            unit="SMS",
+            show_as_price_info=True,
+        ),
+    ):
+        catalogue.create_component(ctx, component)
+    catalogue.create_coupon(ctx, billing.CouponCreate(code="WELCOME10", discount_percent=10))
+    terms = [
+        billing.TermsLine(
+            text={
+                "en": "I accept the {tac}.",
+                "de": "Ich akzeptiere die {tac}.",
+                "da": "Jeg accepterer {tac}.",
+            },
+            mandatory=True,
+        ),
+        billing.TermsLine(
+            text={
+                "en": "How we handle your data: {dpp}.",
+                "de": "Zum Datenschutz: {dpp}.",
+                "da": "Om dine data: {dpp}.",
+            },
+        ),
+    ]
+    self_service_settings.put(
+        ctx,
+        billing.SelfServiceSettings(
+            signup=billing.SignupOptions(ask_coupon=True),
+            urls=billing.Urls(tac="https://example.com/terms", dpp="https://example.com/privacy"),
+            terms_lines=terms,
+            allow_cancellation=True,
+        ),
+    )
+    customer = customers.create(
+        ctx, CustomerCreate(name="Nordbau Logistik", language="de", email="buero@nordbau.example")
+    )
+    contract = contracts.create(
+        ctx,
+        billing.ContractCreate(
+            customer_id=customer.id,
+            plan_variant_id=variant.id,
+            payment=billing.PaymentData(
+                method="sepa_debit",
+                sepa=billing.Iban(iban="DE89370400440532013000", account_holder="Nordbau Logistik"),
+            ),
+        ),
+    )
+    documents.upload(
+        ctx,
+        contract.id,
+        billing.DocumentQuery(kind="invoice", number="2026-0001"),
+        Upload(simple_pdf("Invoice 2026-0001"), documents.PDF_CONTENT_TYPE),
+    )
+
+
 def page_urls(tenant_id: str, base: str) -> list[str]:
-    """The demo tenant's hosted pages: its sign-in page and each portal's page."""
-    from chalicelib.models import Portal
+    """The demo tenant's hosted pages: its sign-in page, each portal's page, each signup
+    page, and a fresh self-service link (one day) of its first contract."""
+    from chalicelib.models import Contract, PlanVariant, Portal, Tenant
 
     urls = [f"{base}/p/{DEMO_SLUG}/portal"]
     urls += [f"{base}/p/{DEMO_SLUG}/portal?portal={p.portal_id}" for p in Portal.query(tenant_id)]
+    urls += [
+        f"{base}/p/{DEMO_SLUG}/signup/{v.variant_id}"
+        for v in PlanVariant.query(tenant_id)
+        if v.allow_signup
+    ]
+    contract = next(iter(Contract.query(tenant_id, limit=1)), None)
+    if contract is not None:
+        _, url, _ = contracts.issue_link(
+            Tenant.get(tenant_id), contract, 24 * 60, utcnow(), language="de"
+        )
+        urls.append(url.replace(get_settings().public_base_url, base, 1))
     return urls
 
 
@@ -100,6 +207,7 @@ def ensure_demo(key_file: Path) -> tuple[str, str]:
         created = tenants.create_tenant("Demo Rental", slug=DEMO_SLUG)
         tenant_id, key = created.tenant.id, created.api_key
         _seed_data(_context(tenant_id))
+        _seed_billing(_context(tenant_id))
     else:
         key = api_keys.issue(tenant_id, "demo key", list(api_keys.ALL_SCOPES), "operator").key
     key_file.parent.mkdir(parents=True, exist_ok=True)

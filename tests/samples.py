@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 import pytest
 
 from chalicelib.operations import OPERATIONS
+from portway_ops.pdf import simple_pdf
 
 # Which kind of object a path's {id} names, by the path's start (first match wins).
 ID_KINDS = {
@@ -136,28 +137,8 @@ def tiny_png(width: int = 16, height: int = 16) -> bytes:
 
 
 def tiny_pdf(text: str = "Invoice 1") -> bytes:
-    """A small, valid one-page PDF (objects, offsets and cross-reference table by hand)."""
-    stream = f"BT /F1 18 Tf 72 720 Td ({text}) Tj ET".encode()
-    objects = [
-        b"<< /Type /Catalog /Pages 2 0 R >>",
-        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
-        b"/Resources << /Font << /F1 5 0 R >> >> >>",
-        b"<< /Length " + str(len(stream)).encode() + b" >>\nstream\n" + stream + b"\nendstream",
-        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
-    ]
-    out = bytearray(b"%PDF-1.4\n")
-    offsets = []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(len(out))
-        out += f"{number} 0 obj\n".encode() + body + b"\nendobj\n"
-    xref = len(out)
-    out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
-    out += b"".join(f"{offset:010d} 00000 n \n".encode() for offset in offsets)
-    out += (
-        f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
-    )
-    return bytes(out)
+    """A small, valid one-page PDF."""
+    return simple_pdf(text)
 
 
 # Routes that take a raw upload: (query string, bytes, content type).

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -71,8 +72,20 @@ def test_local_run_serves_the_seeded_demo_and_keeps_it(tmp_path):
         assert f"Demo API key:   {key}" in banner
         status, body = _get(f"http://127.0.0.1:{port}/v1/customers", key)
         assert status == 200
-        assert {c["name"] for c in body["items"]} >= {"Nordbau GmbH"}
+        assert {c["name"] for c in body["items"]} >= {"Nordbau GmbH", "Nordbau Logistik"}
         assert _get(f"http://127.0.0.1:{port}/v1/openapi.json")[0] == 200
+        # The banner names the signup page and a working self-service link.
+        signup = re.search(r"(http://\S+/p/demo/signup/var_\w+)", banner)
+        assert signup is not None, banner
+        with urllib.request.urlopen(signup.group(1), timeout=10) as page:
+            assert page.status == 200
+            assert "Fleet Tracking" in page.read().decode()
+        link = re.search(r"/p/demo/self-service\?language=de#token=(pws_\S+)", banner)
+        assert link is not None, banner
+        status, view = _get(f"http://127.0.0.1:{port}/v1/self-service/contract", link.group(1))
+        assert status == 200
+        assert view["contract"]["plan_name"] == "Fleet Tracking"
+        assert [d["number"] for d in view["documents"]] == ["2026-0001"]
     finally:
         _stop(process)
     assert (tmp_path / "dynamodb" / "shared-local-instance.db").exists()
@@ -83,6 +96,6 @@ def test_local_run_serves_the_seeded_demo_and_keeps_it(tmp_path):
         assert (tmp_path / "demo-api-key").read_text().strip() == key
         status, body = _get(f"http://127.0.0.1:{port}/v1/customers", key)
         assert status == 200
-        assert len(body["items"]) == 2
+        assert len(body["items"]) == 3  # seeded once, not again
     finally:
         _stop(again)
