@@ -250,12 +250,13 @@ def _report() -> int:
         ),
         settings.table_prefix,
     )
-    from portway_ops import bench_pages, bench_portal
+    from portway_ops import bench_pages, bench_portal, bench_self_service
 
     failures = 0
     results: list[tuple[Scenario, Counter[str], int]] = []
     pages: list[bench_pages.PageFigures] = []
-    portal: list[bench_portal.PortalCall] = []
+    portal: list[bench_portal.CountedCall] = []
+    self_service: list[bench_portal.CountedCall] = []
     with Client(app, stage_name="test", project_dir=str(ROOT)) as client:
 
         def serve() -> None:
@@ -264,6 +265,9 @@ def _report() -> int:
             request = requester(client, tenant.api_key)
             pages.append(bench_pages.measure_pages(client, request, tenant.tenant.slug))
             portal.extend(bench_portal.measure_portal(client, request))
+            self_service.extend(
+                bench_self_service.measure_self_service(client, tenant.api_key, tenant.tenant.slug)
+            )
 
         clients = count_clients(serve)  # the app's first DynamoDB call happens in here
     print(f"{'endpoint':<28}{'calls':>6}{'bound':>7}  by operation")
@@ -275,8 +279,10 @@ def _report() -> int:
         print(
             f"{scenario.name:<28}{total:>6}{scenario.max_calls:>7}  {ops}{'' if ok else '  FAIL'}"
         )
-    bench_portal.report(portal)
+    bench_portal.report("portal", portal)
     failures += sum(not call.ok for call in portal)
+    bench_portal.report("self-service", self_service)
+    failures += sum(not call.ok for call in self_service)
     bench_pages.report(pages[0])
     for failed in pages[0].failures():
         print(f"FAIL: {failed}")

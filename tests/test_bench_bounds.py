@@ -6,6 +6,7 @@ from __future__ import annotations
 from portway_ops.bench import measure, requester
 from portway_ops.bench_pages import measure_pages
 from portway_ops.bench_portal import measure_portal
+from portway_ops.bench_self_service import measure_self_service
 
 
 def test_every_endpoint_stays_within_its_call_bound(chalice_client, tenant):
@@ -37,3 +38,13 @@ def test_portal_asset_list_and_invitation_acceptance_stay_within_their_bounds(
         ("accept an invitation", True),
         ("GET /v1/portal/assets", True),
     ], [(r.name, r.status, dict(r.calls)) for r in results]
+
+
+def test_signup_and_the_self_service_view_stay_within_their_bounds(chalice_client, tenant):
+    results = measure_self_service(chalice_client, tenant.key, tenant.slug)
+    assert [(r.name, r.ok) for r in results] == [
+        ("signup", True),
+        ("GET /v1/self-service/contract", True),
+    ], [(r.name, r.status, dict(r.calls)) for r in results]
+    view = results[1].calls
+    assert (view["GetItem"], view["BatchGetItem"], view["Query"]) == (1, 1, 1)

@@ -60,6 +60,11 @@ def duration(text: str, language: str) -> str:
     return f"{count} {one if count == 1 else many}"
 
 
+def unit_names(language: str) -> dict[str, tuple[str, str]]:
+    """Names of period units (one, many) for a page's script: D, W, M, Y."""
+    return dict(_UNITS[language])
+
+
 def _parse(text: str) -> tuple[int, str]:
     match = _PERIOD.fullmatch(text)
     if match is None:

@@ -482,7 +482,8 @@ def _self_service_pages(site: Site, hosted: _Hosted) -> Iterator[tuple[str, byte
             "fields": msgspec.structs.asdict(settings.fields),
             "page_title": _in_language_only(settings.headings.page_title, language),
         }
-        return variables, {"sections": [s["key"] for s in shown]}
+        config = {"sections": [s["key"] for s in shown], "units": formats.unit_names(language)}
+        return variables, config
 
     yield from _emit(site, "self-service", store.TENANT_VARIANT, hosted.theme(), context)
 

@@ -45,9 +45,12 @@ class Shop:
     coupon: dict[str, Any]
 
 
-def make_shop(api, settings: dict[str, Any] | None = None) -> Shop:
-    """The catalogue and settings of a subscription business."""
-    assert api.put("/v1/settings/embedding", {"allowed_origins": [ORIGIN]}).status_code == 200
+def make_shop(
+    api, settings: dict[str, Any] | None = None, origins: tuple[str, ...] = (ORIGIN,)
+) -> Shop:
+    """The catalogue and settings of a subscription business whose website has `origins`."""
+    allowed = {"allowed_origins": list(origins)}
+    assert api.put("/v1/settings/embedding", allowed).status_code == 200
     plan = api.post("/v1/plans", {"name": "Fleet Pro", "currency": "EUR"}).json_body
     variant = api.post(
         f"/v1/plans/{plan['id']}/variants",

@@ -50,6 +50,13 @@
     });
   }
 
+  function duration(period) {
+    var match = /^P(\d+)([DWMY])$/.exec(period || "");
+    if (!match) { return period; }
+    var count = parseInt(match[1], 10);
+    return count + " " + config.units[match[2]][count === 1 ? 0 : 1];
+  }
+
   function statusText(contract) {
     if (contract.status === "cancelled") { return text.cancelled.replace("{date}", day(contract.end_at)); }
     return text[contract.status];
@@ -64,7 +71,7 @@
       [text.price, money(c.price, c.currency)],
       [text.status, statusText(c)],
       [text.since, day(c.start_at)],
-      [text.notice, c.notice_period]
+      [text.notice, duration(c.notice_period)]
     ])];
     if (c.components.length) {
       var table = el("table", {}, [el("tr", {}, [el("th", {}, [text.components]), el("th", {}, [text.quantity]), el("th", {}, [text.price])])]);
