@@ -175,6 +175,16 @@ def _operation(op: Operation) -> dict[str, Any]:
     return result
 
 
+def _with_extras(base: type[msgspec.Struct]) -> list[Any]:
+    """Struct classes (bodies and the structs inside them) that state cross-field rules."""
+    found = []
+    for sub in base.__subclasses__():
+        if "__json_schema_extra__" in vars(sub):
+            found.append(sub)
+        found += _with_extras(sub)
+    return found
+
+
 @functools.cache
 def document() -> dict[str, Any]:
     """The whole OpenAPI document (built once per process)."""
@@ -185,8 +195,9 @@ def document() -> dict[str, Any]:
     _, definitions = msgspec.json.schema_components(
         unique, ref_template="#/components/schemas/{name}"
     )
-    for model in unique:  # rules across fields, which msgspec cannot derive
-        definitions[model.__name__].update(getattr(model, "__json_schema_extra__", {}))
+    for model in _with_extras(msgspec.Struct):  # rules across fields msgspec cannot derive
+        if model.__name__ in definitions:
+            definitions[model.__name__].update(model.__json_schema_extra__)
     paths: dict[str, dict[str, Any]] = {}
     for op in OPERATIONS:
         paths.setdefault(op.path, {})[op.method.lower()] = _operation(op)

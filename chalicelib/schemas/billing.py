@@ -7,8 +7,10 @@ from typing import Annotated, Any, ClassVar, Literal
 from msgspec import UNSET, Meta, Struct, UnsetType, field
 
 from chalicelib.schemas.common import (
+    LANGUAGES,
     Email,
     Input,
+    InputTimestamp,
     Language,
     Name,
     Output,
@@ -17,6 +19,8 @@ from chalicelib.schemas.common import (
     Versioned,
 )
 
+# A reference to another object by its id.
+ObjectId = Annotated[str, Meta(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9_-]+$")]
 # Money is a decimal written as text: exact, and never more than cents.
 Price = Annotated[
     str,
@@ -50,9 +54,14 @@ HttpsUrl = Annotated[
     ),
 ]
 Heading = Annotated[str, Meta(min_length=1, max_length=200, pattern=r"[^\x00-\x20\x7f]")]
+# Dict keys typed as a Literal are checked by msgspec; the JSON schema must say so too.
+_LANGUAGE_KEYS = {"propertyNames": {"enum": list(LANGUAGES)}}
 Translations = Annotated[
     dict[Language, Heading],
-    Meta(description="Text per language (en, de, da, ...); missing ones use Portway's."),
+    Meta(
+        description="Text per language (en, de, da, ...); missing ones use Portway's.",
+        extra_json_schema=_LANGUAGE_KEYS,
+    ),
 ]
 Minutes = Annotated[
     int, Meta(ge=1, le=10080, description="Minutes the link stays valid (1 to 10080).")
@@ -138,10 +147,17 @@ class ComponentCreate(Input):
 
     __json_schema_extra__: ClassVar[dict[str, Any]] = {
         "description": "show_in_signup is for quantity and on_off components, "
-        "show_as_price_info for metered ones."
+        "show_as_price_info for metered ones; min_quantity is at most max_quantity.",
+        "allOf": [
+            {
+                "if": {"properties": {"kind": {"const": "metered"}}},
+                "then": {"properties": {"show_in_signup": {"const": False}}},
+                "else": {"properties": {"show_as_price_info": {"const": False}}},
+            }
+        ],
     }
 
-    plan_id: Annotated[str, Meta(max_length=100)]
+    plan_id: ObjectId
     name: Name
     kind: ComponentKind
     price: Price
@@ -187,10 +203,8 @@ class CouponCreate(Input):
 
     code: CouponCode
     discount_percent: Annotated[int, Meta(ge=1, le=100)]
-    plan_variant_ids: (
-        Annotated[list[Annotated[str, Meta(max_length=100)]], Meta(max_length=50)] | None
-    ) = None
-    valid_until: Annotated[str, Meta(max_length=40)] | None = None
+    plan_variant_ids: Annotated[list[ObjectId], Meta(max_length=50)] | None = None
+    valid_until: InputTimestamp | None = None
     max_redemptions: Annotated[int, Meta(ge=1, le=10_000_000)] | None = None
 
 
@@ -268,7 +282,18 @@ class Iban(Struct, forbid_unknown_fields=True, kw_only=True):
 
 
 class PaymentData(Input):
-    """How the customer pays: by invoice, or by SEPA direct debit (`sepa` required)."""
+    """How the customer pays: by invoice, or by SEPA direct debit (`sepa` required, with
+    an IBAN whose check digits are right)."""
+
+    __json_schema_extra__: ClassVar[dict[str, Any]] = {
+        "allOf": [
+            {
+                "if": {"properties": {"method": {"const": "sepa_debit"}}},
+                "then": {"required": ["sepa"], "properties": {"sepa": {"type": "object"}}},
+                "else": {"properties": {"sepa": {"type": "null"}}},
+            }
+        ]
+    }
 
     method: Literal["invoice", "sepa_debit"]
     sepa: Iban | None = None
@@ -325,7 +350,8 @@ class TermsLine(Struct, forbid_unknown_fields=True, kw_only=True):
     to those URLs; a line that names a URL which is not set is not shown."""
 
     text: Annotated[
-        dict[Language, Annotated[str, Meta(min_length=1, max_length=500)]], Meta(min_length=1)
+        dict[Language, Annotated[str, Meta(min_length=1, max_length=500)]],
+        Meta(min_length=1, extra_json_schema=_LANGUAGE_KEYS),
     ]
     mandatory: bool = False
 
@@ -360,7 +386,7 @@ class SelfServiceSettings(Input):
     allow_contact_edit: bool = True
     allow_cancellation: bool = False
     sections: Sections = Sections()
-    theme_id: Annotated[str, Meta(max_length=100)] | None = None
+    theme_id: ObjectId | None = None
 
 
 class SelfServiceSettingsOut(SelfServiceSettings, kw_only=True):
@@ -376,7 +402,7 @@ class SelfServiceSettingsOut(SelfServiceSettings, kw_only=True):
 class ComponentOrder(Struct, forbid_unknown_fields=True, kw_only=True):
     """How much of a component the contract takes (1 for an on/off component)."""
 
-    component_id: Annotated[str, Meta(max_length=100)]
+    component_id: ObjectId
     quantity: Annotated[int, Meta(ge=0, le=1_000_000)]
 
 
@@ -386,8 +412,8 @@ ComponentOrders = Annotated[list[ComponentOrder], Meta(max_length=50)]
 class ContractCreate(Input):
     """A contract for an existing customer, made by the provider."""
 
-    customer_id: Annotated[str, Meta(max_length=100)]
-    plan_variant_id: Annotated[str, Meta(max_length=100)]
+    customer_id: ObjectId
+    plan_variant_id: ObjectId
     components: ComponentOrders = field(default_factory=list)
     coupon_code: CouponCode | None = None
     payment: PaymentData | None = None
@@ -551,7 +577,7 @@ class SelfServiceView(Output):
 class Signup(Input):
     """An order from the public signup page."""
 
-    plan_variant_id: Annotated[str, Meta(max_length=100)]
+    plan_variant_id: ObjectId
     customer: CustomerData
     components: ComponentOrders = field(default_factory=list)
     coupon_code: Annotated[str, Meta(max_length=40)] | None = None
@@ -596,7 +622,7 @@ class EmailSend(Input):
     """Send one e-mail of a contract to its customer."""
 
     kind: EmailKind
-    document_id: Annotated[str, Meta(max_length=100)] | None = None
+    document_id: ObjectId | None = None
     language: Language | None = None
     to: Email | None = None
 
