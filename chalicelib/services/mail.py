@@ -9,6 +9,7 @@ outbox folder (`PORTWAY_OUTBOX_DIR`, `.local/outbox` by default).
 
 from __future__ import annotations
 
+import logging
 import re
 import secrets
 from dataclasses import dataclass
@@ -21,7 +22,7 @@ from typing import Protocol, cast
 from pynamodb.exceptions import DoesNotExist
 
 from chalicelib.clock import Clock, utcnow
-from chalicelib.errors import Invalid, NotFound
+from chalicelib.errors import Invalid, NotFound, Unavailable
 from chalicelib.ids import new_id
 from chalicelib.models import Customer, Document, EmailTemplate, Tenant
 from chalicelib.schemas import billing as schemas
@@ -32,6 +33,7 @@ from chalicelib.services.storage import batch_get
 from chalicelib.settings import get_settings
 from chalicelib.tenancy import TenantContext
 
+_log = logging.getLogger("portway")
 LINK = "SelfServicePortalUrl"
 PLACEHOLDERS = (LINK, "CustomerName", "ContractId", "PlanName", "DocumentNumber", "ProviderName")
 # `{SelfServicePortalUrl}`, optionally followed by `?language=xx` (which must end up before
@@ -356,7 +358,11 @@ def send(
     subject = re.sub(r"[\r\n\t]+", " ", fill(subject, values, None)).strip()
     mail = Mail(get_settings().mail_from, to, subject, fill(body, values, link))
     sender = transport()
-    sender.send(mail)
+    try:
+        sender.send(mail)
+    except Exception as exc:  # SES refusing or unreachable, a full disk: say so, retryable
+        _log.exception("an e-mail of contract %s could not be sent", contract_id)
+        raise Unavailable("The e-mail could not be sent; try again shortly.") from exc
     return schemas.EmailSent(
         id=new_id("eml"),
         to=to,

@@ -241,14 +241,10 @@ def test_a_quantity_component_needs_min_not_above_max(api):
 def test_an_on_off_component_is_always_0_to_1(api):
     plan = new_plan(api)
     support = created(
-        component(
-            api, plan["id"], name="Support", kind="on_off", min_quantity=3, max_quantity=7
-        )
+        component(api, plan["id"], name="Support", kind="on_off", min_quantity=3, max_quantity=7)
     )
     assert (support["min_quantity"], support["max_quantity"]) == (0, 1)
-    patched = api.patch(
-        f"/v1/components/{support['id']}", {"min_quantity": 2, "max_quantity": 9}
-    )
+    patched = api.patch(f"/v1/components/{support['id']}", {"min_quantity": 2, "max_quantity": 9})
     assert patched.status_code == 200, patched.body
     assert (patched.json_body["min_quantity"], patched.json_body["max_quantity"]) == (0, 1)
 
@@ -288,7 +284,12 @@ def test_coupons_are_created_listed_in_pages_and_read_by_code_in_any_case(api):
 
     pages = walk(api, "/v1/coupons", 3)
     assert [len(p) for p in pages] == [3, 1]
-    assert [c["code"] for p in pages for c in p] == ["SPRING-0", "SPRING-1", "SPRING-2", "SUMMER_25"]
+    assert [c["code"] for p in pages for c in p] == [
+        "SPRING-0",
+        "SPRING-1",
+        "SPRING-2",
+        "SUMMER_25",
+    ]
     for code in ("summer_25", "SUMMER_25", "SuMmEr_25"):
         one = api.get(f"/v1/coupons/{code}")
         assert one.status_code == 200
@@ -379,9 +380,11 @@ def test_the_signup_page_shows_what_the_variant_sells(api, anonymous, tenant, sh
     assert "EUR 49.00" in body
     assert f'data-component="{shop.seats["id"]}"' in body
     assert f'data-component="{shop.support["id"]}"' in body
-    assert "Seats" in body and "Priority support" in body
+    assert "Seats" in body
+    assert "Priority support" in body
     # metered with show_as_price_info: price information, not something to order
-    assert "GPS pings" in body and "EUR 0.01 / ping" in body
+    assert "GPS pings" in body
+    assert "EUR 0.01 / ping" in body
     assert f'data-component="{shop.traffic["id"]}"' not in body
     # neither ordered nor shown
     assert "Onboarding" not in body
@@ -389,18 +392,22 @@ def test_the_signup_page_shows_what_the_variant_sells(api, anonymous, tenant, sh
 
 
 def test_a_metered_component_without_price_info_is_not_on_the_page(api, anonymous, tenant, shop):
-    created(
-        component(api, shop.plan["id"], name="Engine hours", kind="metered", unit="hour")
-    )
+    created(component(api, shop.plan["id"], name="Engine hours", kind="metered", unit="hour"))
     body = html(page(anonymous, tenant.slug, shop.variant["id"]))
     assert "GPS pings" in body
     assert "Engine hours" not in body
 
 
 def test_the_signup_page_follows_the_components(api, anonymous, tenant, shop):
-    assert api.patch(f"/v1/components/{shop.hidden['id']}", {"show_in_signup": True}).status_code == 200
+    assert (
+        api.patch(f"/v1/components/{shop.hidden['id']}", {"show_in_signup": True}).status_code
+        == 200
+    )
     assert "Onboarding" in html(page(anonymous, tenant.slug, shop.variant["id"]))
-    assert api.patch(f"/v1/components/{shop.seats['id']}", {"show_in_signup": False}).status_code == 200
+    assert (
+        api.patch(f"/v1/components/{shop.seats['id']}", {"show_in_signup": False}).status_code
+        == 200
+    )
     body = html(page(anonymous, tenant.slug, shop.variant["id"]))
     assert f'data-component="{shop.seats["id"]}"' not in body
 
@@ -443,7 +450,8 @@ def test_a_variant_change_shows_on_its_page(api, anonymous, tenant, shop):
     path = f"/v1/plan-variants/{shop.variant['id']}"
     assert api.patch(path, {"price": "59.90"}).status_code == 200
     body = html(page(anonymous, tenant.slug, shop.variant["id"]))
-    assert "EUR 59.90" in body and "EUR 49.00" not in body
+    assert "EUR 59.90" in body
+    assert "EUR 49.00" not in body
 
 
 def test_the_signup_page_in_german_writes_prices_the_german_way(anonymous, tenant, shop):
@@ -452,18 +460,64 @@ def test_the_signup_page_in_german_writes_prices_the_german_way(anonymous, tenan
     assert "0,01 EUR" in body
     assert "EUR 49.00" not in body
     english = html(page(anonymous, tenant.slug, shop.variant["id"], "en"))
-    assert "EUR 49.00" in english and "49,00 EUR" not in english
+    assert "EUR 49.00" in english
+    assert "49,00 EUR" not in english
 
 
-def test_a_signup_page_is_only_under_its_own_tenant(api, anonymous, other_api, other_tenant, tenant, shop):
+def test_a_signup_page_is_only_under_its_own_tenant(
+    api, anonymous, other_api, other_tenant, tenant, shop
+):
     assert page(anonymous, other_tenant.slug, shop.variant["id"]).status_code == 404
     assert page(anonymous, "no-such-tenant-xyz", shop.variant["id"]).status_code == 404
 
 
-def test_a_second_shop_of_another_tenant_is_separate(api, other_api, anonymous, tenant, other_tenant):
+def test_a_second_shop_of_another_tenant_is_separate(
+    api, other_api, anonymous, tenant, other_tenant
+):
     shop_a = make_shop(api)
     shop_b = make_shop(other_api)
     assert page(anonymous, tenant.slug, shop_a.variant["id"]).status_code == 200
     assert page(anonymous, other_tenant.slug, shop_b.variant["id"]).status_code == 200
     assert page(anonymous, tenant.slug, shop_b.variant["id"]).status_code == 404
     assert page(anonymous, other_tenant.slug, shop_a.variant["id"]).status_code == 404
+
+
+def test_names_on_the_signup_page_are_escaped(api, anonymous, tenant, shop):
+    renamed = api.patch(f"/v1/plans/{shop.plan['id']}", {"name": "<script>alert(1)</script> & Co"})
+    assert renamed.status_code == 200, renamed.body
+    body = html(page(anonymous, tenant.slug, shop.variant["id"]))
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; Co" in body
+    assert "<script>alert(1)" not in body
+
+
+def test_a_component_made_later_is_on_the_page_at_once(api, anonymous, tenant, shop):
+    extra = created(
+        component(api, shop.plan["id"], name="Trailer tracking", kind="on_off", show_in_signup=True)
+    )
+    body = html(page(anonymous, tenant.slug, shop.variant["id"]))
+    assert f'data-component="{extra["id"]}"' in body
+
+
+def test_large_prices_are_grouped_in_each_language(api, anonymous, tenant, shop):
+    path = f"/v1/plan-variants/{shop.variant['id']}"
+    assert api.patch(path, {"price": "1234.50"}).status_code == 200
+    assert "EUR 1,234.50" in html(page(anonymous, tenant.slug, shop.variant["id"], "en"))
+    assert "1.234,50 EUR" in html(page(anonymous, tenant.slug, shop.variant["id"], "de"))
+    assert "1.234,50 EUR" in html(page(anonymous, tenant.slug, shop.variant["id"], "da"))
+
+
+def test_an_unknown_language_falls_back_to_the_tenants(anonymous, tenant, shop):
+    body = html(page(anonymous, tenant.slug, shop.variant["id"], "xx"))
+    assert "EUR 49.00" in body
+
+
+def test_a_signup_page_before_any_settings_uses_the_defaults(api, anonymous, tenant):
+    plan = new_plan(api, "Solo")
+    variant = new_variant(api, plan["id"], allow_signup=True)
+    body = html(page(anonymous, tenant.slug, variant["id"]))
+    assert "Solo" in body
+    assert 'id="f-email"' in body
+    assert 'id="f-birth_date"' not in body  # hidden by default
+    assert 'id="f-coupon_code"' not in body  # no coupons asked by default
+    assert 'id="pay-sepa"' in body  # payment asked by default
+    assert "data-term=" not in body

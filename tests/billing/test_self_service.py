@@ -127,25 +127,21 @@ def test_a_link_carries_its_token_only_in_the_fragment_and_lasts_the_default_tim
     assert expires <= after + timedelta(minutes=60)
 
 
-@pytest.mark.parametrize("minutes", [1, 90, 10080])
-def test_a_link_lasts_the_minutes_asked_for(api, anonymous, tenant, shop, minutes):
+def test_a_link_lasts_the_minutes_asked_for_from_1_to_10080(api, anonymous, tenant, shop):
     contract_id = signed_up(anonymous, tenant, shop)
-    before = datetime.now(UTC)
-    link = new_link(api, contract_id, validity_minutes=minutes)
-    after = datetime.now(UTC)
-    expires = parse(link["expires_at"])
-    assert before + timedelta(minutes=minutes) - timedelta(seconds=1) <= expires
-    assert expires <= after + timedelta(minutes=minutes)
-
-
-@pytest.mark.parametrize("minutes", [0, 10081, -5])
-def test_a_validity_outside_1_to_10080_minutes_is_422(api, anonymous, tenant, shop, minutes):
-    contract_id = signed_up(anonymous, tenant, shop)
-    answer = api.post(
-        f"/v1/contracts/{contract_id}/self-service-token", {"validity_minutes": minutes}
-    )
-    assert answer.status_code == 422, answer.json_body
-    assert [e["field"] for e in problem(answer)["errors"]] == ["validity_minutes"]
+    for minutes in (1, 90, 10080):
+        before = datetime.now(UTC)
+        link = new_link(api, contract_id, validity_minutes=minutes)
+        after = datetime.now(UTC)
+        expires = parse(link["expires_at"])
+        assert before + timedelta(minutes=minutes) - timedelta(seconds=1) <= expires, minutes
+        assert expires <= after + timedelta(minutes=minutes), minutes
+    for minutes in (0, 10081, -5):
+        answer = api.post(
+            f"/v1/contracts/{contract_id}/self-service-token", {"validity_minutes": minutes}
+        )
+        assert answer.status_code == 422, (minutes, answer.json_body)
+        assert [e["field"] for e in problem(answer)["errors"]] == ["validity_minutes"]
 
 
 def test_another_tenants_contract_gets_no_link(api, other_api, anonymous, tenant, shop):
@@ -205,21 +201,16 @@ def test_the_customer_sees_the_contract_data_payment_masked_and_hidden_fields_ab
     "stores whole seconds (models/tokens.py TTLAttribute): the link stops up to 1 s before "
     "the time it was given with, and the view states another expiry",
 )
-def test_the_customer_view_states_the_expiry_the_link_was_given_with(
-    api, anonymous, tenant, shop
-):
+def test_the_customer_view_states_the_expiry_the_link_was_given_with(api, anonymous, tenant, shop):
     contract_id = signed_up(anonymous, tenant, shop)
-    for _ in range(3):  # a link made on a whole second would pass by chance
+    link = new_link(api, contract_id)
+    if "." not in link["expires_at"]:  # made within a whole second's first millisecond
         link = new_link(api, contract_id)
-        if not link["expires_at"].endswith(":00Z") and "." in link["expires_at"]:
-            break
     view = api.as_key(link["token"]).get("/v1/self-service/contract").json_body
     assert view["expires_at"] == link["expires_at"]
 
 
-def test_the_customer_view_costs_at_most_3_dynamodb_calls(
-    api, anonymous, tenant, shop, ddb_calls
-):
+def test_the_customer_view_costs_at_most_3_dynamodb_calls(api, anonymous, tenant, shop, ddb_calls):
     contract_id = signed_up(anonymous, tenant, shop)
     upload(api, contract_id)
     customer = api.as_key(new_link(api, contract_id)["token"])
@@ -307,9 +298,7 @@ def test_withdrawn_links_stop_at_once_and_a_new_link_works(api, anonymous, tenan
 # -- one contract only -----------------------------------------------------------------------
 
 
-def test_a_link_opens_its_own_contract_and_no_other(
-    api, other_api, anonymous, tenant, shop
-):
+def test_a_link_opens_its_own_contract_and_no_other(api, other_api, anonymous, tenant, shop):
     mine = signed_up(anonymous, tenant, shop)
     theirs = signed_up(anonymous, tenant, shop, email="someone@example.com")
     their_document = upload(api, theirs, "R-9")
@@ -365,6 +354,28 @@ def test_the_customer_changes_the_phone_number(api, anonymous, tenant, shop):
     assert view["customer"]["phone"] == "+49 40 987654"
     assert view["customer"]["first_name"] == "Jana"  # what was not sent stays
     assert view["customer"]["email"] == "jana@nordfracht.example"
+    events = api.get("/v1/audit-events?limit=100").json_body["items"]
+    changes = [e for e in events if e["action"] == "update_contact_data"]
+    assert [(e["actor"], e["object_id"]) for e in changes] == [
+        (f"self_service:{contract_id}", view["customer"]["id"])
+    ]
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="BUG: every self-service contact change renames the customer from its contact data "
+    "(chalicelib/services/self_service.py update_customer, 'name': display_name(...)): a "
+    "customer the provider named, without company or person names, is renamed to its e-mail",
+)
+def test_a_phone_change_keeps_the_name_the_provider_gave(api, tenant, shop):
+    put_settings(api, fields={"name": "optional", "phone": "optional"})
+    contract_id = provider_contract(api)
+    customer_id = api.get(f"/v1/contracts/{contract_id}").json_body["customer_id"]
+    customer = api.as_key(new_link(api, contract_id)["token"])
+    answer = customer.patch("/v1/self-service/customer", {"phone": "+49 40 987654"})
+    assert answer.status_code == 200, answer.json_body
+    assert answer.json_body["phone"] == "+49 40 987654"
+    assert api.get(f"/v1/customers/{customer_id}").json_body["name"] == "Other"
 
 
 @pytest.mark.xfail(
@@ -376,32 +387,31 @@ def test_the_provider_sees_the_phone_number_the_customer_changed(api, anonymous,
     contract_id = signed_up(anonymous, tenant, shop)
     customer_id = api.get(f"/v1/contracts/{contract_id}").json_body["customer_id"]
     customer = api.as_key(new_link(api, contract_id)["token"])
-    assert customer.patch("/v1/self-service/customer", {"phone": "+49 40 987654"}).status_code == 200
+    assert (
+        customer.patch("/v1/self-service/customer", {"phone": "+49 40 987654"}).status_code == 200
+    )
     provider_view = api.get(f"/v1/customers/{customer_id}").json_body
     assert "+49 40 987654" in json.dumps(provider_view)
 
 
-@pytest.mark.parametrize(
-    ("body", "field"),
-    [
-        ({"vat_id": "DE123456789"}, "vat_id"),
-        ({"birth_date": "1990-01-01"}, "birth_date"),
-        ({"email": None}, "email"),
-        ({"first_name": None}, "first_name"),
-        ({"phone": "call me"}, "phone"),
-        ({"favourite_colour": "blue"}, "favourite_colour"),
-    ],
-)
-def test_hidden_fields_cleared_required_ones_and_bad_values_are_422(
-    api, anonymous, tenant, shop, body, field
-):
+def test_hidden_fields_cleared_required_ones_and_bad_values_are_422(api, anonymous, tenant, shop):
     contract_id = signed_up(anonymous, tenant, shop)
     customer = api.as_key(new_link(api, contract_id)["token"])
-    answer = customer.patch("/v1/self-service/customer", body)
-    assert answer.status_code == 422, answer.json_body
-    assert field in [e["field"] for e in problem(answer)["errors"]]
+    refusals = [
+        ({"vat_id": "DE123456789"}, "vat_id"),  # hidden in SETTINGS
+        ({"birth_date": "1990-01-01"}, "birth_date"),  # hidden in SETTINGS
+        ({"email": None}, "email"),  # required
+        ({"first_name": None}, "first_name"),  # required (name)
+        ({"phone": "call me"}, "phone"),
+        ({"favourite_colour": "blue"}, "favourite_colour"),
+    ]
+    for body, field in refusals:
+        answer = customer.patch("/v1/self-service/customer", body)
+        assert answer.status_code == 422, (body, answer.json_body)
+        assert field in [e["field"] for e in problem(answer)["errors"]], body
     view = customer.get("/v1/self-service/contract").json_body
     assert view["customer"]["email"] == "jana@nordfracht.example"
+    assert view["customer"]["first_name"] == "Jana"
     assert view["customer"]["phone"] == "+49 40 123456"
 
 
@@ -514,7 +524,7 @@ class _Contract:
         ("2026-01-01T00:00", "P14D", "2026-01-20T00:00", "2026-01-29T00:00"),
         ("2026-01-01T00:00", "P2W", "2026-01-15T00:00", "2026-01-15T00:00"),
         # far from the start, the step count is found without walking from k = 1
-        ("2000-01-01T00:00", "P14D", "2030-01-01T00:00", "2030-01-12T00:00"),
+        ("2000-01-01T00:00", "P14D", "2030-01-01T00:00", "2030-01-05T00:00"),
     ],
 )
 def test_next_period_start(start, period, time, expected):
@@ -524,8 +534,8 @@ def test_next_period_start(start, period, time, expected):
 @pytest.mark.parametrize(
     ("start", "billing", "notice", "now", "expected"),
     [
-        # monthly, one month's notice: notice on the 10th of March reaches April 10th
-        ("2026-01-15T00:00", "P1M", "P1M", "2026-03-10T00:00", "2026-05-15T00:00"),
+        # monthly, one month's notice: notice on March 10th reaches April 10th, so April 15th
+        ("2026-01-15T00:00", "P1M", "P1M", "2026-03-10T00:00", "2026-04-15T00:00"),
         # exactly one month before a period ends is still in time
         ("2026-01-15T00:00", "P1M", "P1M", "2026-03-15T00:00", "2026-04-15T00:00"),
         ("2026-01-15T00:00", "P1M", "P1M", "2026-03-15T00:00:01", "2026-05-15T00:00"),
@@ -549,7 +559,7 @@ def test_next_period_start(start, period, time, expected):
 )
 def test_earliest_end(start, billing, notice, now, expected):
     item = _Contract(start, billing, notice)
-    assert contracts.earliest_end(item, at(now)) == at(expected)  # type: ignore[arg-type]
+    assert contracts.earliest_end(item, at(now)) == at(expected)
 
 
 def test_the_independent_month_arithmetic_agrees_with_the_product():
@@ -557,4 +567,4 @@ def test_the_independent_month_arithmetic_agrees_with_the_product():
     for day in range(0, 400, 7):
         now = start + timedelta(days=day, hours=3)
         item = _Contract("2026-01-31T09:30", "P1M", "P1M")
-        assert contracts.earliest_end(item, now) == expected_end_p1m_p1m(start, now), now  # type: ignore[arg-type]
+        assert contracts.earliest_end(item, now) == expected_end_p1m_p1m(start, now), now
