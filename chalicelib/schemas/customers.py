@@ -40,6 +40,29 @@ class CustomerUpdate(Versioned):
     email: Email | UnsetType | None = UNSET
 
 
+class PostalAddress(Output):
+    """A postal address."""
+
+    street: str
+    postal_code: str
+    city: str
+    country: str
+
+
+class Contact(Output):
+    """What the customer told about itself (at signup, or on its self-service page)."""
+
+    company: str | None = None
+    first_name: str | None = None
+    last_name: str | None = None
+    address: PostalAddress | None = None
+    address_lines: list[str] | None = None
+    phone: str | None = None
+    vat_id: str | None = None
+    delivery_method: str | None = None
+    birth_date: str | None = None
+
+
 class Customer(Output):
     """A customer of the tenant."""
 
@@ -49,6 +72,7 @@ class Customer(Output):
     external_id: str | None
     language: Language | None
     email: str | None
+    contact: Contact | None
     asset_count: int
     business_unit_count: int
     created_at: Timestamp

@@ -32,11 +32,25 @@ def to_schema(item: Customer) -> schemas.Customer:
         external_id=item.external_id,
         language=cast("Language | None", item.language),
         email=item.email,
+        contact=_contact(item),
         asset_count=int(item.asset_count),
         business_unit_count=int(item.unit_count),
         created_at=rfc3339(item.created_at),
         updated_at=rfc3339(item.updated_at),
         version=int(item.version or 1),
+    )
+
+
+def _contact(item: Customer) -> schemas.Contact | None:
+    if item.contact is None:
+        return None
+    data = item.contact.as_dict()  # type: ignore[no-untyped-call]
+    address = data.pop("address", None)
+    lines = data.pop("address_lines", None)
+    return schemas.Contact(
+        **{name: data.get(name) for name in schemas.Contact.__struct_fields__ if name in data},
+        address=schemas.PostalAddress(**address) if address else None,
+        address_lines=[str(line) for line in lines] if lines else None,
     )
 
 

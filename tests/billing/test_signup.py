@@ -22,4 +22,6 @@ def test_a_signup_creates_the_customer_and_the_contract(api, anonymous, tenant, 
     customer = api.get(f"/v1/customers/{contract['customer_id']}").json_body
     assert customer["name"] == "Nordfracht GmbH"
     assert customer["email"] == "jana@nordfracht.example"
+    assert customer["contact"]["phone"] == "+49 40 123456"
+    assert customer["contact"]["address"]["city"] == "Hamburg"
     assert api.get(f"/v1/coupons/{shop.coupon['code']}").json_body["redemptions"] == 1
