@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import tempfile
 import threading
 from collections.abc import Iterator
@@ -241,6 +242,18 @@ def other_api(chalice_client: Client, other_tenant: Tenant) -> Api:
 @pytest.fixture
 def anonymous(chalice_client: Client) -> Api:
     return Api(chalice_client, None)
+
+
+@pytest.fixture
+def source_address(monkeypatch: pytest.MonkeyPatch) -> str:
+    """An address of this test's own for every request through Chalice's test client and
+    local server (which otherwise send all from 127.0.0.1): rate limits count per address,
+    and other tests' counts must not reach this one."""
+    from chalice.local import LambdaEventConverter
+
+    address = f"2001:db8::{secrets.token_hex(2)}:{secrets.token_hex(2)}:{secrets.token_hex(2)}"
+    monkeypatch.setattr(LambdaEventConverter, "LOCAL_SOURCE_IP", address)
+    return address
 
 
 @pytest.fixture

@@ -3,6 +3,8 @@ and a tenant's self-service settings and e-mail templates."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from pynamodb.attributes import (
     BooleanAttribute,
     ListAttribute,
@@ -56,6 +58,9 @@ class Plan(PortwayModel):
     name = UnicodeAttribute()
     description = UnicodeAttribute(null=True)
     currency = UnicodeAttribute()
+    # Quantity components a contract must hold some of: component id -> {"min": n, "signup":
+    # offered on the signup page}. Kept in the same transaction as each component write.
+    minimums = MapAttribute[str, Any](default=dict)  # type: ignore[no-untyped-call]
     created_at = UTCDateTimeAttribute()
     updated_at = UTCDateTimeAttribute()
     version = VersionAttribute()

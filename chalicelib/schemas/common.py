@@ -28,7 +28,7 @@ InputTimestamp = Annotated[datetime, Meta(tz=True, description="RFC 3339 with an
 # Patterns use explicit ranges, never \s or \S: they mean different things in Python and in
 # the ECMAScript regexes of JSON Schema, and the OpenAPI document must say what is enforced.
 _VISIBLE = r"[^\x00-\x20\x7f]"  # at least one character that is not ASCII space or control
-_MAILBOX = r"[^@\x00-\x20\x7f<>\"']+"
+_MAILBOX = r"[^@\x00-\x20\x7f-\x9f\u2028\u2029<>\"']+"
 Name = Annotated[str, Meta(min_length=1, max_length=200, pattern=_VISIBLE)]
 ShortText = Annotated[str, Meta(min_length=1, max_length=100, pattern=_VISIBLE)]
 Email = Annotated[str, Meta(max_length=254, pattern=f"^{_MAILBOX}@{_MAILBOX}\\.{_MAILBOX}$")]

@@ -6,7 +6,7 @@ A variant that allows signup has a public signup page; every change that shows o
 
 from __future__ import annotations
 
-from typing import cast
+from typing import Any, cast
 
 from pynamodb.exceptions import PutError
 
@@ -19,8 +19,13 @@ from chalicelib.schemas import billing as schemas
 from chalicelib.schemas.common import Page, page_of, present, rfc3339
 from chalicelib.services import pages
 from chalicelib.services.pagination import PageRequest, fetch_page
-from chalicelib.services.storage import condition_failed, load_owned
-from chalicelib.services.versioning import apply_changes, check_version
+from chalicelib.services.storage import (
+    ConditionsFailed,
+    Transaction,
+    condition_failed,
+    load_owned,
+)
+from chalicelib.services.versioning import apply_changes, change_actions, check_version
 from chalicelib.settings import get_settings
 from chalicelib.tenancy import TenantContext
 
@@ -275,9 +280,23 @@ def create_component(
         created_at=now,
         updated_at=now,
     )
-    item.save(condition=Component.component_id.does_not_exist())
+    with Transaction() as tx:
+        tx.save(item, condition=Component.component_id.does_not_exist())
+        _keep_minimum(tx, ctx.tenant_id, item)
     pages.refresh_plan(ctx.tenant_id, data.plan_id)
     return component_out(item)
+
+
+def _keep_minimum(tx: Transaction, tenant_id: str, item: Component) -> None:
+    """Record on the plan whether contracts must hold some of this component."""
+    minimum = int(item.min_quantity) if item.kind == "quantity" else 0
+    entry = cast(Any, Plan.minimums)[item.component_id]
+    rule = {"min": minimum, "signup": bool(item.show_in_signup)}
+    tx.update_unversioned(
+        Plan(tenant_id, item.plan_id),
+        [entry.set(rule) if minimum else entry.remove()],
+        Plan.plan_id.exists(),
+    )
 
 
 def list_components(ctx: TenantContext, plan_id: str, page: PageRequest) -> Page[schemas.Component]:
@@ -328,9 +347,18 @@ def update_component(
         bool(merged["show_in_signup"]),
         bool(merged["show_as_price_info"]),
     )
-    apply_changes(item, changes, clock())
+    for name, value in changes.items():
+        setattr(item, name, value)
+    try:
+        with Transaction() as tx:
+            # PynamoDB conditions the update on the version read.
+            tx.update(item, change_actions(Component, changes, clock()), label="component")
+            _keep_minimum(tx, ctx.tenant_id, item)
+    except ConditionsFailed:
+        check_version(load_component(ctx, component_id), int(item.version or 0))
+        raise
     pages.refresh_plan(ctx.tenant_id, item.plan_id)
-    return component_out(item)
+    return component_out(load_component(ctx, component_id))
 
 
 # -- coupons ---------------------------------------------------------------------------------

@@ -181,12 +181,13 @@ def list_contracts(ctx: TenantContext, page: PageRequest) -> Page[schemas.Contra
 
 
 def _component_lines(
-    plan_id: str,
+    plan: Plan,
     orders: Sequence[schemas.ComponentOrder],
     found: Sequence[Component | None],
     *,
     signup: bool,
 ) -> tuple[list[ContractComponent], list[FieldError]]:
+    plan_id = plan.plan_id
     lines, errors, seen = [], [], set()
     for index, (order, item) in enumerate(zip(orders, found, strict=True)):
         field = f"components.{index}"
@@ -215,7 +216,17 @@ def _component_lines(
                     unit=item.unit,
                 )
             )
-    return lines, errors
+    return lines, errors + _missing_minimums(plan, seen, signup=signup)
+
+
+def _missing_minimums(plan: Plan, ordered: set[str], *, signup: bool) -> list[FieldError]:
+    """Components a contract must hold some of (on the signup page: those it offers)."""
+    minimums = plan.minimums.as_dict() if plan.minimums is not None else {}  # type: ignore[no-untyped-call]
+    return [
+        FieldError("components", f"order at least {int(rule['min'])} of component {cid}")
+        for cid, rule in sorted(minimums.items())
+        if cid not in ordered and (rule.get("signup") or not signup)
+    ]
 
 
 def _coupon_errors(
@@ -390,8 +401,9 @@ def create(
     if variant is None:
         raise Invalid.field("plan_variant_id", "no such plan variant")
     variant = cast(PlanVariant, variant)
+    plan = Plan.get(t, variant.plan_id, consistent_read=True)
     lines, line_errors = _component_lines(
-        variant.plan_id, data.components, cast("list[Component | None]", components), signup=False
+        plan, data.components, cast("list[Component | None]", components), signup=False
     )
     payment, payment_errors = _payment(data.payment)
     coupon = cast("Coupon | None", coupon) if data.coupon_code else None
@@ -399,7 +411,6 @@ def create(
     errors += _coupon_errors(data.coupon_code, coupon, variant.variant_id, now)
     if errors:
         raise Invalid(f"{len(errors)} field(s) are invalid.", errors=errors)
-    plan = Plan.get(t, variant.plan_id, consistent_read=True)
     order = _Order(variant, plan, lines, coupon, payment)
     item = _contract(
         t,
@@ -444,6 +455,7 @@ def _check_signup(
     data: schemas.Signup,
     settings: schemas.SelfServiceSettings,
     values: dict[str, Any],
+    plan: Plan,
     variant: PlanVariant,
     coupon: Coupon | None,
     components: list[Component | None],
@@ -452,7 +464,7 @@ def _check_signup(
     """Every rule of the signup page, checked on the server: the lines and the payment,
     or 422 naming every field that breaks one."""
     errors = customer_errors(settings.fields, values, prefix="customer.")
-    lines, line_errors = _component_lines(variant.plan_id, data.components, components, signup=True)
+    lines, line_errors = _component_lines(plan, data.components, components, signup=True)
     errors += line_errors
     if data.coupon_code is not None and not settings.signup.ask_coupon:
         errors.append(FieldError("coupon_code", "this signup page takes no coupon codes"))
@@ -503,10 +515,17 @@ def signup(
     settings = settings_service.decode(cast("SelfServiceSettings | None", settings_item))
     values = _given(data.customer)
     coupon = cast("Coupon | None", coupon) if data.coupon_code else None
-    lines, payment = _check_signup(
-        data, settings, values, variant, coupon, cast("list[Component | None]", components), now
-    )
     plan = Plan.get(t, variant.plan_id, consistent_read=True)
+    lines, payment = _check_signup(
+        data,
+        settings,
+        values,
+        plan,
+        variant,
+        coupon,
+        cast("list[Component | None]", components),
+        now,
+    )
     email = values.get("email")
     customer = Customer(
         t,
@@ -554,10 +573,15 @@ def signup(
         raise Invalid.field("plan_variant_id", "this plan variant is not open for signup") from None
     origins = [str(origin) for origin in cast(Tenant, tenant).allowed_origins or []]
     success = settings_service.allowed_redirect(settings.urls.success, origins)
-    redirect = None
-    if success is not None:
-        redirect = f"{success}{'&' if '?' in success else '?'}contractId={item.contract_id}"
+    redirect = with_query(success, "contractId", item.contract_id) if success else None
     return schemas.SignupDone(contract_id=item.contract_id, redirect_url=redirect)
+
+
+def with_query(url: str, name: str, value: str) -> str:
+    """The URL with one more query parameter, placed before any fragment."""
+    address, hash_mark, fragment = url.partition("#")
+    joined = f"{address}{'&' if '?' in address else '?'}{name}={value}"
+    return f"{joined}{hash_mark}{fragment}"
 
 
 def cancel(tenant_id: str, item: Contract, actor: str, now: datetime) -> Contract:
@@ -642,7 +666,9 @@ def issue_link(
 ) -> tuple[str, str, datetime]:
     """A new link: (secret, url, expiry). Only the secret's digest is stored."""
     secret = new_secret(LINK_PREFIX)
-    expires = now + timedelta(minutes=minutes)
+    # Whole seconds: the expiry is stored as a TTL (epoch seconds), and the answer must say
+    # the same time the check uses.
+    expires = (now + timedelta(minutes=minutes)).replace(microsecond=0)
     Token(
         digest(secret),
         kind=LINK_KIND,

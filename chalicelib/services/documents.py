@@ -30,10 +30,22 @@ from chalicelib.tenancy import TenantContext
 
 _log = logging.getLogger("portway")
 PDF_CONTENT_TYPE = "application/pdf"
-# Names of PDF objects that make a document do something when opened.
-_ACTIVE = re.compile(
-    rb"/(JavaScript|JS|Launch|EmbeddedFiles?|RichMedia|XFA|SubmitForm|ImportData)\b"
+# Names that make a document do something when it is opened or clicked: as dictionary keys,
+# as action types (`/S`), or anywhere in the file's bytes (names may be written with #xx
+# escapes, which are undone before looking).
+_ACTIVE_KEYS = frozenset(
+    {"/JS", "/JavaScript", "/Launch", "/EmbeddedFiles", "/EmbeddedFile", "/RichMedia", "/XFA"}
+    | {"/AA", "/SubmitForm", "/ImportData"}
 )
+_ACTIVE_ACTIONS = frozenset(
+    {"/JavaScript", "/Launch", "/SubmitForm", "/ImportData", "/RichMediaExecute", "/GoToE"}
+)
+_ACTIVE = re.compile(
+    rb"/(JavaScript|JS|Launch|EmbeddedFiles?|RichMedia|XFA|SubmitForm|ImportData|AA)(?![A-Za-z])"
+)
+_NAME_ESCAPE = re.compile(rb"#([0-9A-Fa-f]{2})")
+# An invoice has a few hundred objects; a file with very many is refused rather than walked.
+MAX_OBJECTS = 20_000
 # Shown to the customer: at most this many documents, newest first.
 MAX_LISTED = 100
 
@@ -65,18 +77,33 @@ def _read_pdf(data: bytes) -> tuple[int, bool]:
         if reader.is_encrypted:
             raise _refuse("the PDF is encrypted; upload it without a password")
         pages = len(reader.pages)
-        catalog: Any = reader.trailer["/Root"]
-        names = catalog.get("/Names")
-        active = "/OpenAction" in catalog and "/JS" in str(catalog["/OpenAction"])
-        active = active or (
-            names is not None and ("/JavaScript" in names or "/EmbeddedFiles" in names)
-        )
+        active = _has_active_objects(reader)
     except Invalid:
         raise
     except Exception:  # pypdf raises many kinds on damaged files; none may become a 500
         _log.info("a PDF upload could not be parsed", exc_info=True)
         raise _refuse("the PDF cannot be read") from None
     return pages, active
+
+
+def _has_active_objects(reader: Any) -> bool:
+    """True when any object of the file (compressed object streams included) is an action
+    that runs something, or names scripts, launches or embedded files."""
+    from pypdf.generic import DictionaryObject, IndirectObject
+
+    ids = {(number, generation) for generation, table in reader.xref.items() for number in table}
+    ids |= {(number, 0) for number in reader.xref_objStm}
+    if len(ids) > MAX_OBJECTS:
+        raise _refuse(f"the PDF has more than {MAX_OBJECTS} objects")
+    for number, generation in sorted(ids):
+        item = reader.get_object(IndirectObject(number, generation, reader))
+        if isinstance(item, DictionaryObject) and (
+            _ACTIVE_KEYS & set(item.keys())
+            or item.get("/S") in _ACTIVE_ACTIONS
+            or item.get("/Type") == "/EmbeddedFile"
+        ):
+            return True
+    return False
 
 
 def check_pdf(data: bytes) -> int:
@@ -86,7 +113,7 @@ def check_pdf(data: bytes) -> int:
     if b"%%EOF" not in data[-1024:]:
         raise _refuse("the PDF is incomplete (no %%EOF at its end)")
     pages, active = _read_pdf(data)
-    if active or _ACTIVE.search(data):
+    if active or _ACTIVE.search(_NAME_ESCAPE.sub(lambda m: bytes([int(m[1], 16)]), data)):
         raise _refuse("the PDF has active content (scripts, actions or embedded files)")
     if pages < 1:
         raise _refuse("the PDF has no pages")

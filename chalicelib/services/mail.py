@@ -354,8 +354,8 @@ def send(
         "DocumentNumber": document.number if document is not None else "",
         "ProviderName": tenant.name,
     }
-    # A header is one line, whatever a name contains.
-    subject = re.sub(r"[\r\n\t]+", " ", fill(subject, values, None)).strip()
+    # A header is one line, whatever a name contains (any of Unicode's line breaks).
+    subject = " ".join(fill(subject, values, None).replace("\t", " ").splitlines()).strip()
     mail = Mail(get_settings().mail_from, to, subject, fill(body, values, link))
     sender = transport()
     try:

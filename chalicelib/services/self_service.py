@@ -14,7 +14,7 @@ from typing import Any, cast
 import msgspec
 
 from chalicelib.clock import Clock, utcnow
-from chalicelib.errors import Conflict, FieldError, Forbidden, Invalid
+from chalicelib.errors import Conflict, Forbidden, Invalid
 from chalicelib.models import Contract, Customer, Document, SelfServiceSettings
 from chalicelib.schemas import billing as schemas
 from chalicelib.schemas.common import rfc3339
@@ -165,15 +165,10 @@ def update_customer(
         for k, v in _customer_values(customer).items()
     }
     values.update(sent)
-    if settings.fields.name == "required" and not (
-        values.get("first_name") and values.get("last_name")
-    ):
-        missing = "first_name" if not values.get("first_name") else "last_name"
-        raise Invalid(f"{missing}: required", errors=[FieldError(missing, "required")])
-    changes: dict[str, Any] = {
-        "contact": contracts.contact_item(values),
-        "name": contracts.display_name(values, values.get("email")),
-    }
+    changes: dict[str, Any] = {"contact": contracts.contact_item(values)}
+    if sent.keys() & {"company", "first_name", "last_name"}:
+        # The customer renamed itself; otherwise the name the provider knows it by stays.
+        changes["name"] = contracts.display_name(values, values.get("email"))
     if "email" in sent:
         changes["email"] = sent["email"]
     from pynamodb.exceptions import UpdateError

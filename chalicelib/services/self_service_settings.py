@@ -156,6 +156,11 @@ def put(
     _, item = load(ctx.tenant_id)
     if item is not None:
         check_version(item, if_match)
+    elif if_match not in (None, 0):  # never saved: the defaults are version 0
+        raise Conflict(
+            "The settings were never saved; they are at version 0.",
+            extra={"current_version": 0},
+        )
     now: datetime = clock()
     document = msgspec.json.encode(data).decode()
     saved = SelfServiceSettings(ctx.tenant_id, document=document, updated_at=now)

@@ -130,6 +130,12 @@ def order(shop: Shop, **overrides: Any) -> dict[str, Any]:
     return body
 
 
+@pytest.fixture(autouse=True)
+def _own_address(source_address: str) -> str:
+    """Signups (20 an hour) and wrong links are limited per address: each test has one."""
+    return source_address
+
+
 @pytest.fixture
 def shop(api) -> Shop:
     return make_shop(api)

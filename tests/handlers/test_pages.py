@@ -348,6 +348,7 @@ def test_theme_change_re_renders_the_pages_that_use_it_and_only_those(
         ("invite", themed["id"]),
         ("portal", "_"),
         ("not-found", "_"),
+        ("self-service", "_"),  # hosted pages wear the default template's theme
     }
 
     after = {
@@ -530,8 +531,9 @@ def test_render_all_pages_answers_the_count_and_keeps_pages_served(api, anonymou
     portal = _portal(api)
     response = api.post("/v1/pages/render")
     assert response.status_code == 200, response.body
-    # tenant page, 404 page, a portal's page and invitation page; 3 languages each
-    assert response.json_body == {"pages": 12}
+    # tenant page, 404 page, self-service page, a portal's page and invitation page; 3
+    # languages each (no plan variant is open for signup yet)
+    assert response.json_body == {"pages": 15}
     assert anonymous.get(portal["page_path"]).status_code == 200
     assert _get(anonymous, tenant.slug).status_code == 200
 

@@ -8,7 +8,6 @@ import secrets
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from chalice.local import LambdaEventConverter
 
 from chalicelib.clock import utcnow
 from chalicelib.services import ratelimit
@@ -20,12 +19,9 @@ ALL_APPS = ["equipment", "activity", "reports"]
 
 
 @pytest.fixture(autouse=True)
-def _own_source_address(monkeypatch):
-    """Each test calls from an address of its own: the test client sends every request from
-    127.0.0.1, and failed sign-ins of other tests must not rate-limit this one."""
-    address = f"2001:db8::{secrets.token_hex(2)}:{secrets.token_hex(2)}:{secrets.token_hex(2)}"
-    monkeypatch.setattr(LambdaEventConverter, "LOCAL_SOURCE_IP", address)
-    return address
+def _own_address(source_address: str) -> str:
+    """Failed sign-ins of other tests must not rate-limit this one."""
+    return source_address
 
 
 @pytest.fixture
