@@ -13,6 +13,7 @@ from chalicelib.handlers import (
     portal_templates,
     portals,
     self_service,
+    shares,
     sso,
     tenant,
     themes,
@@ -20,7 +21,9 @@ from chalicelib.handlers import (
 
 app = Chalice(app_name="portway")
 # Documents go in and out as bytes (API Gateway passes them through unencoded).
-app.api.binary_types.append("application/pdf")
+app.api.binary_types.extend(
+    ["application/pdf", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"]
+)
 
 for module in (
     tenant,
@@ -33,6 +36,7 @@ for module in (
     portal,
     billing,
     self_service,
+    shares,
     sso,
     pages,
     docs,

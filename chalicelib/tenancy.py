@@ -20,10 +20,12 @@ API_KEY_PREFIX = "pwk"
 API_KEY_KIND = "api_key"
 
 # A scope grants itself and everything below it.
+# `tracking` (the tracking page's sessions): set shipment numbers on received shares.
 _IMPLIED = {
-    "admin": frozenset({"admin", "write", "read"}),
-    "write": frozenset({"write", "read"}),
+    "admin": frozenset({"admin", "write", "read", "tracking"}),
+    "write": frozenset({"write", "read", "tracking"}),
     "read": frozenset({"read"}),
+    "tracking": frozenset({"tracking"}),
 }
 
 

@@ -17,6 +17,7 @@ from chalicelib.models.customers import BusinessUnit, Customer
 from chalicelib.models.portal_templates import PortalTemplate
 from chalicelib.models.portal_users import AuditEvent, Invitation, PortalUser
 from chalicelib.models.portals import Portal
+from chalicelib.models.shares import AccessLogEntry, ReceivedShare, Share
 from chalicelib.models.sso import SsoIssuer
 from chalicelib.models.tenants import DirectoryEntry, Tenant
 from chalicelib.models.themes import Theme
@@ -24,6 +25,7 @@ from chalicelib.models.tokens import Token
 
 __all__ = [
     "TABLE_MODELS",
+    "AccessLogEntry",
     "ApiKey",
     "Asset",
     "AssetEvent",
@@ -43,7 +45,9 @@ __all__ = [
     "PortalTemplate",
     "PortalUser",
     "PortwayModel",
+    "ReceivedShare",
     "SelfServiceSettings",
+    "Share",
     "SsoIssuer",
     "Tenant",
     "Theme",

@@ -1,0 +1,158 @@
+"""Partner shares of tracking data: the sender's grants, the partner's received shares, the
+access log of both, and sessions of the tracking page."""
+
+from __future__ import annotations
+
+from chalice.app import Blueprint, Response
+
+from chalicelib.clock import utcnow
+from chalicelib.handlers.router import Api
+from chalicelib.schemas import shares as schemas
+from chalicelib.schemas.common import Page, page_of
+from chalicelib.services import access_log, shares
+from chalicelib.services.access_log import XLSX_CONTENT_TYPE, Grant
+from chalicelib.services.pagination import PageRequest
+from chalicelib.tenancy import TenantContext
+
+blueprint = Blueprint(__name__)
+api = Api(blueprint, tag="shares")
+
+
+def _protocol(grant: Grant) -> Response:
+    """The access log as an Excel file, for download."""
+    name = access_log.file_name(grant, utcnow())
+    headers: dict[str, str | list[str]] = {
+        "Content-Type": XLSX_CONTENT_TYPE,
+        "Content-Disposition": f'attachment; filename="{name}"',
+        "X-Content-Type-Options": "nosniff",
+        "Content-Security-Policy": "default-src 'none'; sandbox; frame-ancestors 'none'",
+        "Cache-Control": "private, no-store",
+    }
+    return Response(body=access_log.export(grant), status_code=200, headers=headers)
+
+
+def _log(
+    ctx: TenantContext, grant: Grant, page: PageRequest, query: schemas.AccessLogQuery
+) -> Page[schemas.AccessLogEntry] | Response:
+    accept = blueprint.current_request.headers.get("accept")
+    if access_log.wants_xlsx(accept, query.format):
+        return _protocol(grant)
+    return access_log.page(ctx, grant, page)
+
+
+# -- the sender ------------------------------------------------------------------------------
+
+
+@api.post(
+    "/v1/shares", body=schemas.ShareCreate, response=schemas.Share, status=201, idempotent=True
+)
+def create_share(ctx: TenantContext, body: schemas.ShareCreate) -> schemas.Share:
+    """Share assets with a partner organisation (by its public tenant id)."""
+    return shares.create(ctx, body)
+
+
+@api.get("/v1/shares", response=page_of(schemas.Share), paginated=True)
+def list_shares(ctx: TenantContext, page: PageRequest) -> Page[schemas.Share]:
+    """The shares this tenant granted."""
+    return shares.list_shares(ctx, page)
+
+
+@api.get("/v1/shares/{id}", response=schemas.Share)
+def get_share(ctx: TenantContext, id: str) -> schemas.Share:
+    """One granted share."""
+    return shares.get(ctx, id)
+
+
+@api.delete("/v1/shares/{id}")
+def revoke_share(ctx: TenantContext, id: str) -> None:
+    """Revoke a share; the partner's next read fails."""
+    shares.revoke(ctx, id)
+
+
+@api.get(
+    "/v1/shares/{id}/access-log",
+    response=page_of(schemas.AccessLogEntry),
+    paginated=True,
+    query=schemas.AccessLogQuery,
+)
+def get_share_access_log(
+    ctx: TenantContext, id: str, page: PageRequest, query: schemas.AccessLogQuery
+) -> Page[schemas.AccessLogEntry] | Response:
+    """Every read of the share's data and every shipment number set, oldest first; Excel
+    with `Accept: application/vnd.openxmlformats-officedocument.spreadsheetml.sheet`."""
+    return _log(ctx, shares.load(ctx, id), page, query)
+
+
+@api.get("/v1/shares/{id}/access-log.xlsx", produces=(XLSX_CONTENT_TYPE,))
+def get_share_protocol(ctx: TenantContext, id: str) -> Response:
+    """The share's access log as an Excel file."""
+    return _protocol(shares.load(ctx, id))
+
+
+# -- the partner -----------------------------------------------------------------------------
+
+
+@api.get("/v1/received-shares", response=page_of(schemas.ReceivedShare), paginated=True)
+def list_received_shares(ctx: TenantContext, page: PageRequest) -> Page[schemas.ReceivedShare]:
+    """The shares granted to this tenant."""
+    return shares.list_received(ctx, page)
+
+
+@api.get("/v1/received-shares/{id}", response=schemas.ReceivedShare)
+def get_received_share(ctx: TenantContext, id: str) -> schemas.ReceivedShare:
+    """One received share."""
+    return shares.get_received(ctx, id)
+
+
+@api.get("/v1/received-shares/{id}/assets", response=schemas.SharedAssets)
+def read_shared_assets(ctx: TenantContext, id: str) -> schemas.SharedAssets:
+    """The shared assets with their last positions. Every call is in the access log."""
+    return shares.read_assets(ctx, id)
+
+
+@api.put(
+    "/v1/received-shares/{id}/assets/{asset_id}/shipment-number",
+    body=schemas.ShipmentNumberPut,
+    response=schemas.ShipmentNumberSet,
+    scope="tracking",
+    audited=False,
+)
+def put_shipment_number(
+    ctx: TenantContext, id: str, asset_id: str, body: schemas.ShipmentNumberPut
+) -> schemas.ShipmentNumberSet:
+    """Attach a shipment number to a shared asset (not checked; logged for the sender)."""
+    return shares.set_shipment_number(ctx, id, asset_id, body)
+
+
+@api.get(
+    "/v1/received-shares/{id}/access-log",
+    response=page_of(schemas.AccessLogEntry),
+    paginated=True,
+    query=schemas.AccessLogQuery,
+)
+def get_received_access_log(
+    ctx: TenantContext, id: str, page: PageRequest, query: schemas.AccessLogQuery
+) -> Page[schemas.AccessLogEntry] | Response:
+    """This tenant's reads of the share, oldest first; Excel as for the sender."""
+    return _log(ctx, shares.load_received(ctx, id), page, query)
+
+
+@api.get("/v1/received-shares/{id}/access-log.xlsx", produces=(XLSX_CONTENT_TYPE,))
+def get_received_protocol(ctx: TenantContext, id: str) -> Response:
+    """This tenant's reads of the share as an Excel file."""
+    return _protocol(shares.load_received(ctx, id))
+
+
+@api.post(
+    "/v1/tracking/sessions",
+    body=schemas.TrackingSessionCreate,
+    response=schemas.TrackingSession,
+    status=201,
+    scope="tracking",
+)
+def create_tracking_session(
+    ctx: TenantContext, body: schemas.TrackingSessionCreate
+) -> schemas.TrackingSession:
+    """The tracking page with a short-lived session: own assets, received shares, shipment
+    numbers, protocols."""
+    return shares.tracking_session(ctx, body)
