@@ -30,6 +30,8 @@ ID_KINDS = {
     "/v1/components/{id}": "component",
     "/v1/coupons/{id}": "coupon",
     "/v1/contracts/{id}": "contract",
+    "/v1/shares/{id}": "share",
+    "/v1/received-shares/{id}": "received_share",
 }
 # Where to read an object of each kind, given its id.
 READ_PATHS = {kind: prefix.replace("{id}", "{}") for prefix, kind in ID_KINDS.items()}
@@ -53,7 +55,7 @@ ANONYMOUS = {
 # Anonymous routes that need no secret at all (a public signup): limited per address.
 OPEN = {("POST", "/v1/hosted/{slug}/signup")}
 # Creations whose body names other objects: another tenant's ids are unknown (422).
-REFERENCING = {("POST", "/v1/components"), ("POST", "/v1/contracts")}
+REFERENCING = {("POST", "/v1/components"), ("POST", "/v1/contracts"), ("POST", "/v1/shares")}
 # Values of other path parameters than {id}.
 PATH_VALUES = {"{kind}": "invoice", "{language}": "de"}
 
@@ -119,6 +121,15 @@ BODIES: dict[tuple[str, str], dict[str, object]] = {
         "customer": {"email": "someone@example.com"},
     },
     ("PATCH", "/v1/self-service/customer"): {"phone": "+49 40 1234"},
+    ("POST", "/v1/shares"): {
+        "partner_tenant_id": "<partner>",
+        "name": "Tour Hamburg",
+        "asset_ids": ["<asset>"],
+    },
+    ("PUT", "/v1/received-shares/{id}/assets/{asset_id}/shipment-number"): {
+        "shipment_number": "SN-4711"
+    },
+    ("POST", "/v1/tracking/sessions"): {},
 }
 
 
@@ -155,9 +166,11 @@ QUERIES = {("DELETE", "/v1/customers/{id}/portal/sso"): "?issuer=https://erp.exa
 
 
 _BILLING_KINDS = frozenset({"plan", "variant", "component", "coupon", "contract"})
+_SHARE_KINDS = frozenset({"share", "received_share"})
 _EVERY_KIND = frozenset(
     {"customer", "asset", "api_key", "theme", "template", "portal_customer", "portal_user"}
     | _BILLING_KINDS
+    | _SHARE_KINDS
 )
 
 
@@ -190,7 +203,34 @@ def make_objects(
         ids.update(_portal_objects(api, portal_user and "portal_user" in kinds))
     if kinds & _BILLING_KINDS:
         ids.update(_billing_objects(api))
+    if kinds & _SHARE_KINDS:
+        ids.update(_share_objects(api))
     return ids
+
+
+def _share_objects(api) -> dict[str, str]:
+    """A share this tenant grants to a partner, and one a third tenant grants to it."""
+    from tests.conftest import Api, make_tenant
+
+    partner = make_tenant("Sample partner")
+    device = api.post("/v1/assets", {"name": "Shared truck", "kind": "gps_device"}).json_body["id"]
+    granted = api.post(
+        "/v1/shares",
+        {"partner_tenant_id": partner.public_id, "name": "Granted", "asset_ids": [device]},
+    ).json_body["id"]
+    sender = Api(api.client, make_tenant("Sample sender").key)
+    theirs = sender.post("/v1/assets", {"name": "Their truck", "kind": "gps_device"}).json_body
+    me = api.get("/v1/tenant").json_body["public_id"]
+    received = sender.post(
+        "/v1/shares", {"partner_tenant_id": me, "name": "Received", "asset_ids": [theirs["id"]]}
+    ).json_body["id"]
+    return {
+        "share": granted,
+        "received_share": received,
+        "shared_asset": theirs["id"],
+        "partner": partner.public_id,
+        "asset": api.post("/v1/assets", {"name": "Unshared"}).json_body["id"],
+    }
 
 
 def _billing_objects(api) -> dict[str, str]:
@@ -267,6 +307,7 @@ def call(api, method: str, path: str, ids: dict[str, str]):
     concrete = path if kind is None else path.replace("{id}", ids[kind])
     concrete = concrete.replace("{invitation_id}", ids.get("invitation", ""))
     concrete = concrete.replace("{document_id}", ids.get("document", ""))
+    concrete = concrete.replace("{asset_id}", ids.get("shared_asset", ""))
     for name, value in PATH_VALUES.items():
         concrete = concrete.replace(name, value)
     if (method, path) in UPLOADS:
@@ -276,14 +317,19 @@ def call(api, method: str, path: str, ids: dict[str, str]):
         )
     body = body_for(method, path)
     if body is not None:  # references to other objects: `<kind>` is the sample of that kind
-        body = {
-            k: ids.get(v[1:-1], v) if isinstance(v, str) and v.startswith("<") else v
-            for k, v in body.items()
-        }
+        body = {k: _sample(v, ids) for k, v in body.items()}
     produces = next((o.produces for o in OPERATIONS if (o.method, o.path) == (method, path)), ())
     # Binary answers (PDF) are sent only to a client that accepts them (as API Gateway does).
     headers = {"Accept": produces[0]} if produces else None
     return api.request(method, concrete + QUERIES.get((method, path), ""), body, headers=headers)
+
+
+def _sample(value: object, ids: dict[str, str]) -> object:
+    if isinstance(value, list):
+        return [_sample(v, ids) for v in value]
+    if isinstance(value, str) and value.startswith("<"):
+        return ids.get(value[1:-1], value)
+    return value
 
 
 def object_kind(path: str) -> str | None:

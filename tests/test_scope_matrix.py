@@ -31,8 +31,8 @@ def samples(api, request):
     snapshot of refused changes reads)."""
     op = request.node.callspec.params["op"]
     kinds = {"customer", "asset", "api_key", object_kind(op.path) or "customer"}
-    if (op.method, op.path) in REFERENCING:  # the body names a plan, a customer, a variant
-        kinds.add("contract")
+    if (op.method, op.path) in REFERENCING:  # the body names other objects
+        kinds |= {"contract", "share"}
     # Unassigned, so that deleting the asset is allowed; no portal user: no route here
     # takes one.
     return make_objects(api, assigned=False, portal_user=False, kinds=frozenset(kinds))
@@ -56,7 +56,7 @@ def _assert_allowed(response, op: Operation) -> None:
 
 def test_there_are_operations_of_every_scope():
     scopes = {o.scope for o in API_KEY_OPERATIONS}
-    assert scopes == {"read", "write", "admin"}
+    assert scopes == {"read", "write", "admin", "tracking"}
 
 
 @ON_MOTO

@@ -26,14 +26,14 @@ def test_a_partner_reads_a_share_and_both_sides_see_the_read_in_the_log(carrier)
 
     number = carrier.partner.put(
         f"/v1/received-shares/{granted['id']}/assets/{assets[0]['id']}/shipment-number",
-        {"shipment_number": "=HYPERLINK(\"http://x\")"},
+        {"shipment_number": '=HYPERLINK("http://x")'},
     )
     assert number.status_code == 200, number.body
 
     log = carrier.api.get(f"/v1/shares/{granted['id']}/access-log").json_body["items"]
     assert [e["kind"] for e in log] == ["read", "shipment_number"]
     assert log[0]["channel"] == "api"
-    assert log[1]["assets"][0]["shipment_number"] == "=HYPERLINK(\"http://x\")"
+    assert log[1]["assets"][0]["shipment_number"] == '=HYPERLINK("http://x")'
     partner_log = carrier.partner.get(f"/v1/received-shares/{granted['id']}/access-log")
     assert [e["id"] for e in partner_log.json_body["items"]] == [e["id"] for e in log]
 
@@ -45,7 +45,7 @@ def test_a_partner_reads_a_share_and_both_sides_see_the_read_in_the_log(carrier)
     assert rows[0][0] == "Time (UTC)"
     assert len(rows) == 1 + 2 + 1  # headings, two devices read, one shipment number
     cell = sheet.cell(row=4, column=8)
-    assert cell.value == "=HYPERLINK(\"http://x\")"
+    assert cell.value == '=HYPERLINK("http://x")'
     assert cell.data_type == "s"  # a string, never a formula
 
     assert carrier.api.delete(f"/v1/shares/{granted['id']}").status_code == 204
