@@ -26,7 +26,7 @@ TENANT_VARIANT = "_"
 NOT_FOUND_PAGE = "not-found"
 # Pages a URL may name. Anything else is answered by the tenant's not-found page; a
 # requested name never reaches a key unless it is on this list.
-PAGES = frozenset({"portal", "invite", "signup", "self-service"})
+PAGES = frozenset({"portal", "invite", "signup", "self-service", "tracking"})
 # Pages of one portal (the variant is the portal id).
 PORTAL_PAGES = ("portal", "invite")
 _SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?$")

@@ -234,7 +234,7 @@ def headers_for(html: str, site: Site, *, cacheable: bool) -> dict[str, str]:
 
 
 # Link pages carry a secret in their fragment: never stored by a cache on the way.
-_LINK_PAGES = frozenset({"invite", "self-service"})
+_LINK_PAGES = frozenset({"invite", "self-service", "tracking"})
 
 
 def _emit(
@@ -321,6 +321,7 @@ def _site_pages(site: Site, sources: _Sources) -> Iterator[tuple[str, bytes]]:
         site, store.NOT_FOUND_PAGE, store.TENANT_VARIANT, sources.template_look(None), None
     )
     yield from _hosted_pages(site, sources)
+    yield from _render(site, "tracking", store.TENANT_VARIANT, sources.default_look(), None)
 
 
 # -- signup and self-service pages -----------------------------------------------------------
