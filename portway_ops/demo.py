@@ -96,34 +96,36 @@ def _seed_billing(ctx: TenantContext) -> None:
         plan.id,
         billing.VariantCreate(name="Monthly", price="29.00", allow_signup=True, external_id="FT-M"),
     )
-    for component in (
-        billing.ComponentCreate(
-            plan_id=plan.id,
-            name="Trackers",
-            kind="quantity",
-            price="4.50",
-            unit="tracker",
-            min_quantity=1,
-            max_quantity=200,
-            show_in_signup=True,
-        ),
-        billing.ComponentCreate(
-            plan_id=plan.id,
-            name="Geofence alerts",
-            kind="on_off",
-            price="9.00",
-            show_in_signup=True,
-        ),
-        billing.ComponentCreate(
-            plan_id=plan.id,
-            name="SMS alerts",
-            kind="metered",
-            price="0.09",
-            unit="SMS",
-            show_as_price_info=True,
-        ),
-    ):
+    made = [
         catalogue.create_component(ctx, component)
+        for component in (
+            billing.ComponentCreate(
+                plan_id=plan.id,
+                name="Trackers",
+                kind="quantity",
+                price="4.50",
+                unit="tracker",
+                min_quantity=1,
+                max_quantity=200,
+                show_in_signup=True,
+            ),
+            billing.ComponentCreate(
+                plan_id=plan.id,
+                name="Geofence alerts",
+                kind="on_off",
+                price="9.00",
+                show_in_signup=True,
+            ),
+            billing.ComponentCreate(
+                plan_id=plan.id,
+                name="SMS alerts",
+                kind="metered",
+                price="0.09",
+                unit="SMS",
+                show_as_price_info=True,
+            ),
+        )
+    ]
     catalogue.create_coupon(ctx, billing.CouponCreate(code="WELCOME10", discount_percent=10))
     terms = [
         billing.TermsLine(
@@ -159,6 +161,7 @@ def _seed_billing(ctx: TenantContext) -> None:
         billing.ContractCreate(
             customer_id=customer.id,
             plan_variant_id=variant.id,
+            components=[billing.ComponentOrder(component_id=made[0].id, quantity=3)],
             payment=billing.PaymentData(
                 method="sepa_debit",
                 sepa=billing.Iban(iban="DE89370400440532013000", account_holder="Nordbau Logistik"),

@@ -233,7 +233,12 @@ def test_an_expired_link_says_so(api, tenant, local_server, browser_page):
     shop = make_shop(api)
     customer = api.post("/v1/customers", {"name": "Late GmbH"}).json_body["id"]
     contract_id = api.post(
-        "/v1/contracts", {"customer_id": customer, "plan_variant_id": shop.variant["id"]}
+        "/v1/contracts",
+        {
+            "customer_id": customer,
+            "plan_variant_id": shop.variant["id"],
+            "components": [{"component_id": shop.seats["id"], "quantity": 1}],
+        },
     ).json_body["id"]
     issued = utcnow() - timedelta(minutes=5)
     _, url, _ = contracts.issue_link(

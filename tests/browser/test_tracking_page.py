@@ -12,7 +12,7 @@ import openpyxl
 import pytest
 
 from tests.conftest import screenshot
-from tests.shares.conftest import carrier, report, share  # noqa: F401  (a fixture)
+from tests.shares.conftest import Carrier, make_carrier, report, share
 
 pytestmark = [
     pytest.mark.browser,
@@ -22,9 +22,12 @@ pytestmark = [
 BASE = "http://localhost:8000"
 
 
-def test_a_shipper_tracks_shared_devices_and_downloads_the_protocol(
-    carrier, local_server, browser
-):
+@pytest.fixture
+def carrier(api, other_api, other_tenant) -> Carrier:
+    return make_carrier(api, other_api, other_tenant)
+
+
+def test_a_shipper_tracks_shared_devices_and_downloads_the_protocol(carrier, local_server, browser):
     granted = share(carrier, carrier.devices[:2], contact_email="dispo@shipper.example")
     own = carrier.partner.post("/v1/assets", {"name": "Eigener Sprinter", "kind": "gps_device"})
     report(carrier.partner, own.json_body["id"], 50.94, 6.96)

@@ -46,6 +46,12 @@ def share(carrier: Carrier, devices: list[dict[str, Any]], **extra: Any) -> dict
 
 @pytest.fixture
 def carrier(api, other_api, other_tenant) -> Carrier:
+    """Tenant A, a carrier with three devices that reported; tenant B, its partner."""
+    return make_carrier(api, other_api, other_tenant)
+
+
+def make_carrier(api: Api, other_api: Api, other_tenant: Tenant) -> Carrier:
+    """A carrier (`api`) with three GPS devices that reported, and its partner."""
     devices = []
     for index, name in enumerate(("Truck HH-CA 101", "Truck HH-CA 102", "Trailer HH-CA 7")):
         device = api.post("/v1/assets", {"name": name, "kind": "gps_device"}).json_body
