@@ -250,13 +250,15 @@ def _report() -> int:
         ),
         settings.table_prefix,
     )
-    from portway_ops import bench_pages, bench_portal, bench_self_service
+    from portway_ops import bench_pages, bench_portal, bench_self_service, bench_shares
 
     failures = 0
     results: list[tuple[Scenario, Counter[str], int]] = []
     pages: list[bench_pages.PageFigures] = []
     portal: list[bench_portal.CountedCall] = []
     self_service: list[bench_portal.CountedCall] = []
+    share_reads: list[bench_portal.CountedCall] = []
+    exports: list[bench_shares.ExportFigure] = []
     with Client(app, stage_name="test", project_dir=str(ROOT)) as client:
 
         def serve() -> None:
@@ -268,6 +270,11 @@ def _report() -> int:
             self_service.extend(
                 bench_self_service.measure_self_service(client, tenant.api_key, tenant.tenant.slug)
             )
+            partner = tenants.create_tenant("Bench Shipper")
+            share_reads.extend(
+                bench_shares.measure_share_read(client, tenant.api_key, partner.api_key)
+            )
+            exports.extend(bench_shares.measure_exports(tenant.tenant.id))
 
         clients = count_clients(serve)  # the app's first DynamoDB call happens in here
     print(f"{'endpoint':<28}{'calls':>6}{'bound':>7}  by operation")
@@ -283,6 +290,9 @@ def _report() -> int:
     failures += sum(not call.ok for call in portal)
     bench_portal.report("self-service", self_service)
     failures += sum(not call.ok for call in self_service)
+    bench_portal.report("partner shares", share_reads)
+    failures += sum(not call.ok for call in share_reads)
+    failures += not bench_shares.report_exports(exports)
     bench_pages.report(pages[0])
     for failed in pages[0].failures():
         print(f"FAIL: {failed}")
