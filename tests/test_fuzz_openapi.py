@@ -18,6 +18,7 @@ from schemathesis.transport.requests import REQUESTS_TRANSPORT, binary_serialize
 
 from chalicelib import openapi
 from chalicelib.operations import OPERATIONS
+from tests.conftest import make_tenant
 
 EXAMPLES = 30
 pytestmark = pytest.mark.parametrize("backend", ["dynamodb_local"], indirect=True)
@@ -42,20 +43,27 @@ def _references(api) -> dict[str, str]:
         "/v1/components", {"plan_id": plan, "name": "C", "kind": "on_off", "price": "1.00"}
     ).json_body
     customer = api.post("/v1/customers", {"name": "Fuzz customer"}).json_body["id"]
+    device = api.post("/v1/assets", {"name": "Fuzz device", "kind": "gps_device"}).json_body
     return {
         "plan_id": plan,
         "plan_variant_id": variant["id"],
         "component_id": component["id"],
         "customer_id": customer,
+        "partner_tenant_id": make_tenant("Fuzz partner").public_id,
+        "asset_id": device["id"],
     }
 
 
 def _name_real_objects(body: dict, refs: dict[str, str]) -> None:
     for name, value in refs.items():
-        if name in body:
+        if name in body and name != "asset_id":
             body[name] = value
     if "plan_variant_ids" in body:
         body["plan_variant_ids"] = [refs["plan_variant_id"]]
+    if "asset_ids" in body and "partner_tenant_id" in body:  # a share of a real device
+        body["asset_ids"] = [refs["asset_id"]]
+    if "expires_at" in body and body["expires_at"] is not None:
+        body["expires_at"] = (datetime.now(UTC) + timedelta(days=30)).isoformat()
     if isinstance(body.get("components"), list):
         body["components"] = []  # quantities in range: tested in tests/billing
     # An IBAN's check digits and min_quantity <= max_quantity: tested in tests/billing.
