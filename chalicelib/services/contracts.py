@@ -13,12 +13,14 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
-from dateutil.relativedelta import relativedelta
 from pynamodb.exceptions import DoesNotExist
 
 from chalicelib.clock import Clock, utcnow
+
+if TYPE_CHECKING:
+    from dateutil.relativedelta import relativedelta
 from chalicelib.errors import Conflict, FieldError, Invalid, NotFound, Unauthorized
 from chalicelib.ids import digest, new_id, new_secret
 from chalicelib.models import (
@@ -54,6 +56,8 @@ _PERIOD = re.compile(r"^P([0-9]{1,3})([DWMY])$")
 
 def period(text: str) -> relativedelta:
     """P14D, P1M, P1Y ... as a calendar step."""
+    from dateutil.relativedelta import relativedelta  # not needed to serve most requests
+
     match = _PERIOD.fullmatch(text)
     if match is None:
         raise ValueError(f"not a period: {text!r}")

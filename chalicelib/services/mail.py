@@ -14,14 +14,15 @@ import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
-from email.message import EmailMessage
-from email.utils import formatdate, make_msgid
 from pathlib import Path
-from typing import Protocol, cast
+from typing import TYPE_CHECKING, Protocol, cast
 
 from pynamodb.exceptions import DoesNotExist
 
 from chalicelib.clock import Clock, utcnow
+
+if TYPE_CHECKING:
+    from email.message import EmailMessage
 from chalicelib.errors import Invalid, NotFound, Unavailable
 from chalicelib.ids import new_id
 from chalicelib.models import Customer, Document, EmailTemplate, Tenant
@@ -226,6 +227,9 @@ class Transport(Protocol):
 
 
 def _message(mail: Mail) -> EmailMessage:
+    from email.message import EmailMessage  # only when a mail is written
+    from email.utils import formatdate, make_msgid
+
     message = EmailMessage()
     message["From"] = mail.sender
     message["To"] = mail.to
