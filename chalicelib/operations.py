@@ -45,6 +45,8 @@ class Operation:
     # Changes are written to the audit log by the router, unless the service records them
     # in the change's own transaction.
     audited: bool = True
+    # Open to the tracking page's sessions (which may call nothing else).
+    tracking: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,6 +19,7 @@ from chalicelib.models import Token
 API_KEY_PREFIX = "pwk"
 API_KEY_KIND = "api_key"
 
+TRACKING_SESSION = "tracking_session"
 # A scope grants itself and everything below it.
 # `tracking` (the tracking page's sessions): set shipment numbers on received shares.
 _IMPLIED = {
@@ -26,6 +27,9 @@ _IMPLIED = {
     "write": frozenset({"write", "read", "tracking"}),
     "read": frozenset({"read"}),
     "tracking": frozenset({"tracking"}),
+    # Marks the tracking page's short-lived keys: the router lets them call only the routes
+    # the page needs.
+    TRACKING_SESSION: frozenset({TRACKING_SESSION}),
 }
 
 
@@ -42,6 +46,11 @@ class TenantContext:
     actor: str
     scopes: frozenset[str]
     source_ip: str | None = None
+
+    @property
+    def is_tracking_session(self) -> bool:
+        """True for the tracking page's short-lived keys."""
+        return TRACKING_SESSION in self.scopes
 
     def require(self, scope: str) -> None:
         """Refuse the request unless the caller holds `scope`."""

@@ -23,13 +23,13 @@ def create_asset(ctx: TenantContext, body: schemas.AssetCreate) -> schemas.Asset
     return assets.create(ctx, body)
 
 
-@api.get("/v1/assets", response=page_of(schemas.Asset), paginated=True)
+@api.get("/v1/assets", response=page_of(schemas.Asset), paginated=True, tracking=True)
 def list_assets(ctx: TenantContext, page: PageRequest) -> Page[schemas.Asset]:
     """List assets, oldest first."""
     return assets.list_assets(ctx, page)
 
 
-@api.get("/v1/assets/{id}", response=schemas.Asset)
+@api.get("/v1/assets/{id}", response=schemas.Asset, tracking=True)
 def get_asset(ctx: TenantContext, id: str) -> schemas.Asset:
     """Read an asset with its last reported state."""
     return assets.get(ctx, id)

@@ -23,6 +23,7 @@ from pynamodb.exceptions import PynamoDBException
 from chalicelib.errors import (
     BadRequest,
     Conflict,
+    Forbidden,
     InternalError,
     Invalid,
     NotFound,
@@ -243,6 +244,7 @@ class Api:
         versioned: bool = False,
         on_error: Callable[[PortwayError], Response] | None = None,
         audited: bool = True,
+        tracking: bool = False,
     ) -> Callable[[V], V]:
         """Declare a route: its schemas, status, scope and behaviours. `on_error` answers
         errors instead of problem+json (hosted pages answer with HTML and their CSP)."""
@@ -269,6 +271,7 @@ class Api:
                 versioned=versioned,
                 html_errors=on_error is not None,
                 audited=audited,
+                tracking=tracking,
             )
             OPERATIONS.append(operation)
             handler = _Handler(self.blueprint, operation, view, on_error or problem_response)
@@ -320,6 +323,8 @@ class _Handler:
         if op.auth != "api_key":
             return self._respond(self.view(self._caller(request), **self._kwargs(request, params)))
         ctx = authenticate_api_key(request.headers.get("authorization"), _source_ip(request))
+        if ctx.is_tracking_session and not op.tracking:
+            raise Forbidden("A tracking session reads devices and received shares, nothing else.")
         if op.scope:
             ctx.require(op.scope)
         _check_ids(params)

@@ -92,19 +92,21 @@ def get_share_protocol(ctx: TenantContext, id: str) -> Response:
 # -- the partner -----------------------------------------------------------------------------
 
 
-@api.get("/v1/received-shares", response=page_of(schemas.ReceivedShare), paginated=True)
+@api.get(
+    "/v1/received-shares", response=page_of(schemas.ReceivedShare), paginated=True, tracking=True
+)
 def list_received_shares(ctx: TenantContext, page: PageRequest) -> Page[schemas.ReceivedShare]:
     """The shares granted to this tenant."""
     return shares.list_received(ctx, page)
 
 
-@api.get("/v1/received-shares/{id}", response=schemas.ReceivedShare)
+@api.get("/v1/received-shares/{id}", response=schemas.ReceivedShare, tracking=True)
 def get_received_share(ctx: TenantContext, id: str) -> schemas.ReceivedShare:
     """One received share."""
     return shares.get_received(ctx, id)
 
 
-@api.get("/v1/received-shares/{id}/assets", response=schemas.SharedAssets)
+@api.get("/v1/received-shares/{id}/assets", response=schemas.SharedAssets, tracking=True)
 def read_shared_assets(ctx: TenantContext, id: str) -> schemas.SharedAssets:
     """The shared assets with their last positions. Every call is in the access log."""
     return shares.read_assets(ctx, id)
@@ -116,6 +118,7 @@ def read_shared_assets(ctx: TenantContext, id: str) -> schemas.SharedAssets:
     response=schemas.ShipmentNumberSet,
     scope="tracking",
     audited=False,
+    tracking=True,
 )
 def put_shipment_number(
     ctx: TenantContext, id: str, asset_id: str, body: schemas.ShipmentNumberPut
@@ -129,6 +132,7 @@ def put_shipment_number(
     response=page_of(schemas.AccessLogEntry),
     paginated=True,
     query=schemas.AccessLogQuery,
+    tracking=True,
 )
 def get_received_access_log(
     ctx: TenantContext, id: str, page: PageRequest, query: schemas.AccessLogQuery
@@ -137,7 +141,7 @@ def get_received_access_log(
     return _log(ctx, shares.load_received(ctx, id), page, query)
 
 
-@api.get("/v1/received-shares/{id}/access-log.xlsx", produces=(XLSX_CONTENT_TYPE,))
+@api.get("/v1/received-shares/{id}/access-log.xlsx", produces=(XLSX_CONTENT_TYPE,), tracking=True)
 def get_received_protocol(ctx: TenantContext, id: str) -> Response:
     """This tenant's reads of the share as an Excel file."""
     return _protocol(shares.load_received(ctx, id))

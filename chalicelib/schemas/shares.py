@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Literal
 
 from msgspec import Meta, Struct
 
+from chalicelib.errors import Invalid
 from chalicelib.schemas.common import Email, Input, InputTimestamp, Name, Output, Timestamp
 
 ObjectId = Annotated[str, Meta(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9_-]+$")]
@@ -21,6 +23,7 @@ ShipmentNumber = Annotated[
     ),
 ]
 MAX_SHARED_ASSETS = 100
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 
 
 class ShareCreate(Input):
@@ -97,6 +100,14 @@ class ShipmentNumberPut(Input):
     """The partner's shipment number for the transport a shared asset is on."""
 
     shipment_number: ShipmentNumber
+
+    def __post_init__(self) -> None:
+        # Checked before the surrounding spaces go: `$` lets a final line feed through.
+        if _CONTROL.search(self.shipment_number):
+            raise Invalid.field("shipment_number", "one line of printable characters")
+        super().__post_init__()
+        if not self.shipment_number:
+            raise Invalid.field("shipment_number", "give some characters, not only spaces")
 
 
 class ShipmentNumberSet(Output):

@@ -24,11 +24,11 @@ from chalicelib.services import access_log
 from chalicelib.services.pagination import PageRequest, fetch_page
 from chalicelib.services.storage import ConditionsFailed, Transaction, batch_get, load_owned
 from chalicelib.settings import get_settings
-from chalicelib.tenancy import API_KEY_KIND, API_KEY_PREFIX, TenantContext
+from chalicelib.tenancy import API_KEY_KIND, API_KEY_PREFIX, TRACKING_SESSION, TenantContext
 
 # A tracking session is a short-lived key of its own: it reads, and sets shipment numbers.
 TRACKING_SUBJECT_PREFIX = "trk"
-TRACKING_SCOPES = {"read", "tracking"}
+TRACKING_SCOPES = {"read", "tracking", TRACKING_SESSION}
 
 
 def _status(live: bool, status: str) -> schemas.ShareStatus:
@@ -207,7 +207,7 @@ def _live_grant(ctx: TenantContext, share_id: str, now: datetime) -> ReceivedSha
 
 def channel_of(ctx: TenantContext) -> str:
     """`page` for the tracking page's sessions, `api` for API keys."""
-    return "page" if ctx.actor.startswith(f"api_key:{TRACKING_SUBJECT_PREFIX}_") else "api"
+    return "page" if ctx.is_tracking_session else "api"
 
 
 def _position(item: Asset) -> schemas.Position | None:
@@ -297,7 +297,9 @@ def tracking_session(
 ) -> schemas.TrackingSession:
     """A short-lived key for the tracking page, in the fragment of the page's address: it
     reads the tenant's own assets and its received shares, and sets shipment numbers."""
-    ctx.require("read")
+    ctx.require("tracking")
+    if ctx.is_tracking_session:  # a session never makes the next one: it ends
+        raise Forbidden("A tracking session cannot start another.")
     now = clock()
     expires = (now + timedelta(minutes=data.minutes)).replace(microsecond=0)
     secret = new_secret(API_KEY_PREFIX)

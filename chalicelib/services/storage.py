@@ -160,11 +160,15 @@ MAX_BATCH_KEYS = 100
 
 
 def batch_get(keys: Sequence[tuple[type[Model], str, str | None]]) -> list[Model | None]:
-    """Items of several tables in one consistent BatchGetItem (string keys only), in the
-    order asked; None where an item does not exist. Keys DynamoDB leaves unprocessed
-    (throttling) are asked again."""
+    """Items of several tables in consistent BatchGetItems (string keys only; one call per
+    100 keys), in the order asked; None where an item does not exist. Keys DynamoDB leaves
+    unprocessed (throttling) are asked again."""
     if len(keys) > MAX_BATCH_KEYS:
-        raise ValueError(f"at most {MAX_BATCH_KEYS} keys per batch")
+        return [
+            item
+            for start in range(0, len(keys), MAX_BATCH_KEYS)
+            for item in batch_get(keys[start : start + MAX_BATCH_KEYS])
+        ]
     wanted: dict[str, list[dict[str, dict[str, str]]]] = {}
     models: dict[str, type[Model]] = {}
     for model, hash_key, range_key in keys:
