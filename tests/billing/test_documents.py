@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from chalicelib.operations import MAX_UPLOAD_BYTES
+from portway_ops.pdf import simple_pdf
 from tests.conftest import problem
 from tests.samples import tiny_pdf, tiny_png
 
@@ -22,28 +23,7 @@ PDF = "application/pdf"
 
 def pdf_of(catalog: bytes = b"", page: bytes = b"", extra: tuple[bytes, ...] = ()) -> bytes:
     """A one-page PDF like tiny_pdf(), with more in its catalog, its page, or objects 6..."""
-    stream = b"BT /F1 18 Tf 72 720 Td (Invoice) Tj ET"
-    objects = [
-        b"<< /Type /Catalog /Pages 2 0 R " + catalog + b" >>",
-        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
-        b"/Resources << /Font << /F1 5 0 R >> >> " + page + b" >>",
-        b"<< /Length " + str(len(stream)).encode() + b" >>\nstream\n" + stream + b"\nendstream",
-        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
-        *extra,
-    ]
-    out = bytearray(b"%PDF-1.4\n")
-    offsets = []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(len(out))
-        out += f"{number} 0 obj\n".encode() + body + b"\nendobj\n"
-    xref = len(out)
-    out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
-    out += b"".join(f"{offset:010d} 00000 n \n".encode() for offset in offsets)
-    out += (
-        f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
-    )
-    return bytes(out)
+    return simple_pdf("Invoice", catalog=catalog, page=page, extra=extra)
 
 
 def new_contract(api) -> str:

@@ -9,12 +9,9 @@ to test-artifacts/.
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-
 import pytest
 
+from tests.browser.conftest import Website
 from tests.conftest import screenshot
 
 pytestmark = [
@@ -52,39 +49,6 @@ window.addEventListener("message", function (event) {{
 </script>
 </body></html>
 """
-
-
-class _Shop(ThreadingHTTPServer):
-    page = ""
-
-
-class _ShopHandler(BaseHTTPRequestHandler):
-    server: _Shop
-
-    def do_GET(self) -> None:
-        body = self.server.page.encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "text/html; charset=utf-8")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, format: str, *args: object) -> None:
-        pass
-
-
-@pytest.fixture(scope="module")
-def shop() -> Iterator[_Shop]:
-    """The provider's website on a port (an origin) of its own."""
-    server = _Shop(("127.0.0.1", 0), _ShopHandler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield server
-    server.shutdown()
-
-
-def _origin(server: _Shop) -> str:
-    return f"http://127.0.0.1:{server.server_address[1]}"
 
 
 def _rgb(hex_color: str) -> str:
@@ -130,15 +94,15 @@ def page_of(browser):
         context.close()
 
 
-def _embed(shop: _Shop, local_server: str, path: str) -> str:
-    shop.page = SHOP_PAGE.format(src=f"{local_server}{path}", portway=local_server)
-    return _origin(shop)
+def _embed(shop: Website, local_server: str, path: str) -> str:
+    shop.default = SHOP_PAGE.format(src=f"{local_server}{path}", portway=local_server)
+    return shop.origin
 
 
 def test_page_loads_in_a_frame_of_an_allowed_origin_and_reports_its_height(
-    api, shop, local_server, portal_path, page_of
+    api, website, local_server, portal_path, page_of
 ):
-    shop_origin = _embed(shop, local_server, portal_path + "&language=de")
+    shop_origin = _embed(website, local_server, portal_path + "&language=de")
     allowed = api.put("/v1/settings/embedding", {"allowed_origins": [shop_origin]})
     assert allowed.status_code == 200, allowed.body
 
@@ -160,9 +124,9 @@ def test_page_loads_in_a_frame_of_an_allowed_origin_and_reports_its_height(
 
 
 def test_page_is_refused_in_a_frame_of_an_origin_not_allowed(
-    api, shop, local_server, portal_path, page_of
+    api, website, local_server, portal_path, page_of
 ):
-    shop_origin = _embed(shop, local_server, portal_path)
+    shop_origin = _embed(website, local_server, portal_path)
     api.put("/v1/settings/embedding", {"allowed_origins": ["https://shop.example.com"]})
 
     page = page_of()
@@ -175,9 +139,9 @@ def test_page_is_refused_in_a_frame_of_an_origin_not_allowed(
 
 
 def test_page_is_refused_in_any_frame_while_no_origin_is_allowed(
-    api, shop, local_server, portal_path, page_of
+    api, website, local_server, portal_path, page_of
 ):
-    shop_origin = _embed(shop, local_server, portal_path)
+    shop_origin = _embed(website, local_server, portal_path)
     api.put("/v1/settings/embedding", {"allowed_origins": []})
 
     page = page_of()

@@ -13,12 +13,8 @@ from __future__ import annotations
 import email
 import os
 import re
-import threading
-from collections.abc import Iterator
 from datetime import timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import ClassVar
 
 import pytest
 
@@ -61,35 +57,6 @@ THANKS_PAGE = """<!doctype html><html lang="de"><head><meta charset="utf-8"><tit
 </head><body><h1>Danke für Ihre Bestellung</h1></body></html>"""
 
 
-class _Shop(ThreadingHTTPServer):
-    pages: ClassVar[dict[str, str]] = {}
-
-
-class _ShopHandler(BaseHTTPRequestHandler):
-    server: _Shop
-
-    def do_GET(self) -> None:
-        body = self.server.pages.get(self.path.split("?")[0], THANKS_PAGE).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "text/html; charset=utf-8")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, format: str, *args: object) -> None:
-        pass
-
-
-@pytest.fixture(scope="module")
-def website() -> Iterator[_Shop]:
-    """The provider's website on a port (an origin) of its own."""
-    server = _Shop(("127.0.0.1", 0), _ShopHandler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield server
-    server.shutdown()
-
-
 @pytest.fixture
 def browser_page(browser):
     context = browser.new_context(viewport={"width": 900, "height": 800}, accept_downloads=True)
@@ -118,10 +85,11 @@ def _latest_mail(folder: Path, before: set[Path]) -> email.message.EmailMessage:
 def test_signup_in_a_frame_then_self_service_from_the_email_in_german(
     api, tenant, website, local_server, browser_page
 ):
-    origin = f"http://127.0.0.1:{website.server_address[1]}"
+    origin = website.origin
     shop = make_shop(api, _settings(origin), origins=(origin,))
     signup_path = f"/p/{tenant.slug}/signup/{shop.variant['id']}?language=de"
     website.pages = {"/": SHOP_PAGE.format(src=local_server + signup_path, portway=local_server)}
+    website.default = THANKS_PAGE
 
     # -- the order, inside the shop's frame ------------------------------------------------
     page = browser_page

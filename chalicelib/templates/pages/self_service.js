@@ -188,13 +188,7 @@
 
   function download(doc) {
     call("GET", "/v1/self-service/documents/" + encodeURIComponent(doc.id), null, "application/pdf").then(function (response) {
-      var match = /filename="([^"]+)"/.exec(response.headers.get("Content-Disposition") || "");
-      return response.blob().then(function (blob) {
-        var link = el("a", { href: URL.createObjectURL(blob), download: match ? match[1] : "document.pdf" });
-        document.body.appendChild(link);
-        link.click();
-        setTimeout(function () { URL.revokeObjectURL(link.href); link.remove(); }, 1000);
-      });
+      return pw.download(response, "document.pdf");
     }).catch(function (error) { if (error.message !== "link") { say(error.message, true); } });
   }
 

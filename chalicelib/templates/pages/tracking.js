@@ -126,13 +126,7 @@
   });
   $("protocol").addEventListener("click", function () {
     call("GET", "/v1/received-shares/" + encodeURIComponent(current.id) + "/access-log.xlsx", null, XLSX).then(function (response) {
-      var match = /filename="([^"]+)"/.exec(response.headers.get("Content-Disposition") || "");
-      return response.blob().then(function (blob) {
-        var link = el("a", { href: URL.createObjectURL(blob), download: match ? match[1] : "protocol.xlsx" });
-        document.body.appendChild(link);
-        link.click();
-        setTimeout(function () { URL.revokeObjectURL(link.href); link.remove(); }, 1000);
-      });
+      return pw.download(response, "protocol.xlsx");
     }).catch(function (e) { if (e.message !== "session") { say(e.message, true); } });
   });
 
