@@ -349,6 +349,7 @@ def test_theme_change_re_renders_the_pages_that_use_it_and_only_those(
         ("portal", "_"),
         ("not-found", "_"),
         ("self-service", "_"),  # hosted pages wear the default template's theme
+        ("tracking", "_"),
     }
 
     after = {
@@ -531,9 +532,9 @@ def test_render_all_pages_answers_the_count_and_keeps_pages_served(api, anonymou
     portal = _portal(api)
     response = api.post("/v1/pages/render")
     assert response.status_code == 200, response.body
-    # tenant page, 404 page, self-service page, a portal's page and invitation page; 3
-    # languages each (no plan variant is open for signup yet)
-    assert response.json_body == {"pages": 15}
+    # tenant page, 404 page, self-service page, tracking page, a portal's page and
+    # invitation page; 3 languages each (no plan variant is open for signup yet)
+    assert response.json_body == {"pages": 18}
     assert anonymous.get(portal["page_path"]).status_code == 200
     assert _get(anonymous, tenant.slug).status_code == 200
 
