@@ -14,6 +14,11 @@
   var token = window.sessionStorage.getItem(KEY);
   var state = null;
 
+  // The provider's name, as the page's header shows it (the logo's alt text, or the name).
+  function provider() {
+    var logo = document.querySelector(".menu img");
+    return logo ? logo.alt : document.querySelector(".menu strong").textContent;
+  }
   function say(message, isError) {
     pw.fill(document.getElementById("message"), message ? [el("p", { "class": isError ? "error" : "message", role: isError ? "alert" : "status" }, [message])] : []);
   }
@@ -41,7 +46,7 @@
         if (response.status === 401) {
           window.sessionStorage.removeItem(KEY);
           document.getElementById("sections").hidden = true;
-          say(text[data.reason] || text.invalid, true);
+          say((text[data.reason] || text.invalid).replace("{provider}", provider()), true);
           throw new Error("link");
         }
         if (!response.ok) { var error = new Error(data.detail || text.failed); error.problem = data; throw error; }
