@@ -8,7 +8,6 @@ from typing import Any
 
 from chalicelib.pages.environment import environment
 
-
 _INLINE = re.compile(r"(<(script|style)[^>]*>)(.*?)(</\2>)", re.S)
 _INDENT = re.compile(r"\n[ \t]+")
 
