@@ -141,6 +141,12 @@ def entries(grant: Grant) -> Iterator[AccessLogEntry]:
     return heapq.merge(*streams, key=lambda e: e.entry_key)
 
 
+def _tagged(shard: int, stream: Iterator[AccessLogEntry]) -> Iterator[tuple[int, AccessLogEntry]]:
+    """Entries of one shard, each with the shard's number."""
+    for entry in stream:
+        yield shard, entry
+
+
 def page(ctx: TenantContext, grant: Grant, request: PageRequest) -> Page[schemas.AccessLogEntry]:
     """One page of the log, oldest first. Each shard is asked for at most one page; the
     cursor keeps the last key taken from each."""
@@ -148,7 +154,7 @@ def page(ctx: TenantContext, grant: Grant, request: PageRequest) -> Page[schemas
     raw = decode_cursor(ctx, list_name, request.cursor) or {}
     keys = _shard_keys(grant)
     after = {k: raw.get(str(i), {}).get("S") for i, k in enumerate(keys)}
-    streams = [((i, e) for e in _shard(k, after[k], request.limit + 1)) for i, k in enumerate(keys)]
+    streams = [_tagged(i, _shard(k, after[k], request.limit + 1)) for i, k in enumerate(keys)]
     merged = heapq.merge(*streams, key=lambda pair: pair[1].entry_key)
     taken: list[tuple[int, AccessLogEntry]] = []
     more = False
