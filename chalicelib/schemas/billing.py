@@ -13,14 +13,13 @@ from chalicelib.schemas.common import (
     InputTimestamp,
     Language,
     Name,
+    ObjectId,
     Output,
     ShortText,
     Timestamp,
     Versioned,
 )
 
-# A reference to another object by its id.
-ObjectId = Annotated[str, Meta(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9_-]+$")]
 # Money is a decimal written as text: exact, and never more than cents.
 Price = Annotated[
     str,

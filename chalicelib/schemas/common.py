@@ -32,6 +32,8 @@ _MAILBOX = r"[^@\x00-\x20\x7f-\x9f\u2028\u2029<>\"']+"
 Name = Annotated[str, Meta(min_length=1, max_length=200, pattern=_VISIBLE)]
 ShortText = Annotated[str, Meta(min_length=1, max_length=100, pattern=_VISIBLE)]
 Email = Annotated[str, Meta(max_length=254, pattern=f"^{_MAILBOX}@{_MAILBOX}\\.{_MAILBOX}$")]
+# A reference to another object by its id.
+ObjectId = Annotated[str, Meta(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9_-]+$")]
 Version = Annotated[int, Meta(ge=1, description="The version the change is based on.")]
 
 

@@ -8,9 +8,16 @@ from typing import Annotated, Literal
 from msgspec import Meta, Struct
 
 from chalicelib.errors import Invalid
-from chalicelib.schemas.common import Email, Input, InputTimestamp, Name, Output, Timestamp
+from chalicelib.schemas.common import (
+    Email,
+    Input,
+    InputTimestamp,
+    Name,
+    ObjectId,
+    Output,
+    Timestamp,
+)
 
-ObjectId = Annotated[str, Meta(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9_-]+$")]
 # The partner's shipment number is not checked against anything, but it is one line of
 # printable text: no control characters, no line breaks of any kind.
 ShipmentNumber = Annotated[

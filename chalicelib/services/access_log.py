@@ -82,17 +82,8 @@ def new_entry(
     )
 
 
-def record(
-    grant: Grant,
-    *,
-    kind: str,
-    channel: str,
-    actor: str,
-    assets: list[tuple[str, str, str | None]],
-    now: datetime,
-) -> AccessLogEntry:
+def record(entry: AccessLogEntry) -> AccessLogEntry:
     """Write one entry (one PutItem); any failure propagates, so the read does not happen."""
-    entry = new_entry(grant, kind=kind, channel=channel, actor=actor, assets=assets, now=now)
     entry.save(condition=AccessLogEntry.entry_key.does_not_exist())
     return entry
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, cast
 
+import msgspec
 from pynamodb.exceptions import DoesNotExist
 
 from chalicelib.clock import Clock, utcnow
@@ -311,8 +312,6 @@ def contact_item(values: dict[str, Any]) -> Contact:
 
 
 def _given(data: schemas.CustomerData) -> dict[str, Any]:
-    import msgspec
-
     return {
         name: value
         for name, value in msgspec.to_builtins(data).items()

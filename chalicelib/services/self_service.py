@@ -12,9 +12,10 @@ from decimal import Decimal
 from typing import Any, cast
 
 import msgspec
+from pynamodb.exceptions import UpdateError
 
 from chalicelib.clock import Clock, utcnow
-from chalicelib.errors import Conflict, Forbidden, Invalid
+from chalicelib.errors import Conflict, Forbidden, Invalid, NotFound
 from chalicelib.models import Contract, Customer, Document, SelfServiceSettings
 from chalicelib.schemas import billing as schemas
 from chalicelib.schemas.common import rfc3339
@@ -171,8 +172,6 @@ def update_customer(
         changes["name"] = contracts.display_name(values, values.get("email"))
     if "email" in sent:
         changes["email"] = sent["email"]
-    from pynamodb.exceptions import UpdateError
-
     now = clock()
     try:
         customer.update(actions=change_actions(Customer, changes, now))
@@ -209,7 +208,5 @@ def document(ctx: SelfServiceContext, document_id: str) -> tuple[Document, bytes
         ctx, (Document, ctx.tenant_id, Document.key_for(ctx.contract_id, document_id))
     )
     if item is None or not settings.sections.documents.visible:
-        from chalicelib.errors import NotFound
-
         raise NotFound(f"No document {document_id}.")
     return item, documents.pdf(item)

@@ -229,12 +229,14 @@ def read_assets(
     numbers = grant.shipment_numbers.as_dict() if grant.shipment_numbers else {}  # type: ignore[no-untyped-call]
     asset_ids = [str(a) for a in grant.asset_ids]
     entry = access_log.record(
-        grant,
-        kind="read",
-        channel=channel_of(ctx),
-        actor=ctx.actor,
-        assets=[(a, names.get(a, a), numbers.get(a)) for a in asset_ids],
-        now=now,
+        access_log.new_entry(
+            grant,
+            kind="read",
+            channel=channel_of(ctx),
+            actor=ctx.actor,
+            assets=[(a, names.get(a, a), numbers.get(a)) for a in asset_ids],
+            now=now,
+        )
     )
     found = batch_get([(Asset, grant.sender_tenant_id, a) for a in asset_ids])
     items = [

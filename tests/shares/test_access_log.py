@@ -147,12 +147,14 @@ def _record_at(grant: Share, device: dict[str, Any], times: list[datetime]) -> l
     made: dict[str, datetime] = {}
     for number, when in enumerate(times):
         entry = access_log.record(
-            grant,
-            kind="read",
-            channel="api",
-            actor="api_key:test",
-            assets=[(device["id"], device["name"], f"N{number}")],
-            now=when,
+            access_log.new_entry(
+                grant,
+                kind="read",
+                channel="api",
+                actor="api_key:test",
+                assets=[(device["id"], device["name"], f"N{number}")],
+                now=when,
+            )
         )
         made[entry.entry_id] = when
     return sorted(made, key=lambda entry_id: made[entry_id])

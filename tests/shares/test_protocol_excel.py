@@ -296,12 +296,14 @@ def test_an_over_long_value_is_cut_visibly_in_the_protocol(carrier, tenant):
     granted = share(carrier, carrier.devices[:1])
     grant = Share.get(tenant.id, granted["id"])
     access_log.record(
-        grant,
-        kind="read",
-        channel="api",
-        actor="api_key:test",
-        assets=[(carrier.devices[0]["id"], "n" * 40_000, "=" + "1" * 39_999)],
-        now=datetime.now(UTC),
+        access_log.new_entry(
+            grant,
+            kind="read",
+            channel="api",
+            actor="api_key:test",
+            assets=[(carrier.devices[0]["id"], "n" * 40_000, "=" + "1" * 39_999)],
+            now=datetime.now(UTC),
+        )
     )
     rows = rows_of(download(carrier.api, f"/v1/shares/{granted['id']}").body)
     assert len(rows) == 2
