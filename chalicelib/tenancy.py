@@ -7,14 +7,14 @@ tenant data takes a context first.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from pynamodb.exceptions import DoesNotExist
 
 from chalicelib.clock import Clock, utcnow
 from chalicelib.errors import Forbidden, Unauthorized
 from chalicelib.ids import digest
-from chalicelib.models import Token
+from chalicelib.models import ApiKey, Token
 
 API_KEY_PREFIX = "pwk"
 API_KEY_KIND = "api_key"
@@ -86,6 +86,8 @@ def authenticate_api_key(
         raise invalid from None
     if token.kind != API_KEY_KIND or not token.is_live(clock()):
         raise invalid
+    if token.source_id is not None and not _parent_live(token):
+        raise invalid
     return TenantContext(
         tenant_id=token.tenant_id,
         actor=f"api_key:{token.subject_id}",
@@ -94,11 +96,28 @@ def authenticate_api_key(
     )
 
 
+def _parent_live(token: Token) -> bool:
+    """A derived key (a tracking session) works only while the key that made it does."""
+    try:
+        parent = ApiKey.get(token.tenant_id, token.source_id or "", consistent_read=True)
+    except DoesNotExist:
+        return False
+    return parent.revoked_at is None
+
+
 @dataclass(frozen=True, slots=True)
 class Caller:
     """Someone without credentials yet (signing in, accepting a link): only where from."""
 
     source_ip: str | None
+
+
+@dataclass(slots=True)
+class SourcesChecked:
+    """Whether this request has read what its session derives from (see
+    `services.sessions.check_sources`); every portal request must before it answers."""
+
+    done: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,9 +133,13 @@ class PortalContext:
     role: str
     apps: frozenset[str]
     session_id: str
+    epoch: int = 0
+    sso_issuer: str | None = None
+    sso_registration: str | None = None
     read_only: bool = False
     on_behalf_of: str | None = None
     source_ip: str | None = None
+    sources: SourcesChecked = field(default_factory=SourcesChecked)
 
     @property
     def actor(self) -> str:
@@ -140,11 +163,17 @@ class PortalContext:
 
 
 def authenticate_portal(authorization: str | None, source_ip: str | None = None) -> PortalContext:
-    """Resolve a portal access token (signed, short-lived: no read needed)."""
+    """Resolve a portal access token by its signature; the router then has the session's
+    sources read before the request answers."""
     from chalicelib.services.sessions import verify_access
 
     claims = verify_access(bearer_token(authorization))
     act = claims.get("act")
+    sso_issuer = claims.get("siss")
+    try:
+        epoch = int(claims.get("sep", 0))
+    except (TypeError, ValueError):
+        epoch = -1  # matches no account
     return PortalContext(
         tenant_id=str(claims["aud"]).removeprefix("portal:"),
         customer_id=str(claims["cid"]),
@@ -154,6 +183,9 @@ def authenticate_portal(authorization: str | None, source_ip: str | None = None)
         role=str(claims["role"]),
         apps=frozenset(str(a) for a in claims.get("apps", [])),
         session_id=str(claims["sid"]),
+        epoch=epoch,
+        sso_issuer=str(sso_issuer) if sso_issuer else None,
+        sso_registration=str(claims.get("sreg", "")) if sso_issuer else None,
         read_only=bool(claims.get("ro", False)),
         on_behalf_of=str(act["sub"]) if isinstance(act, dict) and "sub" in act else None,
         source_ip=source_ip,

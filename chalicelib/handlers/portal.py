@@ -45,6 +45,28 @@ def refresh_session(caller: Caller, body: schemas.RefreshRequest) -> schemas.Ses
     return portal_accounts.refresh(caller, body)
 
 
+@api.post(
+    "/v1/portal/password-resets",
+    auth="anonymous",
+    body=schemas.PasswordResetRequest,
+    status=202,
+)
+def request_password_reset(caller: Caller, body: schemas.PasswordResetRequest) -> None:
+    """E-mail a link to set a new password (the answer is 202 whether the address is known)."""
+    portal_accounts.request_reset(caller, body)
+
+
+@api.post(
+    "/v1/portal/password-resets/confirm",
+    auth="anonymous",
+    body=schemas.PasswordResetConfirm,
+    response=schemas.Session,
+)
+def confirm_password_reset(caller: Caller, body: schemas.PasswordResetConfirm) -> schemas.Session:
+    """Set a new password with the e-mailed link; the account's other sessions end."""
+    return portal_accounts.confirm_reset(caller, body)
+
+
 @api.delete("/v1/portal/sessions", auth="portal")
 def sign_out(ctx: PortalContext) -> None:
     """Close the session: its refresh tokens stop working."""
@@ -110,13 +132,13 @@ def list_portal_users(ctx: PortalContext) -> Page[schemas.PortalUser]:
     "/v1/portal/users",
     auth="portal",
     body=schemas.ColleagueInvite,
-    response=schemas.InvitationCreated,
+    response=schemas.ColleagueInvitation,
     status=201,
 )
 def invite_portal_user(
     ctx: PortalContext, body: schemas.ColleagueInvite
-) -> schemas.InvitationCreated:
-    """Invite a colleague (administrator only); the answer has the link to send them."""
+) -> schemas.ColleagueInvitation:
+    """Invite a colleague (administrator only): Portway e-mails the link to their address."""
     return invitations.invite_colleague(ctx, body)
 
 

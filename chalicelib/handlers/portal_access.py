@@ -46,6 +46,39 @@ def revoke_invitation(ctx: TenantContext, id: str, invitation_id: str) -> None:
     invitations.revoke(ctx, id, invitation_id)
 
 
+@api.get(
+    "/v1/customers/{id}/portal/users",
+    response=page_of(schemas.PortalUser),
+    paginated=True,
+)
+def list_customer_portal_users(
+    ctx: TenantContext, id: str, page: PageRequest
+) -> Page[schemas.PortalUser]:
+    """The people of the customer's portal."""
+    return portal_accounts.list_customer_users(ctx, id, page)
+
+
+@api.delete("/v1/customers/{id}/portal/users/{user_id}", audited=False)
+def remove_customer_portal_user(ctx: TenantContext, id: str, user_id: str) -> None:
+    """Remove a person from the customer's portal; their sessions end at once. Removing the
+    administrator lets the next accepted invitation make a new one."""
+    portal_accounts.remove_customer_user(ctx, id, user_id)
+
+
+@api.post(
+    "/v1/customers/{id}/portal/users/{user_id}/password-reset",
+    response=schemas.PasswordResetSent,
+    status=202,
+    audited=False,
+)
+def reset_customer_portal_user(
+    ctx: TenantContext, id: str, user_id: str
+) -> schemas.PasswordResetSent:
+    """Reset a person's password: the old one and every session stop working, and a link to
+    set a new one is e-mailed to them."""
+    return portal_accounts.reset_customer_user(ctx, id, user_id)
+
+
 @api.post("/v1/customers/{id}/portal/preview", response=schemas.Preview, status=201, audited=False)
 def start_preview(ctx: TenantContext, id: str) -> schemas.Preview:
     """A read-only look at the portal as the customer sees it (30 minutes, audited)."""

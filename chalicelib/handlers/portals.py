@@ -6,7 +6,7 @@ from chalice.app import Blueprint
 
 from chalicelib.handlers.router import Api
 from chalicelib.schemas import portals as schemas
-from chalicelib.services import portals
+from chalicelib.services import portal_accounts, portals
 from chalicelib.tenancy import TenantContext
 
 blueprint = Blueprint(__name__)
@@ -35,4 +35,4 @@ def get_portal(ctx: TenantContext, id: str) -> schemas.Portal:
 @api.delete("/v1/customers/{id}/portal", versioned=True)
 def delete_portal(ctx: TenantContext, id: str, if_match: int | None) -> None:
     """Take the portal away from the customer; its pages stop being served."""
-    portals.delete(ctx, id, if_match=if_match)
+    portal_accounts.delete_portal(ctx, id, if_match=if_match)

@@ -42,14 +42,13 @@ from chalicelib.operations import (
 )
 from chalicelib.schemas.common import ListQuery
 from chalicelib.schemas.validation import decode
-from chalicelib.services import audit, contracts, idempotency
+from chalicelib.services import audit, contracts, idempotency, sessions
 from chalicelib.services.contracts import SelfServiceContext
 from chalicelib.services.pagination import PageRequest
 from chalicelib.services.storage import ConditionsFailed, as_domain_error
 from chalicelib.settings import get_settings
 from chalicelib.tenancy import (
     Caller,
-    PortalContext,
     TenantContext,
     authenticate_api_key,
     authenticate_portal,
@@ -320,6 +319,8 @@ class _Handler:
         if op.auth == "public":
             _check_ids(params)
             return self._respond(self.view(**params))
+        if op.auth == "portal":
+            return self._portal(request, params)
         if op.auth != "api_key":
             return self._respond(self.view(self._caller(request), **self._kwargs(request, params)))
         ctx = authenticate_api_key(request.headers.get("authorization"), _source_ip(request))
@@ -339,15 +340,22 @@ class _Handler:
             _audit(ctx, op, params, response)
         return response
 
-    def _caller(self, request: Request) -> Caller | PortalContext | SelfServiceContext:
-        if self.operation.auth == "anonymous":
-            return Caller(_source_ip(request))
-        if self.operation.auth == "self_service":
-            return contracts.authenticate(request.headers.get("authorization"), _source_ip(request))
+    def _portal(self, request: Request, params: dict[str, str]) -> Response:
+        """A portal call: a change checks the session's sources first; a read may fold that
+        check into its own batch read, and is checked before it answers if it did not."""
         ctx = authenticate_portal(request.headers.get("authorization"), _source_ip(request))
         if self.operation.method != "GET":
             ctx.require_writable()
-        return ctx
+            sessions.check_sources(ctx)
+        try:
+            return self._respond(self.view(ctx, **self._kwargs(request, params)))
+        finally:
+            sessions.check_sources(ctx)  # nothing is answered from a session that ended
+
+    def _caller(self, request: Request) -> Caller | SelfServiceContext:
+        if self.operation.auth == "anonymous":
+            return Caller(_source_ip(request))
+        return contracts.authenticate(request.headers.get("authorization"), _source_ip(request))
 
     def _kwargs(self, request: Request, params: dict[str, str]) -> dict[str, Any]:
         _check_ids(params)

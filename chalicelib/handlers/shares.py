@@ -8,8 +8,9 @@ from chalice.app import Blueprint, Response
 from chalicelib.clock import utcnow
 from chalicelib.handlers.router import Api
 from chalicelib.schemas import shares as schemas
+from chalicelib.schemas import tenants as tenant_schemas
 from chalicelib.schemas.common import Page, page_of
-from chalicelib.services import access_log, shares
+from chalicelib.services import access_log, api_keys, shares
 from chalicelib.services.access_log import XLSX_CONTENT_TYPE, Grant
 from chalicelib.services.pagination import PageRequest
 from chalicelib.tenancy import TenantContext
@@ -160,3 +161,21 @@ def create_tracking_session(
     """The tracking page with a short-lived session: own assets, received shares, shipment
     numbers, protocols."""
     return shares.tracking_session(ctx, body)
+
+
+@api.get(
+    "/v1/tracking/sessions",
+    response=page_of(tenant_schemas.TrackingSessionEntry),
+    paginated=True,
+)
+def list_tracking_sessions(
+    ctx: TenantContext, page: PageRequest
+) -> Page[tenant_schemas.TrackingSessionEntry]:
+    """The tracking page's sessions, ended ones included (never their secrets)."""
+    return api_keys.list_tracking_sessions(ctx, page)
+
+
+@api.delete("/v1/tracking/sessions/{id}")
+def revoke_tracking_session(ctx: TenantContext, id: str) -> None:
+    """End a tracking session at once."""
+    api_keys.revoke_tracking_session(ctx, id)

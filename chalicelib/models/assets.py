@@ -41,6 +41,8 @@ class Asset(PortwayModel):
     customer_id = UnicodeAttribute(null=True)
     business_unit_id = UnicodeAttribute(null=True)
     customer_key = UnicodeAttribute(null=True)
+    # When the asset came to its current customer: the portal shows nothing older.
+    assigned_at = UTCDateTimeAttribute(null=True)
     last_event_at = UTCDateTimeAttribute(null=True)
     last_lat = NumberAttribute(null=True)
     last_lon = NumberAttribute(null=True)

@@ -6,6 +6,7 @@ from datetime import datetime
 
 from pynamodb.attributes import (
     MapAttribute,
+    NumberAttribute,
     UnicodeAttribute,
     UTCDateTimeAttribute,
     VersionAttribute,
@@ -16,7 +17,11 @@ from chalicelib.models.base import PortwayModel, TableMeta, key_time
 
 class PortalUser(PortwayModel):
     """A person with access to one customer's portal. Range key `{customer_id}#{user_id}`:
-    a portal's users are one query. Separate from provider API keys in every way."""
+    a portal's users are one query. Separate from provider API keys in every way.
+
+    An account belongs to one portal (`portal_id`): when the portal is deleted and given
+    again, the new portal has none of the old accounts. Raising `session_epoch` ends every
+    session of the account at once (a password reset, a provider's reset)."""
 
     class Meta(metaclass=TableMeta):
         base_name = "portal-users"
@@ -25,12 +30,15 @@ class PortalUser(PortwayModel):
     user_key = UnicodeAttribute(range_key=True)
     user_id = UnicodeAttribute()
     customer_id = UnicodeAttribute()
+    portal_id = UnicodeAttribute(null=True)
     email = UnicodeAttribute()
     name = UnicodeAttribute()
     role = UnicodeAttribute()  # portal_admin | portal_user
+    session_epoch = NumberAttribute(default=0)
     password_hash = UnicodeAttribute(null=True)  # None: signs in through SSO only
     sso_issuer = UnicodeAttribute(null=True)
     sso_subject = UnicodeAttribute(null=True)
+    password_changed_at = UTCDateTimeAttribute(null=True)
     terms_accepted_at = UTCDateTimeAttribute(null=True)
     created_at = UTCDateTimeAttribute()
     version = VersionAttribute()
@@ -59,6 +67,7 @@ class Invitation(PortwayModel):
     invitation_key = UnicodeAttribute(range_key=True)
     invitation_id = UnicodeAttribute()
     customer_id = UnicodeAttribute()
+    portal_id = UnicodeAttribute(null=True)
     email = UnicodeAttribute(null=True)
     role = UnicodeAttribute()
     status = UnicodeAttribute()  # open | used | revoked | replaced

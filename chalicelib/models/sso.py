@@ -22,4 +22,7 @@ class SsoIssuer(PortwayModel):
     secret = UnicodeAttribute(null=True)
     public_key = UnicodeAttribute(null=True)
     key_id = UnicodeAttribute(null=True)
+    # New each time the issuer is registered afresh (not when its key is replaced): sessions
+    # carry it, so removing an issuer ends them even if it is registered again later.
+    registration_id = UnicodeAttribute(null=True)
     created_at = UTCDateTimeAttribute()

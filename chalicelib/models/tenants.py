@@ -7,6 +7,7 @@ import hashlib
 from pynamodb.attributes import (
     ListAttribute,
     UnicodeAttribute,
+    UnicodeSetAttribute,
     UTCDateTimeAttribute,
     VersionAttribute,
 )
@@ -45,18 +46,28 @@ class DirectoryEntry(PortwayModel):
     tenant_id = UnicodeAttribute()
     # For a portal login (`login#...`, `sso#...`): whose it is.
     user_key = UnicodeAttribute(null=True)
+    # For an e-mail's entry (`email#...`): the portal accounts of that address in the tenant.
+    user_keys = UnicodeSetAttribute(null=True)
 
     @staticmethod
-    def login_key(tenant_id: str, email: str) -> str:
-        """The directory key of a portal user's e-mail: unique within a tenant."""
-        return f"login#{tenant_id}#{email.lower()}"
+    def login_key(tenant_id: str, portal_id: str, email: str) -> str:
+        """The directory key of a portal user's e-mail: unique within one portal, so that
+        nobody in one customer's portal can hold an address for the others."""
+        return f"login#{tenant_id}#{portal_id}#{email.lower()}"
 
     @staticmethod
-    def sso_key(tenant_id: str, issuer: str, subject: str) -> str:
-        """The directory key of a user a partner platform signs in: (issuer, subject),
-        hashed, so that no issuer and subject can be made to read as another pair."""
-        pair = hashlib.sha256(f"{issuer}\0{subject}".encode()).hexdigest()
-        return f"sso#{tenant_id}#{pair}"
+    def email_key(tenant_id: str, email: str) -> str:
+        """The directory key listing an address's portal accounts in a tenant (sign-in
+        without naming the portal, password resets)."""
+        return f"email#{tenant_id}#{email.lower()}"
+
+    @staticmethod
+    def sso_key(tenant_id: str, customer_id: str, issuer: str, subject: str) -> str:
+        """The directory key of a user a partner platform signs in: (customer, issuer,
+        subject), hashed, so that no parts can be made to read as others, and an issuer
+        registered for another customer never reaches these users."""
+        parts = hashlib.sha256(f"{customer_id}\0{issuer}\0{subject}".encode()).hexdigest()
+        return f"sso#{tenant_id}#{parts}"
 
     @staticmethod
     def slug_key(slug: str) -> str:

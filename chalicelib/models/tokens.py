@@ -43,6 +43,14 @@ class Token(PortwayModel):
     epoch = NumberAttribute(null=True)
     scopes = UnicodeSetAttribute(null=True)
     state = UnicodeAttribute(null=True)
+    # A refresh token: when it was spent (a second use within a moment is a race, not theft).
+    spent_at = UTCDateTimeAttribute(null=True)
+    # A backoff counter of failed sign-ins: when the last failure was.
+    last_failure_at = UTCDateTimeAttribute(null=True)
+    # What a derived secret lives from: the SSO registration of its user, or the API key
+    # that made a tracking session. When that source goes, the secret stops working.
+    issuer = UnicodeAttribute(null=True)
+    source_id = UnicodeAttribute(null=True)
     fingerprint = UnicodeAttribute(null=True)
     response_status = NumberAttribute(null=True)
     response_body = UnicodeAttribute(null=True)

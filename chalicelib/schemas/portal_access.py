@@ -7,7 +7,7 @@ from typing import Annotated, Any, ClassVar, Literal
 from msgspec import Meta, Struct
 
 from chalicelib.errors import Invalid
-from chalicelib.schemas.common import Email, Input, Name, Output, Timestamp
+from chalicelib.schemas.common import Email, Input, Name, ObjectId, Output, Timestamp
 
 Role = Literal["portal_admin", "portal_user"]
 InvitationStatus = Literal["open", "used", "revoked", "replaced", "expired"]
@@ -20,10 +20,12 @@ Slug = Annotated[str, Meta(min_length=1, max_length=40, pattern=r"^[a-z0-9-]+$")
 
 
 class InvitationCreate(Input):
-    """Who may use the link (any e-mail when left out) and for how long."""
+    """Who may use the link (any e-mail when left out) and for how long; with `send`,
+    Portway e-mails the link to the address too (in the customer's language)."""
 
     email: Email | None = None
     expires_in_days: Days = 7
+    send: bool = False
 
 
 class ColleagueInvite(Input):
@@ -41,6 +43,17 @@ class InvitationCreated(Output):
     email: str | None
     role: Role
     expires_at: Timestamp
+    sent_to: str | None = None
+
+
+class ColleagueInvitation(Output):
+    """An invitation the portal administrator made: the link went to the address only."""
+
+    id: str
+    email: str
+    role: Role
+    expires_at: Timestamp
+    sent_to: str
 
 
 class Invitation(Output):
@@ -76,10 +89,28 @@ class InvitationAccept(Input):
 
 
 class SignIn(Input):
-    """A portal user's e-mail and password, for the provider's slug."""
+    """A portal user's e-mail and password, for the provider's slug. `portal` names the
+    portal (its page knows it); without it, the address must have one account with this
+    password among the provider's portals."""
 
     tenant: Slug
     email: Email
+    password: Password
+    portal: ObjectId | None = None
+
+
+class PasswordResetRequest(Input):
+    """Ask for a reset link by e-mail (the answer is the same whether the address is known)."""
+
+    tenant: Slug
+    email: Email
+    portal: ObjectId | None = None
+
+
+class PasswordResetConfirm(Input):
+    """Set a new password with a reset link's token; other sessions of the account end."""
+
+    token: Secret
     password: Password
 
 
@@ -97,6 +128,7 @@ class PortalUser(Output):
     name: str
     role: Role
     created_at: Timestamp
+    sso_issuer: str | None = None
 
 
 class Session(Output):
@@ -112,6 +144,12 @@ class AcceptedInvitation(Session):
     """The new account and its first session."""
 
     user: PortalUser
+
+
+class PasswordResetSent(Output):
+    """Where the link to set a new password went."""
+
+    sent_to: str
 
 
 class Preview(Output):

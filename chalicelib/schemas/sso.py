@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+from collections import Counter
 from typing import Annotated, Any, ClassVar, Literal
 
 from msgspec import Meta, Struct
@@ -12,6 +14,18 @@ from chalicelib.schemas.common import Input, Output, Timestamp
 Algorithm = Literal["HS256", "RS256", "ES256"]
 Issuer = Annotated[str, Meta(min_length=1, max_length=200, pattern=r"^[\x21-\x7e]+$")]
 MIN_SECRET_BYTES = 32  # 256 bits
+# A secret's characters must look random: at least this many bits by their frequencies
+# (a random 32-character secret has about 150), and this many different characters.
+MIN_SECRET_ENTROPY_BITS = 128
+MIN_SECRET_DISTINCT = 10
+
+
+def entropy_bits(secret: str) -> float:
+    """Shannon's estimate of the bits in `secret` from its characters' frequencies: a low
+    figure means repetition (`aaaa...`, `abab...`), whatever the length."""
+    counts = Counter(secret)
+    total = len(secret)
+    return -sum(n * math.log2(n / total) for n in counts.values())
 
 
 class SsoSettings(Input):
@@ -53,6 +67,16 @@ class SsoSettings(Input):
             if self.secret is None or len(self.secret) < MIN_SECRET_BYTES:
                 # 32 characters are at least 32 bytes: 256 bits.
                 raise Invalid.field("secret", "give a secret of at least 32 characters (256 bits)")
+            if (
+                len(set(self.secret)) < MIN_SECRET_DISTINCT
+                or entropy_bits(self.secret) < MIN_SECRET_ENTROPY_BITS
+                or self.secret in (self.secret * 2)[1:-1]  # a shorter text, repeated
+            ):
+                raise Invalid.field(
+                    "secret",
+                    "has too little randomness; use 32 random bytes (such as 43 base64 or "
+                    "64 hex characters)",
+                )
         else:
             if self.secret is not None:
                 raise Invalid.field("secret", f"{self.algorithm} takes a public key, not a secret")

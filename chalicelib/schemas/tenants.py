@@ -42,6 +42,18 @@ class ApiKey(Output):
     revoked_at: Timestamp | None
 
 
+class TrackingSessionEntry(Output):
+    """A tracking page session as listed: the key that made it, when it ends (never its
+    secret). It stops working when it is revoked, ends, or its key is revoked."""
+
+    id: str
+    created_by: str
+    created_at: Timestamp
+    expires_at: Timestamp
+    revoked_at: Timestamp | None
+    active: bool
+
+
 class ApiKeyCreated(ApiKey):
     """A new API key, with its secret: shown once, store it now."""
 

@@ -9,7 +9,7 @@ import msgspec
 from pynamodb.exceptions import DoesNotExist
 
 from chalicelib.clock import Clock, utcnow
-from chalicelib.errors import NotFound
+from chalicelib.errors import Forbidden, NotFound
 from chalicelib.ids import digest, new_id, new_secret
 from chalicelib.models import ApiKey, Token
 from chalicelib.schemas import tenants as schemas
@@ -61,7 +61,6 @@ def create(
     ctx: TenantContext, data: schemas.ApiKeyCreate, *, clock: Clock = utcnow
 ) -> schemas.ApiKeyCreated:
     """Make a key; its secret appears in this answer and never again."""
-    ctx.require("admin")
     return issue(ctx.tenant_id, data.name, sorted(set(data.scopes)), ctx.actor, clock=clock)
 
 
@@ -78,33 +77,37 @@ def issue(
 
 def list_keys(ctx: TenantContext, page: PageRequest) -> Page[schemas.ApiKey]:
     """The tenant's keys, revoked ones included, oldest first."""
-    ctx.require("admin")
+    keys = ApiKey.key_id.startswith(ApiKey.KEY_PREFIX)
     items, cursor = fetch_page(
-        ctx, "api_keys", page, lambda **kw: ApiKey.query(ctx.tenant_id, **kw)
+        ctx, "api_keys", page, lambda **kw: ApiKey.query(ctx.tenant_id, keys, **kw)
     )
     return page_of(schemas.ApiKey)(items=[_out(i) for i in items], next_cursor=cursor)
 
 
 def get(ctx: TenantContext, key_id: str) -> schemas.ApiKey:
     """One key's listing entry."""
-    ctx.require("admin")
     return _out(_load(ctx, key_id))
 
 
-def _load(ctx: TenantContext, key_id: str) -> ApiKey:
+def _load(ctx: TenantContext, key_id: str, prefix: str = ApiKey.KEY_PREFIX) -> ApiKey:
     try:
-        return ApiKey.get(ctx.tenant_id, key_id, consistent_read=True)
+        key = ApiKey.get(ctx.tenant_id, key_id, consistent_read=True)
     except DoesNotExist:
-        raise NotFound(f"No API key {key_id}.") from None
+        key = None
+    if key is None or not key_id.startswith(prefix):
+        raise NotFound(f"No such key {key_id}.")
+    return key
 
 
 def revoke(ctx: TenantContext, key_id: str, *, clock: Clock = utcnow) -> schemas.ApiKey:
-    """Revoke a key at once: its digest is deleted, so the next request with it is 401."""
-    ctx.require("admin")
-    key = _load(ctx, key_id)
+    """Revoke a key at once: its digest is deleted, so the next request with it is 401; the
+    tracking sessions and previews it made end with it."""
+    return _out(_revoke(ctx, _load(ctx, key_id), clock()))
+
+
+def _revoke(ctx: TenantContext, key: ApiKey, now: datetime) -> ApiKey:
     if key.revoked_at is not None:
-        return _out(key)
-    now = clock()
+        return key
     try:
         with Transaction() as tx:
             tx.update(
@@ -113,7 +116,89 @@ def revoke(ctx: TenantContext, key_id: str, *, clock: Clock = utcnow) -> schemas
                 condition=ApiKey.revoked_at.does_not_exist(),
             )
             tx.delete(Token(key.digest))
-    except ConditionsFailed:
-        return _out(_load(ctx, key_id))  # revoked by a concurrent request: same outcome
+    except ConditionsFailed:  # revoked by a concurrent request: same outcome
+        return ApiKey.get(ctx.tenant_id, key.key_id, consistent_read=True)
     key.revoked_at = now
-    return _out(key)
+    return key
+
+
+# -- tracking sessions -----------------------------------------------------------------------
+
+
+def _parent_key_id(ctx: TenantContext) -> str:
+    """The API key a derived key lives from (the caller's own key)."""
+    kind, _, key_id = ctx.actor.partition(":")
+    if kind != "api_key" or not key_id.startswith(ApiKey.KEY_PREFIX):
+        raise Forbidden("Only an API key can start a tracking session.")
+    return key_id
+
+
+def start_tracking_session(
+    ctx: TenantContext, scopes: set[str], expires: datetime, *, clock: Clock = utcnow
+) -> tuple[str, str]:
+    """A short-lived key derived from the caller's key: listed, revocable, and ended with
+    that key. Its id and secret."""
+    parent = _parent_key_id(ctx)
+    now = clock()
+    secret = new_secret(API_KEY_PREFIX)
+    key_digest = digest(secret)
+    entry = ApiKey(
+        ctx.tenant_id,
+        new_id(ApiKey.TRACKING_PREFIX.rstrip("_")),
+        name="tracking page",
+        digest=key_digest,
+        scopes=scopes,
+        created_at=now,
+        created_by=ctx.actor,
+        parent_key_id=parent,
+        expires_at=expires,
+    )
+    token = Token(
+        key_digest,
+        kind=API_KEY_KIND,
+        tenant_id=ctx.tenant_id,
+        subject_id=entry.key_id,
+        source_id=parent,
+        scopes=scopes,
+        created_at=now,
+        expires_at=expires,
+    )
+    with Transaction() as tx:
+        tx.save(entry, condition=ApiKey.key_id.does_not_exist())
+        tx.save(token, condition=Token.digest.does_not_exist())
+    return entry.key_id, secret
+
+
+def _session_out(item: ApiKey, now: datetime) -> schemas.TrackingSessionEntry:
+    expires = item.expires_at or item.created_at
+    return schemas.TrackingSessionEntry(
+        id=item.key_id,
+        created_by=item.created_by,
+        created_at=rfc3339(item.created_at),
+        expires_at=rfc3339(expires),
+        revoked_at=rfc3339(item.revoked_at) if item.revoked_at else None,
+        active=item.revoked_at is None and expires > now,
+    )
+
+
+def list_tracking_sessions(
+    ctx: TenantContext, page: PageRequest, *, clock: Clock = utcnow
+) -> Page[schemas.TrackingSessionEntry]:
+    """The tenant's tracking page sessions, oldest first, ended ones included."""
+    sessions = ApiKey.key_id.startswith(ApiKey.TRACKING_PREFIX)
+    items, cursor = fetch_page(
+        ctx, "tracking_sessions", page, lambda **kw: ApiKey.query(ctx.tenant_id, sessions, **kw)
+    )
+    now = clock()
+    return page_of(schemas.TrackingSessionEntry)(
+        items=[_session_out(i, now) for i in items], next_cursor=cursor
+    )
+
+
+def revoke_tracking_session(
+    ctx: TenantContext, session_id: str, *, clock: Clock = utcnow
+) -> schemas.TrackingSessionEntry:
+    """End a tracking session at once."""
+    now = clock()
+    item = _revoke(ctx, _load(ctx, session_id, ApiKey.TRACKING_PREFIX), now)
+    return _session_out(item, now)

@@ -12,6 +12,7 @@ import hashlib
 import time
 from collections.abc import Callable, Iterable
 
+from chalicelib.clock import Clock, utcnow
 from chalicelib.errors import Conflict, FieldError, Invalid, Unavailable
 from chalicelib.models import Asset, Customer
 from chalicelib.schemas import assets as schemas
@@ -83,6 +84,7 @@ def set_customer_assets(
     data: schemas.AssignmentSet,
     *,
     sleep: Callable[[float], None] = time.sleep,
+    clock: Clock = utcnow,
 ) -> schemas.Assignment:
     """Make `data.asset_ids` exactly the customer's assets (in `data.business_unit_id`)."""
     ctx.require("write")
@@ -104,7 +106,7 @@ def set_customer_assets(
         )
     # The index's copies may lag behind the items (versions too): write from fresh reads.
     removed = _read(ctx, removed_ids) if removed_ids else []
-    _commit(ctx, customer, changed, removed, data)
+    _commit(ctx, customer, changed, removed, data, clock)
     for asset in changed:
         asset.customer_id, asset.business_unit_id = customer_id, unit
     return schemas.Assignment(
@@ -118,13 +120,16 @@ def _commit(
     changed: list[Asset],
     removed: list[Asset],
     data: schemas.AssignmentSet,
+    clock: Clock = utcnow,
 ) -> None:
     customer_id = customer.customer_id
     key = Asset.customer_key_for(ctx.tenant_id, customer_id)
     unit = data.business_unit_id
+    now = clock()
     try:
         with Transaction() as tx:
             for asset in changed:
+                arrives = asset.customer_id != customer_id
                 tx.update(
                     asset,
                     [
@@ -133,6 +138,8 @@ def _commit(
                         Asset.business_unit_id.set(unit)
                         if unit
                         else Asset.business_unit_id.remove(),
+                        # From now on the customer sees the asset's activity, nothing older.
+                        Asset.assigned_at.set(now if arrives else asset.assigned_at or now),
                     ],
                     condition=Asset.customer_id.does_not_exist()
                     | (Asset.customer_id == customer_id),
@@ -145,6 +152,7 @@ def _commit(
                         Asset.customer_id.remove(),
                         Asset.customer_key.remove(),
                         Asset.business_unit_id.remove(),
+                        Asset.assigned_at.remove(),
                     ],
                     condition=Asset.customer_id == customer_id,
                     label=asset.asset_id,

@@ -9,16 +9,26 @@ them as administrator, all conditioned so that racing requests cannot do any of 
 
 from __future__ import annotations
 
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from pynamodb.exceptions import DoesNotExist
+from pynamodb.exceptions import DoesNotExist, PynamoDBException
 
 from chalicelib.clock import Clock, utcnow
-from chalicelib.errors import Conflict, Forbidden, NotFound, Unauthorized
+from chalicelib.errors import (
+    Conflict,
+    Forbidden,
+    Invalid,
+    NotFound,
+    PortwayError,
+    Unauthorized,
+    Unavailable,
+)
 from chalicelib.ids import digest, new_id, new_secret
 from chalicelib.models import (
+    Customer,
     DirectoryEntry,
     Invitation,
     Portal,
@@ -28,10 +38,18 @@ from chalicelib.models import (
     Token,
 )
 from chalicelib.schemas import portal_access as schemas
-from chalicelib.schemas.common import Page, page_of, rfc3339
-from chalicelib.services import audit, passwords, portals, ratelimit, sessions
+from chalicelib.schemas.common import LANGUAGES, Page, page_of, rfc3339
+from chalicelib.services import (
+    account_mail,
+    audit,
+    customers,
+    passwords,
+    portals,
+    ratelimit,
+    sessions,
+)
 from chalicelib.services.pagination import PageRequest, fetch_page
-from chalicelib.services.storage import ConditionsFailed, Transaction
+from chalicelib.services.storage import ConditionsFailed, Transaction, batch_get
 from chalicelib.settings import get_settings
 from chalicelib.tenancy import Caller, PortalContext, TenantContext
 
@@ -101,6 +119,7 @@ def _issue(
         Invitation.key_for(portal.customer_id, invitation_id),
         invitation_id=invitation_id,
         customer_id=portal.customer_id,
+        portal_id=portal.portal_id,
         email=email,
         role=role,
         status="open",
@@ -181,42 +200,98 @@ def create(
     ctx: TenantContext, customer_id: str, data: schemas.InvitationCreate, *, clock: Clock = utcnow
 ) -> schemas.InvitationCreated:
     """A provider invites someone into a customer's portal: while nobody has taken the
-    portal over, whoever accepts first becomes its administrator."""
-    ctx.require("write")
+    portal over, whoever accepts first becomes its administrator. With `send`, Portway
+    e-mails the link to the address as well."""
+    if data.send and not data.email:
+        raise Invalid.field("send", "give the e-mail address to send the link to")
     portal, apps, _ = portals.load_for_customer(ctx, customer_id)
     role = ADMIN if portal.status == "invited" else USER
     email = data.email.lower() if data.email else None
-    return _issue(
+    created = _issue(
         ctx.tenant_id, ctx.actor, portal, apps, email, role, data.expires_in_days, clock()
     )
+    if data.send and email:
+        _send(ctx.tenant_id, portal.customer_id, created, ctx.actor, inviter=None)
+        created.sent_to = email
+    return created
 
 
 def invite_colleague(
     ctx: PortalContext, data: schemas.ColleagueInvite, *, clock: Clock = utcnow
-) -> schemas.InvitationCreated:
-    """The portal administrator invites a colleague (never another administrator)."""
+) -> schemas.ColleagueInvitation:
+    """The portal administrator invites a colleague (never another administrator). The link
+    goes to the colleague's address only: nobody can take an address with a link that was
+    not sent to it."""
     ctx.require_admin()
     found = portals.find(ctx.tenant_id, ctx.customer_id)
-    if found is None:
+    if found is None or found.portal.portal_id != ctx.portal_id:
         raise NotFound("The portal no longer exists.")
     portal, apps, _ = found
-    return _issue(
-        ctx.tenant_id,
-        ctx.actor,
-        portal,
-        apps,
-        data.email.lower(),
-        USER,
-        data.expires_in_days,
-        clock(),
+    email = data.email.lower()
+    created = _issue(
+        ctx.tenant_id, ctx.actor, portal, apps, email, USER, data.expires_in_days, clock()
     )
+    inviter = PortalUser.get(ctx.tenant_id, ctx.user_key, attributes_to_get=["name"]).name
+    _send(ctx.tenant_id, ctx.customer_id, created, ctx.actor, inviter=inviter)
+    return schemas.ColleagueInvitation(
+        id=created.id,
+        email=email,
+        role=created.role,
+        expires_at=created.expires_at,
+        sent_to=email,
+    )
+
+
+def _send(
+    tenant_id: str,
+    customer_id: str,
+    created: schemas.InvitationCreated,
+    actor: str,
+    *,
+    inviter: str | None,
+) -> None:
+    """E-mail a new link to its address; a link that could not be sent is withdrawn."""
+    tenant, customer = batch_get([(Tenant, tenant_id, None), (Customer, tenant_id, customer_id)])
+    tenant, customer = cast(Tenant, tenant), cast("Customer | None", customer)
+    language = language_of(tenant, customer)
+    try:
+        account_mail.send(
+            account_mail.AccountMail(
+                kind="invitation",
+                to=created.email or "",
+                language=language,
+                provider=tenant.name,
+                customer=customer.name if customer else "",
+                url=created.url,
+                expires=readable_time(created.expires_at),
+                inviter=inviter or tenant.name,
+            )
+        )
+    except Unavailable:
+        with suppress(PortwayError, PynamoDBException):
+            _withdraw(tenant_id, customer_id, created.id, actor, utcnow())
+        raise
+
+
+def language_of(tenant: Tenant, customer: Customer | None) -> str:
+    """The language a customer's people read: the customer's, else the tenant's."""
+    for language in (customer.language if customer else None, tenant.default_language):
+        if language in LANGUAGES:
+            return str(language)
+    return "en"
+
+
+def readable_time(stamp: str) -> str:
+    """`2026-12-07T10:00:00Z` as `2026-12-07 10:00 UTC`, for an e-mail."""
+    return f"{stamp[:10]} {stamp[11:16]} UTC"
 
 
 def list_invitations(
     ctx: TenantContext, customer_id: str, page: PageRequest, *, clock: Clock = utcnow
 ) -> Page[schemas.Invitation]:
-    """A customer's invitations, oldest first (never their secrets)."""
-    portals.load_for_customer(ctx, customer_id)
+    """A customer's invitations, oldest first (never their secrets), also those of a portal
+    that was deleted."""
+    customers.load(ctx, customer_id)
     prefix = Invitation.prefix_for(customer_id)
     items, cursor = fetch_page(
         ctx,
@@ -234,7 +309,6 @@ def revoke(
     ctx: TenantContext, customer_id: str, invitation_id: str, *, clock: Clock = utcnow
 ) -> None:
     """Revoke an open link; it stops working at once."""
-    ctx.require("write")
     try:
         item = Invitation.get(
             ctx.tenant_id, Invitation.key_for(customer_id, invitation_id), consistent_read=True
@@ -244,30 +318,62 @@ def revoke(
     if item.status != "open":
         raise Conflict(f"The invitation is {item.status} already.")
     try:
-        with Transaction() as tx:
-            tx.update_unversioned(
-                item, [Invitation.status.set("revoked")], Invitation.status == "open"
-            )
-            tx.update_unversioned(
-                Token(item.token_digest), [Token.state.set("revoked")], Token.state == "open"
-            )
-            audit.record(
-                tx,
-                audit.event(
-                    ctx.tenant_id,
-                    ctx.actor,
-                    "invitation.revoke",
-                    "invitation",
-                    invitation_id,
-                    customer_id=customer_id,
-                    now=clock(),
-                ),
-            )
+        _withdraw(ctx.tenant_id, customer_id, invitation_id, ctx.actor, clock(), item=item)
     except ConditionsFailed:
         raise Conflict("The invitation was used or revoked meanwhile.") from None
 
 
+def _withdraw(
+    tenant_id: str,
+    customer_id: str,
+    invitation_id: str,
+    actor: str,
+    now: datetime,
+    *,
+    item: Invitation | None = None,
+) -> None:
+    """Mark an open link revoked, with its token, in one transaction."""
+    if item is None:
+        item = Invitation.get(
+            tenant_id, Invitation.key_for(customer_id, invitation_id), consistent_read=True
+        )
+    with Transaction() as tx:
+        tx.update_unversioned(item, [Invitation.status.set("revoked")], Invitation.status == "open")
+        tx.update_unversioned(
+            Token(item.token_digest), [Token.state.set("revoked")], Token.state == "open"
+        )
+        audit.record(
+            tx,
+            audit.event(
+                tenant_id,
+                actor,
+                "invitation.revoke",
+                "invitation",
+                invitation_id,
+                customer_id=customer_id,
+                now=now,
+            ),
+        )
+
+
+def withdraw_open(ctx: TenantContext, customer_id: str, *, clock: Clock = utcnow) -> int:
+    """Revoke every open link of a customer (its portal was deleted); how many."""
+    prefix = Invitation.prefix_for(customer_id)
+    count = 0
+    for item in Invitation.query(
+        ctx.tenant_id,
+        Invitation.invitation_key.startswith(prefix),
+        filter_condition=Invitation.status == "open",
+        consistent_read=True,
+    ):
+        with suppress(ConditionsFailed):  # used or revoked meanwhile: closed either way
+            _withdraw(ctx.tenant_id, customer_id, item.invitation_id, ctx.actor, clock(), item=item)
+            count += 1
+    return count
+
+
 _NOT_VALID = "This invitation link is not valid. Ask for a new one."
+_WITHDRAWN = "This invitation link has expired or was withdrawn. Ask for a new one."
 
 
 def _link(caller: Caller, secret: str, now: datetime) -> Token:
@@ -285,7 +391,7 @@ def _link(caller: Caller, secret: str, now: datetime) -> Token:
         raise Conflict("This invitation link was used already; sign in instead.")
     if token.state != "open" or not token.is_live(now):
         ratelimit.fail(ratelimit.LINK_PER_ADDRESS, caller.source_ip)
-        raise Unauthorized("This invitation link has expired or was withdrawn. Ask for a new one.")
+        raise Unauthorized(_WITHDRAWN)
     return token
 
 
@@ -309,8 +415,9 @@ def accept(
             # The portal changed since the link was made (its apps, or someone became its
             # administrator a moment ago): look again and join it as it is now.
             found = portals.find(token.tenant_id, token.customer_id or "")
-            if found is None:
-                raise NotFound("The portal no longer exists.") from None
+            if found is None or found.portal.portal_id != token.portal_id:
+                # The portal this link was made for was deleted (perhaps given again).
+                raise Unauthorized(_WITHDRAWN) from None
             shown = _Shown(found.portal.template_id, found.apps)
             if found.portal.status != "invited":
                 role = USER
@@ -342,41 +449,31 @@ def _create_account(
     now: datetime,
 ) -> schemas.AcceptedInvitation:
     tenant_id, customer_id = token.tenant_id, token.customer_id or ""
+    portal_id = token.portal_id or ""
     user_id = new_id("usr")
     user = PortalUser(
         tenant_id,
         PortalUser.key_for(customer_id, user_id),
         user_id=user_id,
         customer_id=customer_id,
+        portal_id=portal_id,
         email=email,
         name=name,
         role=role,
+        session_epoch=0,
         password_hash=password_hash,
+        password_changed_at=now,
         terms_accepted_at=now,
         created_at=now,
     )
-    grant = sessions.Grant(
-        tenant_id=tenant_id,
-        customer_id=customer_id,
-        portal_id=token.portal_id or "",
-        user_id=user_id,
-        user_key=user.user_key,
-        role=role,
-        apps=tuple(shown.apps),
-    )
+    grant = sessions.grant_for(user, portal_id, shown.apps, None)
     try:
         with Transaction() as tx:
             tx.update_unversioned(
                 token, [Token.state.set("used")], Token.state == "open", label="link"
             )
-            tx.save(user, condition=PortalUser.user_key.does_not_exist())
-            login = DirectoryEntry(
-                DirectoryEntry.login_key(tenant_id, email),
-                tenant_id=tenant_id,
-                user_key=user.user_key,
-            )
-            tx.save(login, condition=DirectoryEntry.key.does_not_exist(), label="login")
-            _join_portal(tx, tenant_id, customer_id, user, role, shown)
+            add_account(tx, user, label="login")
+            _join_portal(tx, tenant_id, customer_id, portal_id, user, role, shown)
             tx.update_unversioned(
                 Invitation(tenant_id, Invitation.key_for(customer_id, token.subject_id or "")),
                 [Invitation.status.set("used"), Invitation.used_by.set(user_id)],
@@ -401,7 +498,9 @@ def _create_account(
         if exc.labels & {"portal", "apps"}:
             raise _PortalChanged from None
         if "login" in exc.labels:
-            raise Conflict("There is an account with this e-mail already; sign in.") from None
+            raise Conflict(
+                "There is an account with this e-mail in this portal already; sign in."
+            ) from None
         raise NotFound("The portal no longer exists.") from None
     return schemas.AcceptedInvitation(
         access_token=pair.access_token,
@@ -417,16 +516,43 @@ def _spent(token: Token) -> Exception:
     state = Token.get(token.digest, consistent_read=True).state
     if state == "used":
         return Conflict("This invitation link was used already; sign in instead.")
-    return Unauthorized("This invitation link has expired or was withdrawn. Ask for a new one.")
+    return Unauthorized(_WITHDRAWN)
+
+
+def add_account(tx: Transaction, user: PortalUser, *, label: str) -> None:
+    """Store a new account with its sign-in name (unique in its portal: `label` fails when
+    the address has an account there) and its entry in the address's list of accounts."""
+    tx.save(user, condition=PortalUser.user_key.does_not_exist())
+    login = DirectoryEntry(
+        DirectoryEntry.login_key(user.tenant_id, user.portal_id or "", user.email),
+        tenant_id=user.tenant_id,
+        user_key=user.user_key,
+    )
+    tx.save(login, condition=DirectoryEntry.key.does_not_exist(), label=label)
+    tx.update_unversioned(
+        DirectoryEntry(DirectoryEntry.email_key(user.tenant_id, user.email)),
+        [
+            DirectoryEntry.tenant_id.set(user.tenant_id),
+            DirectoryEntry.user_keys.add({user.user_key}),
+        ],
+    )
 
 
 def _join_portal(
-    tx: Transaction, tenant_id: str, customer_id: str, user: PortalUser, role: str, shown: _Shown
+    tx: Transaction,
+    tenant_id: str,
+    customer_id: str,
+    portal_id: str,
+    user: PortalUser,
+    role: str,
+    shown: _Shown,
 ) -> None:
-    """Condition the account on the portal being as read (its template or its own apps,
-    and the template's apps), and make the first person its administrator."""
+    """Condition the account on the portal being the one the link was made for, as read
+    (its template or its own apps, and the template's apps), and make the first person its
+    administrator."""
+    same = Portal.portal_id == portal_id
     if shown.template_id:
-        as_read = Portal.template_id == shown.template_id
+        as_read = same & (Portal.template_id == shown.template_id)
         tx.check(
             PortalTemplate,
             tenant_id,
@@ -435,7 +561,7 @@ def _join_portal(
             label="apps",
         )
     else:
-        as_read = Portal.template_id.does_not_exist() & (Portal.apps == shown.apps)
+        as_read = same & Portal.template_id.does_not_exist() & (Portal.apps == shown.apps)
     if role != ADMIN:
         tx.check(Portal, tenant_id, customer_id, as_read, label="portal")
         return
@@ -460,5 +586,6 @@ def user_schema(user: PortalUser) -> schemas.PortalUser:
         email=user.email,
         name=user.name,
         role=cast("Any", user.role),
+        sso_issuer=user.sso_issuer,
         created_at=rfc3339(user.created_at),
     )

@@ -9,32 +9,31 @@ outbox folder (`PORTWAY_OUTBOX_DIR`, `.local/outbox` by default).
 
 from __future__ import annotations
 
-import logging
 import re
-import secrets
-from dataclasses import dataclass
-from datetime import datetime
-from pathlib import Path
-from typing import TYPE_CHECKING, Protocol, cast
+from typing import cast
 
 from pynamodb.exceptions import DoesNotExist
 
 from chalicelib.clock import Clock, utcnow
-
-if TYPE_CHECKING:
-    from email.message import EmailMessage
-from chalicelib.errors import Invalid, NotFound, Unavailable
+from chalicelib.errors import Invalid, NotFound
 from chalicelib.ids import new_id
 from chalicelib.models import Customer, Document, EmailTemplate, Tenant
 from chalicelib.schemas import billing as schemas
 from chalicelib.schemas.common import LANGUAGES, rfc3339
 from chalicelib.services import contracts
 from chalicelib.services import self_service_settings as settings_service
+from chalicelib.services.outbound_mail import (  # noqa: F401 - part of this module's API
+    Mail,
+    OutboxTransport,
+    SesTransport,
+    Transport,
+    deliver,
+    transport,
+)
 from chalicelib.services.storage import batch_get
 from chalicelib.settings import get_settings
 from chalicelib.tenancy import TenantContext
 
-_log = logging.getLogger("portway")
 LINK = "SelfServicePortalUrl"
 PLACEHOLDERS = (LINK, "CustomerName", "ContractId", "PlanName", "DocumentNumber", "ProviderName")
 # `{SelfServicePortalUrl}`, optionally followed by `?language=xx` (which must end up before
@@ -206,92 +205,6 @@ def delete_template(ctx: TenantContext, kind: str, language: str) -> None:
 # -- sending ---------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class Mail:
-    """One plain-text e-mail."""
-
-    sender: str
-    to: str
-    subject: str
-    body: str
-
-
-class Transport(Protocol):
-    """Where e-mails go."""
-
-    name: str
-
-    def send(self, mail: Mail) -> str:
-        """Send the mail; its message id."""
-        ...
-
-
-def _message(mail: Mail) -> EmailMessage:
-    from email.message import EmailMessage  # only when a mail is written
-    from email.utils import formatdate, make_msgid
-
-    message = EmailMessage()
-    message["From"] = mail.sender
-    message["To"] = mail.to
-    message["Subject"] = mail.subject
-    message["Date"] = formatdate(usegmt=True)
-    message["Message-ID"] = make_msgid(domain=mail.sender.rsplit("@", 1)[-1])
-    message.set_content(mail.body)
-    return message
-
-
-class OutboxTransport:
-    """E-mails as .eml files in a folder: one machine's stand-in for SES."""
-
-    name = "outbox"
-
-    def __init__(self, folder: Path) -> None:
-        self.folder = folder
-
-    def send(self, mail: Mail) -> str:
-        """Write the message atomically (a reader never sees half a file)."""
-        message = _message(mail)
-        self.folder.mkdir(parents=True, exist_ok=True)
-        name = f"{datetime.now().strftime('%Y%m%dT%H%M%S')}-{secrets.token_hex(4)}.eml"
-        partial = self.folder / (name + ".partial")
-        partial.write_bytes(message.as_bytes())
-        partial.replace(self.folder / name)
-        return str(message["Message-ID"])
-
-
-class SesTransport:
-    """E-mails through Amazon SES (API v2)."""
-
-    name = "ses"
-
-    def __init__(self, client: object) -> None:
-        self.client = client
-
-    def send(self, mail: Mail) -> str:
-        """Send a simple (text) message."""
-        answer = self.client.send_email(  # type: ignore[attr-defined]
-            FromEmailAddress=mail.sender,
-            Destination={"ToAddresses": [mail.to]},
-            Content={
-                "Simple": {
-                    "Subject": {"Data": mail.subject, "Charset": "UTF-8"},
-                    "Body": {"Text": {"Data": mail.body, "Charset": "UTF-8"}},
-                }
-            },
-        )
-        return str(answer["MessageId"])
-
-
-def transport() -> Transport:
-    """The transport of this stage."""
-    settings = get_settings()
-    if settings.mail_transport == "ses":
-        import boto3  # only where SES is used
-
-        return SesTransport(boto3.client("sesv2", region_name=settings.region))
-    return OutboxTransport(Path(settings.outbox_dir))
-
-
 def _text(kind: str, language: str, stored: EmailTemplate | None) -> tuple[str, str]:
     if stored is not None:
         return stored.subject, stored.body
@@ -361,12 +274,7 @@ def send(
     # A header is one line, whatever a name contains (any of Unicode's line breaks).
     subject = " ".join(fill(subject, values, None).replace("\t", " ").splitlines()).strip()
     mail = Mail(get_settings().mail_from, to, subject, fill(body, values, link))
-    sender = transport()
-    try:
-        sender.send(mail)
-    except Exception as exc:  # SES refusing or unreachable, a full disk: say so, retryable
-        _log.exception("an e-mail of contract %s could not be sent", contract_id)
-        raise Unavailable("The e-mail could not be sent; try again shortly.") from exc
+    sender = deliver(mail, f"an e-mail of contract {contract_id}")
     return schemas.EmailSent(
         id=new_id("eml"),
         to=to,

@@ -1,23 +1,61 @@
-"""Portal accounts: signing in and out, refreshing, and the administrator's colleagues."""
+"""Portal accounts: signing in and out, refreshing, password resets, the administrator's
+colleagues, the provider's view of a customer's people, previews, and what a deleted portal
+takes with it.
+
+An account belongs to one portal. Its address is unique in that portal only, so that one
+customer's administrator can never block an address in anyone else's portal; the e-mail's
+directory entry lists the address's accounts across the provider's portals for signing in
+without naming the portal.
+"""
 
 from __future__ import annotations
 
+from contextlib import suppress
+from datetime import datetime, timedelta
 from typing import Any, cast
 
 from pynamodb.exceptions import DoesNotExist
 
 from chalicelib.clock import Clock, utcnow
 from chalicelib.errors import Conflict, NotFound, Unauthorized
-from chalicelib.models import DirectoryEntry, PortalUser, Tenant
+from chalicelib.ids import digest, new_secret
+from chalicelib.models import (
+    BusinessUnit,
+    Customer,
+    DirectoryEntry,
+    Portal,
+    PortalUser,
+    SsoIssuer,
+    Tenant,
+    Token,
+)
 from chalicelib.schemas import portal_access as schemas
-from chalicelib.schemas.common import rfc3339
-from chalicelib.services import audit, passwords, portals, ratelimit, sessions
+from chalicelib.schemas.common import Page, page_of, rfc3339
+from chalicelib.services import (
+    account_mail,
+    audit,
+    invitations,
+    passwords,
+    portals,
+    ratelimit,
+    sessions,
+    sso,
+)
 from chalicelib.services.invitations import user_schema
-from chalicelib.services.storage import ConditionsFailed, Transaction
+from chalicelib.services.pagination import PageRequest, fetch_page
+from chalicelib.services.storage import ConditionsFailed, Transaction, batch_get
 from chalicelib.services.tenants import tenant_id_for_slug
 from chalicelib.tenancy import Caller, PortalContext, TenantContext
 
 _WRONG = "The e-mail address or the password is wrong."
+# An address with more accounts than this among one provider's portals signs in from a
+# portal's page (which names the portal).
+MAX_ACCOUNTS_PER_ADDRESS = 10
+RESET_PREFIX = "pwp"
+RESET_KIND = "password_reset"
+RESET_TTL = timedelta(hours=1)
+RESETS_PER_ADDRESS = ratelimit.Limit("reset-address", 10, timedelta(minutes=15))
+RESETS_PER_ACCOUNT = ratelimit.Limit("reset-account", 3, timedelta(hours=1))
 
 
 def _session(pair: sessions.Pair) -> schemas.Session:
@@ -29,47 +67,81 @@ def _session(pair: sessions.Pair) -> schemas.Session:
     )
 
 
-def _user_by_email(tenant_id: str | None, email: str) -> PortalUser | None:
+# -- finding accounts ------------------------------------------------------------------------
+
+
+def _accounts(tenant_id: str | None, email: str, portal_id: str | None) -> list[PortalUser]:
+    """The address's accounts in the tenant (in one portal, when named) whose portal is
+    still the one they were made in."""
     if tenant_id is None:
-        return None
+        return []
+    if portal_id is not None:
+        keys = _login_keys(tenant_id, portal_id, email)
+    else:
+        keys = _email_keys(tenant_id, email)
+    if not keys:
+        return []
+    found = batch_get([(PortalUser, tenant_id, k) for k in keys])
+    users = [u for u in found if isinstance(u, PortalUser)]
+    current = batch_get([(Portal, tenant_id, u.customer_id) for u in users])
+    return [
+        u
+        for u, p in zip(users, current, strict=True)
+        if isinstance(p, Portal) and p.portal_id == u.portal_id and u.email == email
+    ]
+
+
+def _login_keys(tenant_id: str, portal_id: str, email: str) -> list[str]:
     try:
-        entry = DirectoryEntry.get(DirectoryEntry.login_key(tenant_id, email))
-        return PortalUser.get(tenant_id, entry.user_key, consistent_read=True)
+        entry = DirectoryEntry.get(DirectoryEntry.login_key(tenant_id, portal_id, email))
     except DoesNotExist:
-        return None
+        return []
+    return [entry.user_key] if entry.user_key else []
 
 
-def grant_for(user: PortalUser) -> sessions.Grant:
+def _email_keys(tenant_id: str, email: str) -> list[str]:
+    try:
+        entry = DirectoryEntry.get(DirectoryEntry.email_key(tenant_id, email))
+    except DoesNotExist:
+        return []
+    return sorted(entry.user_keys or ())[:MAX_ACCOUNTS_PER_ADDRESS]
+
+
+def grant_for(user: PortalUser, sso_issuer: SsoIssuer | None = None) -> sessions.Grant:
     """What a session of this user may see: the portal and its apps as they are now."""
     found = portals.find(user.tenant_id, user.customer_id)
-    if found is None:
+    if found is None or found.portal.portal_id != user.portal_id:
         raise Unauthorized("This portal no longer exists.")
-    portal, apps, _ = found
-    return sessions.Grant(
-        tenant_id=user.tenant_id,
-        customer_id=user.customer_id,
-        portal_id=portal.portal_id,
-        user_id=user.user_id,
-        user_key=user.user_key,
-        role=user.role,
-        apps=tuple(apps),
-    )
+    return sessions.grant_for(user, found.portal.portal_id, found.apps, sso_issuer)
+
+
+# -- signing in ------------------------------------------------------------------------------
 
 
 def sign_in(caller: Caller, data: schemas.SignIn, *, clock: Clock = utcnow) -> schemas.Session:
     """A portal user's password sign-in. Known and unknown e-mails get the same answer,
-    after the same work (a password hash is checked either way)."""
+    after the same work (a password hash is checked either way). Failures slow the next
+    attempt down (see `ratelimit`); they never lock the account."""
     email = data.email.lower()
     tenant_id = tenant_id_for_slug(data.tenant)
-    account = f"{tenant_id}:{email}"
-    ratelimit.check(ratelimit.LOGIN_PER_ADDRESS, caller.source_ip)
-    ratelimit.check(ratelimit.LOGIN_PER_ACCOUNT, account)
-    user = _user_by_email(tenant_id, email)
-    if not passwords.verify(user.password_hash if user else None, data.password) or user is None:
-        ratelimit.fail(ratelimit.LOGIN_PER_ACCOUNT, account)
-        ratelimit.fail(ratelimit.LOGIN_PER_ADDRESS, caller.source_ip)
+    counters = ratelimit.gate(
+        ratelimit.sign_in_counters(f"{tenant_id or data.tenant}\0{email}", caller.source_ip)
+    )
+    candidates = _accounts(tenant_id, email, data.portal)
+    matches = [u for u in candidates if passwords.verify(u.password_hash, data.password)]
+    if not candidates:
+        passwords.verify(None, data.password)  # the same work for an unknown address
+    if not matches:
+        ratelimit.failed(counters)
         raise Unauthorized(_WRONG)
-    return _session(sessions.open_session(grant_for(user), clock=clock))
+    ratelimit.succeeded(counters)
+    if len(matches) > 1:
+        raise Conflict(
+            "This address has accounts in several portals with this password; sign in from "
+            "your portal's page, or name the portal.",
+            extra={"portals": sorted(u.portal_id or "" for u in matches)},
+        )
+    return _session(sessions.open_session(grant_for(matches[0]), clock=clock))
 
 
 def refresh(
@@ -87,15 +159,13 @@ def refresh(
 
 
 def sign_out(ctx: PortalContext) -> None:
-    """Close the caller's session: its refresh tokens stop working."""
+    """Close the caller's session: its access and refresh tokens stop working."""
     if ctx.session_id and not ctx.read_only:
         sessions.revoke_family(ctx.session_id)
 
 
 def me(ctx: PortalContext) -> schemas.Me:
     """Who the caller is, in which customer's portal, with which apps and theme."""
-    from chalicelib.models import BusinessUnit, Customer
-
     user_out = None  # a provider's preview has no account of its own
     if not ctx.read_only:
         try:
@@ -120,57 +190,282 @@ def me(ctx: PortalContext) -> schemas.Me:
     )
 
 
-def list_users(ctx: PortalContext) -> list[schemas.PortalUser]:
-    """The portal's people (for its administrator)."""
-    ctx.require_admin()
-    prefix = PortalUser.prefix_for(ctx.customer_id)
+# -- password resets -------------------------------------------------------------------------
+
+
+def request_reset(caller: Caller, data: schemas.PasswordResetRequest) -> None:
+    """E-mail a reset link to each of the address's accounts (in the named portal, or all);
+    the answer never says whether there are any."""
+    email = data.email.lower()
+    ratelimit.spend(RESETS_PER_ADDRESS, caller.source_ip)
+    tenant_id = tenant_id_for_slug(data.tenant)
+    ratelimit.spend(RESETS_PER_ACCOUNT, f"{tenant_id or data.tenant}\0{email}")
+    for user in _accounts(tenant_id, email, data.portal):
+        if user.password_hash is not None or user.sso_issuer is None:
+            _send_reset(user)
+
+
+def _send_reset(user: PortalUser, *, clock: Clock = utcnow) -> None:
+    """Store a single-use reset link of the account (valid one hour) and e-mail it."""
+    now = clock()
+    secret = new_secret(RESET_PREFIX)
+    Token(
+        digest(secret),
+        kind=RESET_KIND,
+        tenant_id=user.tenant_id,
+        subject_id=user.user_key,
+        customer_id=user.customer_id,
+        portal_id=user.portal_id,
+        epoch=int(user.session_epoch or 0),
+        state="open",
+        created_at=now,
+        expires_at=now + RESET_TTL,
+    ).save(condition=Token.digest.does_not_exist())
+    tenant, customer = batch_get(
+        [(Tenant, user.tenant_id, None), (Customer, user.tenant_id, user.customer_id)]
+    )
+    tenant, customer = cast(Tenant, tenant), cast("Customer | None", customer)
+    url = f"{portals.page_url(tenant.slug, user.portal_id or '')}#reset={secret}"
+    account_mail.send(
+        account_mail.AccountMail(
+            kind="password_reset",
+            to=user.email,
+            language=invitations.language_of(tenant, customer),
+            provider=tenant.name,
+            customer=customer.name if customer else "",
+            url=url,
+            expires=invitations.readable_time(rfc3339(now + RESET_TTL)),
+            name=user.name,
+        )
+    )
+
+
+_RESET_INVALID = "This link to set a password is not valid any more. Ask for a new one."
+
+
+def confirm_reset(
+    caller: Caller, data: schemas.PasswordResetConfirm, *, clock: Clock = utcnow
+) -> schemas.Session:
+    """Set a new password with a reset link; every other session of the account ends."""
+    now = clock()
+    token = _reset_token(caller, data.token, now)
+    try:
+        user = PortalUser.get(token.tenant_id, token.subject_id or "", consistent_read=True)
+    except DoesNotExist:
+        raise Unauthorized(_RESET_INVALID) from None
+    passwords.check(data.password, user.email)
+    epoch = int(token.epoch or 0)
+    try:
+        with Transaction() as tx:
+            tx.update_unversioned(token, [Token.state.set("used")], Token.state == "open")
+            tx.update_unversioned(
+                user,
+                [
+                    PortalUser.password_hash.set(passwords.hash_password(data.password)),
+                    PortalUser.password_changed_at.set(now),
+                    PortalUser.session_epoch.set(epoch + 1),
+                ],
+                (PortalUser.session_epoch == epoch) & (PortalUser.portal_id == token.portal_id),
+            )
+            audit.record(
+                tx,
+                audit.event(
+                    user.tenant_id,
+                    f"portal_user:{user.user_id}",
+                    "portal_user.password_reset",
+                    "portal_user",
+                    user.user_id,
+                    customer_id=user.customer_id,
+                    now=now,
+                ),
+            )
+    except ConditionsFailed:
+        raise Unauthorized(_RESET_INVALID) from None
+    user.session_epoch = epoch + 1
+    return _session(sessions.open_session(grant_for(user), clock=clock))
+
+
+def _reset_token(caller: Caller, secret: str, now: datetime) -> Token:
+    token = None
+    if secret.startswith(RESET_PREFIX + "_"):
+        with suppress(DoesNotExist):
+            token = Token.get(digest(secret), consistent_read=True)
+    if token is None or token.kind != RESET_KIND or token.state != "open":
+        ratelimit.fail(ratelimit.LINK_PER_ADDRESS, caller.source_ip)
+        raise Unauthorized(_RESET_INVALID)
+    if not token.is_live(now):
+        raise Unauthorized(_RESET_INVALID)
+    return token
+
+
+# -- the administrator's colleagues ----------------------------------------------------------
+
+
+def _portal_users(tenant_id: str, customer_id: str, portal_id: str) -> list[PortalUser]:
+    prefix = PortalUser.prefix_for(customer_id)
     return [
-        user_schema(u)
+        u
         for u in PortalUser.query(
-            ctx.tenant_id, PortalUser.user_key.startswith(prefix), consistent_read=True
+            tenant_id,
+            PortalUser.user_key.startswith(prefix),
+            filter_condition=PortalUser.portal_id == portal_id,
+            consistent_read=True,
         )
     ]
 
 
+def list_users(ctx: PortalContext) -> list[schemas.PortalUser]:
+    """The portal's people (for its administrator)."""
+    ctx.require_admin()
+    return [user_schema(u) for u in _portal_users(ctx.tenant_id, ctx.customer_id, ctx.portal_id)]
+
+
 def remove_user(ctx: PortalContext, user_id: str, *, clock: Clock = utcnow) -> None:
-    """The administrator removes a colleague: the account and its sign-in go at once."""
+    """The administrator removes a colleague: the account and its sessions go at once."""
     ctx.require_admin()
     if user_id == ctx.user_id:
         raise Conflict("The administrator cannot remove themselves.")
-    key = PortalUser.key_for(ctx.customer_id, user_id)
+    user = _load_user(ctx.tenant_id, ctx.customer_id, user_id, ctx.portal_id)
+    _remove(user, ctx.actor, clock())
+
+
+def _load_user(tenant_id: str, customer_id: str, user_id: str, portal_id: str) -> PortalUser:
+    key = PortalUser.key_for(customer_id, user_id)
     try:
-        user = PortalUser.get(ctx.tenant_id, key, consistent_read=True)
+        user = PortalUser.get(tenant_id, key, consistent_read=True)
     except DoesNotExist:
         raise NotFound(f"No portal user {user_id}.") from None
+    if user.portal_id != portal_id:
+        raise NotFound(f"No portal user {user_id}.")
+    return user
+
+
+def _remove(user: PortalUser, actor: str, now: datetime) -> None:
+    """Delete an account, its sign-in names and its place in its address's list; a removed
+    administrator leaves the portal open for a new one (the next accepted provider link)."""
     try:
         with Transaction() as tx:
-            tx.delete(user, label="user")
-            tx.delete(DirectoryEntry(DirectoryEntry.login_key(ctx.tenant_id, user.email)))
-            if user.sso_issuer and user.sso_subject:
-                sso = DirectoryEntry.sso_key(ctx.tenant_id, user.sso_issuer, user.sso_subject)
-                tx.delete(DirectoryEntry(sso))
+            forget_account(tx, user)
+            if user.role == invitations.ADMIN:
+                tx.update_unversioned(
+                    Portal(user.tenant_id, user.customer_id),
+                    [
+                        Portal.status.set("invited"),
+                        Portal.admin_user_id.remove(),
+                        Portal.admin_name.remove(),
+                        Portal.admin_email.remove(),
+                        Portal.version.add(1),
+                    ],
+                    Portal.admin_user_id == user.user_id,
+                )
             audit.record(
                 tx,
                 audit.event(
-                    ctx.tenant_id,
-                    ctx.actor,
+                    user.tenant_id,
+                    actor,
                     "portal_user.remove",
                     "portal_user",
-                    user_id,
-                    customer_id=ctx.customer_id,
-                    now=clock(),
+                    user.user_id,
+                    customer_id=user.customer_id,
+                    now=now,
                 ),
             )
     except ConditionsFailed:
         raise Conflict("The user changed meanwhile; try again.") from None
 
 
+def forget_account(tx: Transaction, user: PortalUser) -> None:
+    """Add the deletes of an account and its directory entries to a transaction."""
+    tenant_id = user.tenant_id
+    tx.delete(user, label="user")
+    tx.delete(DirectoryEntry(DirectoryEntry.login_key(tenant_id, user.portal_id or "", user.email)))
+    tx.update_unversioned(
+        DirectoryEntry(DirectoryEntry.email_key(tenant_id, user.email)),
+        [DirectoryEntry.user_keys.delete({user.user_key})],
+    )
+    if user.sso_issuer and user.sso_subject:
+        key = DirectoryEntry.sso_key(tenant_id, user.customer_id, user.sso_issuer, user.sso_subject)
+        tx.delete(DirectoryEntry(key))
+
+
+# -- the provider's view of a customer's people ----------------------------------------------
+
+
+def list_customer_users(
+    ctx: TenantContext, customer_id: str, page: PageRequest
+) -> Page[schemas.PortalUser]:
+    """The people of the customer's portal, oldest first."""
+    portal = portals.load_for_customer(ctx, customer_id).portal
+    prefix = PortalUser.prefix_for(customer_id)
+    items, cursor = fetch_page(
+        ctx,
+        f"portal_users:{customer_id}",
+        page,
+        lambda **kw: PortalUser.query(
+            ctx.tenant_id,
+            PortalUser.user_key.startswith(prefix),
+            filter_condition=PortalUser.portal_id == portal.portal_id,
+            **kw,
+        ),
+    )
+    return page_of(schemas.PortalUser)(items=[user_schema(u) for u in items], next_cursor=cursor)
+
+
+def remove_customer_user(
+    ctx: TenantContext, customer_id: str, user_id: str, *, clock: Clock = utcnow
+) -> None:
+    """The provider removes one of a customer's people (the administrator too)."""
+    portal = portals.load_for_customer(ctx, customer_id).portal
+    _remove(_load_user(ctx.tenant_id, customer_id, user_id, portal.portal_id), ctx.actor, clock())
+
+
+def reset_customer_user(
+    ctx: TenantContext, customer_id: str, user_id: str, *, clock: Clock = utcnow
+) -> schemas.PasswordResetSent:
+    """The provider resets a person's password: the old password and every session stop
+    working at once, and a link to set a new password goes to the person's address."""
+    portal = portals.load_for_customer(ctx, customer_id).portal
+    user = _load_user(ctx.tenant_id, customer_id, user_id, portal.portal_id)
+    if user.password_hash is None and user.sso_issuer:
+        raise Conflict("This person signs in through SSO and has no password to reset.")
+    now = clock()
+    epoch = int(user.session_epoch or 0) + 1
+    with Transaction() as tx:
+        tx.update_unversioned(
+            user,
+            [
+                PortalUser.password_hash.remove(),
+                PortalUser.session_epoch.set(epoch),
+                PortalUser.password_changed_at.set(now),
+            ],
+            PortalUser.user_id.exists(),
+        )
+        audit.record(
+            tx,
+            audit.event(
+                ctx.tenant_id,
+                ctx.actor,
+                "portal_user.password_reset",
+                "portal_user",
+                user_id,
+                customer_id=customer_id,
+                now=now,
+            ),
+        )
+    user.session_epoch = epoch
+    _send_reset(user, clock=clock)
+    return schemas.PasswordResetSent(sent_to=user.email)
+
+
+# -- previews --------------------------------------------------------------------------------
+
+
 def start_preview(
     ctx: TenantContext, customer_id: str, *, clock: Clock = utcnow
 ) -> schemas.Preview:
     """A read-only portal session as the customer, carrying the provider as its actor. Only
-    an API key can start one, so a preview can never start another."""
-    ctx.require("write")
+    an API key can start one, so a preview can never start another; it ends when the key
+    is revoked or the portal deleted."""
     portal, apps, _ = portals.load_for_customer(ctx, customer_id)
     now = clock()
     grant = sessions.Grant(
@@ -199,3 +494,32 @@ def start_preview(
     slug = Tenant.get(ctx.tenant_id, attributes_to_get=["slug"]).slug
     url = f"{portals.page_url(slug, portal.portal_id)}#session={pair.access_token}"
     return schemas.Preview(url=url, expires_at=rfc3339(now + sessions.PREVIEW_TTL))
+
+
+# -- a portal taken away ---------------------------------------------------------------------
+
+# Accounts deleted per transaction (each is up to four items).
+_ACCOUNTS_PER_TRANSACTION = 20
+
+
+def delete_portal(ctx: TenantContext, customer_id: str, *, if_match: int | None = None) -> None:
+    """Take the customer's portal away, and everything in it: its sessions end at once (the
+    portal's id is part of every session), its open links are withdrawn, its accounts and
+    SSO issuers are deleted. A portal given again later starts empty."""
+    portal = portals.delete(ctx, customer_id, if_match=if_match)
+    invitations.withdraw_open(ctx, customer_id)
+    sso.forget_customer(ctx.tenant_id, customer_id)
+    prefix = PortalUser.prefix_for(customer_id)
+    users = list(
+        PortalUser.query(
+            ctx.tenant_id,
+            PortalUser.user_key.startswith(prefix),
+            filter_condition=PortalUser.portal_id == portal.portal_id,
+            consistent_read=True,
+        )
+    )
+    for start in range(0, len(users), _ACCOUNTS_PER_TRANSACTION):
+        # An account changed meanwhile stays behind, unreachable: it names the old portal.
+        with suppress(ConditionsFailed), Transaction() as tx:
+            for user in users[start : start + _ACCOUNTS_PER_TRANSACTION]:
+                forget_account(tx, user)

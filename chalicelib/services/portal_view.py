@@ -3,14 +3,14 @@
 Only assets assigned to the caller's customer, checked on the base table: the index that
 lists a customer's assets is eventually consistent, so every asset it names is read back
 (consistently) and kept only if it is still assigned. Unassigning an asset removes it from
-the portal at once.
+the portal at once. A customer sees only its own time with an asset: positions, statuses
+and operating hours from before the asset came to it (another customer's) are never shown.
+The session's sources are read in the same batch as the assets (see `sessions`).
 """
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-
-from pynamodb.exceptions import DoesNotExist
 
 from chalicelib.errors import Invalid, NotFound
 from chalicelib.models import Asset, AssetEvent
@@ -18,6 +18,7 @@ from chalicelib.schemas import assets as asset_schemas
 from chalicelib.schemas import portal_access as schemas
 from chalicelib.schemas.common import Page, page_of, rfc3339
 from chalicelib.services import assets as asset_service
+from chalicelib.services import sessions
 from chalicelib.services.pagination import PageRequest, fetch_page
 from chalicelib.tenancy import PortalContext, TenantContext
 
@@ -31,17 +32,21 @@ def _as_tenant(ctx: PortalContext) -> TenantContext:
 
 
 def _assigned(ctx: PortalContext, ids: list[str]) -> list[Asset]:
-    if not ids:
-        return []
-    found = {
-        a.asset_id: a
-        for a in Asset.batch_get([(ctx.tenant_id, i) for i in ids], consistent_read=True)
-    }
-    return [found[i] for i in ids if i in found and found[i].customer_id == ctx.customer_id]
+    found = sessions.read_with_sources(ctx, [(Asset, ctx.tenant_id, i) for i in ids])
+    return [a for a in found if isinstance(a, Asset) and a.customer_id == ctx.customer_id]
+
+
+def _shown(asset: Asset) -> asset_schemas.Asset:
+    """The portal's view of an asset: its last report only if it came while assigned here."""
+    out = asset_service.to_schema(asset)
+    if asset.assigned_at and asset.last_event_at and asset.last_event_at < asset.assigned_at:
+        out.last_event = None
+    return out
 
 
 def list_assets(ctx: PortalContext, page: PageRequest) -> Page[asset_schemas.Asset]:
-    """The customer's assets (equipment app): one index query, one consistent batch read."""
+    """The customer's assets (equipment app): one index query, one consistent batch read
+    (which checks the session too)."""
     ctx.require_app("equipment")
     key = Asset.customer_key_for(ctx.tenant_id, ctx.customer_id)
     keys, cursor = fetch_page(
@@ -52,34 +57,50 @@ def list_assets(ctx: PortalContext, page: PageRequest) -> Page[asset_schemas.Ass
         index=type(Asset.by_customer),
     )
     items = _assigned(ctx, [k.asset_id for k in keys])
-    return page_of(asset_schemas.Asset)(
-        items=[asset_service.to_schema(a) for a in items], next_cursor=cursor
-    )
+    return page_of(asset_schemas.Asset)(items=[_shown(a) for a in items], next_cursor=cursor)
 
 
 def _load(ctx: PortalContext, asset_id: str) -> Asset:
-    try:
-        asset = Asset.get(ctx.tenant_id, asset_id, consistent_read=True)
-    except DoesNotExist:
-        asset = None
-    if asset is None or asset.customer_id != ctx.customer_id:
+    found = _assigned(ctx, [asset_id])
+    if not found:
         raise NotFound(f"No asset {asset_id}.")
-    return asset
+    return found[0]
 
 
 def get_asset(ctx: PortalContext, asset_id: str) -> asset_schemas.Asset:
     """One assigned asset."""
     ctx.require_app("equipment")
-    return asset_service.to_schema(_load(ctx, asset_id))
+    return _shown(_load(ctx, asset_id))
+
+
+def _since(asset: Asset) -> str:
+    """The first event key the customer may see of the asset."""
+    if asset.assigned_at is None:  # assigned before assignment times were kept
+        return AssetEvent.prefix_for(asset.asset_id)
+    return AssetEvent.key_for(asset.asset_id, asset.assigned_at, "")
 
 
 def list_events(
     ctx: PortalContext, asset_id: str, page: PageRequest
 ) -> Page[asset_schemas.AssetEvent]:
-    """An assigned asset's positions, operating hours and status, newest first (activity)."""
+    """An assigned asset's positions, operating hours and status since it came to the
+    customer, newest first (activity app)."""
     ctx.require_app("activity")
-    _load(ctx, asset_id)
-    return asset_service.list_events(_as_tenant(ctx), asset_id, page)
+    asset = _load(ctx, asset_id)
+    since, until = _since(asset), AssetEvent.prefix_for(asset_id) + "~"
+    items, cursor = fetch_page(
+        _as_tenant(ctx),
+        f"portal_events:{asset_id}",
+        page,
+        lambda **kw: AssetEvent.query(
+            ctx.tenant_id,
+            AssetEvent.event_key.between(since, until),
+            scan_index_forward=False,
+            **kw,
+        ),
+    )
+    events = [asset_service._event_schema(e) for e in items]
+    return page_of(asset_schemas.AssetEvent)(items=events, next_cursor=cursor)
 
 
 def _period(query: schemas.ReportQuery) -> tuple[datetime, datetime]:
@@ -98,9 +119,10 @@ def _period(query: schemas.ReportQuery) -> tuple[datetime, datetime]:
     return start, end
 
 
-def _readings(
-    ctx: PortalContext, asset_id: str, start: datetime, end: datetime
-) -> list[AssetEvent]:
+def _readings(ctx: PortalContext, asset: Asset, start: datetime, end: datetime) -> list[AssetEvent]:
+    asset_id = asset.asset_id
+    if asset.assigned_at is not None:
+        start = max(start, asset.assigned_at)
     low = AssetEvent.key_for(asset_id, start, "")
     high = AssetEvent.key_for(asset_id, end, "~")
     return [
@@ -122,7 +144,7 @@ def operating_hours(ctx: PortalContext, query: schemas.ReportQuery) -> schemas.O
     ids = [a.asset_id for a in Asset.by_customer.query(key, limit=MAX_REPORT_ASSETS)]
     rows = []
     for asset in _assigned(ctx, ids):
-        readings = _readings(ctx, asset.asset_id, start, end)
+        readings = _readings(ctx, asset, start, end)
         first, last = (readings[0], readings[-1]) if readings else (None, None)
         hours = (
             round(float(last.operating_hours) - float(first.operating_hours), 2)

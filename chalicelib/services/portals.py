@@ -185,9 +185,9 @@ def get(ctx: TenantContext, customer_id: str) -> schemas.Portal:
     return to_schema(item, _template(ctx, item.template_id), slug)
 
 
-def delete(ctx: TenantContext, customer_id: str, *, if_match: int | None = None) -> None:
-    """Take the customer's portal away; its pages go with it."""
-    ctx.require("write")
+def delete(ctx: TenantContext, customer_id: str, *, if_match: int | None = None) -> Portal:
+    """Take the customer's portal away; its pages go with it. The portal as it was (what
+    was in it is ended by `portal_accounts.delete_portal`)."""
     item = _load(ctx, customer_id)
     check_version(item, if_match)
     try:
@@ -197,11 +197,9 @@ def delete(ctx: TenantContext, customer_id: str, *, if_match: int | None = None)
             _count(tx, Theme, ctx.tenant_id, item.theme_id, None, "theme")
     except ConditionsFailed:
         raise Conflict("The portal changed meanwhile; read it and retry.") from None
-    from chalicelib.services.sso import forget_customer  # only when a portal goes
-
-    forget_customer(ctx.tenant_id, customer_id)
     slug = Tenant.get(ctx.tenant_id, attributes_to_get=["slug"]).slug
     pages.remove_portal(slug, item.portal_id)
+    return item
 
 
 def portal_id_of(ctx: TenantContext, customer_id: str) -> str | None:

@@ -1,42 +1,59 @@
-"""Portal sessions: short-lived signed access tokens, rotating single-use refresh tokens.
+"""Portal sessions: short-lived signed access tokens, rotating single-use refresh tokens, and
+the check that a session still has what it was derived from.
 
 An access token is a JWT (HS256, a key derived from the deployment's secret, `typ`
-`portway-access+jwt`) that carries the user, customer, portal, role and apps, so a portal
-request needs no read to know who asks. A refresh token is a 256-bit secret stored as a
-digest; each use spends it and issues the next one of the same family. Presenting a spent
-one again means it was stolen or replayed: the whole family is revoked, so neither the thief
-nor the user can refresh any more. Logging out revokes the family too.
+`portway-access+jwt`) that carries the user, customer, portal, role and apps. A refresh
+token is a 256-bit secret stored as a digest; each use spends it and issues the next one of
+the same family (the session). Presenting a spent one again means it was stolen or replayed:
+the whole family is revoked. Clients that refresh from several tabs at once present one
+token a few times within a moment: inside a short grace window that is a race, and each of
+them gets a pair of the same family.
+
+A signature proves a token was issued, not that what it came from still exists. Every portal
+request therefore reads the session's sources once (one BatchGetItem, folded into the
+request's own batch read where it has one): the session family (sign-out, reuse), the
+account (removed, reset, moved to another portal), the portal (deleted, given again), the
+SSO registration of the user's issuer, or, for a preview, the API key that started it.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from pynamodb.exceptions import DoesNotExist
+from pynamodb.models import Model
 
 from chalicelib.clock import Clock, utcnow
 from chalicelib.errors import Unauthorized
 from chalicelib.ids import digest, new_id, new_secret
-from chalicelib.models import PortalUser, Token
-from chalicelib.services.storage import ConditionsFailed, Transaction
+from chalicelib.models import ApiKey, Portal, PortalUser, SsoIssuer, Token
+from chalicelib.services.storage import ConditionsFailed, Transaction, batch_get
 from chalicelib.settings import get_settings
+from chalicelib.tenancy import PortalContext
 
 ACCESS_TTL = timedelta(minutes=10)
 PREVIEW_TTL = timedelta(minutes=30)
 REFRESH_TTL = timedelta(days=30)
+# A spent refresh token presented again this soon is the same client racing itself.
+REFRESH_GRACE = timedelta(seconds=20)
 ACCESS_TYPE = "portway-access+jwt"
 ISSUER = "portway"
 LEEWAY_SECONDS = 30
 REFRESH_PREFIX = "pwr"
 REFRESH_KIND = "refresh"
 FAMILY_KIND = "session"
+API_KEY_ACTOR = "api_key:"
+
+ItemKey = tuple[type[Model], str, str | None]
 
 
 @dataclass(frozen=True, slots=True)
 class Grant:
-    """What a portal session is for: who, in which portal, with which apps."""
+    """What a portal session is for: who, in which portal, with which apps, and what it
+    lives from (the account's session epoch, its SSO registration, a previewing key)."""
 
     tenant_id: str
     customer_id: str
@@ -45,9 +62,11 @@ class Grant:
     user_key: str
     role: str
     apps: tuple[str, ...]
+    epoch: int = 0
+    sso_issuer: str | None = None
+    sso_registration: str | None = None
     read_only: bool = False
     on_behalf_of: str | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,10 +97,14 @@ def access_token(grant: Grant, session_id: str, now: datetime, ttl: timedelta) -
         "role": grant.role,
         "apps": list(grant.apps),
         "sid": session_id,
+        "sep": grant.epoch,
         "iat": int(now.timestamp()),
         "exp": int((now + ttl).timestamp()),
         "jti": new_id("jti"),
     }
+    if grant.sso_issuer:
+        claims["siss"] = grant.sso_issuer
+        claims["sreg"] = grant.sso_registration or ""
     if grant.read_only:
         claims["ro"] = True
         claims["act"] = {"sub": grant.on_behalf_of}  # RFC 8693: who acts as the user
@@ -89,19 +112,30 @@ def access_token(grant: Grant, session_id: str, now: datetime, ttl: timedelta) -
     return jwt.encode(claims, get_settings().session_key, algorithm="HS256", headers=headers)
 
 
-def _refresh_items(grant: Grant, session_id: str, now: datetime) -> tuple[str, Token]:
+def _lineage(grant: Grant) -> dict[str, Any]:
+    """What the family and each refresh token remember of the grant's sources."""
+    return {
+        "tenant_id": grant.tenant_id,
+        "subject_id": grant.user_key,
+        "customer_id": grant.customer_id,
+        "portal_id": grant.portal_id,
+        "epoch": grant.epoch,
+        "issuer": grant.sso_issuer,
+        "source_id": grant.sso_registration,
+    }
+
+
+def _refresh_item(grant: Grant, session_id: str, now: datetime) -> tuple[str, Token]:
     secret = new_secret(REFRESH_PREFIX)
     item = Token(
         digest(secret),
         kind=REFRESH_KIND,
-        tenant_id=grant.tenant_id,
-        subject_id=grant.user_key,
-        customer_id=grant.customer_id,
         family_id=session_id,
         role=grant.role,
         state="live",
         created_at=now,
         expires_at=now + REFRESH_TTL,
+        **_lineage(grant),
     )
     return secret, item
 
@@ -112,16 +146,14 @@ def start(tx: Transaction, grant: Grant, now: datetime) -> Pair:
     family = Token(
         _family_digest(session_id),
         kind=FAMILY_KIND,
-        tenant_id=grant.tenant_id,
-        subject_id=grant.user_key,
-        customer_id=grant.customer_id,
         state="live",
         created_at=now,
         expires_at=now + REFRESH_TTL,
+        **_lineage(grant),
     )
-    secret, refresh = _refresh_items(grant, session_id, now)
+    secret, refresh_item = _refresh_item(grant, session_id, now)
     tx.save(family, condition=Token.digest.does_not_exist())
-    tx.save(refresh, condition=Token.digest.does_not_exist())
+    tx.save(refresh_item, condition=Token.digest.does_not_exist())
     token = access_token(grant, session_id, now, ACCESS_TTL)
     return Pair(token, secret, int(ACCESS_TTL.total_seconds()), session_id)
 
@@ -140,28 +172,81 @@ def preview(grant: Grant, *, clock: Clock = utcnow) -> Pair:
     return Pair(token, None, int(PREVIEW_TTL.total_seconds()), "")
 
 
+def grant_for(
+    user: PortalUser, portal_id: str, apps: Sequence[str], sso: SsoIssuer | None
+) -> Grant:
+    """The grant of a session of this account, in its portal as it is now."""
+    return Grant(
+        tenant_id=user.tenant_id,
+        customer_id=user.customer_id,
+        portal_id=portal_id,
+        user_id=user.user_id,
+        user_key=user.user_key,
+        role=user.role,
+        apps=tuple(apps),
+        epoch=int(user.session_epoch or 0),
+        sso_issuer=sso.issuer if sso else None,
+        sso_registration=(sso.registration_id or "") if sso else None,
+    )
+
+
+# -- refreshing ------------------------------------------------------------------------------
+
 _INVALID_REFRESH = "The refresh token is not valid; sign in again."
+PortalOf = Callable[[str, str], tuple[str, list[str]]]
 
 
-def refresh(secret: str, portal_of: Any, *, clock: Clock = utcnow) -> Pair:
-    """Spend a refresh token and issue the next pair. A spent token presented again
-    revokes its family. `portal_of(tenant_id, customer_id)` gives the portal's id and apps
-    as they are now (a template change reaches the next access token)."""
+def refresh(secret: str, portal_of: PortalOf, *, clock: Clock = utcnow) -> Pair:
+    """Spend a refresh token and issue the next pair. A spent token presented again revokes
+    its family, unless it was spent a moment ago (the same client refreshing twice at once).
+    `portal_of(tenant_id, customer_id)` gives the portal's id and apps as they are now."""
     now = clock()
     if not secret.startswith(REFRESH_PREFIX + "_") or len(secret) > 200:
         raise Unauthorized(_INVALID_REFRESH)
+    old = _refresh_token(digest(secret), now)
+    for _ in range(2):
+        if old.state == "spent" and not _in_grace(old, now):
+            revoke_family(old.family_id or "")  # reuse: someone holds a copy of a spent token
+            raise Unauthorized("The refresh token was used before; every session of it is closed.")
+        if old.state not in ("live", "spent"):
+            raise Unauthorized(_INVALID_REFRESH)
+        grant = _current_grant(old, portal_of)
+        try:
+            return _rotate(old, grant, now)
+        except ConditionsFailed as exc:
+            if "old" not in exc.labels:
+                raise Unauthorized(_INVALID_REFRESH) from None
+        old = _refresh_token(old.digest, now)  # spent by a racing request: look again
+    raise Unauthorized(_INVALID_REFRESH)
+
+
+def _refresh_token(token_digest: str, now: datetime) -> Token:
     try:
-        old = Token.get(digest(secret), consistent_read=True)
+        old = Token.get(token_digest, consistent_read=True)
     except DoesNotExist:
         raise Unauthorized(_INVALID_REFRESH) from None
     if old.kind != REFRESH_KIND or not old.is_live(now) or old.family_id is None:
         raise Unauthorized(_INVALID_REFRESH)
-    if old.state != "live":
-        revoke_family(old.family_id)  # reuse: someone holds a copy of a spent token
-        raise Unauthorized("The refresh token was used before; every session of it is closed.")
-    user = _user(old.tenant_id, old.subject_id or "")
+    return old
+
+
+def _in_grace(token: Token, now: datetime) -> bool:
+    return token.spent_at is not None and now - token.spent_at <= REFRESH_GRACE
+
+
+def _current_grant(old: Token, portal_of: PortalOf) -> Grant:
+    """The grant as the account and its portal are now; 401 when the session's sources
+    changed (another portal, a reset, another SSO registration)."""
+    try:
+        user = PortalUser.get(old.tenant_id, old.subject_id or "", consistent_read=True)
+    except DoesNotExist:
+        raise Unauthorized(_INVALID_REFRESH) from None
     portal_id, apps = portal_of(old.tenant_id, user.customer_id)
-    grant = Grant(
+    if portal_id != old.portal_id or user.portal_id != old.portal_id:
+        raise Unauthorized("This portal no longer exists.")
+    if int(user.session_epoch or 0) != int(old.epoch or 0):
+        raise Unauthorized(_INVALID_REFRESH)
+    return Grant(
         tenant_id=old.tenant_id,
         customer_id=user.customer_id,
         portal_id=portal_id,
@@ -169,55 +254,55 @@ def refresh(secret: str, portal_of: Any, *, clock: Clock = utcnow) -> Pair:
         user_key=user.user_key,
         role=user.role,
         apps=tuple(apps),
+        epoch=int(user.session_epoch or 0),
+        sso_issuer=old.issuer,
+        sso_registration=old.source_id,
     )
-    new_secret_, new_item = _refresh_items(grant, old.family_id, now)
-    try:
-        with Transaction() as tx:
-            tx.update_unversioned(
-                old, [Token.state.set("spent")], Token.state == "live", label="old"
-            )
-            tx.check(
-                Token,
-                _family_digest(old.family_id),
-                None,
-                Token.state == "live",
-                label="family",
-            )
-            tx.check(
-                PortalUser,
-                old.tenant_id,
-                user.user_key,
-                PortalUser.user_id.exists(),
-                label="user",
-            )
-            tx.save(new_item, condition=Token.digest.does_not_exist())
-    except ConditionsFailed as exc:
-        if "old" in exc.labels:  # spent by a racing request: the same as a reuse
-            revoke_family(old.family_id)
-        raise Unauthorized(_INVALID_REFRESH) from None
-    token = access_token(grant, old.family_id, now, ACCESS_TTL)
-    return Pair(token, new_secret_, int(ACCESS_TTL.total_seconds()), old.family_id)
 
 
-def _user(tenant_id: str, user_key: str) -> PortalUser:
-    try:
-        return PortalUser.get(tenant_id, user_key, consistent_read=True)
-    except DoesNotExist:
-        raise Unauthorized(_INVALID_REFRESH) from None
+def _rotate(old: Token, grant: Grant, now: datetime) -> Pair:
+    """Spend `old` (or, inside the grace window, leave it spent) and store the next token,
+    conditioned on every source of the session being as the grant says."""
+    session_id = old.family_id or ""
+    new_secret_, new_item = _refresh_item(grant, session_id, now)
+    with Transaction() as tx:
+        if old.state == "live":
+            spend = [Token.state.set("spent"), Token.spent_at.set(now)]
+            tx.update_unversioned(old, spend, Token.state == "live", label="old")
+        else:
+            still = (Token.state == "spent") & (Token.spent_at >= now - REFRESH_GRACE)
+            tx.check(Token, old.digest, None, still, label="old")
+        tx.check(Token, _family_digest(session_id), None, Token.state == "live", label="family")
+        account = (PortalUser.portal_id == grant.portal_id) & (
+            PortalUser.session_epoch == grant.epoch
+        )
+        tx.check(PortalUser, grant.tenant_id, grant.user_key, account, label="user")
+        tx.check(Portal, grant.tenant_id, grant.customer_id, Portal.portal_id == grant.portal_id)
+        if grant.sso_issuer:
+            registered = (SsoIssuer.customer_id == grant.customer_id) & (
+                SsoIssuer.registration_id == (grant.sso_registration or "")
+            )
+            tx.check(SsoIssuer, grant.tenant_id, grant.sso_issuer, registered, label="issuer")
+        tx.save(new_item, condition=Token.digest.does_not_exist())
+    token = access_token(grant, session_id, now, ACCESS_TTL)
+    return Pair(token, new_secret_, int(ACCESS_TTL.total_seconds()), session_id)
 
 
 def revoke_family(session_id: str) -> None:
-    """Close a session: none of its refresh tokens work any more."""
+    """Close a session: none of its refresh tokens work any more, nor its access tokens."""
     Token(_family_digest(session_id)).update(
         actions=[Token.state.set("revoked")], condition=Token.digest.exists()
     )
 
 
+# -- access tokens ---------------------------------------------------------------------------
+
 _REQUIRED = ["exp", "iat", "sub", "aud", "iss", "sid", "cid", "pid", "ukey", "role"]
 
 
 def verify_access(token: str) -> dict[str, Any]:
-    """The claims of a valid access token; 401 for anything else."""
+    """The claims of a validly signed access token; 401 for anything else. Whether the
+    session's sources still exist is `check_sources`' question."""
     import jwt
 
     invalid = Unauthorized(
@@ -242,3 +327,82 @@ def verify_access(token: str) -> dict[str, Any]:
     if not isinstance(aud, str) or not aud.startswith("portal:"):
         raise invalid
     return claims
+
+
+def source_keys(ctx: PortalContext) -> list[ItemKey]:
+    """The items a portal session lives from, to be read before the request answers."""
+    keys: list[ItemKey] = [(Portal, ctx.tenant_id, ctx.customer_id)]
+    if ctx.read_only:
+        key_id = (ctx.on_behalf_of or "").removeprefix(API_KEY_ACTOR)
+        keys.append((ApiKey, ctx.tenant_id, key_id or "-"))
+        return keys
+    keys.append((Token, _family_digest(ctx.session_id), None))
+    keys.append((PortalUser, ctx.tenant_id, ctx.user_key))
+    if ctx.sso_issuer:
+        keys.append((SsoIssuer, ctx.tenant_id, ctx.sso_issuer))
+    return keys
+
+
+_ENDED = "This session has ended; sign in again."
+
+
+def confirm_sources(ctx: PortalContext, items: Sequence[Model | None], now: datetime) -> None:
+    """Refuse (401) unless every source `source_keys` named is as the token says."""
+    portal, *rest = items
+    ok = isinstance(portal, Portal) and portal.portal_id == ctx.portal_id
+    if ctx.read_only:
+        key = rest[0]
+        ok = ok and _live_key(ctx, key)
+    else:
+        family, user, *issuer = rest
+        ok = ok and isinstance(family, Token) and family.state == "live" and family.is_live(now)
+        ok = ok and _live_account(ctx, user)
+        if ctx.sso_issuer:
+            ok = ok and _live_registration(ctx, issuer[0])
+    if not ok:
+        raise Unauthorized(_ENDED, headers={"WWW-Authenticate": 'Bearer error="invalid_token"'})
+    ctx.sources.done = True
+
+
+def _live_key(ctx: PortalContext, key: Model | None) -> bool:
+    return (
+        isinstance(key, ApiKey)
+        and key.revoked_at is None
+        and ctx.on_behalf_of == f"{API_KEY_ACTOR}{key.key_id}"
+    )
+
+
+def _live_account(ctx: PortalContext, user: Model | None) -> bool:
+    return (
+        isinstance(user, PortalUser)
+        and user.portal_id == ctx.portal_id
+        and int(user.session_epoch or 0) == ctx.epoch
+        and user.role == ctx.role
+    )
+
+
+def _live_registration(ctx: PortalContext, issuer: Model | None) -> bool:
+    return (
+        isinstance(issuer, SsoIssuer)
+        and issuer.customer_id == ctx.customer_id
+        and (issuer.registration_id or "") == (ctx.sso_registration or "")
+    )
+
+
+def check_sources(ctx: PortalContext, *, clock: Clock = utcnow) -> None:
+    """Read the session's sources (one BatchGetItem) and refuse if any is gone."""
+    if not ctx.sources.done:
+        confirm_sources(ctx, batch_get(source_keys(ctx)), clock())
+
+
+def read_with_sources(
+    ctx: PortalContext, keys: Sequence[ItemKey], *, clock: Clock = utcnow
+) -> list[Model | None]:
+    """Items the request needs, read in the same BatchGetItem as the session's sources (when
+    they are not checked yet): the session check costs no call of its own."""
+    if ctx.sources.done:
+        return batch_get(keys)
+    sources = source_keys(ctx)
+    found = batch_get([*sources, *keys])
+    confirm_sources(ctx, found[: len(sources)], clock())
+    return found[len(sources) :]

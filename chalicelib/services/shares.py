@@ -16,18 +16,17 @@ from pynamodb.exceptions import DoesNotExist
 
 from chalicelib.clock import Clock, utcnow
 from chalicelib.errors import FieldError, Forbidden, Invalid, NotFound
-from chalicelib.ids import digest, new_id, new_secret
-from chalicelib.models import Asset, DirectoryEntry, ReceivedShare, Share, Tenant, Token
+from chalicelib.ids import new_id
+from chalicelib.models import Asset, DirectoryEntry, ReceivedShare, Share, Tenant
 from chalicelib.schemas import shares as schemas
 from chalicelib.schemas.common import Page, page_of, rfc3339
-from chalicelib.services import access_log
+from chalicelib.services import access_log, api_keys
 from chalicelib.services.pagination import PageRequest, fetch_page
 from chalicelib.services.storage import ConditionsFailed, Transaction, batch_get, load_owned
 from chalicelib.settings import get_settings
-from chalicelib.tenancy import API_KEY_KIND, API_KEY_PREFIX, TRACKING_SESSION, TenantContext
+from chalicelib.tenancy import TRACKING_SESSION, TenantContext
 
 # A tracking session is a short-lived key of its own: it reads, and sets shipment numbers.
-TRACKING_SUBJECT_PREFIX = "trk"
 TRACKING_SCOPES = {"read", "tracking", TRACKING_SESSION}
 
 
@@ -298,22 +297,13 @@ def tracking_session(
     ctx: TenantContext, data: schemas.TrackingSessionCreate, *, clock: Clock = utcnow
 ) -> schemas.TrackingSession:
     """A short-lived key for the tracking page, in the fragment of the page's address: it
-    reads the tenant's own assets and its received shares, and sets shipment numbers."""
-    ctx.require("tracking")
+    reads the tenant's own assets and its received shares, and sets shipment numbers. It is
+    listed and revocable, and ends with the key that made it."""
     if ctx.is_tracking_session:  # a session never makes the next one: it ends
         raise Forbidden("A tracking session cannot start another.")
     now = clock()
     expires = (now + timedelta(minutes=data.minutes)).replace(microsecond=0)
-    secret = new_secret(API_KEY_PREFIX)
-    Token(
-        digest(secret),
-        kind=API_KEY_KIND,
-        tenant_id=ctx.tenant_id,
-        subject_id=new_id(TRACKING_SUBJECT_PREFIX),
-        scopes=TRACKING_SCOPES,
-        created_at=now,
-        expires_at=expires,
-    ).save(condition=Token.digest.does_not_exist())
+    _, secret = api_keys.start_tracking_session(ctx, TRACKING_SCOPES, expires, clock=clock)
     slug = Tenant.get(ctx.tenant_id, attributes_to_get=["slug"]).slug
     query = f"?language={data.language}" if data.language else ""
     url = f"{get_settings().public_base_url}/p/{slug}/tracking{query}#session={secret}"

@@ -6,6 +6,11 @@ and `jwk` headers are refused, never fetched. `iat` must be within 180 s of now,
 most 15 minutes after `iat`, `jti` is single use per issuer, and an issuer can only sign
 users into the one customer it is registered for. Users are known by (issuer, subject); the
 first login provisions the account.
+
+Users belong to (customer, issuer, subject): an issuer later registered for another customer
+never reaches the first customer's people. Every session carries the issuer's registration,
+so removing the issuer ends its users' sessions and refresh tokens on their next request.
+The `email` and `name` claims are checked like any input.
 """
 
 from __future__ import annotations
@@ -14,17 +19,18 @@ import functools
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, get_args
 from urllib.parse import urlsplit
 
 from pynamodb.exceptions import DoesNotExist, PutError
+from pynamodb.expressions.condition import Condition
 
 from chalicelib.clock import Clock, utcnow
 from chalicelib.errors import Conflict, Invalid, NotFound, Unauthorized
 from chalicelib.ids import new_id
 from chalicelib.models import DirectoryEntry, PortalUser, SsoIssuer, Tenant, Token
 from chalicelib.schemas import sso as schemas
-from chalicelib.schemas.common import rfc3339
+from chalicelib.schemas.common import Email, rfc3339
 from chalicelib.services import audit, portals, sessions
 from chalicelib.services.storage import ConditionsFailed, Transaction, condition_failed
 from chalicelib.services.tenants import tenant_id_for_slug
@@ -36,7 +42,9 @@ MAX_IAT_SKEW = timedelta(seconds=180)
 LEEWAY_SECONDS = 60
 _REFUSED_HEADERS = ("jku", "x5u", "jwk", "x5c")
 _REQUIRED = ["iss", "aud", "exp", "iat", "jti", "sub", "email"]
-_MAX_CLAIM = 200  # issuer, subject, e-mail and jti: longer is refused, never cut
+_MAX_CLAIM = 200  # issuer, subject and jti: longer is refused, never cut
+_MAX_EMAIL = 254
+_MAX_NAME = 200
 # Visible ASCII without backslashes, quotes or angle brackets: what a redirect may carry.
 _URL_SAFE = re.compile(r"[A-Za-z0-9\-._~!$&'()*+,;=:@%/?#\[\]]{1,2000}")
 
@@ -86,11 +94,15 @@ def _check_key(data: schemas.SsoSettings) -> None:
 def configure(
     ctx: TenantContext, customer_id: str, data: schemas.SsoSettings, *, clock: Clock = utcnow
 ) -> schemas.Sso:
-    """Register (or replace) the customer's partner platform as an SSO issuer."""
-    ctx.require("admin")
+    """Register (or replace the key of) the customer's partner platform as an SSO issuer."""
     portals.load_for_customer(ctx, customer_id)
     _check_key(data)
     slug = Tenant.get(ctx.tenant_id, attributes_to_get=["slug"]).slug
+    try:
+        registration = SsoIssuer.get(ctx.tenant_id, data.issuer, consistent_read=True)
+        registration_id = registration.registration_id
+    except DoesNotExist:
+        registration_id = None
     item = SsoIssuer(
         ctx.tenant_id,
         data.issuer,
@@ -100,9 +112,13 @@ def configure(
         secret=data.secret,
         public_key=data.public_key,
         key_id=data.key_id,
+        registration_id=registration_id or new_id("reg"),
         created_at=clock(),
     )
-    mine = SsoIssuer.issuer.does_not_exist() | (SsoIssuer.customer_id == customer_id)
+    mine = SsoIssuer.issuer.does_not_exist() | (
+        (SsoIssuer.customer_id == customer_id)
+        & (SsoIssuer.registration_id == (registration_id or ""))
+    )
     try:
         item.save(condition=mine)
     except PutError as exc:
@@ -125,8 +141,7 @@ def get(ctx: TenantContext, customer_id: str) -> list[schemas.Sso]:
 
 
 def remove(ctx: TenantContext, customer_id: str, issuer: str) -> None:
-    """Stop accepting tokens of an issuer."""
-    ctx.require("admin")
+    """Stop accepting tokens of an issuer; the sessions of its users end with it."""
     try:
         item = SsoIssuer.get(ctx.tenant_id, issuer)
     except DoesNotExist:
@@ -198,12 +213,32 @@ def _claims(token: str, tenant_id: str, now: datetime) -> tuple[SsoIssuer, dict[
         )
     except (jwt.PyJWTError, OverflowError, ValueError):
         raise Unauthorized(_INVALID) from None
-    for name in ("sub", "email", "jti"):
+    for name in ("sub", "jti"):
         value = claims[name]
         if not isinstance(value, str) or not 0 < len(value) <= _MAX_CLAIM:
             raise Unauthorized(_INVALID)
     _check_times(claims, now)
+    _check_person(claims)
     return config, claims
+
+
+_EMAIL = re.compile(get_args(Email)[1].pattern)  # the API's own rule for addresses
+# A name is text to show: no control characters, no line or paragraph separators.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def _check_person(claims: dict[str, Any]) -> None:
+    """The `email` and `name` claims are input like any other: an address, a short name."""
+    email = claims["email"]
+    if not isinstance(email, str) or len(email) > _MAX_EMAIL or not _EMAIL.match(email):
+        raise Invalid.field("jwt.email", "is not an e-mail address")
+    name = claims.get("name")
+    if name is None:
+        return
+    if not isinstance(name, str) or not name.strip() or len(name) > _MAX_NAME:
+        raise Invalid.field("jwt.name", f"give a name of 1 to {_MAX_NAME} characters")
+    if _CONTROL.search(name):
+        raise Invalid.field("jwt.name", "must not contain control characters or line breaks")
 
 
 def _spend_jti(tenant_id: str, issuer: str, jti: str, now: datetime) -> None:
@@ -222,24 +257,25 @@ def _spend_jti(tenant_id: str, issuer: str, jti: str, now: datetime) -> None:
         raise
 
 
-def _user(config: SsoIssuer, claims: dict[str, Any], now: datetime) -> PortalUser:
-    """The user the issuer knows as `sub`, created on the first login."""
+def _user(config: SsoIssuer, portal_id: str, claims: dict[str, Any], now: datetime) -> PortalUser:
+    """The user the issuer knows as `sub` in this customer's portal, created on the first
+    login."""
     tenant_id, subject = config.tenant_id, str(claims["sub"])
-    key = DirectoryEntry.sso_key(tenant_id, config.issuer, subject)
-    try:
-        entry = DirectoryEntry.get(key, consistent_read=True)
-        return PortalUser.get(tenant_id, entry.user_key or "", consistent_read=True)
-    except DoesNotExist:
-        pass
+    key = DirectoryEntry.sso_key(tenant_id, config.customer_id, config.issuer, subject)
+    found, may_replace = _known(tenant_id, key, portal_id)
+    if found is not None:
+        return found
     user_id = new_id("usr")
     user = PortalUser(
         tenant_id,
         PortalUser.key_for(config.customer_id, user_id),
         user_id=user_id,
         customer_id=config.customer_id,
+        portal_id=portal_id,
         email=str(claims["email"]).lower(),
-        name=str(claims.get("name") or claims["email"])[:200],
+        name=str(claims.get("name") or claims["email"]).strip(),
         role="portal_user",
+        session_epoch=0,
         sso_issuer=config.issuer,
         sso_subject=subject,
         created_at=now,
@@ -247,11 +283,8 @@ def _user(config: SsoIssuer, claims: dict[str, Any], now: datetime) -> PortalUse
     try:
         with Transaction() as tx:
             tx.save(user, condition=PortalUser.user_key.does_not_exist())
-            tx.save(
-                DirectoryEntry(key, tenant_id=tenant_id, user_key=user.user_key),
-                condition=DirectoryEntry.key.does_not_exist(),
-                label="identity",
-            )
+            entry = DirectoryEntry(key, tenant_id=tenant_id, user_key=user.user_key)
+            tx.save(entry, condition=may_replace, label="identity")
             audit.record(
                 tx,
                 audit.event(
@@ -266,9 +299,28 @@ def _user(config: SsoIssuer, claims: dict[str, Any], now: datetime) -> PortalUse
             )
     except ConditionsFailed:
         # The same person's first two logins raced: the other one created the account.
-        entry = DirectoryEntry.get(key, consistent_read=True)
-        return PortalUser.get(tenant_id, entry.user_key or "", consistent_read=True)
+        raced, _ = _known(tenant_id, key, portal_id)
+        if raced is None:
+            raise Conflict("The account is being created right now; try again.") from None
+        return raced
     return user
+
+
+def _known(tenant_id: str, key: str, portal_id: str) -> tuple[PortalUser | None, Condition]:
+    """The account the directory entry names, if it belongs to the portal as it is now;
+    else the condition under which a new account may take the entry over (none there yet,
+    or still the one naming an account that is gone or of a deleted portal)."""
+    try:
+        entry = DirectoryEntry.get(key, consistent_read=True)
+    except DoesNotExist:
+        return None, DirectoryEntry.key.does_not_exist()
+    try:
+        user = PortalUser.get(tenant_id, entry.user_key or "", consistent_read=True)
+    except DoesNotExist:
+        user = None
+    if user is not None and user.portal_id == portal_id:
+        return user, DirectoryEntry.key.does_not_exist()
+    return None, DirectoryEntry.user_key == (entry.user_key or "")
 
 
 def allowed_return(tenant: Tenant, return_to: str | None, fallback: str) -> str:
@@ -288,8 +340,6 @@ def login(
     caller: Caller, slug: str, token: str | None, return_to: str | None, *, clock: Clock = utcnow
 ) -> Landing:
     """Verify the partner's token and open a portal session for its user."""
-    from chalicelib.services.portal_accounts import grant_for
-
     now = clock()
     tenant_id = tenant_id_for_slug(slug)
     if tenant_id is None or not token:
@@ -299,8 +349,9 @@ def login(
     if found is None:
         raise Unauthorized("This portal no longer exists.")
     _spend_jti(tenant_id, config.issuer, str(claims["jti"]), now)
-    user = _user(config, claims, now)
-    pair = sessions.open_session(grant_for(user), clock=clock)
+    user = _user(config, found.portal.portal_id, claims, now)
+    grant = sessions.grant_for(user, found.portal.portal_id, found.apps, config)
+    pair = sessions.open_session(grant, clock=clock)
     tenant = Tenant.get(tenant_id)
     target = allowed_return(tenant, return_to, portals.page_url(slug, found.portal.portal_id))
     fragment = f"session={pair.access_token}&refresh={pair.refresh_token}"

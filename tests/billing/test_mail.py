@@ -8,10 +8,6 @@ import re
 import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
-from email import policy
-from email.message import EmailMessage
-from email.parser import BytesParser
-from pathlib import Path
 from typing import Any
 
 import boto3
@@ -22,6 +18,7 @@ from moto.core import DEFAULT_ACCOUNT_ID
 from chalicelib.services import mail
 from chalicelib.settings import get_settings, reset_settings
 from tests.conftest import problem
+from tests.mail import Outbox, outbox, text_of
 from tests.samples import tiny_pdf
 
 LINK = "http://localhost:8000/p/acme/self-service#token=pws_secret"
@@ -30,37 +27,6 @@ REGION = "eu-central-1"
 
 
 # -- helpers ---------------------------------------------------------------------------------
-
-
-def outbox() -> Path:
-    return Path(os.environ["PORTWAY_OUTBOX_DIR"])
-
-
-def eml_files() -> set[Path]:
-    return set(outbox().glob("*.eml")) if outbox().exists() else set()
-
-
-class Outbox:
-    """The e-mails written to the outbox folder since it was looked at."""
-
-    def __init__(self) -> None:
-        self.before = eml_files()
-
-    def new(self) -> list[EmailMessage]:
-        files = sorted(eml_files() - self.before)
-        parser = BytesParser(policy=policy.default)
-        return [parser.parsebytes(f.read_bytes()) for f in files]
-
-    def one(self) -> EmailMessage:
-        messages = self.new()
-        assert len(messages) == 1, [m["Subject"] for m in messages]
-        return messages[0]
-
-
-def text_of(message: EmailMessage) -> str:
-    part = message.get_body(preferencelist=("plain",))
-    assert part is not None
-    return str(part.get_content())
 
 
 def link_in(text: str) -> str:

@@ -23,7 +23,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
 from tests.conftest import problem
 
-SECRET = "s" * 16 + secrets.token_hex(16)  # 48 bytes
+SECRET = secrets.token_urlsafe(36)  # 48 characters, 288 random bits
 ISSUER = "https://platform.acme.example"
 PORTAL_PAGE = "http://localhost:8000/p/{slug}/portal?portal={portal_id}"
 REQUIRED = ["iss", "aud", "exp", "iat", "jti", "sub", "email"]
@@ -286,8 +286,20 @@ def test_deleting_an_issuer_stops_its_tokens(api, hs256):
 
 def test_hs256_secret_of_31_bytes_is_422(api):
     customer_id, _ = _customer(api)
-    _invalid(_register(api, customer_id, secret="x" * 31), "secret")
-    assert _register(api, customer_id, secret="x" * 32).status_code == 200
+    _invalid(_register(api, customer_id, secret=secrets.token_urlsafe(32)[:31]), "secret")
+    assert _register(api, customer_id, secret=secrets.token_urlsafe(32)[:32]).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "secret",
+    ["x" * 32, "x" * 512, "ab" * 32, "0123456789abcdef" * 2, "a1" * 20 + "b2" * 20],
+    ids=["one-character", "long-one-character", "two-characters", "sixteen-twice", "four"],
+)
+def test_an_hs256_secret_with_almost_no_entropy_is_422(api, secret):
+    customer_id, _ = _customer(api)
+    problem = _invalid(_register(api, customer_id, secret=secret), "secret")
+    assert "randomness" in problem["errors"][0]["message"]
+    assert api.get(_path(customer_id)).json_body["items"] == []
 
 
 def test_hs256_without_a_secret_is_422(api):
@@ -626,7 +638,7 @@ def test_an_issuer_of_another_tenant_is_refused_on_this_tenants_slug(
         token = _token(theirs, aud=aud)
         _refused(api, theirs, _login(api, tenant.slug, token))
     # this tenant registering the same issuer name does not make the other's keys valid here
-    mine = _setup(api, tenant, secret="m" * 40)
+    mine = _setup(api, tenant, secret=secrets.token_urlsafe(30))
     claims = _claims(theirs, aud=mine.audience)
     _refused(api, mine, _login(api, tenant.slug, _sign(theirs, claims)), claims)
     # and the token works where it belongs

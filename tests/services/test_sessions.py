@@ -18,10 +18,9 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from chalicelib.clock import utcnow
-from chalicelib.errors import RateLimited, Unauthorized
+from chalicelib.errors import Unauthorized
 from chalicelib.schemas.portal_access import SignIn
-from chalicelib.services import portal_accounts, ratelimit, sessions
+from chalicelib.services import portal_accounts, sessions
 from chalicelib.settings import get_settings
 from chalicelib.tenancy import Caller
 from tests.conftest import problem
@@ -395,47 +394,6 @@ def test_a_portal_token_is_not_an_api_key(api, person):
 
 def test_an_expired_token_of_a_real_session_is_401_on_the_portal(api, person):
     _refused(api.as_key(_expired_an_hour_ago(person["access_token"])).get("/v1/portal/me"))
-
-
-# --- the per-address sign-in limit, service level -------------------------------------------
-
-
-def test_fifty_failed_sign_ins_from_one_address_hold_it_back_even_with_the_right_password(
-    api, tenant, person, monkeypatch
-):
-    now = utcnow()
-    monkeypatch.setattr(ratelimit, "utcnow", lambda: now)  # all failures in one window
-    address = f"198.51.100.{secrets.randbelow(250) + 1}:{secrets.token_hex(4)}"
-    caller = Caller(address)
-    email = "first@example.com"
-
-    def sign_in(who: str, password: str = "a wrong guess", source: Caller = caller):
-        return portal_accounts.sign_in(
-            source, SignIn(tenant=tenant.slug, email=who, password=password)
-        )
-
-    # Each guess names another account: no per-account limit is reached, only the address's.
-    for i in range(49):
-        with pytest.raises(Unauthorized):
-            sign_in(f"guess{i}@example.com")
-    assert sign_in(email, PASSWORD).token_type == "Bearer"  # the right password, in time
-    with pytest.raises(Unauthorized):
-        sign_in("guess49@example.com")  # the 50th failure
-
-    with pytest.raises(RateLimited) as limited:
-        sign_in(email, PASSWORD)
-    assert limited.value.status == 429
-    retry_after = int(limited.value.headers["Retry-After"])
-    assert 1 <= retry_after <= 15 * 60 + 1
-    with pytest.raises(RateLimited):
-        sign_in("someone-new@example.com")
-
-    # Another address is not held back, and neither is this one in the next window.
-    elsewhere = Caller(address + "-elsewhere")
-    assert sign_in(email, PASSWORD, elsewhere).token_type == "Bearer"
-    later = now + timedelta(minutes=15)
-    monkeypatch.setattr(ratelimit, "utcnow", lambda: later)
-    assert sign_in(email, PASSWORD).token_type == "Bearer"
 
 
 def test_the_service_answers_wrong_and_unknown_alike(api, tenant, person):
