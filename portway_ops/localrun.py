@@ -1,4 +1,9 @@
-"""`make run`: DynamoDB Local with data on disk, tables, the demo tenant, `chalice local`."""
+"""`make run`: DynamoDB Local with data on disk, tables, the demo tenant, the local server.
+
+Every piece of data (DynamoDB Local's files, the page store and other blobs, the outbox)
+lives in the state folder (`.local/` unless PORTWAY_LOCAL_STATE says otherwise), and the
+server reloads on code only (see `portway_ops.devserver`): a write never restarts it.
+"""
 
 from __future__ import annotations
 
@@ -8,15 +13,29 @@ import sys
 from pathlib import Path
 from urllib.parse import urlparse
 
-from chalicelib.settings import get_settings
-from portway_ops import demo, dynamodb_local
+from chalicelib.settings import get_settings, reset_settings
+from portway_ops import demo, devserver, dynamodb_local
 
 ROOT = Path(__file__).resolve().parent.parent
+HOST = "127.0.0.1"
 
 
 def _state() -> Path:
     # Where DynamoDB Local keeps its data and the demo key lives (tests use their own).
-    return Path(os.environ.get("PORTWAY_LOCAL_STATE", ROOT / ".local"))
+    return Path(os.environ.get("PORTWAY_LOCAL_STATE", ROOT / ".local")).resolve()
+
+
+def _use_local_folders(base: str) -> list[Path]:
+    """Point blobs (the page store too) and the outbox into the state folder, unless the
+    shell says otherwise, as absolute paths; returns every data folder."""
+    state = _state()
+    os.environ.setdefault("PORTWAY_BLOB_DIR", str(state / "blobs"))
+    os.environ.setdefault("PORTWAY_OUTBOX_DIR", str(state / "outbox"))
+    # The server's stage environment does not name it; pages and links must use this port.
+    os.environ["PORTWAY_PUBLIC_BASE_URL"] = base
+    reset_settings()
+    settings = get_settings()
+    return [state, Path(settings.blob_dir).resolve(), Path(settings.outbox_dir).resolve()]
 
 
 def _ensure_dynamodb() -> subprocess.Popen[bytes] | None:
@@ -30,10 +49,17 @@ def _ensure_dynamodb() -> subprocess.Popen[bytes] | None:
     return dynamodb_local.start(port, state / "dynamodb", state / "dynamodb.log")
 
 
+def _reload() -> bool:
+    # PORTWAY_LOCAL_RELOAD=0 serves without watching the code at all.
+    return os.environ.get("PORTWAY_LOCAL_RELOAD", "1").lower() not in {"0", "false", "no"}
+
+
 def run(port: int = 8000) -> int:
     """Start everything and serve until Ctrl-C."""
     from portway_ops.cli import main as portway
 
+    base = f"http://localhost:{port}"
+    data_folders = _use_local_folders(base)
     try:
         database = _ensure_dynamodb()
     except dynamodb_local.SetupError as error:
@@ -42,7 +68,6 @@ def run(port: int = 8000) -> int:
     try:
         portway(["tables", "create"])
         tenant_id, key = demo.ensure_demo(_state() / "demo-api-key")
-        base = f"http://localhost:{port}"
         demo.refresh_pages(tenant_id)  # the page templates may have changed since last run
         urls = demo.page_urls(tenant_id, base)
         page_lines = "".join(f"  Hosted page:    {url}\n" for url in urls)
@@ -54,15 +79,11 @@ def run(port: int = 8000) -> int:
             f"  Demo API key:   {key}\n"
             f"{page_lines}\n"
             f"  curl -H 'Authorization: Bearer {key}' {base}/v1/customers\n\n"
-            f"Stop with Ctrl-C; the data stays in {_state() / 'dynamodb'} for the next run.\n",
+            f"Stop with Ctrl-C; the data stays in {_state()} for the next run.\n",
             flush=True,
         )
-        chalice = Path(sys.executable).parent / "chalice"
-        env = {**os.environ, "PORTWAY_PUBLIC_BASE_URL": base}
-        return subprocess.call(
-            [str(chalice), "local", "--stage", "local", "--host", "127.0.0.1", "--port", str(port)],
-            cwd=ROOT,
-            env=env,
+        return devserver.serve(
+            HOST, port, stage="local", project_dir=ROOT, reload=_reload(), ignore=data_folders
         )
     except KeyboardInterrupt:
         return 0
