@@ -7,6 +7,8 @@ BIN := $(VENV)/bin
 REQS_HASH := $(shell cat requirements.txt requirements-dev.txt pyproject.toml | sha1sum | cut -c1-12)
 STAMP := $(VENV)/.installed-$(REQS_HASH)
 DDB_JAR := .cache/dynamodb-local/DynamoDBLocal.jar
+# npm packages the tests use (openapi-typescript, tsc): reinstalled when the lockfile changes.
+NODE_STAMP := node_modules/.installed-$(shell sha1sum package-lock.json | cut -c1-12)
 PYTEST_ARGS ?=
 
 .PHONY: run test lint typecheck bench venv dynamodb-local infra clean
@@ -14,7 +16,7 @@ PYTEST_ARGS ?=
 run: $(STAMP) $(DDB_JAR) i18n-compile
 	$(BIN)/portway local run
 
-test: $(STAMP) $(DDB_JAR) i18n-compile lint typecheck
+test: $(STAMP) $(DDB_JAR) $(NODE_STAMP) i18n-compile lint typecheck
 	$(BIN)/portway infra render --check
 	$(BIN)/pytest $(PYTEST_ARGS)
 
@@ -43,11 +45,16 @@ $(STAMP): requirements.txt requirements-dev.txt pyproject.toml
 	@rm -f $(VENV)/.installed-*
 	@touch $@
 
+$(NODE_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund
+	@rm -f node_modules/.installed-*
+	@touch $@
+
 $(DDB_JAR): | $(STAMP)
 	$(BIN)/python -m portway_ops.dynamodb_local
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) node_modules .pytest_cache .mypy_cache .ruff_cache
 
 # Translations: extract strings from templates, merge them into each language, compile.
 TRANSLATIONS := chalicelib/translations

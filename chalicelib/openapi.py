@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import copy
 import functools
+import json
 import re
+from collections.abc import Iterator
 from typing import Any
 
 import msgspec
 
 from chalicelib.operations import IF_MATCH_PATTERN, OPERATIONS, Operation
 from chalicelib.schemas.common import Problem
+from chalicelib.schemas.sso import SsoLogin
 
 _PARAM = re.compile(r"{(\w+)}")
 _PROBLEMS = {
@@ -24,10 +28,66 @@ _PROBLEMS = {
     429: "Too many requests; see Retry-After",
     503: "Storage busy; retry after Retry-After",
 }
+# Self-service views share their names with provider views; operationIds must be unique, and
+# the provider's are the ones integrators already call, so the self-service side is renamed.
+_OPERATION_IDS = {
+    ("GET", "/v1/self-service/contract"): "get_self_service_contract",
+    ("PATCH", "/v1/self-service/customer"): "update_self_service_customer",
+    ("GET", "/v1/self-service/documents/{document_id}"): "get_self_service_document",
+}
+# Views that read a form themselves (the router parses JSON only): the struct that names the
+# form's fields, and the fields a successful request needs.
+_FORMS: dict[tuple[str, str], tuple[type[msgspec.Struct], tuple[str, ...]]] = {
+    ("POST", "/sso/{slug}/jwt"): (SsoLogin, ("jwt",)),
+}
+_FORM_CONTENT_TYPE = "application/x-www-form-urlencoded"
+# `errors` items of a problem (errors.FieldError); `code` is reserved for stable message codes.
+_FIELD_ERROR: dict[str, Any] = {
+    "title": "FieldError",
+    "description": "One invalid field: a dotted path (`asset_ids.3`) and what is wrong with it.",
+    "type": "object",
+    "properties": {
+        "field": {"type": "string"},
+        "message": {"type": "string"},
+        "code": {"type": "string", "description": "A stable code for the message, if given."},
+    },
+    "required": ["field", "message"],
+}
 
 
-def _ref(model: type[msgspec.Struct]) -> dict[str, str]:
-    return {"$ref": f"#/components/schemas/{model.__name__}"}
+def _ref(model: type[msgspec.Struct] | str) -> dict[str, str]:
+    name = model if isinstance(model, str) else model.__name__
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def operation_id(op: Operation) -> str:
+    """The operation's id in the document: its view's name, unless that is taken."""
+    return _OPERATION_IDS.get((op.method, op.path), op.name)
+
+
+def _media_schema(content_type: str) -> dict[str, Any]:
+    if content_type.startswith("text/"):
+        return {"type": "string"}
+    return {"type": "string", "format": "binary"}
+
+
+def _form_schema(op: Operation) -> dict[str, Any] | None:
+    """The form a view reads itself: its struct's fields as strings (a form has no null), and
+    no others (the view reads a few fields at most)."""
+    if (op.method, op.path) not in _FORMS:
+        return None
+    model, required = _FORMS[op.method, op.path]
+    generated = msgspec.json.schema(model)["$defs"][model.__name__]
+    properties = {
+        name: next(s for s in schema.get("anyOf", [schema]) if s.get("type") != "null")
+        for name, schema in generated["properties"].items()
+    }
+    return {
+        "type": "object",
+        "properties": properties,
+        "required": list(required),
+        "additionalProperties": False,
+    }
 
 
 def _problem(description: str) -> dict[str, Any]:
@@ -96,7 +156,7 @@ def _html_page(description: str) -> dict[str, Any]:
 
 def _page_operation(op: Operation) -> dict[str, Any]:
     return {
-        "operationId": op.name,
+        "operationId": operation_id(op),
         "summary": op.summary,
         "tags": [op.tag],
         "parameters": _parameters(op),
@@ -126,10 +186,22 @@ def _responses(op: Operation) -> dict[str, Any]:
     if op.body is not None or op.upload:
         codes |= {400, 413, 415}
     responses: dict[str, Any] = {str(c): _problem(_PROBLEMS[c]) for c in sorted(codes)}
-    if op.produces:
+    if (op.method, op.path) in _FORMS:
+        responses["400"] = _problem("Malformed request (the form cannot be read)")
+    if 300 <= op.status < 400:
+        responses[str(op.status)] = {
+            "description": "Redirect: the browser goes on to Location",
+            "headers": {
+                "Location": {
+                    "required": True,
+                    "schema": {"type": "string", "format": "uri-reference"},
+                }
+            },
+        }
+    elif op.produces:
         responses[str(op.status)] = {
             "description": "OK",
-            "content": {kind: {"schema": {"type": "string"}} for kind in op.produces},
+            "content": {kind: {"schema": _media_schema(kind)} for kind in op.produces},
         }
     elif op.response is None:
         responses[str(op.status)] = {"description": "Done"}
@@ -145,7 +217,7 @@ def _operation(op: Operation) -> dict[str, Any]:
     if op.html_errors:
         return _page_operation(op)
     result: dict[str, Any] = {
-        "operationId": op.name,
+        "operationId": operation_id(op),
         "summary": op.summary,
         "tags": [op.tag],
         "parameters": _parameters(op),
@@ -172,6 +244,12 @@ def _operation(op: Operation) -> dict[str, Any]:
             "required": True,
             "content": {"application/json": {"schema": _ref(op.body)}},
         }
+    form = _form_schema(op)
+    if form is not None:
+        result["requestBody"] = {
+            "required": True,
+            "content": {_FORM_CONTENT_TYPE: {"schema": form}},
+        }
     return result
 
 
@@ -185,19 +263,106 @@ def _with_extras(base: type[msgspec.Struct]) -> list[Any]:
     return found
 
 
-@functools.cache
-def document() -> dict[str, Any]:
-    """The whole OpenAPI document (built once per process)."""
+_COMPONENTS = "#/components/schemas/"
+_SUBSCHEMA = ("items", "additionalProperties", "not", "if", "then", "else", "contains")
+_SUBSCHEMA_LISTS = ("allOf", "anyOf", "oneOf", "prefixItems")
+
+
+def _schemas_in(schema: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    """`schema` and every schema nested in it (references are not followed)."""
+    yield schema
+    for key in _SUBSCHEMA:
+        if isinstance(schema.get(key), dict):
+            yield from _schemas_in(schema[key])
+    for key in _SUBSCHEMA_LISTS:
+        for sub in schema.get(key, []):
+            yield from _schemas_in(sub)
+    for sub in schema.get("properties", {}).values():
+        if isinstance(sub, dict):
+            yield from _schemas_in(sub)
+
+
+def _referenced(roots: list[dict[str, Any]], definitions: dict[str, Any]) -> set[str]:
+    """The names of the components `roots` reach, directly or through other components."""
+    found: set[str] = set()
+    stack: list[Any] = list(roots)
+    while stack:
+        node = stack.pop()
+        if isinstance(node, list):
+            stack += node
+        elif isinstance(node, dict):
+            ref = node.get("$ref", "")
+            name = ref.removeprefix(_COMPONENTS)
+            if ref.startswith(_COMPONENTS) and name not in found:
+                found.add(name)
+                stack.append(definitions[name])
+            stack += node.values()
+    return found
+
+
+def _without_optional_defaults(schema: dict[str, Any]) -> None:
+    """Optional fields of a request schema state their default in words: openapi-typescript
+    reads a `default` as "always present", which is true of answers but makes a client send
+    the field. (`null` needs no words: a field left out is null.)"""
+    for node in list(_schemas_in(schema)):
+        required = set(node.get("required", []))
+        for name, field in node.get("properties", {}).items():
+            if name in required or not isinstance(field, dict) or "default" not in field:
+                continue
+            default = field.pop("default")
+            if default is not None:
+                words = f"Default: {json.dumps(default, ensure_ascii=False)}."
+                field["description"] = " ".join(filter(None, (field.get("description"), words)))
+
+
+def _fold_constants(schema: dict[str, Any]) -> None:
+    """`allOf: [{properties: {x: {const: v}}}]` said as `x: {..., const: v}`: the same rule,
+    in the form client generators read (they merge allOf members into the model)."""
+    properties = schema.get("properties", {})
+    kept = []
+    for member in schema.get("allOf", []):
+        inner = member.get("properties", {}) if set(member) == {"properties"} else {}
+        if inner and all(set(s) == {"const"} and n in properties for n, s in inner.items()):
+            for name, constant in inner.items():
+                properties[name]["const"] = constant["const"]
+        else:
+            kept.append(member)
+    if kept:
+        schema["allOf"] = kept
+    else:
+        schema.pop("allOf", None)
+
+
+def _typed_problem_errors(definitions: dict[str, Any]) -> None:
+    """Problem `errors` items as the named FieldError schema (the struct says only str: str)."""
+    errors = definitions[Problem.__name__]["properties"]["errors"]
+    if "$ref" not in errors.get("items", {}):
+        definitions["FieldError"] = copy.deepcopy(_FIELD_ERROR)
+        errors["items"] = _ref("FieldError")
+
+
+def _components() -> dict[str, Any]:
+    """The component schemas of every body and answer, as clients can read them."""
     models: list[type[msgspec.Struct]] = [Problem]
     for op in OPERATIONS:
         models += [m for m in (op.body, op.response) if m is not None]
     unique = list(dict.fromkeys(models))
-    _, definitions = msgspec.json.schema_components(
-        unique, ref_template="#/components/schemas/{name}"
-    )
+    _, definitions = msgspec.json.schema_components(unique, ref_template=_COMPONENTS + "{name}")
     for model in _with_extras(msgspec.Struct):  # rules across fields msgspec cannot derive
         if model.__name__ in definitions:
             definitions[model.__name__].update(model.__json_schema_extra__)
+            _fold_constants(definitions[model.__name__])
+    _typed_problem_errors(definitions)
+    bodies = [_ref(op.body) for op in OPERATIONS if op.body is not None]
+    for name in _referenced(bodies, definitions):
+        _without_optional_defaults(definitions[name])
+    return definitions
+
+
+@functools.cache
+def document() -> dict[str, Any]:
+    """The whole OpenAPI document (built once per process)."""
+    definitions = _components()
     paths: dict[str, dict[str, Any]] = {}
     for op in OPERATIONS:
         paths.setdefault(op.path, {})[op.method.lower()] = _operation(op)

@@ -30,13 +30,13 @@ def _redirect(landing: sso.Landing) -> Response:
     )
 
 
-@api.get("/sso/{slug}/jwt", auth="anonymous", query=schemas.SsoLogin, produces=("text/plain",))
+@api.get("/sso/{slug}/jwt", auth="anonymous", query=schemas.SsoLogin, status=302)
 def sso_login(caller: Caller, slug: str, query: schemas.SsoLogin) -> Response:
     """Sign a partner's user in with its signed token (`?jwt=`); 302 to the portal."""
     return _redirect(sso.login(caller, slug, query.jwt, query.return_to))
 
 
-@api.post("/sso/{slug}/jwt", auth="anonymous", produces=("text/plain",))
+@api.post("/sso/{slug}/jwt", auth="anonymous", status=302)
 def sso_login_form(caller: Caller, slug: str) -> Response:
     """The same, posted as a form (`jwt`, `return_to`), so the token stays out of URLs."""
     raw = blueprint.current_request.raw_body or b""

@@ -23,20 +23,24 @@ class Headings(Struct, forbid_unknown_fields=True, kw_only=True):
     da: Heading | None = None
 
 
-class Section(Struct, forbid_unknown_fields=True, kw_only=True):
-    """One home page section."""
+class PortalSection(Struct, forbid_unknown_fields=True, kw_only=True):
+    """One home page section of a portal."""
 
     key: SectionKey
     visible: bool = True
     headings: Headings | None = None
 
 
+# The old name, for importers: the OpenAPI document names a schema by its class, and the
+# self-service page has a `Section` of its own.
+Section = PortalSection
+
 Apps = Annotated[list[AppId], Meta(min_length=1, extra_json_schema={"uniqueItems": True})]
-Sections = Annotated[list[Section], Meta(max_length=6)]
+Sections = Annotated[list[PortalSection], Meta(max_length=6)]
 
 
 def check_apps_and_sections(
-    apps: Sequence[str] | UnsetType, sections: list[Section] | UnsetType | None
+    apps: Sequence[str] | UnsetType, sections: list[PortalSection] | UnsetType | None
 ) -> None:
     """No app twice, no section twice, and no visible section of an app left out."""
     if not isinstance(apps, UnsetType) and len(set(apps)) != len(apps):
@@ -95,7 +99,7 @@ class PortalTemplate(Output):
     apps: list[AppId]
     theme_id: str | None
     home_page: HomePage
-    sections: list[Section]
+    sections: list[PortalSection]
     is_default: bool
     created_at: Timestamp
     updated_at: Timestamp
