@@ -32,6 +32,7 @@ ID_KINDS = {
     "/v1/contracts/{id}": "contract",
     "/v1/shares/{id}": "share",
     "/v1/received-shares/{id}": "received_share",
+    "/v1/tracking/sessions/{id}": "tracking_session",
 }
 # Where to read an object of each kind, given its id.
 READ_PATHS = {kind: prefix.replace("{id}", "{}") for prefix, kind in ID_KINDS.items()}
@@ -48,12 +49,15 @@ ANONYMOUS = {
     ("POST", "/v1/portal/invitations/accept"),
     ("POST", "/v1/portal/sessions"),
     ("POST", "/v1/portal/sessions/refresh"),
+    ("POST", "/v1/portal/password-resets"),
+    ("POST", "/v1/portal/password-resets/confirm"),
     ("GET", "/sso/{slug}/jwt"),
     ("POST", "/sso/{slug}/jwt"),
     ("POST", "/v1/hosted/{slug}/signup"),
 }
-# Anonymous routes that need no secret at all (a public signup): limited per address.
-OPEN = {("POST", "/v1/hosted/{slug}/signup")}
+# Anonymous routes that need no secret at all (a public signup, asking for a reset link):
+# limited per address.
+OPEN = {("POST", "/v1/hosted/{slug}/signup"), ("POST", "/v1/portal/password-resets")}
 # Creations whose body names other objects: another tenant's ids are unknown (422).
 REFERENCING = {("POST", "/v1/components"), ("POST", "/v1/contracts"), ("POST", "/v1/shares")}
 # Values of other path parameters than {id}.
@@ -89,11 +93,16 @@ BODIES: dict[tuple[str, str], dict[str, object]] = {
         "password": "a long and uncommon passphrase",
     },
     ("POST", "/v1/portal/sessions/refresh"): {"refresh_token": "pwr_not-a-real-token"},
+    ("POST", "/v1/portal/password-resets"): {"tenant": "nobody", "email": "someone@example.com"},
+    ("POST", "/v1/portal/password-resets/confirm"): {
+        "token": "pwp_not-a-real-link",
+        "password": "a long and uncommon passphrase",
+    },
     ("POST", "/v1/portal/users"): {"email": "colleague@example.com"},
     ("PUT", "/v1/customers/{id}/portal/sso"): {
         "issuer": "https://erp.example.com",
         "algorithm": "HS256",
-        "secret": "a-shared-secret-of-well-over-256-bits-0123456789",
+        "secret": "Jq3v9K-fX2mWb7LpT0sYc4RnZ8hUe1AdGi6oPk5NwQ",
     },
     ("POST", "/v1/plans"): {"name": "New plan"},
     ("PATCH", "/v1/plans/{id}"): {"name": "renamed"},
@@ -169,6 +178,7 @@ _BILLING_KINDS = frozenset({"plan", "variant", "component", "coupon", "contract"
 _SHARE_KINDS = frozenset({"share", "received_share"})
 _EVERY_KIND = frozenset(
     {"customer", "asset", "api_key", "theme", "template", "portal_customer", "portal_user"}
+    | {"tracking_session"}
     | _BILLING_KINDS
     | _SHARE_KINDS
 )
@@ -205,6 +215,9 @@ def make_objects(
         ids.update(_billing_objects(api))
     if kinds & _SHARE_KINDS:
         ids.update(_share_objects(api))
+    if "tracking_session" in kinds:
+        assert api.post("/v1/tracking/sessions", {}).status_code == 201
+        ids["tracking_session"] = api.get("/v1/tracking/sessions").json_body["items"][-1]["id"]
     return ids
 
 
@@ -308,6 +321,7 @@ def call(api, method: str, path: str, ids: dict[str, str]):
     concrete = concrete.replace("{invitation_id}", ids.get("invitation", ""))
     concrete = concrete.replace("{document_id}", ids.get("document", ""))
     concrete = concrete.replace("{asset_id}", ids.get("shared_asset", ""))
+    concrete = concrete.replace("{user_id}", ids.get("portal_user", ""))
     for name, value in PATH_VALUES.items():
         concrete = concrete.replace(name, value)
     if (method, path) in UPLOADS:

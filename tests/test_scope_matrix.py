@@ -33,9 +33,12 @@ def samples(api, request):
     kinds = {"customer", "asset", "api_key", object_kind(op.path) or "customer"}
     if (op.method, op.path) in REFERENCING:  # the body names other objects
         kinds |= {"contract", "share"}
-    # Unassigned, so that deleting the asset is allowed; no portal user: no route here
-    # takes one.
-    return make_objects(api, assigned=False, portal_user=False, kinds=frozenset(kinds))
+    # Unassigned, so that deleting the asset is allowed; a portal user only for the routes
+    # that name one.
+    portal_user = "{user_id}" in op.path
+    if portal_user:
+        kinds.add("portal_user")
+    return make_objects(api, assigned=False, portal_user=portal_user, kinds=frozenset(kinds))
 
 
 def _call(api, key: str, op: Operation, samples: dict[str, str]):

@@ -392,7 +392,7 @@ class _Handler:
     def _respond(self, result: Any) -> Response:
         if isinstance(result, Response):
             return result
-        if result is None:
-            return json_response(204, None)
+        if result is None:  # nothing to say: done (204), or accepted for later (202)
+            return json_response(202 if self.operation.status == 202 else 204, None)
         body = msgspec.to_builtins(result) if isinstance(result, msgspec.Struct) else result
         return json_response(self.operation.status, body)

@@ -123,6 +123,8 @@ def _readings(ctx: PortalContext, asset: Asset, start: datetime, end: datetime) 
     asset_id = asset.asset_id
     if asset.assigned_at is not None:
         start = max(start, asset.assigned_at)
+    if start >= end:  # the whole period lies before the asset came to this customer
+        return []
     low = AssetEvent.key_for(asset_id, start, "")
     high = AssetEvent.key_for(asset_id, end, "~")
     return [

@@ -770,3 +770,107 @@ def test_es256_with_a_p384_key_is_422(api):
         api, customer_id, algorithm="ES256", secret=None, public_key=_pem(_ec("P-384"))
     )
     _invalid(response, "public_key")
+
+
+# --- users belong to their customer (issue 11, item 1) -------------------------------------
+
+
+def _assign_new_asset(api, customer_id, name):
+    asset = api.post("/v1/assets", {"name": name}).json_body["id"]
+    put = api.put(f"/v1/customers/{customer_id}/assets", {"asset_ids": [asset]})
+    assert put.status_code == 200, put.body
+    return asset
+
+
+def test_an_issuer_moved_to_another_customer_never_reaches_the_first_customers_users(api, tenant):
+    x = _setup(api, tenant)
+    x_asset = _assign_new_asset(api, x.customer_id, "X's excavator")
+    _, x_session = _landing(_login(api, tenant.slug, _token(x)))
+    x_user = _me(api, x_session["session"])["user"]
+    assert api.as_key(x_session["session"]).get("/v1/portal/assets").status_code == 200
+
+    # The issuer leaves X and is registered for Y, with the same platform and key.
+    removed = api.delete(f"{_path(x.customer_id)}?issuer={quote(ISSUER, safe='')}")
+    assert removed.status_code == 204, removed.body
+    y = _setup(api, tenant)
+    y_asset = _assign_new_asset(api, y.customer_id, "Y's crane")
+
+    # The same subject signs in again: it is Y's person now, a new account in Y's portal.
+    _, y_session = _landing(_login(api, tenant.slug, _token(y)))
+    me = _me(api, y_session["session"])
+    assert me["customer"]["id"] == y.customer_id
+    assert me["user"]["id"] != x_user["id"]
+    seen = api.as_key(y_session["session"]).get("/v1/portal/assets").json_body["items"]
+    assert [a["id"] for a in seen] == [y_asset]
+    assert x_asset not in json.dumps(seen)
+    # X's session and refresh token ended with the issuer.
+    _status(api.as_key(x_session["session"]).get("/v1/portal/assets"), 401, "unauthorized")
+    refreshed = api.as_key(None).post(
+        "/v1/portal/sessions/refresh", {"refresh_token": x_session["refresh"]}
+    )
+    _status(refreshed, 401, "unauthorized")
+
+
+def test_removing_an_issuer_ends_its_users_sessions_and_refresh_tokens_at_once(api, hs256):
+    _, session = _landing(_login(api, hs256.slug, _token(hs256)))
+    portal = api.as_key(session["session"])
+    assert portal.get("/v1/portal/assets").status_code == 200
+    removed = api.delete(f"{_path(hs256.customer_id)}?issuer={quote(ISSUER, safe='')}")
+    assert removed.status_code == 204, removed.body
+    for path in ("/v1/portal/me", "/v1/portal/assets"):
+        _status(portal.get(path), 401, "unauthorized")
+    refreshed = api.as_key(None).post(
+        "/v1/portal/sessions/refresh", {"refresh_token": session["refresh"]}
+    )
+    _status(refreshed, 401, "unauthorized")
+    # Registered again later, the old sessions stay ended; a new sign-in works.
+    assert _register(api, hs256.customer_id).status_code == 200
+    _status(portal.get("/v1/portal/me"), 401, "unauthorized")
+    _, again = _landing(_login(api, hs256.slug, _token(hs256)))
+    assert _me(api, again["session"])["customer"]["id"] == hs256.customer_id
+
+
+def test_a_deleted_portals_sso_users_are_gone_when_the_portal_is_given_again(api, tenant, hs256):
+    _, first = _landing(_login(api, hs256.slug, _token(hs256)))
+    old_user = _me(api, first["session"])["user"]["id"]
+    assert api.delete(f"/v1/customers/{hs256.customer_id}/portal").status_code == 204
+    assert api.put(f"/v1/customers/{hs256.customer_id}/portal", {}).status_code == 200
+    assert _register(api, hs256.customer_id).status_code == 200
+    _status(api.as_key(first["session"]).get("/v1/portal/me"), 401, "unauthorized")
+    _, second = _landing(_login(api, hs256.slug, _token(hs256)))
+    assert _me(api, second["session"])["user"]["id"] != old_user
+
+
+@pytest.mark.parametrize(
+    ("claims", "field"),
+    [
+        ({"email": "not an address"}, "jwt.email"),
+        ({"email": "dana@"}, "jwt.email"),
+        ({"email": "<script>@x.example"}, "jwt.email"),
+        ({"email": "a" * 250 + "@x.example"}, "jwt.email"),
+        ({"email": 4711}, "jwt.email"),
+        ({"email": ["dana@acme.example"]}, "jwt.email"),
+        ({"name": "Dana\nBcc: x@evil.example"}, "jwt.name"),
+        ({"name": "Dana\u2028Driver"}, "jwt.name"),
+        ({"name": "x" * 201}, "jwt.name"),
+        ({"name": "   "}, "jwt.name"),
+        ({"name": {"first": "Dana"}}, "jwt.name"),
+    ],
+    ids=[
+        "no-at",
+        "no-domain",
+        "markup",
+        "too-long",
+        "number",
+        "list",
+        "name-line-break",
+        "name-line-separator",
+        "name-too-long",
+        "name-blank",
+        "name-object",
+    ],
+)
+def test_email_and_name_claims_are_checked_like_any_input(api, hs256, claims, field):
+    response = _login(api, hs256.slug, _token(hs256, **claims))
+    _invalid(response, field)
+    assert _provisions(api) == []  # nobody was created
