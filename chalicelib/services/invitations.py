@@ -254,6 +254,7 @@ def _send(
     tenant, customer = batch_get([(Tenant, tenant_id, None), (Customer, tenant_id, customer_id)])
     tenant, customer = cast(Tenant, tenant), cast("Customer | None", customer)
     language = language_of(tenant, customer)
+    address, _, fragment = created.url.partition("#")
     try:
         account_mail.send(
             account_mail.AccountMail(
@@ -262,7 +263,7 @@ def _send(
                 language=language,
                 provider=tenant.name,
                 customer=customer.name if customer else "",
-                url=created.url,
+                url=f"{address}&language={language}#{fragment}",
                 expires=readable_time(created.expires_at),
                 inviter=inviter or tenant.name,
             )

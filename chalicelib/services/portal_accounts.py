@@ -225,12 +225,14 @@ def _send_reset(user: PortalUser, *, clock: Clock = utcnow) -> None:
         [(Tenant, user.tenant_id, None), (Customer, user.tenant_id, user.customer_id)]
     )
     tenant, customer = cast(Tenant, tenant), cast("Customer | None", customer)
-    url = f"{portals.page_url(tenant.slug, user.portal_id or '')}#reset={secret}"
+    language = invitations.language_of(tenant, customer)
+    page = portals.page_url(tenant.slug, user.portal_id or "")
+    url = f"{page}&language={language}#reset={secret}"  # the page speaks the mail's language
     account_mail.send(
         account_mail.AccountMail(
             kind="password_reset",
             to=user.email,
-            language=invitations.language_of(tenant, customer),
+            language=language,
             provider=tenant.name,
             customer=customer.name if customer else "",
             url=url,

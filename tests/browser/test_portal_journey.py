@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import secrets
 import time
+from datetime import UTC, datetime
 from urllib.parse import quote
 
 import jwt
 import pytest
 
 from tests.conftest import screenshot
+from tests.mail import Outbox, links_in, secret_after, text_of
 
 pytestmark = [
     pytest.mark.browser,
@@ -38,6 +40,14 @@ def provider(api):
         api.post("/v1/assets", {"name": name}).json_body for name in ("Bagger 320", "Radlader 950")
     ]
     other = api.post("/v1/assets", {"name": "Kran 80 (not theirs)"}).json_body
+    unit = api.post(
+        f"/v1/customers/{customer['id']}/business-units", {"name": "Baustelle Hafen"}
+    ).json_body
+    api.put(
+        f"/v1/customers/{customer['id']}/assets",
+        {"asset_ids": [a["id"] for a in theirs], "business_unit_id": unit["id"]},
+    )
+    # Reported after the assignment: a customer sees only its own time with a machine.
     for asset in theirs:
         api.post(
             f"/v1/assets/{asset['id']}/events",
@@ -49,13 +59,6 @@ def provider(api):
                 "status": "running",
             },
         )
-    unit = api.post(
-        f"/v1/customers/{customer['id']}/business-units", {"name": "Baustelle Hafen"}
-    ).json_body
-    api.put(
-        f"/v1/customers/{customer['id']}/assets",
-        {"asset_ids": [a["id"] for a in theirs], "business_unit_id": unit["id"]},
-    )
     portal = api.put(
         f"/v1/customers/{customer['id']}/portal", {"apps": ["equipment", "activity", "reports"]}
     ).json_body
@@ -63,7 +66,7 @@ def provider(api):
 
 
 def _now() -> str:
-    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 @pytest.fixture
@@ -117,10 +120,15 @@ def test_from_invitation_to_colleague_to_sso(api, tenant, local_server, provider
     assert "1200.5" in page.inner_text("[data-section=activity]")
 
     # She invites a colleague; the colleague registers in another browser.
+    mails = Outbox()
     page.fill("#invite-email", "ben@hafenbau.example")
     page.click("#invite-form button[type=submit]")
-    page.wait_for_selector("#invite-link")
-    colleague_link = _local(page.input_value("#invite-link"), local_server)
+    page.wait_for_selector("#invite-result [role=status]")
+    assert "ben@hafenbau.example" in page.inner_text("#invite-result")
+    # The link went to Ben's address only; he opens it from his mail.
+    (mail,) = mails.to("ben@hafenbau.example")
+    (sent,) = [u for u in links_in(text_of(mail)) if "#token=" in u]
+    colleague_link = _local(sent, local_server)
     context = browser.new_context(viewport={"width": 1000, "height": 800})
     colleague = context.new_page()
     _register(colleague, colleague_link, "Ben Kollege", "ben@hafenbau.example", "journey-3-invite")
@@ -173,3 +181,56 @@ def _users(api, page) -> list[dict]:
     page.wait_for_selector("#people:not([hidden]) table")
     rows = page.locator("#people tbody tr")
     return [{"email": rows.nth(i).locator("td").nth(1).inner_text()} for i in range(rows.count())]
+
+
+def test_a_forgotten_password_is_set_again_from_the_emailed_link(
+    api, tenant, local_server, provider, page
+):
+    customer, portal = provider["customer"], provider["portal"]
+    invitation = api.post(
+        f"/v1/customers/{customer['id']}/portal/invitations", {"email": "dora@hafenbau.example"}
+    ).json_body
+    _register(
+        page, _local(invitation["url"], local_server), "Dora", "dora@hafenbau.example", "reset-0"
+    )
+    page.click("#sign-out")
+    page.wait_for_selector("#sign-in:not([hidden])")
+
+    # She forgot her password: the page asks for her address and says nothing more.
+    mails = Outbox()
+    page.click("#forgot")
+    page.fill("#forgot-email", "dora@hafenbau.example")
+    page.click("#forgot-form button[type=submit]")
+    page.wait_for_selector("#forgot-result p")
+    screenshot(page, "reset-1-asked-de")
+    (mail,) = mails.to("dora@hafenbau.example")
+    assert "Passwort" in mail["Subject"]  # the customer's language: German
+    (link,) = [u for u in links_in(text_of(mail)) if "#reset=" in u]
+    assert secret_after(link, "reset").startswith("pwp_")
+
+    # The link opens the form to set a new one; a weak one is refused next to the field.
+    page.goto(_local(link, local_server))
+    page.wait_for_selector("#reset:not([hidden])")
+    assert "#reset=" not in page.url  # the secret left the address bar at once
+    assert "language=de" in page.url  # the page speaks the e-mail's language
+    page.fill("#new-password", "kurz")
+    page.click("#reset-form button[type=submit]")
+    page.wait_for_selector("#new-password-error .error")
+    screenshot(page, "reset-2-too-short-de")
+    page.fill("#new-password", "Neues langes Passwort am Hafen")
+    page.click("#reset-form button[type=submit]")
+    page.wait_for_selector("#app:not([hidden])")
+    assert sorted(_equipment(page)) == ["Bagger 320", "Radlader 950"]
+    screenshot(page, "reset-3-signed-in-de")
+
+    # The old password is gone, the new one signs in from the page.
+    page.click("#sign-out")
+    page.wait_for_selector("#sign-in:not([hidden])")
+    page.fill("#email", "dora@hafenbau.example")
+    page.fill("#password", PASSWORD)
+    page.click("#sign-in-form button[type=submit]")
+    page.wait_for_selector("#sign-in-error .error")
+    page.fill("#password", "Neues langes Passwort am Hafen")
+    page.click("#sign-in-form button[type=submit]")
+    page.wait_for_selector("#app:not([hidden])")
+    assert portal["id"] in page.url

@@ -189,9 +189,7 @@ def test_refresh_issues_a_new_pair_and_spends_the_old_refresh_token(api):
     assert third.status_code == 200, third.body
 
 
-def test_presenting_a_spent_refresh_token_again_revokes_the_whole_family(
-    api, tenant, monkeypatch
-):
+def test_presenting_a_spent_refresh_token_again_revokes_the_whole_family(api, tenant, monkeypatch):
     # Past the grace window in which a client's own concurrent refreshes are forgiven.
     monkeypatch.setattr(sessions, "REFRESH_GRACE", timedelta(0))
     customer_id, _ = _customer(api)

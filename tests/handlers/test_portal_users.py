@@ -225,7 +225,9 @@ def test_a_provider_invitation_can_be_sent_by_email(api):
     assert sent.json_body["sent_to"] == "ole@example.com"
     (mail,) = mails.to("ole@example.com")
     assert "kundeportal" in mail["Subject"]
-    assert sent.json_body["url"] in text_of(mail)
+    address, fragment = sent.json_body["url"].split("#")
+    # The same link, opening the page in the customer's language.
+    assert f"{address}&language=da#{fragment}" in text_of(mail)
     without = api.post(f"/v1/customers/{customer}/portal/invitations", {"send": True})
     assert problem(without)["errors"][0]["field"] == "send"
 
