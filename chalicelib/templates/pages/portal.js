@@ -11,10 +11,14 @@
   function session() { try { return JSON.parse(store.getItem(KEY) || "null"); } catch (e) { return null; } }
   function keep(value) { if (value) { store.setItem(KEY, JSON.stringify(value)); } else { store.removeItem(KEY); } }
 
+  var resetToken = null;
   function takeFragment() {
     var params = new URLSearchParams(window.location.hash.slice(1));
     if (params.get("session")) {
       keep({ access: params.get("session"), refresh: params.get("refresh") });
+    }
+    resetToken = params.get("reset");
+    if (params.get("session") || resetToken) {
       history.replaceState(null, "", window.location.pathname + window.location.search);
     }
   }
@@ -127,7 +131,10 @@
       form.addEventListener("submit", function (event) {
         event.preventDefault();
         call("POST", "/v1/portal/users", { email: $("#invite-email").value }).then(function (invitation) {
-          fill(result, [el("p", {}, [text.send_link]), el("input", { id: "invite-link", readonly: "", value: invitation.url })]);
+          fill(result, [el("p", { role: "status" }, [text.invitation_sent.replace("{email}", invitation.sent_to)])]);
+          return showPeople(me).then(function () {
+            fill($("#invite-result"), [el("p", { role: "status" }, [text.invitation_sent.replace("{email}", invitation.sent_to)])]);
+          });
         }).catch(function (error) { message(result, error); });
       });
     });
@@ -151,11 +158,46 @@
     }).catch(function (error) { showSignIn(); message($("#sign-in-error"), error); });
   }
 
+  function showReset() {
+    $("#sign-in").hidden = true;
+    $("#app").hidden = true;
+    $("#reset").hidden = false;
+    $("#new-password").focus();
+  }
+  $("#reset-form").addEventListener("submit", function (event) {
+    event.preventDefault();
+    fill($("#new-password-error"), []);
+    fill($("#reset-error"), []);
+    call("POST", "/v1/portal/password-resets/confirm", { token: resetToken, password: $("#new-password").value })
+      .then(function (data) {
+        keep({ access: data.access_token, refresh: data.refresh_token });
+        resetToken = null;
+        $("#reset").hidden = true;
+        return showApp();
+      }).catch(function (error) {
+        var problem = error.problem || {};
+        if (problem.status === 422) { message($("#new-password-error"), error); }
+        else if (problem.status === 401) { message($("#reset-error"), new Error(text.reset_invalid)); }
+        else { message($("#reset-error"), error); }
+      });
+  });
+  $("#forgot").addEventListener("click", function () {
+    $("#forgot-form").hidden = false;
+    $("#forgot-email").value = $("#email").value;
+    $("#forgot-email").focus();
+  });
+  $("#forgot-form").addEventListener("submit", function (event) {
+    event.preventDefault();
+    call("POST", "/v1/portal/password-resets", { tenant: config.tenant, email: $("#forgot-email").value, portal: config.portal })
+      .then(function () { fill($("#forgot-result"), [el("p", {}, [text.reset_sent])]); })
+      .catch(function (error) { message($("#forgot-result"), error); });
+  });
+
   $("#sign-in-form").addEventListener("submit", function (event) {
     event.preventDefault();
     keep(null);
     call("POST", "/v1/portal/sessions", {
-      tenant: config.tenant, email: $("#email").value, password: $("#password").value
+      tenant: config.tenant, email: $("#email").value, password: $("#password").value, portal: config.portal
     }).then(function (data) {
       keep({ access: data.access_token, refresh: data.refresh_token });
       $("#password").value = "";
@@ -167,5 +209,5 @@
   });
 
   takeFragment();
-  if (session()) { showApp(); } else { showSignIn(); }
+  if (resetToken) { showReset(); } else if (session()) { showApp(); } else { showSignIn(); }
 })();
