@@ -380,14 +380,19 @@ def forget_account(tx: Transaction, user: PortalUser) -> None:
     """Add the deletes of an account and its directory entries to a transaction."""
     tenant_id = user.tenant_id
     tx.delete(user, label="user")
-    tx.delete(DirectoryEntry(DirectoryEntry.login_key(tenant_id, user.portal_id or "", user.email)))
-    tx.update_unversioned(
-        DirectoryEntry(DirectoryEntry.email_key(tenant_id, user.email)),
-        [DirectoryEntry.user_keys.delete({user.user_key})],
-    )
-    if user.sso_issuer and user.sso_subject:
+    if user.sso_issuer and user.sso_subject:  # known by its issuer, not by its address
         key = DirectoryEntry.sso_key(tenant_id, user.customer_id, user.sso_issuer, user.sso_subject)
         tx.delete(DirectoryEntry(key))
+        return
+    login = DirectoryEntry.login_key(tenant_id, user.portal_id or "", user.email)
+    tx.delete(DirectoryEntry(login))
+    tx.update_unversioned(
+        DirectoryEntry(DirectoryEntry.email_key(tenant_id, user.email)),
+        [
+            DirectoryEntry.user_keys.delete({user.user_key}),
+            DirectoryEntry.tenant_id.set(tenant_id),
+        ],
+    )
 
 
 # -- the provider's view of a customer's people ----------------------------------------------
