@@ -124,24 +124,25 @@ def sign_in(caller: Caller, data: schemas.SignIn, *, clock: Clock = utcnow) -> s
     attempt down (see `ratelimit`); they never lock the account."""
     email = data.email.lower()
     tenant_id = tenant_id_for_slug(data.tenant)
-    counters = ratelimit.gate(
-        ratelimit.sign_in_counters(f"{tenant_id or data.tenant}\0{email}", caller.source_ip)
-    )
+    account = f"{tenant_id or data.tenant}\0{email}"
+    attempt = ratelimit.begin_sign_in(account, caller.source_ip)
     candidates = _accounts(tenant_id, email, data.portal)
     matches = [u for u in candidates if passwords.verify(u.password_hash, data.password)]
     if not candidates:
         passwords.verify(None, data.password)  # the same work for an unknown address
     if not matches:
-        ratelimit.failed(counters)
+        attempt.failed()
         raise Unauthorized(_WRONG)
-    ratelimit.succeeded(counters)
     if len(matches) > 1:
+        with Transaction() as tx:  # the password was right: its failures are forgotten
+            attempt.forget(tx)
         raise Conflict(
             "This address has accounts in several portals with this password; sign in from "
             "your portal's page, or name the portal.",
             extra={"portals": sorted(u.portal_id or "" for u in matches)},
         )
-    return _session(sessions.open_session(grant_for(matches[0]), clock=clock))
+    grant = grant_for(matches[0])
+    return _session(sessions.open_session(grant, clock=clock, also=attempt.forget))
 
 
 def refresh(

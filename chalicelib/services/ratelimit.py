@@ -5,12 +5,16 @@ is never slowed down, while guessing is); signups count every attempt.
 
 Sign-ins back off instead of locking: after a few failures the next attempt must wait a
 while after the last failure, twice as long after each further failure, up to a cap. Three
-counters decide: the account from this source (the attacker at one address: long backoff),
-the account from anywhere (attackers at many addresses: a short cap, so that the person who
-knows the password is in after a short wait), and the source over all accounts (many guesses
-from one address: a high threshold and a short cap, so that an office behind one NAT is
-never locked out). A success forgets the account's failures. Source addresses come from API
-Gateway's request context, never from X-Forwarded-For.
+counters decide, each per fixed window:
+- the account from this source: every attempt takes its turn here with a conditional write
+  before the password is checked, so a burst of parallel guesses gets one try; a long cap;
+- the account from anywhere: failures from many addresses, applied to sources that have
+  failed on the account themselves, with a short cap, so the person who knows the password
+  signs in from a clean address at once, whatever attackers elsewhere do;
+- the source over all accounts: failures only, a high threshold and a short cap, so that an
+  office behind one NAT is slowed a little, never locked out.
+A success forgets the account's failures. Source addresses come from API Gateway's request
+context, never from X-Forwarded-For.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from pynamodb.exceptions import DoesNotExist
 
@@ -104,13 +109,13 @@ BACKOFF_KIND = "backoff"
 @dataclass(frozen=True, slots=True)
 class Backoff:
     """After `free` failures, each attempt waits `first`, doubled per further failure, at
-    most `cap`, counted from the last failure; failures older than `memory` are forgotten."""
+    most `cap`, counted from the last failure; counts start again with each `window`."""
 
     name: str
     free: int
     first: timedelta
     cap: timedelta
-    memory: timedelta
+    window: timedelta
 
     def delay(self, failures: int) -> timedelta:
         """How long after the last failure the next attempt may come."""
@@ -119,6 +124,16 @@ class Backoff:
         doublings = min(failures - self.free, 20)
         delay: timedelta = self.first * 2**doublings
         return min(delay, self.cap)
+
+    def digest(self, key: str, now: datetime) -> str:
+        """Where the counter of `key` in the window around `now` lives."""
+        size = int(self.window.total_seconds())
+        return Token.named_digest(BACKOFF_KIND, self.name, key, str(int(now.timestamp()) // size))
+
+    def window_end(self, now: datetime) -> datetime:
+        """When the window around `now` ends (the counter's expiry)."""
+        size = int(self.window.total_seconds())
+        return datetime.fromtimestamp((int(now.timestamp()) // size + 1) * size, tz=now.tzinfo)
 
 
 SIGN_IN_FROM_SOURCE = Backoff(
@@ -134,46 +149,31 @@ SIGN_IN_SOURCE = Backoff(
 
 @dataclass(frozen=True, slots=True)
 class Counter:
-    """One backoff counter as read: its rule, its key and the failures it remembers."""
+    """One backoff counter as read: its rule, where it lives, what it remembers."""
 
     rule: Backoff
-    key: str
+    digest: str
     failures: int
     last_failure_at: datetime | None
 
-
-def _backoff_digest(rule: Backoff, key: str) -> str:
-    return Token.named_digest(BACKOFF_KIND, rule.name, key)
-
-
-def sign_in_counters(account: str, source: str | None) -> list[tuple[Backoff, str]]:
-    """The counters of a sign-in: the account from this source, the account, the source."""
-    rules = [(SIGN_IN_ACCOUNT, account)]
-    if source is not None:
-        rules = [(SIGN_IN_FROM_SOURCE, f"{account}\0{source}"), *rules, (SIGN_IN_SOURCE, source)]
-    return rules
+    def wait(self, now: datetime) -> timedelta:
+        """How much longer an attempt must wait for this counter."""
+        if self.last_failure_at is None:
+            return timedelta(0)
+        return self.last_failure_at + self.rule.delay(self.failures) - now
 
 
-def gate(rules: Sequence[tuple[Backoff, str]], *, now: datetime | None = None) -> list[Counter]:
-    """Read the counters (one BatchGetItem) and refuse (429, Retry-After) while any of them
-    still makes the caller wait; the counters, for `failed` and `succeeded`."""
-    now = now or utcnow()
-    items = batch_get([(Token, _backoff_digest(rule, key), None) for rule, key in rules])
+def _read(rules: Sequence[tuple[Backoff, str]], now: datetime) -> list[Counter]:
+    digests = [rule.digest(key, now) for rule, key in rules]
+    items = batch_get([(Token, d, None) for d in digests])
     counters = []
-    for (rule, key), item in zip(rules, items, strict=True):
-        live = isinstance(item, Token) and item.is_live(now) and item.last_failure_at
-        failures = int(item.hits or 0) if live and isinstance(item, Token) else 0
-        last = item.last_failure_at if live and isinstance(item, Token) else None
-        counters.append(Counter(rule, key, failures, last))
-    waits = [
-        c.last_failure_at + c.rule.delay(c.failures) - now
-        for c in counters
-        if c.last_failure_at is not None
-    ]
-    longest = max(waits, default=timedelta(0))
-    if longest > timedelta(0):
-        raise _wait(longest)
-    _claim([c for c in counters if c.last_failure_at and c.failures >= c.rule.free], now)
+    for (rule, _), item_digest, item in zip(rules, digests, items, strict=True):
+        live = isinstance(item, Token) and item.is_live(now) and item.last_failure_at is not None
+        counted = item if live and isinstance(item, Token) else None
+        failures = int(counted.hits or 0) if counted else 0
+        counters.append(
+            Counter(rule, item_digest, failures, counted.last_failure_at if counted else None)
+        )
     return counters
 
 
@@ -184,48 +184,80 @@ def _wait(longest: timedelta) -> RateLimited:
     )
 
 
-def _claim(backing_off: Sequence[Counter], now: datetime) -> None:
-    """An attempt on a counter that is backing off takes its turn atomically (the last
-    failure's time moves on, conditioned on it being as read), so that a burst of parallel
-    guesses gets one attempt, not one each."""
-    if not backing_off:
-        return
+@dataclass(frozen=True, slots=True)
+class SignInAttempt:
+    """A sign-in that passed its counters and holds its turn: on failure `failed` counts it
+    everywhere, on success `forget` (in the session's transaction) clears the account's."""
+
+    pair: Counter | None
+    account: Counter
+    source: Counter | None
+    now: datetime
+
+    def failed(self) -> None:
+        """Count the failure on the account and the source (the pair counted it already)."""
+        with Transaction() as tx:
+            for counter in (self.account, self.source):
+                if counter is not None:
+                    tx.update_unversioned(Token(counter.digest), _counted(counter, self.now))
+
+    def forget(self, tx: Transaction) -> None:
+        """Add the deletes of the account's counters to the session's transaction."""
+        tx.delete(Token(self.account.digest))
+        if self.pair is not None:
+            tx.delete(Token(self.pair.digest))
+
+
+def _counted(counter: Counter, now: datetime) -> list[Any]:
+    """One more failure, atomically (ADD), remembered until the window ends."""
+    return [
+        Token.hits.add(1),
+        Token.kind.set(BACKOFF_KIND),
+        Token.tenant_id.set("-"),
+        Token.created_at.set(now),
+        Token.last_failure_at.set(now),
+        Token.expires_at.set(counter.rule.window_end(now)),
+    ]
+
+
+def begin_sign_in(
+    account: str, source: str | None, *, now: datetime | None = None
+) -> SignInAttempt:
+    """Read the counters (one BatchGetItem), refuse (429, Retry-After) while they make the
+    caller wait, and take this attempt's turn on the account-from-source counter."""
+    now = now or utcnow()
+    if source is None:  # no address known: the account's own counter is all there is
+        (account_counter,) = _read([(SIGN_IN_ACCOUNT, account)], now)
+        if account_counter.wait(now) > timedelta(0):
+            raise _wait(account_counter.wait(now))
+        return SignInAttempt(None, account_counter, None, now)
+    pair, account_counter, source_counter = _read(
+        [
+            (SIGN_IN_FROM_SOURCE, f"{account}\0{source}"),
+            (SIGN_IN_ACCOUNT, account),
+            (SIGN_IN_SOURCE, source),
+        ],
+        now,
+    )
+    # The account-wide count slows only sources that failed on this account themselves.
+    counters = [pair, source_counter] + ([account_counter] if pair.failures else [])
+    longest = max(c.wait(now) for c in counters)
+    if longest > timedelta(0):
+        raise _wait(longest)
+    _take_turn(pair, now)
+    return SignInAttempt(pair, account_counter, source_counter, now)
+
+
+def _take_turn(pair: Counter, now: datetime) -> None:
+    """Count the attempt on the pair before the password is checked, conditioned on the
+    counter being as read: of parallel attempts one goes ahead, the others wait."""
+    as_read = (
+        Token.digest.does_not_exist()
+        if pair.last_failure_at is None
+        else (Token.hits == pair.failures) & (Token.last_failure_at == pair.last_failure_at)
+    )
     try:
         with Transaction() as tx:
-            for counter in backing_off:
-                tx.update_unversioned(
-                    Token(_backoff_digest(counter.rule, counter.key)),
-                    [Token.last_failure_at.set(now)],
-                    Token.last_failure_at == counter.last_failure_at,
-                )
+            tx.update_unversioned(Token(pair.digest), _counted(pair, now), as_read)
     except ConditionsFailed:
         raise _wait(timedelta(seconds=1)) from None
-
-
-def failed(counters: Sequence[Counter], *, now: datetime | None = None) -> None:
-    """Count one failure on every counter (one transaction)."""
-    now = now or utcnow()
-    with Transaction() as tx:
-        for counter in counters:
-            item = Token(_backoff_digest(counter.rule, counter.key))
-            tx.update_unversioned(
-                item,
-                [
-                    Token.hits.add(1) if counter.last_failure_at else Token.hits.set(1),
-                    Token.kind.set(BACKOFF_KIND),
-                    Token.tenant_id.set("-"),
-                    Token.created_at.set(now),
-                    Token.last_failure_at.set(now),
-                    Token.expires_at.set(now + counter.rule.memory),
-                ],
-            )
-
-
-def succeeded(counters: Sequence[Counter]) -> None:
-    """Forget the account's failures once the right password was shown (the source's
-    count stays: it measures guessing across accounts)."""
-    stale = [c for c in counters if c.failures and c.rule is not SIGN_IN_SOURCE]
-    if stale:
-        with Transaction() as tx:
-            for counter in stale:
-                tx.delete(Token(_backoff_digest(counter.rule, counter.key)))

@@ -158,10 +158,15 @@ def start(tx: Transaction, grant: Grant, now: datetime) -> Pair:
     return Pair(token, secret, int(ACCESS_TTL.total_seconds()), session_id)
 
 
-def open_session(grant: Grant, *, clock: Clock = utcnow) -> Pair:
-    """A new session for a user who just proved who they are."""
+def open_session(
+    grant: Grant, *, clock: Clock = utcnow, also: Callable[[Transaction], None] | None = None
+) -> Pair:
+    """A new session for a user who just proved who they are (`also` adds more to its
+    transaction, such as forgetting the failures of a sign-in)."""
     with Transaction() as tx:
         pair = start(tx, grant, clock())
+        if also is not None:
+            also(tx)
     return pair
 
 

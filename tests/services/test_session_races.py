@@ -10,7 +10,7 @@ import pytest
 
 from chalicelib.errors import RateLimited, Unauthorized
 from chalicelib.schemas.portal_access import RefreshRequest, Session, SignIn
-from chalicelib.services import portal_accounts
+from chalicelib.services import portal_accounts, ratelimit
 from chalicelib.tenancy import Caller
 from tests.races import race
 from tests.samples import portal_session
@@ -45,6 +45,38 @@ def test_a_parallel_burst_while_backing_off_gets_one_attempt(api, tenant, person
     kinds = [type(o).__name__ for o in outcomes]
     assert kinds.count("Unauthorized") == 1, kinds
     assert kinds.count("RateLimited") == 19, kinds
+
+
+def test_a_parallel_burst_with_fresh_counters_gets_one_attempt_and_is_counted(
+    api, tenant, person, monkeypatch
+):
+    clock = Clock(monkeypatch)
+    email, _ = person
+    source = Caller(f"203.0.113.11:{secrets.token_hex(4)}")
+
+    def guess() -> Session:
+        return portal_accounts.sign_in(
+            source, SignIn(tenant=tenant.slug, email=email, password="a wrong guess")
+        )
+
+    outcomes = race(guess, [()] * 30)
+    kinds = [type(o).__name__ for o in outcomes]
+    went = kinds.count("Unauthorized")  # attempts that read the counter as another left it
+    free = ratelimit.SIGN_IN_FROM_SOURCE.free
+    assert 1 <= went <= free, kinds
+    assert kinds.count("RateLimited") == 30 - went, kinds
+    # Every attempt that went ahead was counted: the free ones left are the rest of five.
+    for _ in range(free - went):
+        clock.wait(1)
+        assert isinstance(refresh_sign_in(guess), Unauthorized)
+    assert isinstance(refresh_sign_in(guess), RateLimited)
+
+
+def refresh_sign_in(attempt) -> Session | Exception:
+    try:
+        return attempt()
+    except (Unauthorized, RateLimited) as refused:
+        return refused
 
 
 def test_three_parallel_refreshes_with_one_token_keep_the_session(api, person):

@@ -104,23 +104,33 @@ def test_the_backoff_from_one_source_doubles_and_the_right_password_works_after_
     assert _sign_in(attacker, slug, email, PASSWORD).token_type == "Bearer"
 
 
-def test_the_owner_elsewhere_waits_at_most_half_a_minute_whatever_the_attacker_did(account, clock):
+def test_the_owner_at_a_clean_address_signs_in_at_once_whatever_attackers_do(account, clock):
     slug, email = account
-    for _ in range(8):  # attackers at several addresses: 40 failures on the account
+    attackers = [_source() for _ in range(8)]
+    for attacker in attackers:  # attackers at several addresses: 40 failures on the account
+        _fail(attacker, slug, email, 5, clock)
+    # The attackers are held back by the account's count as well as their own...
+    for attacker in attackers:
+        assert _retry_after(attacker, slug, email, WRONG) >= 1
+    # ... while the owner, who never failed from her address, is not.
+    assert _sign_in(_source(), slug, email, PASSWORD).token_type == "Bearer"
+
+
+def test_a_source_that_failed_on_the_account_waits_at_most_half_a_minute_for_it(account, clock):
+    slug, email = account
+    for _ in range(8):
         _fail(_source(), slug, email, 5, clock)
     owner = _source()
-    try:
-        session = _sign_in(owner, slug, email, PASSWORD)
-    except RateLimited as waiting:
-        wait = int(waiting.headers["Retry-After"])
-        assert wait <= 31
-        clock.wait(wait)
-        session = _sign_in(owner, slug, email, PASSWORD)
-    assert session.token_type == "Bearer"
+    with pytest.raises(Unauthorized):  # she mistypes once: the account's count applies to her
+        _sign_in(owner, slug, email, WRONG)
+    wait = _retry_after(owner, slug, email, PASSWORD)
+    assert wait <= 31
+    clock.wait(wait)
+    assert _sign_in(owner, slug, email, PASSWORD).token_type == "Bearer"
 
 
 def test_an_office_behind_one_address_is_never_locked_out(api, tenant, account, clock):
-    slug, email = account
+    slug, _ = account
     office = _source()
     # 150 people behind one NAT mistype their passwords (each an account of its own).
     for i in range(150):
@@ -129,14 +139,28 @@ def test_an_office_behind_one_address_is_never_locked_out(api, tenant, account, 
         if refused.type is RateLimited:
             assert int(refused.value.headers["Retry-After"]) <= 61
             clock.wait(int(refused.value.headers["Retry-After"]))
-    try:
-        session = _sign_in(office, slug, email, PASSWORD)
-    except RateLimited as waiting:
-        wait = int(waiting.headers["Retry-After"])
-        assert wait <= 61  # a minute at most, never fifteen
-        clock.wait(wait)
-        session = _sign_in(office, slug, email, PASSWORD)
-    assert session.token_type == "Bearer"
+    # Colleagues who know their passwords sign in one after another: the first waits at
+    # most a minute after the last typo, the next ones not at all.
+    colleagues = [account] + [(slug, _second_account(api)) for _ in range(2)]
+    for number, (_, address) in enumerate(colleagues):
+        try:
+            session = _sign_in(office, slug, address, PASSWORD)
+        except RateLimited as waiting:
+            assert number == 0, "only the first sign-in after the typos waits"
+            wait = int(waiting.headers["Retry-After"])
+            assert wait <= 61  # a minute at most, never fifteen
+            clock.wait(wait)
+            session = _sign_in(office, slug, address, PASSWORD)
+        assert session.token_type == "Bearer"
+        clock.wait(5)
+
+
+def _second_account(api) -> str:
+    customer = api.post("/v1/customers", {"name": "Colleague's firm"}).json_body
+    assert api.put(f"/v1/customers/{customer['id']}/portal", {"apps": ["equipment"]}).status_code
+    email = f"colleague-{secrets.token_hex(3)}@example.com"
+    portal_session(api, customer["id"], email)
+    return email
 
 
 def test_a_success_forgets_the_accounts_failures(account, clock):
