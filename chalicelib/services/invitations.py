@@ -28,6 +28,7 @@ from chalicelib.errors import (
 )
 from chalicelib.ids import digest, new_id, new_secret
 from chalicelib.models import (
+    ApiKey,
     Customer,
     DirectoryEntry,
     Invitation,
@@ -137,6 +138,7 @@ def _issue(
         portal_id=portal.portal_id,
         template_id=portal.template_id,
         apps=list(apps),
+        source_id=actor,  # a link works only while whoever made it still may
         email=email,
         role=role,
         state="open",
@@ -475,6 +477,7 @@ def _create_account(
             )
             add_account(tx, user, label="login")
             _join_portal(tx, tenant_id, customer_id, portal_id, user, role, shown)
+            _creator_still_may(tx, token)
             tx.update_unversioned(
                 Invitation(tenant_id, Invitation.key_for(customer_id, token.subject_id or "")),
                 [Invitation.status.set("used"), Invitation.used_by.set(user_id)],
@@ -496,6 +499,8 @@ def _create_account(
     except ConditionsFailed as exc:
         if "link" in exc.labels:
             raise _spent(token) from None
+        if "creator" in exc.labels:
+            raise Unauthorized(_WITHDRAWN) from None
         if exc.labels & {"portal", "apps"}:
             raise _PortalChanged from None
         if "login" in exc.labels:
@@ -518,6 +523,20 @@ def _spent(token: Token) -> Exception:
     if state == "used":
         return Conflict("This invitation link was used already; sign in instead.")
     return Unauthorized(_WITHDRAWN)
+
+
+def _creator_still_may(tx: Transaction, token: Token) -> None:
+    """Condition the acceptance on the link's maker: an API key not revoked since, or a
+    portal administrator still administering this portal. Access derived from them dies
+    with them, links included."""
+    kind, _, maker = (token.source_id or "").partition(":")
+    if kind == "api_key":
+        live = ApiKey.key_id.exists() & ApiKey.revoked_at.does_not_exist()
+        tx.check(ApiKey, token.tenant_id, maker, live, label="creator")
+    elif kind == "portal_user":
+        key = PortalUser.key_for(token.customer_id or "", maker)
+        admin = (PortalUser.role == ADMIN) & (PortalUser.portal_id == token.portal_id)
+        tx.check(PortalUser, token.tenant_id, key, admin, label="creator")
 
 
 def add_account(tx: Transaction, user: PortalUser, *, label: str) -> None:

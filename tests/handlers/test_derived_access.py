@@ -272,3 +272,50 @@ def test_a_tracking_session_still_ends_when_its_time_is_up(api, minutes):
     started = api.post("/v1/tracking/sessions", {"minutes": minutes}).json_body
     (entry,) = api.get("/v1/tracking/sessions").json_body["items"]
     assert entry["expires_at"] == started["expires_at"]
+
+
+# --- invitation links end with whoever made them --------------------------------------------
+
+
+def _accept(api, url, email):
+    return api.as_key(None).post(
+        "/v1/portal/invitations/accept",
+        {
+            "token": url.split("#token=")[1],
+            "email": email,
+            "name": "Someone",
+            "password": PASSWORD,
+            "accept_terms": True,
+        },
+    )
+
+
+def test_a_link_made_with_a_revoked_key_stops_working(api):
+    customer, _ = _portal(api)
+    key = api.post("/v1/api-keys", {"name": "Onboarding", "scopes": ["write"]}).json_body
+    link = api.as_key(key["key"]).post(f"/v1/customers/{customer}/portal/invitations", {})
+    assert link.status_code == 201, link.body
+    kept = api.post(f"/v1/customers/{customer}/portal/invitations", {}).json_body
+    assert api.delete(f"/v1/api-keys/{key['id']}").status_code in (200, 204)
+    _ended(_accept(api, link.json_body["url"], "planted@example.com"))
+    assert api.get(f"/v1/customers/{customer}/portal/users").json_body["items"] == []
+    # A link of a key that still works is not affected.
+    assert _accept(api, kept["url"], "real@example.com").status_code == 201
+
+
+def test_a_removed_admins_colleague_link_stops_working(api):
+    from tests.mail import Outbox, links_in, text_of
+
+    customer, _ = _portal(api)
+    admin = portal_session(api, customer, "admin@example.com")
+    mails = Outbox()
+    invited = api.as_key(admin["access_token"]).post(
+        "/v1/portal/users", {"email": "colleague@example.com"}
+    )
+    assert invited.status_code == 201, invited.body
+    (mail,) = mails.to("colleague@example.com")
+    (link,) = [u for u in links_in(text_of(mail)) if "#token=" in u]
+    removed = api.delete(f"/v1/customers/{customer}/portal/users/{admin['user']['id']}")
+    assert removed.status_code == 204
+    _ended(_accept(api, link, "colleague@example.com"))
+    assert api.get(f"/v1/customers/{customer}/portal/users").json_body["items"] == []
