@@ -47,6 +47,9 @@ class Operation:
     audited: bool = True
     # Open to the tracking page's sessions (which may call nothing else).
     tracking: bool = False
+    # A portal read that checks its session's sources in its own batch read (one call less);
+    # every other portal call has them checked before the view runs.
+    folds_session_check: bool = False
 
 
 @dataclass(frozen=True, slots=True)

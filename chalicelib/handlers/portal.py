@@ -84,13 +84,16 @@ def me(ctx: PortalContext) -> schemas.Me:
     auth="portal",
     response=page_of(asset_schemas.Asset),
     paginated=True,
+    folds_session_check=True,
 )
 def list_portal_assets(ctx: PortalContext, page: PageRequest) -> Page[asset_schemas.Asset]:
     """The assets assigned to the customer (equipment app)."""
     return portal_view.list_assets(ctx, page)
 
 
-@api.get("/v1/portal/assets/{id}", auth="portal", response=asset_schemas.Asset)
+@api.get(
+    "/v1/portal/assets/{id}", auth="portal", response=asset_schemas.Asset, folds_session_check=True
+)
 def get_portal_asset(ctx: PortalContext, id: str) -> asset_schemas.Asset:
     """One assigned asset."""
     return portal_view.get_asset(ctx, id)
@@ -101,6 +104,7 @@ def get_portal_asset(ctx: PortalContext, id: str) -> asset_schemas.Asset:
     auth="portal",
     response=page_of(asset_schemas.AssetEvent),
     paginated=True,
+    folds_session_check=True,
 )
 def list_portal_asset_events(
     ctx: PortalContext, id: str, page: PageRequest

@@ -244,6 +244,7 @@ class Api:
         on_error: Callable[[PortwayError], Response] | None = None,
         audited: bool = True,
         tracking: bool = False,
+        folds_session_check: bool = False,
     ) -> Callable[[V], V]:
         """Declare a route: its schemas, status, scope and behaviours. `on_error` answers
         errors instead of problem+json (hosted pages answer with HTML and their CSP)."""
@@ -271,6 +272,7 @@ class Api:
                 html_errors=on_error is not None,
                 audited=audited,
                 tracking=tracking,
+                folds_session_check=folds_session_check,
             )
             OPERATIONS.append(operation)
             handler = _Handler(self.blueprint, operation, view, on_error or problem_response)
@@ -341,11 +343,13 @@ class _Handler:
         return response
 
     def _portal(self, request: Request, params: dict[str, str]) -> Response:
-        """A portal call: a change checks the session's sources first; a read may fold that
-        check into its own batch read, and is checked before it answers if it did not."""
+        """A portal call: the session's sources are checked before the view runs, unless the
+        view folds that check into its own batch read (a read only); either way nothing is
+        answered from a session that ended."""
         ctx = authenticate_portal(request.headers.get("authorization"), _source_ip(request))
         if self.operation.method != "GET":
             ctx.require_writable()
+        if self.operation.method != "GET" or not self.operation.folds_session_check:
             sessions.check_sources(ctx)
         try:
             return self._respond(self.view(ctx, **self._kwargs(request, params)))

@@ -4,9 +4,13 @@ only way the secret leaves Portway, so that a person proves an address by using 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import cast
 
+from chalicelib.models import Customer, Tenant
+from chalicelib.schemas.common import LANGUAGES
 from chalicelib.services.outbound_mail import Mail, deliver
+from chalicelib.services.storage import batch_get
 from chalicelib.settings import get_settings
 
 # (subject, body) per kind and language; {placeholders} are filled by `send`.
@@ -59,19 +63,12 @@ _TEXTS: dict[str, dict[str, tuple[str, str]]] = {
 }
 
 
-@dataclass(frozen=True, slots=True)
-class AccountMail:
-    """What an account e-mail says: to whom, in which language, about which portal."""
-
-    kind: str  # invitation | password_reset
-    to: str
-    language: str
-    provider: str
-    customer: str
-    url: str
-    expires: str  # already formatted for the reader (UTC)
-    name: str = ""
-    inviter: str = ""
+def language_of(tenant: Tenant, customer: Customer | None) -> str:
+    """The language a customer's people read: the customer's, else the tenant's."""
+    for language in (customer.language if customer else None, tenant.default_language):
+        if language in LANGUAGES:
+            return str(language)
+    return "en"
 
 
 def _one_line(text: str) -> str:
@@ -79,22 +76,40 @@ def _one_line(text: str) -> str:
     return " ".join(text.replace("\t", " ").splitlines()).strip()
 
 
-def send(message: AccountMail) -> None:
-    """Send it (503 when the mail cannot be sent)."""
-    texts = _TEXTS[message.kind]
-    subject, body = texts.get(message.language) or texts["en"]
+def _in_language(link: str, language: str) -> str:
+    """The link opening its page in `language` (the query before the fragment)."""
+    address, _, fragment = link.partition("#")
+    joined = f"{address}{'&' if '?' in address else '?'}language={language}"
+    return f"{joined}#{fragment}" if fragment else joined
+
+
+def send(
+    kind: str,
+    *,
+    to: str,
+    tenant_id: str,
+    customer_id: str,
+    link: str,
+    expires: datetime,
+    name: str = "",
+    inviter: str | None = None,
+) -> None:
+    """Send an account e-mail about a customer's portal, in its people's language, with the
+    link opening the page in that language (503 when the mail cannot be sent)."""
+    tenant, customer = batch_get([(Tenant, tenant_id, None), (Customer, tenant_id, customer_id)])
+    tenant, customer = cast(Tenant, tenant), cast("Customer | None", customer)
+    language = language_of(tenant, customer)
+    texts = _TEXTS[kind]
+    subject, body = texts.get(language) or texts["en"]
     values = {
-        "provider": _one_line(message.provider),
-        "customer": _one_line(message.customer),
-        "inviter": _one_line(message.inviter or message.provider),
-        "name": _one_line(message.name),
-        "url": message.url,
-        "expires": message.expires,
+        "provider": _one_line(tenant.name),
+        "customer": _one_line(customer.name if customer else ""),
+        "inviter": _one_line(inviter or tenant.name),
+        "name": _one_line(name),
+        "url": _in_language(link, language),
+        "expires": expires.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC"),
     }
     mail = Mail(
-        get_settings().mail_from,
-        message.to,
-        _one_line(subject.format(**values)),
-        body.format(**values),
+        get_settings().mail_from, to, _one_line(subject.format(**values)), body.format(**values)
     )
-    deliver(mail, f"the {message.kind} e-mail")
+    deliver(mail, f"the {kind} e-mail")

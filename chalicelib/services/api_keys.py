@@ -15,7 +15,7 @@ from chalicelib.models import ApiKey, Token
 from chalicelib.schemas import tenants as schemas
 from chalicelib.schemas.common import Page, page_of, rfc3339
 from chalicelib.services.pagination import PageRequest, fetch_page
-from chalicelib.services.storage import ConditionsFailed, Transaction
+from chalicelib.services.storage import ConditionsFailed, Transaction, batch_get
 from chalicelib.tenancy import API_KEY_KIND, API_KEY_PREFIX, TenantContext
 
 ALL_SCOPES = ("admin", "read", "write")
@@ -169,7 +169,9 @@ def start_tracking_session(
     return entry.key_id, secret
 
 
-def _session_out(item: ApiKey, now: datetime) -> schemas.TrackingSessionEntry:
+def _session_out(
+    item: ApiKey, now: datetime, parent_live: bool = True
+) -> schemas.TrackingSessionEntry:
     expires = item.expires_at or item.created_at
     return schemas.TrackingSessionEntry(
         id=item.key_id,
@@ -177,8 +179,16 @@ def _session_out(item: ApiKey, now: datetime) -> schemas.TrackingSessionEntry:
         created_at=rfc3339(item.created_at),
         expires_at=rfc3339(expires),
         revoked_at=rfc3339(item.revoked_at) if item.revoked_at else None,
-        active=item.revoked_at is None and expires > now,
+        active=parent_live and item.revoked_at is None and expires > now,
     )
+
+
+def _live_parents(ctx: TenantContext, items: list[ApiKey]) -> set[str]:
+    """Which of the sessions' parent keys still work (one batch read)."""
+    ids = sorted({i.parent_key_id for i in items if i.parent_key_id})
+    found = batch_get([(ApiKey, ctx.tenant_id, key_id) for key_id in ids])
+    parents = [p for p in found if isinstance(p, ApiKey)]
+    return {p.key_id for p in parents if p.revoked_at is None}
 
 
 def list_tracking_sessions(
@@ -189,9 +199,9 @@ def list_tracking_sessions(
     items, cursor = fetch_page(
         ctx, "tracking_sessions", page, lambda **kw: ApiKey.query(ctx.tenant_id, sessions, **kw)
     )
-    now = clock()
+    now, live = clock(), _live_parents(ctx, items)
     return page_of(schemas.TrackingSessionEntry)(
-        items=[_session_out(i, now) for i in items], next_cursor=cursor
+        items=[_session_out(i, now, i.parent_key_id in live) for i in items], next_cursor=cursor
     )
 
 

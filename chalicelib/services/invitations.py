@@ -29,7 +29,6 @@ from chalicelib.errors import (
 from chalicelib.ids import digest, new_id, new_secret
 from chalicelib.models import (
     ApiKey,
-    Customer,
     DirectoryEntry,
     Invitation,
     Portal,
@@ -39,7 +38,7 @@ from chalicelib.models import (
     Token,
 )
 from chalicelib.schemas import portal_access as schemas
-from chalicelib.schemas.common import LANGUAGES, Page, page_of, rfc3339
+from chalicelib.schemas.common import Page, page_of, rfc3339
 from chalicelib.services import (
     account_mail,
     audit,
@@ -50,7 +49,7 @@ from chalicelib.services import (
     sessions,
 )
 from chalicelib.services.pagination import PageRequest, fetch_page
-from chalicelib.services.storage import ConditionsFailed, Transaction, batch_get
+from chalicelib.services.storage import ConditionsFailed, Transaction
 from chalicelib.settings import get_settings
 from chalicelib.tenancy import Caller, PortalContext, TenantContext
 
@@ -225,8 +224,8 @@ def invite_colleague(
     goes to the colleague's address only: nobody can take an address with a link that was
     not sent to it."""
     ctx.require_admin()
-    found = portals.find(ctx.tenant_id, ctx.customer_id)
-    if found is None or found.portal.portal_id != ctx.portal_id:
+    found = portals.current(ctx.tenant_id, ctx.customer_id, ctx.portal_id)
+    if found is None:
         raise NotFound("The portal no longer exists.")
     portal, apps, _ = found
     email = data.email.lower()
@@ -253,40 +252,20 @@ def _send(
     inviter: str | None,
 ) -> None:
     """E-mail a new link to its address; a link that could not be sent is withdrawn."""
-    tenant, customer = batch_get([(Tenant, tenant_id, None), (Customer, tenant_id, customer_id)])
-    tenant, customer = cast(Tenant, tenant), cast("Customer | None", customer)
-    language = language_of(tenant, customer)
-    address, _, fragment = created.url.partition("#")
     try:
         account_mail.send(
-            account_mail.AccountMail(
-                kind="invitation",
-                to=created.email or "",
-                language=language,
-                provider=tenant.name,
-                customer=customer.name if customer else "",
-                url=f"{address}&language={language}#{fragment}",
-                expires=readable_time(created.expires_at),
-                inviter=inviter or tenant.name,
-            )
+            "invitation",
+            to=created.email or "",
+            tenant_id=tenant_id,
+            customer_id=customer_id,
+            link=created.url,
+            expires=datetime.fromisoformat(created.expires_at.replace("Z", "+00:00")),
+            inviter=inviter,
         )
     except Unavailable:
         with suppress(PortwayError, PynamoDBException):
             _withdraw(tenant_id, customer_id, created.id, actor, utcnow())
         raise
-
-
-def language_of(tenant: Tenant, customer: Customer | None) -> str:
-    """The language a customer's people read: the customer's, else the tenant's."""
-    for language in (customer.language if customer else None, tenant.default_language):
-        if language in LANGUAGES:
-            return str(language)
-    return "en"
-
-
-def readable_time(stamp: str) -> str:
-    """`2026-12-07T10:00:00Z` as `2026-12-07 10:00 UTC`, for an e-mail."""
-    return f"{stamp[:10]} {stamp[11:16]} UTC"
 
 
 def list_invitations(
@@ -417,8 +396,8 @@ def accept(
         except _PortalChanged:
             # The portal changed since the link was made (its apps, or someone became its
             # administrator a moment ago): look again and join it as it is now.
-            found = portals.find(token.tenant_id, token.customer_id or "")
-            if found is None or found.portal.portal_id != token.portal_id:
+            found = portals.current(token.tenant_id, token.customer_id or "", token.portal_id)
+            if found is None:
                 # The portal this link was made for was deleted (perhaps given again).
                 raise Unauthorized(_WITHDRAWN) from None
             shown = _Shown(found.portal.template_id, found.apps)

@@ -3,6 +3,7 @@ machine and in tests (`PORTWAY_OUTBOX_DIR`). Only the standard library at import
 
 from __future__ import annotations
 
+import functools
 import logging
 import secrets
 from dataclasses import dataclass
@@ -95,13 +96,19 @@ class SesTransport:
         return str(answer["MessageId"])
 
 
+@functools.cache
+def _ses_client(region: str) -> object:
+    """One SES client per region and process."""
+    import boto3  # only where SES is used
+
+    return boto3.client("sesv2", region_name=region)
+
+
 def transport() -> Transport:
     """The transport of this stage."""
     settings = get_settings()
     if settings.mail_transport == "ses":
-        import boto3  # only where SES is used
-
-        return SesTransport(boto3.client("sesv2", region_name=settings.region))
+        return SesTransport(_ses_client(settings.region))
     return OutboxTransport(Path(settings.outbox_dir))
 
 

@@ -25,7 +25,6 @@ from chalicelib.models import (
     DirectoryEntry,
     Portal,
     PortalUser,
-    SsoIssuer,
     Tenant,
     Token,
 )
@@ -54,8 +53,12 @@ MAX_ACCOUNTS_PER_ADDRESS = 10
 RESET_PREFIX = "pwp"
 RESET_KIND = "password_reset"
 RESET_TTL = timedelta(hours=1)
-RESETS_PER_ADDRESS = ratelimit.Limit("reset-address", 10, timedelta(minutes=15))
-RESETS_PER_ACCOUNT = ratelimit.Limit("reset-account", 3, timedelta(hours=1))
+# Reset links asked for: per source address (429), and per account, from one source and
+# from anywhere (silently: the answer must not tell whether the address is known, and an
+# attacker elsewhere cannot use up the owner's own requests).
+RESETS_PER_SOURCE = ratelimit.Limit("reset-source", 10, timedelta(minutes=15))
+RESETS_PER_ACCOUNT_FROM_SOURCE = ratelimit.Limit("reset-account-source", 3, timedelta(hours=1))
+RESETS_PER_ACCOUNT = ratelimit.Limit("reset-account", 20, timedelta(hours=1))
 
 
 def _session(pair: sessions.Pair) -> schemas.Session:
@@ -84,11 +87,12 @@ def _accounts(tenant_id: str | None, email: str, portal_id: str | None) -> list[
     found = batch_get([(PortalUser, tenant_id, k) for k in keys])
     users = [u for u in found if isinstance(u, PortalUser)]
     current = batch_get([(Portal, tenant_id, u.customer_id) for u in users])
-    return [
+    live = [
         u
         for u, p in zip(users, current, strict=True)
         if isinstance(p, Portal) and p.portal_id == u.portal_id and u.email == email
     ]
+    return live[:MAX_ACCOUNTS_PER_ADDRESS]
 
 
 def _login_keys(tenant_id: str, portal_id: str, email: str) -> list[str]:
@@ -104,15 +108,15 @@ def _email_keys(tenant_id: str, email: str) -> list[str]:
         entry = DirectoryEntry.get(DirectoryEntry.email_key(tenant_id, email))
     except DoesNotExist:
         return []
-    return sorted(entry.user_keys or ())[:MAX_ACCOUNTS_PER_ADDRESS]
+    return sorted(entry.user_keys or ())[: 2 * MAX_ACCOUNTS_PER_ADDRESS]
 
 
-def grant_for(user: PortalUser, sso_issuer: SsoIssuer | None = None) -> sessions.Grant:
-    """What a session of this user may see: the portal and its apps as they are now."""
-    found = portals.find(user.tenant_id, user.customer_id)
-    if found is None or found.portal.portal_id != user.portal_id:
+def current_grant(user: PortalUser) -> sessions.Grant:
+    """What a new session of this account may see: its portal and apps as they are now."""
+    found = portals.current(user.tenant_id, user.customer_id, user.portal_id)
+    if found is None:
         raise Unauthorized("This portal no longer exists.")
-    return sessions.grant_for(user, found.portal.portal_id, found.apps, sso_issuer)
+    return sessions.grant_for(user, found.portal.portal_id, found.apps, None)
 
 
 # -- signing in ------------------------------------------------------------------------------
@@ -141,7 +145,7 @@ def sign_in(caller: Caller, data: schemas.SignIn, *, clock: Clock = utcnow) -> s
             "your portal's page, or name the portal.",
             extra={"portals": sorted(u.portal_id or "" for u in matches)},
         )
-    grant = grant_for(matches[0])
+    grant = current_grant(matches[0])
     return _session(sessions.open_session(grant, clock=clock, also=attempt.forget))
 
 
@@ -198,9 +202,14 @@ def request_reset(caller: Caller, data: schemas.PasswordResetRequest) -> None:
     """E-mail a reset link to each of the address's accounts (in the named portal, or all);
     the answer never says whether there are any."""
     email = data.email.lower()
-    ratelimit.spend(RESETS_PER_ADDRESS, caller.source_ip)
+    ratelimit.spend(RESETS_PER_SOURCE, caller.source_ip)
     tenant_id = tenant_id_for_slug(data.tenant)
-    ratelimit.spend(RESETS_PER_ACCOUNT, f"{tenant_id or data.tenant}\0{email}")
+    account = f"{tenant_id or data.tenant}\0{email}"
+    from_here = f"{account}\0{caller.source_ip}" if caller.source_ip else None
+    if not ratelimit.within(RESETS_PER_ACCOUNT_FROM_SOURCE, from_here):
+        return
+    if not ratelimit.within(RESETS_PER_ACCOUNT, account):
+        return
     for user in _accounts(tenant_id, email, data.portal):
         if user.password_hash is not None or user.sso_issuer is None:
             _send_reset(user)
@@ -222,24 +231,15 @@ def _send_reset(user: PortalUser, *, clock: Clock = utcnow) -> None:
         created_at=now,
         expires_at=now + RESET_TTL,
     ).save(condition=Token.digest.does_not_exist())
-    tenant, customer = batch_get(
-        [(Tenant, user.tenant_id, None), (Customer, user.tenant_id, user.customer_id)]
-    )
-    tenant, customer = cast(Tenant, tenant), cast("Customer | None", customer)
-    language = invitations.language_of(tenant, customer)
-    page = portals.page_url(tenant.slug, user.portal_id or "")
-    url = f"{page}&language={language}#reset={secret}"  # the page speaks the mail's language
+    slug = Tenant.get(user.tenant_id, attributes_to_get=["slug"]).slug
     account_mail.send(
-        account_mail.AccountMail(
-            kind="password_reset",
-            to=user.email,
-            language=language,
-            provider=tenant.name,
-            customer=customer.name if customer else "",
-            url=url,
-            expires=invitations.readable_time(rfc3339(now + RESET_TTL)),
-            name=user.name,
-        )
+        "password_reset",
+        to=user.email,
+        tenant_id=user.tenant_id,
+        customer_id=user.customer_id,
+        link=f"{portals.page_url(slug, user.portal_id or '')}#reset={secret}",
+        expires=now + RESET_TTL,
+        name=user.name,
     )
 
 
@@ -285,7 +285,7 @@ def confirm_reset(
     except ConditionsFailed:
         raise Unauthorized(_RESET_INVALID) from None
     user.session_epoch = epoch + 1
-    return _session(sessions.open_session(grant_for(user), clock=clock))
+    return _session(sessions.open_session(current_grant(user), clock=clock))
 
 
 def _reset_token(caller: Caller, secret: str, now: datetime) -> Token:
@@ -304,23 +304,21 @@ def _reset_token(caller: Caller, secret: str, now: datetime) -> Token:
 # -- the administrator's colleagues ----------------------------------------------------------
 
 
-def _portal_users(tenant_id: str, customer_id: str, portal_id: str) -> list[PortalUser]:
-    prefix = PortalUser.prefix_for(customer_id)
-    return [
-        u
-        for u in PortalUser.query(
-            tenant_id,
-            PortalUser.user_key.startswith(prefix),
-            filter_condition=PortalUser.portal_id == portal_id,
-            consistent_read=True,
-        )
-    ]
+def _people(tenant_id: str, customer_id: str, portal_id: str, **kwargs: Any) -> Any:
+    """The accounts of one portal (a query over the customer's, filtered by portal)."""
+    return PortalUser.query(
+        tenant_id,
+        PortalUser.user_key.startswith(PortalUser.prefix_for(customer_id)),
+        filter_condition=PortalUser.portal_id == portal_id,
+        **kwargs,
+    )
 
 
 def list_users(ctx: PortalContext) -> list[schemas.PortalUser]:
     """The portal's people (for its administrator)."""
     ctx.require_admin()
-    return [user_schema(u) for u in _portal_users(ctx.tenant_id, ctx.customer_id, ctx.portal_id)]
+    people = _people(ctx.tenant_id, ctx.customer_id, ctx.portal_id, consistent_read=True)
+    return [user_schema(u) for u in people]
 
 
 def remove_user(ctx: PortalContext, user_id: str, *, clock: Clock = utcnow) -> None:
@@ -404,17 +402,11 @@ def list_customer_users(
 ) -> Page[schemas.PortalUser]:
     """The people of the customer's portal, oldest first."""
     portal = portals.load_for_customer(ctx, customer_id).portal
-    prefix = PortalUser.prefix_for(customer_id)
     items, cursor = fetch_page(
         ctx,
-        f"portal_users:{customer_id}",
+        f"portal_users:{portal.portal_id}",
         page,
-        lambda **kw: PortalUser.query(
-            ctx.tenant_id,
-            PortalUser.user_key.startswith(prefix),
-            filter_condition=PortalUser.portal_id == portal.portal_id,
-            **kw,
-        ),
+        lambda **kw: _people(ctx.tenant_id, customer_id, portal.portal_id, **kw),
     )
     return page_of(schemas.PortalUser)(items=[user_schema(u) for u in items], next_cursor=cursor)
 
@@ -437,29 +429,34 @@ def reset_customer_user(
     if user.password_hash is None and user.sso_issuer:
         raise Conflict("This person signs in through SSO and has no password to reset.")
     now = clock()
-    epoch = int(user.session_epoch or 0) + 1
-    with Transaction() as tx:
-        tx.update_unversioned(
-            user,
-            [
-                PortalUser.password_hash.remove(),
-                PortalUser.session_epoch.set(epoch),
-                PortalUser.password_changed_at.set(now),
-            ],
-            PortalUser.user_id.exists(),
-        )
-        audit.record(
-            tx,
-            audit.event(
-                ctx.tenant_id,
-                ctx.actor,
-                "portal_user.password_reset",
-                "portal_user",
-                user_id,
-                customer_id=customer_id,
-                now=now,
-            ),
-        )
+    read = int(user.session_epoch or 0)
+    epoch = read + 1
+    try:
+        with Transaction() as tx:
+            tx.update_unversioned(
+                user,
+                [
+                    PortalUser.password_hash.remove(),
+                    PortalUser.session_epoch.set(epoch),
+                    PortalUser.password_changed_at.set(now),
+                ],
+                # As read: a password set meanwhile (a newer epoch) is not silently kept.
+                PortalUser.session_epoch == read,
+            )
+            audit.record(
+                tx,
+                audit.event(
+                    ctx.tenant_id,
+                    ctx.actor,
+                    "portal_user.password_reset",
+                    "portal_user",
+                    user_id,
+                    customer_id=customer_id,
+                    now=now,
+                ),
+            )
+    except ConditionsFailed:
+        raise Conflict("The person changed their password just now; reset again.") from None
     user.session_epoch = epoch
     _send_reset(user, clock=clock)
     return schemas.PasswordResetSent(sent_to=user.email)
@@ -517,17 +514,15 @@ def delete_portal(ctx: TenantContext, customer_id: str, *, if_match: int | None 
     portal = portals.delete(ctx, customer_id, if_match=if_match)
     invitations.withdraw_open(ctx, customer_id)
     sso.forget_customer(ctx.tenant_id, customer_id)
-    prefix = PortalUser.prefix_for(customer_id)
-    users = list(
-        PortalUser.query(
-            ctx.tenant_id,
-            PortalUser.user_key.startswith(prefix),
-            filter_condition=PortalUser.portal_id == portal.portal_id,
-            consistent_read=True,
-        )
-    )
+    users = list(_people(ctx.tenant_id, customer_id, portal.portal_id, consistent_read=True))
     for start in range(0, len(users), _ACCOUNTS_PER_TRANSACTION):
-        # An account changed meanwhile stays behind, unreachable: it names the old portal.
-        with suppress(ConditionsFailed), Transaction() as tx:
-            for user in users[start : start + _ACCOUNTS_PER_TRANSACTION]:
-                forget_account(tx, user)
+        batch = users[start : start + _ACCOUNTS_PER_TRANSACTION]
+        try:
+            with Transaction() as tx:
+                for user in batch:
+                    forget_account(tx, user)
+        except ConditionsFailed:  # one changed meanwhile: the others go one by one
+            for user in batch:
+                # One changed again stays behind, unreachable: it names the old portal.
+                with suppress(ConditionsFailed), Transaction() as tx:
+                    forget_account(tx, user)

@@ -90,7 +90,7 @@ def list_events(
     since, until = _since(asset), AssetEvent.prefix_for(asset_id) + "~"
     items, cursor = fetch_page(
         _as_tenant(ctx),
-        f"portal_events:{asset_id}",
+        f"portal_events:{since}",  # a cursor of an earlier assignment is not taken
         page,
         lambda **kw: AssetEvent.query(
             ctx.tenant_id,

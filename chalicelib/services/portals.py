@@ -233,6 +233,13 @@ def find(tenant_id: str, customer_id: str) -> Shown | None:
     return Shown(item, [str(a) for a in template.apps], template.theme_id)
 
 
+def current(tenant_id: str, customer_id: str, portal_id: str | None) -> Shown | None:
+    """The customer's portal as it is now, if it is still the one with `portal_id` (not
+    deleted, not given again since)."""
+    found = find(tenant_id, customer_id)
+    return found if found is not None and found.portal.portal_id == portal_id else None
+
+
 def load_for_customer(ctx: TenantContext, customer_id: str) -> Shown:
     """The customer's portal and what it shows; 404 when it has none."""
     found = find(ctx.tenant_id, customer_id)

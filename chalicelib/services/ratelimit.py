@@ -101,6 +101,16 @@ def spend(limit: Limit, key: str | None, *, now: datetime | None = None) -> None
         raise _refuse(limit, end, now)
 
 
+def within(limit: Limit, key: str | None, *, now: datetime | None = None) -> bool:
+    """Count one attempt; whether it is still within the limit (for limits that must not
+    say so, such as reset links asked for an address)."""
+    try:
+        spend(limit, key, now=now)
+    except RateLimited:
+        return False
+    return True
+
+
 # -- backoff of sign-ins ---------------------------------------------------------------------
 
 BACKOFF_KIND = "backoff"

@@ -23,22 +23,24 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from pynamodb.exceptions import DoesNotExist
+from pynamodb.exceptions import DoesNotExist, UpdateError
 from pynamodb.models import Model
 
 from chalicelib.clock import Clock, utcnow
 from chalicelib.errors import Unauthorized
 from chalicelib.ids import digest, new_id, new_secret
 from chalicelib.models import ApiKey, Portal, PortalUser, SsoIssuer, Token
-from chalicelib.services.storage import ConditionsFailed, Transaction, batch_get
+from chalicelib.services.storage import ConditionsFailed, Transaction, batch_get, condition_failed
 from chalicelib.settings import get_settings
 from chalicelib.tenancy import PortalContext
 
 ACCESS_TTL = timedelta(minutes=10)
 PREVIEW_TTL = timedelta(minutes=30)
 REFRESH_TTL = timedelta(days=30)
-# A spent refresh token presented again this soon is the same client racing itself.
+# A spent refresh token presented again this soon is the same client racing itself (a few
+# tabs at most): within the window it gets a pair of the same session, a few times only.
 REFRESH_GRACE = timedelta(seconds=20)
+GRACE_USES = 4
 ACCESS_TYPE = "portway-access+jwt"
 ISSUER = "portway"
 LEEWAY_SECONDS = 30
@@ -125,7 +127,9 @@ def _lineage(grant: Grant) -> dict[str, Any]:
     }
 
 
-def _refresh_item(grant: Grant, session_id: str, now: datetime) -> tuple[str, Token]:
+def _refresh_item(
+    grant: Grant, session_id: str, now: datetime, expires: datetime
+) -> tuple[str, Token]:
     secret = new_secret(REFRESH_PREFIX)
     item = Token(
         digest(secret),
@@ -134,7 +138,7 @@ def _refresh_item(grant: Grant, session_id: str, now: datetime) -> tuple[str, To
         role=grant.role,
         state="live",
         created_at=now,
-        expires_at=now + REFRESH_TTL,
+        expires_at=expires,
         **_lineage(grant),
     )
     return secret, item
@@ -151,7 +155,7 @@ def start(tx: Transaction, grant: Grant, now: datetime) -> Pair:
         expires_at=now + REFRESH_TTL,
         **_lineage(grant),
     )
-    secret, refresh_item = _refresh_item(grant, session_id, now)
+    secret, refresh_item = _refresh_item(grant, session_id, now, now + REFRESH_TTL)
     tx.save(family, condition=Token.digest.does_not_exist())
     tx.save(refresh_item, condition=Token.digest.does_not_exist())
     token = access_token(grant, session_id, now, ACCESS_TTL)
@@ -269,15 +273,18 @@ def _rotate(old: Token, grant: Grant, now: datetime) -> Pair:
     """Spend `old` (or, inside the grace window, leave it spent) and store the next token,
     conditioned on every source of the session being as the grant says."""
     session_id = old.family_id or ""
-    new_secret_, new_item = _refresh_item(grant, session_id, now)
+    # A session lasts REFRESH_TTL from its sign-in: refreshing never extends it.
+    new_secret_, new_item = _refresh_item(grant, session_id, now, old.expires_at or now)
     with Transaction() as tx:
         if old.state == "live":
             spend = [Token.state.set("spent"), Token.spent_at.set(now)]
             tx.update_unversioned(old, spend, Token.state == "live", label="old")
         else:
             still = (Token.state == "spent") & (Token.spent_at >= now - REFRESH_GRACE)
-            tx.check(Token, old.digest, None, still, label="old")
-        tx.check(Token, _family_digest(session_id), None, Token.state == "live", label="family")
+            left = Token.hits.does_not_exist() | (Token.hits < GRACE_USES)
+            tx.update_unversioned(old, [Token.hits.add(1)], still & left, label="old")
+        live = (Token.state == "live") & (Token.expires_at > now)
+        tx.check(Token, _family_digest(session_id), None, live, label="family")
         account = (PortalUser.portal_id == grant.portal_id) & (
             PortalUser.session_epoch == grant.epoch
         )
@@ -294,10 +301,15 @@ def _rotate(old: Token, grant: Grant, now: datetime) -> Pair:
 
 
 def revoke_family(session_id: str) -> None:
-    """Close a session: none of its refresh tokens work any more, nor its access tokens."""
-    Token(_family_digest(session_id)).update(
-        actions=[Token.state.set("revoked")], condition=Token.digest.exists()
-    )
+    """Close a session: none of its refresh tokens work any more, nor its access tokens. A
+    session whose item is gone already (ended, removed by TTL) is closed either way."""
+    try:
+        Token(_family_digest(session_id)).update(
+            actions=[Token.state.set("revoked")], condition=Token.digest.exists()
+        )
+    except UpdateError as exc:
+        if not condition_failed(exc):
+            raise
 
 
 # -- access tokens ---------------------------------------------------------------------------

@@ -230,7 +230,7 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 def _check_person(claims: dict[str, Any]) -> None:
     """The `email` and `name` claims are input like any other: an address, a short name."""
     email = claims["email"]
-    if not isinstance(email, str) or len(email) > _MAX_EMAIL or not _EMAIL.match(email):
+    if not isinstance(email, str) or len(email) > _MAX_EMAIL or not _EMAIL.fullmatch(email):
         raise Invalid.field("jwt.email", "is not an e-mail address")
     name = claims.get("name")
     if name is None:

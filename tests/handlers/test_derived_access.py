@@ -251,6 +251,8 @@ def test_a_tracking_session_ends_with_the_key_that_made_it(api):
     assert api.delete(f"/v1/api-keys/{key['id']}").status_code in (200, 204)
     _status(session.get("/v1/received-shares"), 401, "unauthorized")
     _status(session.get("/v1/assets"), 401, "unauthorized")
+    (listed,) = api.get("/v1/tracking/sessions").json_body["items"]
+    assert listed["active"] is False  # listed as ended with its key
 
 
 def test_a_tracking_session_can_neither_list_nor_revoke_sessions(api):

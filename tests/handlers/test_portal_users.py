@@ -246,3 +246,21 @@ def test_signing_in_without_naming_the_portal_asks_which_when_two_match(api):
     assert named.status_code == 200, named.body
     me = api.as_key(named.json_body["access_token"]).get("/v1/portal/me").json_body
     assert me["customer"]["id"] == first
+
+
+def test_reset_requests_from_one_address_cannot_use_up_the_owners(api, monkeypatch):
+    from chalice.local import LambdaEventConverter
+
+    customer = _portal(api)
+    portal_session(api, customer, "hanna@example.com")
+    slug = api.get("/v1/tenant").json_body["slug"]
+    body = {"tenant": slug, "email": "hanna@example.com"}
+    monkeypatch.setattr(LambdaEventConverter, "LOCAL_SOURCE_IP", "198.51.100.66")
+    mails = Outbox()
+    for _ in range(6):  # someone else keeps asking for her: the answer never changes
+        assert api.as_key(None).post("/v1/portal/password-resets", body).status_code == 202
+    assert len(mails.to("hanna@example.com")) == 3  # and only a few mails go out
+    monkeypatch.setattr(LambdaEventConverter, "LOCAL_SOURCE_IP", "198.51.100.67")
+    mails = Outbox()
+    assert api.as_key(None).post("/v1/portal/password-resets", body).status_code == 202
+    assert len(mails.to("hanna@example.com")) == 1  # her own request still gets its link

@@ -131,7 +131,6 @@
       form.addEventListener("submit", function (event) {
         event.preventDefault();
         call("POST", "/v1/portal/users", { email: $("#invite-email").value }).then(function (invitation) {
-          fill(result, [el("p", { role: "status" }, [text.invitation_sent.replace("{email}", invitation.sent_to)])]);
           return showPeople(me).then(function () {
             fill($("#invite-result"), [el("p", { role: "status" }, [text.invitation_sent.replace("{email}", invitation.sent_to)])]);
           });
@@ -175,9 +174,9 @@
         $("#reset").hidden = true;
         return showApp();
       }).catch(function (error) {
-        var problem = error.problem || {};
-        if (problem.status === 422) { message($("#new-password-error"), error); }
-        else if (problem.status === 401) { message($("#reset-error"), new Error(text.reset_invalid)); }
+        var type = (error.problem || {}).type;
+        if (type === "urn:portway:problem:validation") { message($("#new-password-error"), error); }
+        else if (type === "urn:portway:problem:unauthorized") { message($("#reset-error"), new Error(text.reset_invalid)); }
         else { message($("#reset-error"), error); }
       });
   });
