@@ -115,10 +115,12 @@ def configure(
         registration_id=registration_id or new_id("reg"),
         created_at=clock(),
     )
-    mine = SsoIssuer.issuer.does_not_exist() | (
-        (SsoIssuer.customer_id == customer_id)
-        & (SsoIssuer.registration_id == (registration_id or ""))
+    as_read = (
+        SsoIssuer.registration_id == registration_id
+        if registration_id
+        else SsoIssuer.registration_id.does_not_exist()  # registered before registrations
     )
+    mine = SsoIssuer.issuer.does_not_exist() | ((SsoIssuer.customer_id == customer_id) & as_read)
     try:
         item.save(condition=mine)
     except PutError as exc:
