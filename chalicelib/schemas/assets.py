@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC
 from typing import Annotated, Any, ClassVar, Literal
 
 from msgspec import UNSET, Meta, UnsetType
 
 from chalicelib.errors import Invalid
 from chalicelib.schemas.common import (
+    STORABLE_NUMBER,
     Input,
     InputTimestamp,
     Name,
@@ -19,9 +19,9 @@ from chalicelib.schemas.common import (
 )
 
 AssetKind = Literal["machine", "vehicle", "trailer", "container", "gps_device", "tool", "other"]
-Latitude = Annotated[float, Meta(ge=-90, le=90)]
-Longitude = Annotated[float, Meta(ge=-180, le=180)]
-Hours = Annotated[float, Meta(ge=0, le=1_000_000)]
+Latitude = Annotated[float, Meta(ge=-90, le=90, extra_json_schema=STORABLE_NUMBER)]
+Longitude = Annotated[float, Meta(ge=-180, le=180, extra_json_schema=STORABLE_NUMBER)]
+Hours = Annotated[float, Meta(ge=0, le=1_000_000, extra_json_schema=STORABLE_NUMBER)]
 
 
 class AssetCreate(Input):
@@ -65,7 +65,6 @@ class AssetEventCreate(Input):
             raise Invalid.field("lon", "give lon together with lat")
         if self.lon is not None and self.lat is None:
             raise Invalid.field("lat", "give lat together with lon")
-        self.time = self.time.astimezone(UTC)
 
 
 class AssetEvent(Output):

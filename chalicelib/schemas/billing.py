@@ -8,6 +8,7 @@ from msgspec import UNSET, Meta, Struct, UnsetType, field
 
 from chalicelib.schemas.common import (
     LANGUAGES,
+    Date,
     Email,
     Input,
     InputTimestamp,
@@ -234,7 +235,6 @@ class Address(Struct, forbid_unknown_fields=True, kw_only=True):
 
 Phone = Annotated[str, Meta(min_length=3, max_length=40, pattern=r"^\+?[0-9 ()/.-]{3,40}$")]
 VatId = Annotated[str, Meta(min_length=4, max_length=20, pattern=r"^[A-Z]{2}[A-Za-z0-9]{2,18}$")]
-BirthDate = Annotated[str, Meta(pattern=r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$", description="YYYY-MM-DD")]
 AddressLine = Annotated[str, Meta(min_length=1, max_length=200, pattern=r"[^\x00-\x20\x7f]")]
 DeliveryMethod = Literal["email", "post"]
 
@@ -252,7 +252,7 @@ class CustomerData(Input):
     phone: Phone | None = None
     vat_id: VatId | None = None
     delivery_method: DeliveryMethod | None = None
-    birth_date: BirthDate | None = None
+    birth_date: Date | None = None
     language: Language | None = None
 
 
@@ -268,7 +268,7 @@ class CustomerDataUpdate(Input):
     phone: Phone | UnsetType | None = UNSET
     vat_id: VatId | UnsetType | None = UNSET
     delivery_method: DeliveryMethod | UnsetType | None = UNSET
-    birth_date: BirthDate | UnsetType | None = UNSET
+    birth_date: Date | UnsetType | None = UNSET
 
 
 class Iban(Struct, forbid_unknown_fields=True, kw_only=True):
@@ -498,7 +498,7 @@ class DocumentQuery(Struct, kw_only=True):
     number: (
         Annotated[str, Meta(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9_./-]+$")] | None
     ) = None
-    issued_on: BirthDate | None = None
+    issued_on: Date | None = None
 
 
 class Document(Output):

@@ -1,4 +1,4 @@
-"""Shared schema pieces: strict input structs, RFC 3339 times, pages, problems."""
+"""Shared schema pieces: strict input structs, RFC 3339 times, dates, pages, problems."""
 
 from __future__ import annotations
 
@@ -8,6 +8,8 @@ from typing import Annotated, Any, Generic, Literal, TypeVar, cast
 
 import msgspec
 from msgspec import UNSET, Meta, Struct, UnsetType
+
+from chalicelib.errors import Invalid
 
 LANGUAGES = ("en", "de", "da", "fr", "nl", "sv", "nb", "fi", "es", "it", "pl")
 Language = Literal["en", "de", "da", "fr", "nl", "sv", "nb", "fi", "es", "it", "pl"]
@@ -22,8 +24,47 @@ def rfc3339(value: datetime) -> str:
 
 # Times leave the API as RFC 3339 UTC strings (made by `rfc3339`) ...
 Timestamp = Annotated[str, Meta(extra_json_schema={"format": "date-time"})]
-# ... and enter it as RFC 3339 with an offset, turned into UTC by the struct.
+# ... and enter it as RFC 3339 with an offset, turned into UTC by the struct. Whatever the
+# offset, the UTC value must lie within 0001-9999 (checked by `validation.decode`).
 InputTimestamp = Annotated[datetime, Meta(tz=True, description="RFC 3339 with an offset.")]
+# A calendar day as text. The pattern says the shape; `validation.decode` checks the day is
+# real (no 2026-02-30, no 0000-00-00) for every string declared with format "date".
+Date = Annotated[
+    str,
+    Meta(
+        pattern=r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$",
+        description="YYYY-MM-DD",
+        extra_json_schema={"format": "date"},
+    ),
+]
+TIME_RANGE_MESSAGE = "must lie between 0001-01-01T00:00:00Z and 9999-12-31T23:59:59Z in UTC"
+# DynamoDB stores no number between -1e-130 and 1e-130 but 0 (`validation.decode` refuses
+# them whatever the schema); a number field says so in the OpenAPI document with this.
+STORABLE_NUMBER: dict[str, Any] = {
+    "not": {"exclusiveMinimum": -1e-130, "exclusiveMaximum": 1e-130, "not": {"const": 0}}
+}
+
+
+def as_utc(value: datetime) -> datetime | None:
+    """`value` in UTC, or None when its UTC value falls outside the years 0001-9999."""
+    try:
+        return value.astimezone(UTC)
+    except (OverflowError, ValueError):
+        return None
+
+
+def parse_input_time(field: str, text: str) -> datetime:
+    """An RFC 3339 time with an offset (from a query string) in UTC; 422 on `field`
+    when it is not one, or when its UTC value leaves the years 0001-9999."""
+    try:
+        value = msgspec.convert(text, InputTimestamp)
+    except msgspec.ValidationError:
+        raise Invalid.field(field, "give an RFC 3339 time with a UTC offset") from None
+    utc = as_utc(value)
+    if utc is None:
+        raise Invalid.field(field, TIME_RANGE_MESSAGE)
+    return utc
+
 
 # Patterns use explicit ranges, never \s or \S: they mean different things in Python and in
 # the ECMAScript regexes of JSON Schema, and the OpenAPI document must say what is enforced.
@@ -41,13 +82,17 @@ _ASCII_SPACE = " \t\r\n\x0b\x0c"
 
 
 class Input(Struct, forbid_unknown_fields=True, kw_only=True):
-    """A request body: unknown fields are an error; text loses surrounding ASCII spaces."""
+    """A request body: unknown fields are an error; text loses surrounding ASCII spaces;
+    times are turned into UTC."""
 
     def __post_init__(self) -> None:
         for name in self.__struct_fields__:
             value = getattr(self, name)
             if isinstance(value, str):
                 setattr(self, name, value.strip(_ASCII_SPACE))
+            elif isinstance(value, datetime):
+                # One outside 0001-9999 in UTC stays as sent: `validation.decode` refuses it.
+                setattr(self, name, as_utc(value) or value)
 
 
 class Output(Struct, kw_only=True):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.billing.conftest import ORIGIN, order
+from tests.billing.conftest import ORIGIN, SETTINGS, order
 
 
 def test_a_signup_creates_the_customer_and_the_contract(api, anonymous, tenant, shop):
@@ -25,3 +25,26 @@ def test_a_signup_creates_the_customer_and_the_contract(api, anonymous, tenant, 
     assert customer["contact"]["phone"] == "+49 40 123456"
     assert customer["contact"]["address"]["city"] == "Hamburg"
     assert api.get(f"/v1/coupons/{shop.coupon['code']}").json_body["redemptions"] == 1
+
+
+def _no_contracts(api) -> None:
+    assert api.get("/v1/contracts").json_body["items"] == []
+    assert api.get("/v1/customers").json_body["items"] == []
+
+
+def test_a_birth_date_that_does_not_exist_is_422_and_nothing_is_written(
+    api, anonymous, tenant, shop
+):
+    fields = {**SETTINGS["fields"], "birth_date": "optional"}
+    put = api.put("/v1/settings/self-service", {**SETTINGS, "fields": fields})
+    assert put.status_code == 200, put.json_body
+    for day in ("2026-13-45", "2026-02-30", "0000-00-00"):
+        body = order(shop)
+        body["customer"]["birth_date"] = day
+        answer = anonymous.post(f"/v1/hosted/{tenant.slug}/signup", body)
+        assert answer.status_code == 422, answer.json_body
+        assert [e["field"] for e in answer.json_body["errors"]] == ["customer.birth_date"]
+    _no_contracts(api)
+    body = order(shop)
+    body["customer"]["birth_date"] = "1990-02-28"
+    assert anonymous.post(f"/v1/hosted/{tenant.slug}/signup", body).status_code == 201
