@@ -276,13 +276,13 @@ def customer_errors(
     rules: schemas.FieldRules, values: dict[str, Any], *, prefix: str, partial: bool = False
 ) -> list[FieldError]:
     """Hidden fields must be absent, required ones present (in a partial update: not
-    cleared)."""
+    cleared). A partial update must not send a hidden field at all: `null` would clear it."""
     errors = []
     for field, rule_name in settings_service.FIELD_RULE.items():
         rule = getattr(rules, rule_name)
         sent = field in values
         value = values.get(field)
-        if rule == "hidden" and sent and value is not None:
+        if rule == "hidden" and sent and (partial or value is not None):
             errors.append(FieldError(prefix + field, "this field is not asked for; leave it out"))
         elif rule == "required" and (value is None or value == []) and (sent or not partial):
             errors.append(FieldError(prefix + field, "required"))

@@ -389,6 +389,36 @@ def test_hidden_fields_cleared_required_ones_and_bad_values_are_422(api, anonymo
     assert view["customer"]["phone"] == "+49 40 123456"
 
 
+def test_a_field_the_provider_hides_cannot_be_cleared_with_null(api, anonymous, tenant, shop):
+    put_settings(api, fields={**SETTINGS["fields"], "birth_date": "optional"})
+    body = order(shop)
+    body["customer"]["birth_date"] = "1990-01-01"
+    answer = anonymous.post(f"/v1/hosted/{tenant.slug}/signup", body)
+    assert answer.status_code == 201, answer.json_body
+    contract_id = answer.json_body["contract_id"]
+    customer_id = api.get(f"/v1/contracts/{contract_id}").json_body["customer_id"]
+    put_settings(api)  # birth_date and vat_id hidden again
+    customer = api.as_key(new_link(api, contract_id)["token"])
+    for sent in ({"birth_date": None}, {"vat_id": None}, {"phone": "+49 40 1", "birth_date": None}):
+        answer = customer.patch("/v1/self-service/customer", sent)
+        assert answer.status_code == 422, (sent, answer.json_body)
+        hidden = [name for name in sent if name != "phone"]
+        assert [e["field"] for e in problem(answer)["errors"]] == hidden
+    contact = api.get(f"/v1/customers/{customer_id}").json_body["contact"]
+    assert contact["birth_date"] == "1990-01-01"
+    assert contact["phone"] == "+49 40 123456"
+
+
+@pytest.mark.parametrize("day", ["2026-13-45", "2026-02-30", "0000-00-00"])
+def test_a_birth_date_that_does_not_exist_is_422(api, anonymous, tenant, shop, day):
+    put_settings(api, fields={**SETTINGS["fields"], "birth_date": "optional"})
+    customer = api.as_key(new_link(api, signed_up(anonymous, tenant, shop))["token"])
+    answer = customer.patch("/v1/self-service/customer", {"birth_date": day})
+    assert answer.status_code == 422, answer.json_body
+    assert [e["field"] for e in problem(answer)["errors"]] == ["birth_date"]
+    assert customer.get("/v1/self-service/contract").json_body["customer"]["birth_date"] is None
+
+
 def test_contact_data_cannot_be_changed_where_the_provider_does_not_allow_it(
     api, anonymous, tenant, shop
 ):
