@@ -8,12 +8,15 @@ does not work with pytest 9 yet, so the operations are driven with Hypothesis di
 
 from __future__ import annotations
 
+import json
 import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
+import requests
 import schemathesis
 from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from schemathesis.transport.requests import REQUESTS_TRANSPORT, binary_serializer
 
 from chalicelib import openapi
@@ -107,5 +110,201 @@ def test_operation_conforms_to_the_openapi_document(
             # A generated key reappears with another body, which is a 422 by design.
             case.headers["Idempotency-Key"] = uuid.uuid4().hex
         case.call_and_validate(base_url=local_server, headers=headers)
+
+    fuzz()
+
+
+# --- hostile shapes: extreme times, numbers DynamoDB cannot store, deep nesting -------------
+#
+# Values a JSON Schema allows but nothing after the schema can keep (issue 11, item 7): a time
+# whose UTC value leaves 0001-9999, a float under 1e-130 or over 9.99e125, a structure nested
+# thousands deep. Every date-time and number the document declares (in bodies and queries,
+# found by walking the document, so a new field is covered without anyone remembering) gets
+# them, on top of an otherwise generated request: the answer is a 4xx naming the field,
+# never a 5xx and never an acceptance.
+
+EXTREME_TIMES = ("9999-12-31T23:59:59-14:00", "0001-01-01T00:00:00+14:00")
+UNSTORABLE_NUMBERS = (1e-320, 5e-324, 1e-200, -1e-131, 1e126, -1e300)
+HOSTILE_EXAMPLES = 12
+_DOCUMENT = openapi.document()
+
+
+def _resolve(schema: dict) -> dict:
+    while "$ref" in schema:
+        schema = _DOCUMENT["components"]["schemas"][schema["$ref"].rsplit("/", 1)[-1]]
+    return schema
+
+
+def _spots(schema: dict, path: tuple[str, ...] = (), seen: frozenset = frozenset()):
+    """(path, kind) of every date-time ("time") and number ("number") inside a schema."""
+    ref = schema.get("$ref")
+    if ref in seen:
+        return
+    schema = _resolve(schema)
+    seen = seen | {ref} if ref else seen
+    if schema.get("format") == "date-time":
+        yield path, "time"
+    if schema.get("type") == "number":
+        yield path, "number"
+    for member in schema.get("anyOf", []) + schema.get("oneOf", []):
+        yield from _spots(member, path, seen)
+    for name, member in (schema.get("properties") or {}).items():
+        yield from _spots(member, (*path, name), seen)
+    if isinstance(schema.get("items"), dict):
+        yield from _spots(schema["items"], (*path, "0"), seen)
+
+
+def _hostile_operations():
+    for op in OPERATIONS:
+        spec = _DOCUMENT["paths"][op.path][op.method.lower()]
+        body = spec.get("requestBody", {}).get("content", {}).get("application/json")
+        spots = sorted(set(_spots(body["schema"]))) if body else []
+        query = [
+            ((p["name"],), kind)
+            for p in spec.get("parameters", [])
+            if p["in"] == "query"
+            for _, kind in _spots(p.get("schema", {}))
+        ]
+        if spots or query or body:
+            yield pytest.param(
+                op.method, op.path, spots, query, bool(body), id=f"{op.method} {op.path}"
+            )
+
+
+def _put(container: dict | list, path: tuple[str, ...], value) -> None:
+    """Set `value` at `path` (list steps are "0"), making the objects and lists on the way."""
+    if isinstance(container, list):
+        container[:] = container[:1] or [None]
+        key: int | str = 0
+    else:
+        key = path[0]
+    if len(path) == 1:
+        container[key] = value  # type: ignore[index]
+        return
+    kind = list if path[1].isdigit() else dict
+    current = container[key] if isinstance(container, list) else container.get(key)  # type: ignore[index]
+    if not isinstance(current, kind):
+        current = kind()
+        container[key] = current  # type: ignore[index]
+    _put(current, path[1:], value)
+
+
+def _nested_body(body: dict, field: str, depth: int) -> bytes:
+    """`body` as JSON with `field` nested `depth` deep (objects and lists by turns). Built as
+    text: no JSON encoder on this side may be the one that gives up on the depth."""
+    opening = "".join('{"a":' if level % 2 else "[" for level in range(depth))
+    closing = "".join("}" if level % 2 else "]" for level in reversed(range(depth)))
+    marker = uuid.uuid4().hex
+    text = json.dumps({**body, field: marker})
+    return text.replace(f'"{marker}"', f'{opening}"x"{closing}').encode()
+
+
+def _send(case, base_url: str, headers: dict[str, str], raw: bytes) -> requests.Response:
+    all_headers = {**(case.headers or {}), **headers, "Content-Type": "application/json"}
+    url = base_url + case.formatted_path
+    return requests.request(
+        case.method, url, params=case.query, headers=all_headers, data=raw, timeout=60
+    )
+
+
+def _hostile(kind: str):
+    return st.sampled_from(EXTREME_TIMES if kind == "time" else UNSTORABLE_NUMBERS)
+
+
+def _named(body: dict, field: str) -> bool:
+    return any(e["field"].split(".")[0] == field for e in body.get("errors", []))
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "spots", "query", "has_body"), list(_hostile_operations())
+)
+def test_hostile_shapes_are_refused_naming_the_field_never_a_5xx(
+    backend, local_server, tenant, api, method, path, spots, query, has_body
+):
+    operation = _operation(method, path)
+    headers = {"Authorization": f"Bearer {tenant.key}"}
+    choices = [("body", s) for s in spots] + [("query", q) for q in query]
+    if has_body:
+        choices.append(("nesting", None))
+
+    @given(
+        case=operation.as_strategy(),
+        choice=st.sampled_from(choices),
+        pick=st.data(),
+    )
+    @settings(
+        max_examples=HOSTILE_EXAMPLES,
+        deadline=None,
+        suppress_health_check=list(HealthCheck),
+        database=None,
+    )
+    def fuzz(case, choice, pick):
+        where, spot = choice
+        if case.headers and "Idempotency-Key" in case.headers:
+            case.headers["Idempotency-Key"] = uuid.uuid4().hex
+        body = case.body if isinstance(case.body, dict) else {}
+        if where == "nesting":
+            field = pick.draw(st.sampled_from(sorted(body) or ["body"]), label="field")
+            depth = pick.draw(st.integers(50, 5000), label="depth")
+            response = _send(case, local_server, headers, _nested_body(body, field, depth))
+        elif where == "body":
+            (field_path, kind) = spot
+            case.body = body
+            _put(body, field_path, pick.draw(_hostile(kind), label="value"))
+            field = field_path[0]
+            response = case.call(base_url=local_server, headers=headers)
+        else:
+            (name,), kind = spot
+            case.query = {**(case.query or {}), name: pick.draw(_hostile(kind), label="value")}
+            field = "query"
+            response = case.call(base_url=local_server, headers=headers)
+        assert response.status_code < 500, (where, spot, response.text[:500])
+        assert response.status_code >= 400, (where, spot, "a hostile value was accepted")
+        if response.status_code == 422:
+            assert _named(response.json(), field), (field, response.text[:500])
+
+    fuzz()
+
+
+def _svg_uploads():
+    return [
+        pytest.param(op.method, op.path, id=f"{op.method} {op.path}")
+        for op in OPERATIONS
+        if "image/svg+xml" in op.upload
+    ]
+
+
+@pytest.mark.parametrize(("method", "path"), _svg_uploads())
+def test_deeply_nested_svg_uploads_are_422_never_a_5xx(
+    backend, local_server, tenant, api, method, path
+):
+    operation = _operation(method, path)
+    theme = api.post("/v1/themes", {"name": "Fuzz theme"}).json_body["id"]
+    headers = {"Authorization": f"Bearer {tenant.key}", "Content-Type": "image/svg+xml"}
+
+    @given(case=operation.as_strategy(), depth=st.integers(33, 5000))
+    @settings(
+        max_examples=HOSTILE_EXAMPLES,
+        deadline=None,
+        suppress_health_check=list(HealthCheck),
+        database=None,
+    )
+    def fuzz(case, depth):
+        url = local_server + path.replace("{id}", theme)
+        svg = (
+            '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 8 8">'
+            + "<g>" * depth
+            + "<rect/>"
+            + "</g>" * depth
+            + "</svg>"
+        )
+        response = requests.request(
+            method, url, params=case.query, headers=headers, data=svg.encode(), timeout=60
+        )
+        assert response.status_code < 500, response.text[:500]
+        if response.status_code == 422:
+            assert [e["field"] for e in response.json()["errors"]] in (["body"], ["query.size"])
+        else:
+            assert response.status_code in (400, 413, 415), response.text[:500]
 
     fuzz()

@@ -171,7 +171,7 @@ ACCEPTED_SVGS = {
 def test_svg_of_drawing_elements_is_accepted(case):
     image = check_svg(ACCEPTED_SVGS[case])
     assert image.content_type == "image/svg+xml"
-    assert (image.width, image.height) == (None, None)
+    assert (image.width, image.height) == (64, 64)  # from the viewBox
     assert image.data.lstrip().startswith((b"<svg", b"<?xml"))
     assert b"<svg" in image.data
 
@@ -318,3 +318,100 @@ def test_check_logo_too_large_is_413():
     png = tiny_png()
     with pytest.raises(PayloadTooLarge):
         check_logo(png + b"\x00" * images.MAX_LOGO_BYTES, "image/png")
+
+
+# --- issue 11: deep nesting, CSS escapes, a size for every SVG -------------------------------
+
+
+def _nested_svg(depth: int) -> bytes:
+    return _svg("<g>" * depth + "<rect/>" + "</g>" * depth)
+
+
+@pytest.mark.parametrize("depth", [images.MAX_SVG_DEPTH, 1000, 5000])
+def test_svg_nested_deeper_than_the_limit_is_422_not_a_recursion_error(depth):
+    error = _refused(check_svg, _nested_svg(depth))
+    assert error.errors[0].field == "body"
+    assert "deeper" in error.errors[0].message
+
+
+def test_svg_nested_up_to_the_limit_is_accepted():
+    # the root <svg> is level 1, each <g> one more, the <rect> the last
+    assert check_svg(_nested_svg(images.MAX_SVG_DEPTH - 2)).content_type == "image/svg+xml"
+
+
+CSS_ESCAPED_URLS = {
+    "backslash_letter": "u\\rl(https://evil.example/x)",
+    "backslash_every_letter": "\\u\\r\\l(https://evil.example/x)",
+    "hex_escape": "\\75 rl(https://evil.example/x)",
+    "hex_escape_six_digits": "\\000075rl(https://evil.example/x)",
+    "hex_escape_upper": "\\55RL(https://evil.example/x)",
+    "escaped_paren": "url\\(https://evil.example/x)",
+    "comment_inside": "url(/**/https://evil.example/x)",
+    "backslash_newline": "u\\\nrl(https://evil.example/x)",
+    "xml_entity_backslash": "u&#x5c;rl(https://evil.example/x)",
+    "src_function": "src(https://evil.example/x)",
+    "image_set": "image-set(https://evil.example/x 1x)",
+    "escaped_local_then_external": "url(#a) \\75 rl(http://x)",
+}
+
+
+@pytest.mark.parametrize("case", sorted(CSS_ESCAPED_URLS))
+def test_svg_css_escaped_external_reference_is_refused(case):
+    error = _refused(check_svg, _svg(f'<rect fill="{CSS_ESCAPED_URLS[case]}"/>'))
+    assert "url()" in error.errors[0].message
+
+
+def test_css_escapes_are_decoded_as_a_browser_decodes_them():
+    assert images.css_unescaped("u\\rl(") == "url("
+    assert images.css_unescaped("\\75 rl(") == "url("
+    assert images.css_unescaped("\\000075rl(") == "url("
+    assert images.css_unescaped("a/* x */b") == "ab"
+    assert images.css_unescaped("\\0 x") == "\ufffdx"
+
+
+def test_svg_with_an_escaped_local_url_is_accepted():
+    image = check_svg(
+        _svg('<defs><linearGradient id="g"/></defs><rect width="1" height="1" fill="url(\\23 g)"/>')
+    )
+    assert image.content_type == "image/svg+xml"
+
+
+@pytest.mark.parametrize(
+    ("attributes", "size"),
+    [
+        ('viewBox="0 0 64 64"', (64, 64)),
+        ('viewBox="0,0,120,40"', (120, 40)),
+        ('viewBox="-5 -5 300.4 100.2" width="100%"', (300, 100)),
+        ('width="200" height="50"', (200, 50)),
+        ('width="200px" height="50px"', (200, 50)),
+        ('viewBox="0 0 1 0.25"', (64, 16)),  # scaled up to the smallest side
+        ('viewBox="0 0 10000 5000"', (4096, 2048)),  # scaled down to the largest side
+        ('viewBox="0 0 24 24" width="2em" height="2em"', (24, 24)),
+    ],
+)
+def test_svg_size_comes_from_its_viewbox_else_its_pixel_width_and_height(attributes, size):
+    svg = f'<svg xmlns="http://www.w3.org/2000/svg" {attributes}><rect/></svg>'.encode()
+    image = check_svg(svg)
+    assert (image.width, image.height) == size
+
+
+@pytest.mark.parametrize(
+    "attributes",
+    [
+        "",
+        'width="100%" height="100%"',
+        'width="10em" height="3em"',
+        'width="64"',
+        'viewBox="0 0 64"',
+        'viewBox="0 0 0 64"',
+        'viewBox="0 0 -64 64"',
+        'viewBox="0 0 a b"',
+        'viewBox="0 0 inf 64"',
+        'viewBox="0 0 10000 1"',  # a sliver no page can show
+    ],
+)
+def test_svg_without_a_usable_size_is_refused_with_the_reason(attributes):
+    svg = f'<svg xmlns="http://www.w3.org/2000/svg" {attributes}><rect/></svg>'.encode()
+    error = _refused(check_svg, svg)
+    assert error.errors[0].field == "body"
+    assert "SVG" in error.errors[0].message
