@@ -1,14 +1,17 @@
 """The billing catalogue: plans, their variants and components, coupons.
 
 A variant that allows signup has a public signup page; every change that shows on it
-(the variant, its plan, the plan's components) renders that page again.
+(the variant, its plan, the plan's components) renders that page again. Such a change is
+first checked against the page budget (`pages.check_budget`): one that would make a signup
+page too big is refused with a 422 before anything is saved.
 """
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 from pynamodb.exceptions import PutError
+from pynamodb.models import Model
 
 from chalicelib.clock import Clock, utcnow
 from chalicelib.errors import Conflict, Invalid, NotFound
@@ -28,6 +31,25 @@ from chalicelib.services.storage import (
 from chalicelib.services.versioning import apply_changes, change_actions, check_version
 from chalicelib.settings import get_settings
 from chalicelib.tenancy import TenantContext
+
+M = TypeVar("M", bound=Model)
+# Fields of a variant and of a component that show on a signup page, in the order a 422
+# about the page's size names them.
+_VARIANT_SHOWN = ("name", "external_id", "price", "billing_period", "notice_period")
+_COMPONENT_SHOWN = ("name", "unit", "price", "show_in_signup", "show_as_price_info")
+
+
+def _drafted(item: M, changes: dict[str, Any]) -> M:
+    """A copy of a stored item with `changes` applied, not saved (for the page budget)."""
+    copy = type(item).from_raw_data(item.serialize())
+    for name, value in changes.items():
+        setattr(copy, name, value)
+    return copy
+
+
+def _first(changes: dict[str, Any], names: tuple[str, ...], default: str) -> str:
+    return next((name for name in names if name in changes), default)
+
 
 # -- plans -----------------------------------------------------------------------------------
 
@@ -95,6 +117,9 @@ def update_plan(
     changes = present(data)
     if changes.get("name", "") is None:
         raise Invalid.field("name", "a plan keeps a name; it cannot be null")
+    if changes:
+        field = _first(changes, ("description", "name"), "name")
+        pages.check_budget(ctx.tenant_id, pages.Draft(plan=_drafted(item, changes)), field)
     apply_changes(item, changes, clock())
     pages.refresh_plan(ctx.tenant_id, plan_id)
     return plan_out(item)
@@ -157,6 +182,8 @@ def create_variant(
         created_at=now,
         updated_at=now,
     )
+    if item.allow_signup:
+        pages.check_budget(ctx.tenant_id, pages.Draft(variant=item), "allow_signup")
     item.save(condition=PlanVariant.variant_id.does_not_exist())
     slug = pages.refresh_variant(ctx.tenant_id, item)
     return variant_out(item, plan.currency, slug)
@@ -201,6 +228,10 @@ def update_variant(
     nulls = [name for name, value in changes.items() if value is None and name != "external_id"]
     if nulls:
         raise Invalid.field(nulls[0], "cannot be null")
+    drafted = _drafted(item, changes)
+    if changes and drafted.allow_signup:
+        field = _first(changes, _VARIANT_SHOWN, "allow_signup")
+        pages.check_budget(ctx.tenant_id, pages.Draft(variant=drafted), field)
     apply_changes(item, changes, clock())
     slug = pages.refresh_variant(ctx.tenant_id, item)
     return variant_out(item, load_plan(ctx, item.plan_id).currency, slug)
@@ -280,6 +311,9 @@ def create_component(
         created_at=now,
         updated_at=now,
     )
+    if data.show_in_signup or data.show_as_price_info:
+        field = "show_in_signup" if data.show_in_signup else "show_as_price_info"
+        pages.check_budget(ctx.tenant_id, pages.Draft(component=item), field)
     with Transaction() as tx:
         tx.save(item, condition=Component.component_id.does_not_exist())
         _keep_minimum(tx, ctx.tenant_id, item)
@@ -347,6 +381,10 @@ def update_component(
         bool(merged["show_in_signup"]),
         bool(merged["show_as_price_info"]),
     )
+    if changes and (merged["show_in_signup"] or merged["show_as_price_info"]):
+        field = _first(changes, _COMPONENT_SHOWN, "name")
+        drafted = _drafted(item, changes)
+        pages.check_budget(ctx.tenant_id, pages.Draft(component=drafted), field)
     for name, value in changes.items():
         setattr(item, name, value)
     try:

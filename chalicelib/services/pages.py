@@ -4,6 +4,12 @@ Every change that shows on a hosted page (a theme, a portal template, a portal, 
 embedding settings) renders the pages it touches, and only those, in the request that made
 the change; a page view then reads one stored blob and never renders. Templates and themes
 are read once per change, however many portals use them.
+
+A page must stay within MAX_PAGE_BYTES. That is checked where its data is saved (`check_budget`
+renders the pages a change touches, as if it were saved, and refuses it with a 422 that says
+what makes the page too big); publishing never refuses a page for its size, and a page that
+fails to render does not keep the tenant's other pages from being updated: a change of the
+embedding origins reaches every page that can be rendered.
 """
 
 from __future__ import annotations
@@ -14,7 +20,7 @@ import logging
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, cast
 
 import msgspec
@@ -23,9 +29,10 @@ from pynamodb.exceptions import DoesNotExist
 from chalicelib import branding
 from chalicelib.blobs import BlobStore, blob_store
 from chalicelib.catalogue import APPS, SECTION_APPS
-from chalicelib.errors import Unavailable
+from chalicelib.errors import Invalid, Unavailable
 from chalicelib.models import Component, Plan, PlanVariant, Portal, PortalTemplate, Tenant, Theme
 from chalicelib.pages import formats, store
+from chalicelib.schemas import billing as billing_schemas
 from chalicelib.services import self_service_settings
 
 _log = logging.getLogger("portway")
@@ -40,7 +47,17 @@ _WRITERS = 8
 
 
 class PagesNotUpdated(Unavailable):
-    """A change was saved but its pages could not be rendered or stored."""
+    """A change was saved but (some of) its pages could not be rendered or stored."""
+
+
+@dataclass(frozen=True, slots=True)
+class Draft:
+    """A change not saved yet: `check_budget` renders the pages it touches as if it were."""
+
+    settings: billing_schemas.SelfServiceSettings | None = None
+    plan: Plan | None = None
+    variant: PlanVariant | None = None
+    component: Component | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -237,46 +254,88 @@ def headers_for(html: str, site: Site, *, cacheable: bool) -> dict[str, str]:
 _LINK_PAGES = frozenset({"invite", "self-service", "tracking"})
 
 
+@dataclass(frozen=True, slots=True)
+class _Page:
+    """One page of one variant (a portal, a plan variant, or the tenant's own), rendered in
+    every language when it is published or its size is checked."""
+
+    site: Site
+    page: str
+    variant: str
+    theme: PageTheme
+    # The template's variables and the page's JSON settings, per language.
+    context: Callable[[str], tuple[dict[str, Any], dict[str, Any]]]
+    # What grows the page, for the person whose change would make it too big.
+    note: str = ""
+
+    @property
+    def name(self) -> str:
+        """`signup/var_123`, `portal/_`: the page and its variant."""
+        return f"{self.page}/{self.variant}"
+
+    def html(self, language: str) -> str:
+        """The page in `language`."""
+        from chalicelib.pages.render import render_page  # Jinja2 only on the write path
+
+        variables, config = self.context(language)
+        return render_page(
+            f"pages/{self.page.replace('-', '_')}.html",
+            language,
+            site=self.site,
+            theme=self.theme,
+            logo=self.theme.logo,
+            config={
+                "page": self.page,
+                "tenant": self.site.slug,
+                "language": language,
+                "origins": list(self.site.origins),
+                **config,
+            },
+            **variables,
+        )
+
+    def blobs(self) -> list[tuple[str, bytes]]:
+        """The stored form in every language, plus its copy under `default`."""
+        out = []
+        for language in store.LANGUAGES:
+            html = self.html(language)
+            if len(html.encode()) > MAX_PAGE_BYTES:
+                # Refused where its data is saved; data stored before that rule still gets a
+                # current page (its framing policy above all) rather than a stale one.
+                _log.warning("page %s of %s is over budget", self.name, self.site.slug)
+            headers = headers_for(html, self.site, cacheable=self.page not in _LINK_PAGES)
+            data = store.encode(headers, html)
+            out.append((store.page_key(self.site.slug, self.page, self.variant, language), data))
+            if language == self.site.default_language:
+                key = store.page_key(self.site.slug, self.page, self.variant, store.DEFAULT)
+                out.append((key, data))
+        return out
+
+    def over_budget(self) -> tuple[str, int] | None:
+        """The first language whose page is over MAX_PAGE_BYTES, with its size."""
+        for language in store.LANGUAGES:
+            size = len(self.html(language).encode())
+            if size > MAX_PAGE_BYTES:
+                return language, size
+        return None
+
+
 def _emit(
     site: Site,
     page: str,
     variant: str,
     theme: PageTheme,
     context: Callable[[str], tuple[dict[str, Any], dict[str, Any]]],
-) -> Iterator[tuple[str, bytes]]:
-    """One page in every language, plus its copy under `default`. `context(language)`
-    gives the template's variables and the page's JSON settings."""
-    from chalicelib.pages.render import render_page  # Jinja2 only on the write path
-
-    for language in store.LANGUAGES:
-        variables, config = context(language)
-        html = render_page(
-            f"pages/{page.replace('-', '_')}.html",
-            language,
-            site=site,
-            theme=theme,
-            logo=theme.logo,
-            config={
-                "page": page,
-                "tenant": site.slug,
-                "language": language,
-                "origins": list(site.origins),
-                **config,
-            },
-            **variables,
-        )
-        if len(html.encode()) > MAX_PAGE_BYTES:
-            raise ValueError(f"page {page} renders to more than {MAX_PAGE_BYTES} bytes")
-        headers = headers_for(html, site, cacheable=page not in _LINK_PAGES)
-        data = store.encode(headers, html)
-        yield store.page_key(site.slug, page, variant, language), data
-        if language == site.default_language:
-            yield store.page_key(site.slug, page, variant, store.DEFAULT), data
+    note: str = "",
+) -> Iterator[_Page]:
+    """One page, to be rendered in every language. `context(language)` gives the
+    template's variables and the page's JSON settings."""
+    yield _Page(site, page, variant, theme, context, note)
 
 
 def _render(
     site: Site, page: str, variant: str, look: Look, portal_id: str | None
-) -> Iterator[tuple[str, bytes]]:
+) -> Iterator[_Page]:
     """A portal page (or the tenant's own portal sign-in and not-found pages)."""
 
     def context(language: str) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -291,11 +350,20 @@ def _render(
     yield from _emit(site, page, variant, look.theme, context)
 
 
-def _publish(pages: Iterable[tuple[str, bytes]], blobs: BlobStore | None = None) -> int:
-    """Render and store the pages; the number of pages (per language) written."""
+def _publish(pages: Iterable[_Page], blobs: BlobStore | None = None) -> int:
+    """Render and store the pages; the number of pages (per language) written. A page that
+    cannot be rendered is left out and named in the 503 that follows: the others are
+    stored first, so one page never keeps the rest of the tenant's pages stale."""
     target = blobs or blob_store()
+    rendered: list[tuple[str, bytes]] = []
+    failed: list[str] = []
     try:
-        rendered = list(pages)
+        for page in pages:
+            try:
+                rendered += page.blobs()
+            except Exception:  # a bug in one page: the others must still be published
+                _log.exception("page %s of %s could not be rendered", page.name, page.site.slug)
+                failed.append(page.name)
         with ThreadPoolExecutor(max_workers=_WRITERS) as pool:
             list(
                 pool.map(
@@ -308,6 +376,11 @@ def _publish(pages: Iterable[tuple[str, bytes]], blobs: BlobStore | None = None)
             "The change is saved, but its pages could not be updated; "
             "POST /v1/pages/render to try again."
         ) from exc
+    if failed:
+        raise PagesNotUpdated(
+            f"The change is saved and its other pages are updated, but {', '.join(failed)} "
+            "could not be rendered; POST /v1/pages/render to try again."
+        )
     return sum(1 for key, _ in rendered if not key.endswith(f"/{store.DEFAULT}.html"))
 
 
@@ -315,7 +388,7 @@ def _site(tenant_id: str) -> Site:
     return Site.of(Tenant.get(tenant_id, consistent_read=True))
 
 
-def _site_pages(site: Site, sources: _Sources) -> Iterator[tuple[str, bytes]]:
+def _site_pages(site: Site, sources: _Sources) -> Iterator[_Page]:
     yield from _render(site, "portal", store.TENANT_VARIANT, sources.default_look(), None)
     yield from _render(
         site, store.NOT_FOUND_PAGE, store.TENANT_VARIANT, sources.template_look(None), None
@@ -340,10 +413,14 @@ SELF_SERVICE_SECTIONS = (
 class _Hosted:
     """What signup and self-service pages read, each at most once per change."""
 
-    def __init__(self, site: Site, sources: _Sources) -> None:
+    def __init__(self, site: Site, sources: _Sources, draft: Draft | None = None) -> None:
         self.site = site
         self.sources = sources
-        self.settings, _ = self_service_settings.load(site.tenant_id)
+        self.draft = draft or Draft()
+        if self.draft.settings is not None:
+            self.settings = self.draft.settings
+        else:
+            self.settings, _ = self_service_settings.load(site.tenant_id)
         self._plans: dict[str, Plan | None] = {}
         self._components: dict[str, list[Component]] = {}
 
@@ -353,6 +430,8 @@ class _Hosted:
         return self.sources.default_look().theme
 
     def plan(self, plan_id: str) -> Plan | None:
+        if self.draft.plan is not None and self.draft.plan.plan_id == plan_id:
+            return self.draft.plan
         if plan_id not in self._plans:
             try:
                 self._plans[plan_id] = Plan.get(self.site.tenant_id, plan_id, consistent_read=True)
@@ -370,7 +449,21 @@ class _Hosted:
                     consistent_read=True,
                 )
             )
-        return self._components[plan_id]
+        drafted = self.draft.component
+        if drafted is None or drafted.plan_id != plan_id:
+            return self._components[plan_id]
+        others = [c for c in self._components[plan_id] if c.component_id != drafted.component_id]
+        return [*others, drafted]
+
+    def open_variants(self) -> list[PlanVariant]:
+        """The variants open for signup, the drafted one as it would be saved."""
+        drafted = self.draft.variant
+        found = [
+            v
+            for v in _open_variants(self.site.tenant_id)
+            if drafted is None or v.variant_id != drafted.variant_id
+        ]
+        return [*found, drafted] if drafted is not None and drafted.allow_signup else found
 
 
 def _in_language(texts: Mapping[Any, str] | None, language: str, site: Site) -> str | None:
@@ -406,7 +499,7 @@ def _terms(settings: Any, language: str, site: Site) -> list[dict[str, Any]]:
     return lines
 
 
-def _signup_pages(site: Site, hosted: _Hosted, variant: PlanVariant) -> Iterator[tuple[str, bytes]]:
+def _signup_pages(site: Site, hosted: _Hosted, variant: PlanVariant) -> Iterator[_Page]:
     plan = hosted.plan(variant.plan_id)
     if plan is None:
         return
@@ -463,10 +556,14 @@ def _signup_pages(site: Site, hosted: _Hosted, variant: PlanVariant) -> Iterator
         }
         return variables, config
 
-    yield from _emit(site, "signup", variant.variant_id, hosted.theme(), context)
+    note = (
+        f"it shows {len(orderable) + len(metered)} components of plan {plan.plan_id}: shorten "
+        "their names and units or show fewer of them, or shorten the plan's description"
+    )
+    yield from _emit(site, "signup", variant.variant_id, hosted.theme(), context, note)
 
 
-def _self_service_pages(site: Site, hosted: _Hosted) -> Iterator[tuple[str, bytes]]:
+def _self_service_pages(site: Site, hosted: _Hosted) -> Iterator[_Page]:
     settings = hosted.settings
 
     def context(language: str) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -501,7 +598,7 @@ def _open_variants(tenant_id: str) -> Iterator[PlanVariant]:
     )
 
 
-def _hosted_pages(site: Site, sources: _Sources) -> Iterator[tuple[str, bytes]]:
+def _hosted_pages(site: Site, sources: _Sources) -> Iterator[_Page]:
     hosted = _Hosted(site, sources)
     yield from _self_service_pages(site, hosted)
     for variant in _open_variants(site.tenant_id):
@@ -536,7 +633,7 @@ def refresh_plan(tenant_id: str, plan_id: str) -> int:
     site = _site(tenant_id)
     hosted = _Hosted(site, _Sources(site))
 
-    def pages() -> Iterator[tuple[str, bytes]]:
+    def pages() -> Iterator[_Page]:
         for variant in _open_variants(tenant_id):
             if variant.plan_id == plan_id:
                 yield from _signup_pages(site, hosted, variant)
@@ -544,7 +641,44 @@ def refresh_plan(tenant_id: str, plan_id: str) -> int:
     return _publish(pages())
 
 
-def _portal_pages(site: Site, look: Look, portal_id: str) -> Iterator[tuple[str, bytes]]:
+def _longest_origins() -> tuple[str, ...]:
+    """MAX_ORIGINS origins of the longest length the schema allows."""
+    from chalicelib.schemas.themes import MAX_ORIGINS
+
+    host = "a" * (253 - len("https://00.example.com:65535"))
+    return tuple(f"https://{i:02d}{host}.example.com:65535" for i in range(MAX_ORIGINS))
+
+
+def check_budget(tenant_id: str, draft: Draft, field: str) -> None:
+    """422 on `field` when a signup or self-service page the unsaved `draft` touches would be
+    over MAX_PAGE_BYTES once saved. Nothing is written either way. Every page carries the
+    embedding origins: the check leaves room for the longest list allowed, so a later change
+    of the origins never makes a page too big."""
+    site = replace(_site(tenant_id), origins=_longest_origins())
+    hosted = _Hosted(site, _Sources(site), draft)
+    touched = draft.plan or draft.component or draft.variant
+    pages: list[_Page] = []
+    if draft.settings is not None:
+        pages += _self_service_pages(site, hosted)
+    for variant in hosted.open_variants():
+        if draft.settings is not None or (
+            touched is not None and variant.plan_id == touched.plan_id
+        ):
+            pages += _signup_pages(site, hosted, variant)
+    for page in pages:
+        over = page.over_budget()
+        if over is not None:
+            language, size = over
+            note = f"; {page.note}" if page.note else ""
+            raise Invalid.field(
+                field,
+                f"the page {page.name} would be {size} bytes in {language} (with room kept "
+                f"for the longest list of embedding origins), over the {MAX_PAGE_BYTES}-byte "
+                f"budget of a page{note}. Nothing was saved.",
+            )
+
+
+def _portal_pages(site: Site, look: Look, portal_id: str) -> Iterator[_Page]:
     for page in store.PORTAL_PAGES:
         yield from _render(site, page, portal_id, look, portal_id)
 
@@ -555,7 +689,7 @@ def refresh_site(tenant_id: str, *, with_portals: bool = False) -> int:
     site = _site(tenant_id)
     sources = _Sources(site)
 
-    def pages() -> Iterator[tuple[str, bytes]]:
+    def pages() -> Iterator[_Page]:
         yield from _site_pages(site, sources)
         if with_portals:
             for portal in Portal.query(tenant_id):
@@ -570,9 +704,7 @@ def refresh_portal(tenant_id: str, portal: Portal) -> int:
     return _publish(_portal_pages(site, _Sources(site).portal_look(portal), portal.portal_id))
 
 
-def _template_portal_pages(
-    site: Site, sources: _Sources, template_id: str
-) -> Iterator[tuple[str, bytes]]:
+def _template_portal_pages(site: Site, sources: _Sources, template_id: str) -> Iterator[_Page]:
     look = sources.template_look(sources.template(template_id))
     key = Portal.template_key_for(site.tenant_id, template_id)
     for portal in Portal.by_template.query(key):
@@ -585,7 +717,7 @@ def refresh_template(tenant_id: str, template_id: str, *, with_site: bool) -> in
     site = _site(tenant_id)
     sources = _Sources(site)
 
-    def pages() -> Iterator[tuple[str, bytes]]:
+    def pages() -> Iterator[_Page]:
         yield from _template_portal_pages(site, sources, template_id)
         if with_site:
             yield from _site_pages(site, sources)
@@ -599,7 +731,7 @@ def refresh_theme(tenant_id: str, theme_id: str) -> int:
     site = _site(tenant_id)
     sources = _Sources(site)
 
-    def pages() -> Iterator[tuple[str, bytes]]:
+    def pages() -> Iterator[_Page]:
         for portal in Portal.by_theme.query(Portal.theme_key_for(tenant_id, theme_id)):
             yield from _portal_pages(site, sources.portal_look(portal), portal.portal_id)
         for template in PortalTemplate.query(

@@ -151,8 +151,12 @@ def put(
     clock: Clock = utcnow,
 ) -> schemas.SelfServiceSettingsOut:
     """Replace the settings whole; the signup and self-service pages are rendered again."""
+    from chalicelib.services import pages  # pages read these settings: imported late
+
     ctx.require("admin")
     _check(ctx, data)
+    # The signup and self-service pages as these settings would make them: none too big.
+    pages.check_budget(ctx.tenant_id, pages.Draft(settings=data), "body")
     _, item = load(ctx.tenant_id)
     if item is not None:
         check_version(item, if_match)
@@ -175,7 +179,5 @@ def put(
         raise Conflict(
             "The settings were changed by someone else; read them again and reapply your change."
         ) from None
-    from chalicelib.services import pages  # pages read these settings: imported late
-
     pages.refresh_hosted(ctx.tenant_id)
     return _out(data, saved)
