@@ -1,7 +1,9 @@
-"""The OpenAPI document and a readable API reference page."""
+"""The OpenAPI document, a readable API reference page, and the site's root and icon."""
 
 from __future__ import annotations
 
+import base64
+import functools
 from typing import Any
 
 from chalice.app import Blueprint, Response
@@ -12,6 +14,50 @@ blueprint = Blueprint(__name__)
 api = Api(blueprint, tag="docs")
 
 _DOCS_CSP = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'"
+_NOTHING_CSP = "default-src 'none'; frame-ancestors 'none'"
+# The site's icon: a white "P" on Portway's blue, 32x32 PNG. Browsers take a PNG at
+# /favicon.ico as readily as an ICO.
+_FAVICON_PNG = (
+    "iVBORw0KGgoAAAANSUhEUgAAACAAAAAgCAYAAABzenr0AAAAbklEQVR42u3XwQkAIAgFUD"
+    "dptNZry7p1MAoL9EsqdBN8UFYSsSi1dc1Fu9AufIRYF18QUACq+EQkQJIkDTjgBaICuEGoAaSIZ4AkzxzAc+MB"
+    "TLcAfghdt2GMqxj+GCUgAbEAf39KczJyMZwix/MBjBWDKXtyUzEAAAAASUVORK5CYII="
+)
+
+
+@functools.cache
+def _favicon() -> bytes:
+    return base64.b64decode(_FAVICON_PNG)
+
+
+@api.get("/", auth="public", status=302)
+def get_root() -> Response:
+    """Where a person opening the API's address is sent: the API reference."""
+    # The staff console will live at /console; until it does, the reference is the way in.
+    return Response(
+        body="",
+        status_code=302,
+        headers={
+            "Location": "/docs",
+            "Cache-Control": "public, max-age=300",
+            "Content-Security-Policy": _NOTHING_CSP,
+            "X-Content-Type-Options": "nosniff",
+        },
+    )
+
+
+@api.get("/favicon.ico", auth="public", produces=("image/png",))
+def get_favicon() -> Response:
+    """The site's icon (a PNG), cached for a year."""
+    return Response(
+        body=_favicon(),
+        status_code=200,
+        headers={
+            "Content-Type": "image/png",
+            "Cache-Control": "public, max-age=31536000",
+            "Content-Security-Policy": _NOTHING_CSP,
+            "X-Content-Type-Options": "nosniff",
+        },
+    )
 
 
 @api.get("/v1/openapi.json", auth="public")
