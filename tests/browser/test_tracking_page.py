@@ -88,3 +88,36 @@ def test_a_shipper_tracks_shared_devices_and_downloads_the_protocol(carrier, loc
         screenshot(page, "tracking-share-revoked-de")
     finally:
         context.close()
+
+
+def test_own_devices_show_their_position_time_and_status(carrier, local_server, browser):
+    """The own devices' row reads the asset's `last_event` (the API's field) as the shared
+    devices' row reads `last_position`: position, time and status all show."""
+    own = carrier.partner.post("/v1/assets", {"name": "Eigener Sprinter", "kind": "gps_device"})
+    assert own.status_code == 201, own.body
+    report(carrier.partner, own.json_body["id"], 50.94, 6.96)
+    silent = carrier.partner.post("/v1/assets", {"name": "Stiller Anhänger", "kind": "trailer"})
+    assert silent.status_code == 201, silent.body
+    last = carrier.partner.get(f"/v1/assets/{own.json_body['id']}").json_body["last_event"]
+    session = carrier.partner.post("/v1/tracking/sessions", {"language": "de"})
+    assert session.status_code == 201, session.body
+
+    context = browser.new_context(viewport={"width": 1000, "height": 800}, locale="de-DE")
+    page = context.new_page()
+    try:
+        page.goto(session.json_body["url"].replace(BASE, local_server))
+        row = page.locator(f'#devices tr[data-asset="{own.json_body["id"]}"]')
+        row.wait_for()
+        cells = row.locator("td").all_inner_texts()
+        assert cells[0] == "Eigener Sprinter"
+        assert cells[1] == "50.9400, 6.9600"
+        shown = page.evaluate("iso => new Date(iso).toLocaleString('de')", last["time"])
+        assert cells[2] == shown
+        assert cells[2]
+        assert cells[3] == "moving"
+        # A device that never reported shows an empty row, not "undefined" or an error.
+        quiet = page.locator(f'#devices tr[data-asset="{silent.json_body["id"]}"] td')
+        assert quiet.all_inner_texts() == ["Stiller Anhänger", "", "", ""]
+        screenshot(page, "tracking-own-devices-with-position-de")
+    finally:
+        context.close()

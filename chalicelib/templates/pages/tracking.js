@@ -40,7 +40,9 @@
     var head = [text.name, text.position, text.time, text.status].concat(withShipment ? [text.shipment, ""] : []);
     var node = el("table", {}, [el("tr", {}, head.map(function (h) { return el("th", {}, [h]); }))]);
     rows.forEach(function (row) {
-      var cells = [row.name, where(row.last_position), when(row.last_position && row.last_position.time), (row.last_position && row.last_position.status) || ""];
+      // Shared devices carry `last_position`, the tenant's own assets `last_event`.
+      var last = row.last_position || row.last_event || null;
+      var cells = [row.name, where(last), when(last && last.time), (last && last.status) || ""];
       var tr = el("tr", { "data-asset": row.id }, cells.map(function (c) { return el("td", {}, [c]); }));
       if (withShipment) {
         tr.appendChild(el("td", { "class": "shipment" }, [row.shipment_number || ""]));
