@@ -38,6 +38,8 @@ ID_KINDS = {
 READ_PATHS = {kind: prefix.replace("{id}", "{}") for prefix, kind in ID_KINDS.items()}
 # Routes anyone may call: what they serve is public by design.
 PUBLIC = {
+    ("GET", "/"),
+    ("GET", "/favicon.ico"),
     ("GET", "/v1/openapi.json"),
     ("GET", "/docs"),
     ("GET", "/p/{slug}/logos/{theme_id}/{name}"),

@@ -132,7 +132,7 @@ def add_event(
         event = _new_event(ctx, asset_id, data, now, retention)
         try:
             _store_event(asset, event, data)
-            return _event_schema(event)
+            return event_schema(event)
         except ConditionsFailed as exc:
             if "asset" not in exc.labels:
                 raise
@@ -189,7 +189,8 @@ def _store_event(asset: Asset, event: AssetEvent, data: schemas.AssetEventCreate
             tx.check(Asset, asset.tenant_id, asset.asset_id, Asset.asset_id.exists(), label="asset")
 
 
-def _event_schema(event: AssetEvent) -> schemas.AssetEvent:
+def event_schema(event: AssetEvent) -> schemas.AssetEvent:
+    """The API shape of one telemetry report."""
     return schemas.AssetEvent(
         id=event.event_id,
         asset_id=event.asset_id,
@@ -214,4 +215,4 @@ def list_events(ctx: TenantContext, asset_id: str, page: PageRequest) -> Page[sc
             ctx.tenant_id, AssetEvent.event_key.startswith(prefix), scan_index_forward=False, **kw
         ),
     )
-    return page_of(schemas.AssetEvent)(items=[_event_schema(e) for e in items], next_cursor=cursor)
+    return page_of(schemas.AssetEvent)(items=[event_schema(e) for e in items], next_cursor=cursor)

@@ -10,13 +10,13 @@ The session's sources are read in the same batch as the assets (see `sessions`).
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from chalicelib.errors import Invalid, NotFound
 from chalicelib.models import Asset, AssetEvent
 from chalicelib.schemas import assets as asset_schemas
 from chalicelib.schemas import portal_access as schemas
-from chalicelib.schemas.common import Page, page_of, rfc3339
+from chalicelib.schemas.common import Page, page_of, parse_input_time, rfc3339
 from chalicelib.services import assets as asset_service
 from chalicelib.services import sessions
 from chalicelib.services.pagination import PageRequest, fetch_page
@@ -99,19 +99,13 @@ def list_events(
             **kw,
         ),
     )
-    events = [asset_service._event_schema(e) for e in items]
+    events = [asset_service.event_schema(e) for e in items]
     return page_of(asset_schemas.AssetEvent)(items=events, next_cursor=cursor)
 
 
 def _period(query: schemas.ReportQuery) -> tuple[datetime, datetime]:
-    try:
-        start = datetime.fromisoformat(query.start.replace("Z", "+00:00"))
-        end = datetime.fromisoformat(query.end.replace("Z", "+00:00"))
-    except ValueError:
-        raise Invalid.field("query.start", "give start and end as RFC 3339 times") from None
-    if start.tzinfo is None or end.tzinfo is None:
-        raise Invalid.field("query.start", "give start and end with a UTC offset")
-    start, end = start.astimezone(UTC), end.astimezone(UTC)
+    start = parse_input_time("query.start", query.start)
+    end = parse_input_time("query.end", query.end)
     if not start < end:
         raise Invalid.field("query.end", "must be after start")
     if end - start > timedelta(days=MAX_REPORT_DAYS):

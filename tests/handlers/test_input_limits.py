@@ -83,10 +83,6 @@ def test_far_but_representable_times_with_offsets_are_taken(api):
     assert created.json_body["valid_until"] == "9999-12-31T23:59:59Z"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="portal_view._period must call schemas.common.parse_input_time (lead wires it)",
-)
 @pytest.mark.parametrize("time", EXTREME_TIMES)
 def test_report_period_outside_utc_years_1_to_9999_is_422_on_the_query(api, time):
     customer = api.post("/v1/customers", {"name": "Acme"}).json_body["id"]

@@ -540,7 +540,7 @@ def test_report_counts_a_reading_with_milliseconds_just_after_the_start(api):
         ("2026-03-01T00:00:00Z", "2026-03-01T00:00:00Z", "query.end"),  # an empty period
         ("2025-01-01T00:00:00Z", "2026-01-02T00:00:01Z", "query.end"),  # over 366 days
         ("yesterday", "2026-03-01T00:00:00Z", "query.start"),
-        ("2026-03-01T00:00:00Z", "soon", "query.start"),
+        ("2026-03-01T00:00:00Z", "soon", "query.end"),
         ("2026-03-01T00:00:00", "2026-03-02T00:00:00", "query.start"),  # no offset
         ("2026-02-30T00:00:00Z", "2026-03-02T00:00:00Z", "query.start"),  # no such day
     ],
