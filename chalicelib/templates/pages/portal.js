@@ -32,7 +32,7 @@
         if (response.status === 401 && current && current.refresh && !retried) {
           return refresh(current.refresh).then(function () { return call(method, path, body, true); });
         }
-        if (response.status === 204) { return null; }
+        if (response.status === 204 || response.status === 202) { return null; }
         return response.json().then(function (data) {
           if (!response.ok) { var error = new Error(data.detail || text.failed); error.problem = data; throw error; }
           return data;
@@ -207,6 +207,11 @@
     call("DELETE", "/v1/portal/sessions").catch(function () { return null; }).then(function () { keep(null); showSignIn(); });
   });
 
-  takeFragment();
-  if (resetToken) { showReset(); } else if (session()) { showApp(); } else { showSignIn(); }
+  function route() {
+    takeFragment();
+    if (resetToken) { showReset(); } else if (session()) { showApp(); } else { showSignIn(); }
+  }
+  // A link opened in this very tab changes only the fragment: the page must look again.
+  window.addEventListener("hashchange", function () { if (window.location.hash.length > 1) { route(); } });
+  route();
 })();
