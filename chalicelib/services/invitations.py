@@ -54,6 +54,8 @@ from chalicelib.settings import get_settings
 from chalicelib.tenancy import Caller, PortalContext, TenantContext
 
 LINK_PREFIX = "pwi"
+INVITES_PER_PORTAL = ratelimit.Limit("invites-portal", 50, timedelta(days=1))
+INVITES_PER_ADDRESS = ratelimit.Limit("invites-address", 3, timedelta(days=1))
 KIND = "invitation"
 ADMIN, USER = "portal_admin", "portal_user"
 
@@ -229,6 +231,9 @@ def invite_colleague(
         raise NotFound("The portal no longer exists.")
     portal, apps, _ = found
     email = data.email.lower()
+    # Portway sends these mails in the provider's name: never a relay for anyone's mail.
+    ratelimit.spend(INVITES_PER_PORTAL, portal.portal_id)
+    ratelimit.spend(INVITES_PER_ADDRESS, f"{portal.portal_id}\0{email}")
     created = _issue(
         ctx.tenant_id, ctx.actor, portal, apps, email, USER, data.expires_in_days, clock()
     )

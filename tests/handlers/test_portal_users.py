@@ -264,3 +264,15 @@ def test_reset_requests_from_one_address_cannot_use_up_the_owners(api, monkeypat
     mails = Outbox()
     assert api.as_key(None).post("/v1/portal/password-resets", body).status_code == 202
     assert len(mails.to("hanna@example.com")) == 1  # her own request still gets its link
+
+
+def test_a_portal_admin_cannot_make_portway_send_mail_without_end(api):
+    customer = _portal(api)
+    admin = api.as_key(portal_session(api, customer, "admin@example.com")["access_token"])
+    mails = Outbox()
+    answers = [
+        admin.post("/v1/portal/users", {"email": "target@example.com"}).status_code
+        for _ in range(5)
+    ]
+    assert answers == [201, 201, 201, 429, 429]
+    assert len(mails.to("target@example.com")) == 3
