@@ -23,9 +23,24 @@ class InvitationCreate(Input):
     """Who may use the link (any e-mail when left out) and for how long; with `send`,
     Portway e-mails the link to the address too (in the customer's language)."""
 
+    # Stated in the OpenAPI document too (merged into this schema by chalicelib/openapi.py).
+    __json_schema_extra__: ClassVar[dict[str, Any]] = {
+        "allOf": [
+            {
+                "if": {"properties": {"send": {"const": True}}, "required": ["send"]},
+                "then": {"required": ["email"], "properties": {"email": {"type": "string"}}},
+            }
+        ]
+    }
+
     email: Email | None = None
     expires_in_days: Days = 7
     send: bool = False
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if self.send and not self.email:
+            raise Invalid.field("send", "give the e-mail address to send the link to")
 
 
 class ColleagueInvite(Input):

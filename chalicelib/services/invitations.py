@@ -20,7 +20,6 @@ from chalicelib.clock import Clock, utcnow
 from chalicelib.errors import (
     Conflict,
     Forbidden,
-    Invalid,
     NotFound,
     PortwayError,
     Unauthorized,
@@ -205,8 +204,6 @@ def create(
     """A provider invites someone into a customer's portal: while nobody has taken the
     portal over, whoever accepts first becomes its administrator. With `send`, Portway
     e-mails the link to the address as well."""
-    if data.send and not data.email:
-        raise Invalid.field("send", "give the e-mail address to send the link to")
     portal, apps, _ = portals.load_for_customer(ctx, customer_id)
     role = ADMIN if portal.status == "invited" else USER
     email = data.email.lower() if data.email else None
