@@ -8,6 +8,7 @@ server reloads on code only (see `portway_ops.devserver`): a write never restart
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -54,9 +55,16 @@ def _reload() -> bool:
     return os.environ.get("PORTWAY_LOCAL_RELOAD", "1").lower() not in {"0", "false", "no"}
 
 
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 def run(port: int = 8000) -> int:
-    """Start everything and serve until Ctrl-C."""
+    """Start everything and serve until Ctrl-C (or SIGTERM): either stops what it started,
+    DynamoDB Local included, at any moment."""
     from portway_ops.cli import main as portway
+
+    signal.signal(signal.SIGTERM, _interrupt)  # the server later takes it over for itself
 
     base = f"http://localhost:{port}"
     data_folders = _use_local_folders(base)

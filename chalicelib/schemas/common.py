@@ -68,10 +68,12 @@ def parse_input_time(field: str, text: str) -> datetime:
 
 # Patterns use explicit ranges, never \s or \S: they mean different things in Python and in
 # the ECMAScript regexes of JSON Schema, and the OpenAPI document must say what is enforced.
-_VISIBLE = r"[^\x00-\x20\x7f]"  # at least one character that is not ASCII space or control
 _MAILBOX = r"[^@\x00-\x20\x7f-\x9f\u2028\u2029<>\"']+"
-Name = Annotated[str, Meta(min_length=1, max_length=200, pattern=_VISIBLE)]
-ShortText = Annotated[str, Meta(min_length=1, max_length=100, pattern=_VISIBLE)]
+# One line of text: no control characters (a NUL or line break in a name ends up in e-mail
+# headers, file names and logs), and at least one visible character.
+_LINE = r"^[^\x00-\x1f\x7f]*[^\x00-\x20\x7f][^\x00-\x1f\x7f]*$"
+Name = Annotated[str, Meta(min_length=1, max_length=200, pattern=_LINE)]
+ShortText = Annotated[str, Meta(min_length=1, max_length=100, pattern=_LINE)]
 Email = Annotated[str, Meta(max_length=254, pattern=f"^{_MAILBOX}@{_MAILBOX}\\.{_MAILBOX}$")]
 # A reference to another object by its id.
 ObjectId = Annotated[str, Meta(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9_-]+$")]

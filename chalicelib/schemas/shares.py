@@ -163,7 +163,9 @@ class TrackingSessionCreate(Input):
 
 
 class TrackingSession(Output):
-    """The tracking page's address with a session in its fragment."""
+    """The tracking page's address with a session in its fragment; `id` revokes it
+    (`DELETE /v1/tracking/sessions/{id}`)."""
 
+    id: str
     url: str
     expires_at: Timestamp

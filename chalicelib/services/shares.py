@@ -303,8 +303,8 @@ def tracking_session(
         raise Forbidden("A tracking session cannot start another.")
     now = clock()
     expires = (now + timedelta(minutes=data.minutes)).replace(microsecond=0)
-    _, secret = api_keys.start_tracking_session(ctx, TRACKING_SCOPES, expires, clock=clock)
+    session_id, secret = api_keys.start_tracking_session(ctx, TRACKING_SCOPES, expires, clock=clock)
     slug = Tenant.get(ctx.tenant_id, attributes_to_get=["slug"]).slug
     query = f"?language={data.language}" if data.language else ""
     url = f"{get_settings().public_base_url}/p/{slug}/tracking{query}#session={secret}"
-    return schemas.TrackingSession(url=url, expires_at=rfc3339(expires))
+    return schemas.TrackingSession(id=session_id, url=url, expires_at=rfc3339(expires))

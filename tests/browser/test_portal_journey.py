@@ -236,3 +236,22 @@ def test_a_forgotten_password_is_set_again_from_the_emailed_link(
     page.click("#sign-in-form button[type=submit]")
     page.wait_for_selector("#app:not([hidden])")
     assert portal["id"] in page.url
+
+
+def test_an_open_tab_says_so_when_its_session_ends(api, tenant, local_server, provider, page):
+    customer = provider["customer"]
+    invitation = api.post(
+        f"/v1/customers/{customer['id']}/portal/invitations", {"email": "emil@hafenbau.example"}
+    ).json_body
+    link = _local(invitation["url"], local_server).replace("/invite?", "/invite?language=de&")
+    _register(page, link, "Emil", "emil@hafenbau.example", "ended-0")
+    users = api.get(f"/v1/customers/{customer['id']}/portal/users").json_body["items"]
+    (emil,) = [u for u in users if u["email"] == "emil@hafenbau.example"]
+    # The provider removes him while his tab is open; his next click tells him.
+    assert (
+        api.delete(f"/v1/customers/{customer['id']}/portal/users/{emil['id']}").status_code == 204
+    )
+    page.click("[data-section=equipment] a[data-asset]")
+    page.wait_for_selector("#sign-in:not([hidden]) #sign-in-error .error")
+    assert "abgemeldet" in page.inner_text("#sign-in-error")
+    screenshot(page, "ended-1-removed-de")

@@ -210,10 +210,18 @@ def test_a_preview_ends_with_the_portal(api):
 # --- tracking sessions ----------------------------------------------------------------------
 
 
+_STARTED: dict[int, str] = {}
+
+
 def _tracking(api):
     started = api.post("/v1/tracking/sessions", {"minutes": 480})
     assert started.status_code == 201, started.body
+    _STARTED[id(api.client)] = started.json_body["id"]  # the answer names it for revoking
     return started.json_body["url"].split("#session=")[1]
+
+
+def started_id(api) -> str:
+    return _STARTED[id(api.client)]
 
 
 def test_tracking_sessions_are_listed_without_their_secrets(api):
@@ -222,6 +230,7 @@ def test_tracking_sessions_are_listed_without_their_secrets(api):
     assert listed.status_code == 200, listed.body
     (entry,) = listed.json_body["items"]
     assert entry["id"].startswith("trk_")
+    assert entry["id"] == started_id(api)
     assert entry["active"] is True
     assert entry["revoked_at"] is None
     assert entry["created_by"].startswith("api_key:key_")

@@ -186,3 +186,10 @@ def test_far_future_expiry_within_the_years_is_not_a_500(api):
     assert api.post("/v1/shares", body).status_code in (201, 422)
     soon = (datetime.now(UTC) + timedelta(days=1)).isoformat()
     assert api.post("/v1/shares", {**body, "expires_at": soon}).status_code == 201
+
+
+@pytest.mark.parametrize("name", ["a\u0000b", "Acme\nBcc: x@evil.example", "a\u001bb", "\t"])
+def test_a_name_with_control_characters_is_422_and_nothing_is_stored(api, name):
+    answer = api.post("/v1/customers", {"name": name})
+    assert _invalid(answer, "name")
+    assert api.get("/v1/customers").json_body["items"] == []

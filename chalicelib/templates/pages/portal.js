@@ -32,6 +32,7 @@
         if (response.status === 401 && current && current.refresh && !retried) {
           return refresh(current.refresh).then(function () { return call(method, path, body, true); });
         }
+        if (response.status === 401 && current) { ended(); }
         if (response.status === 204 || response.status === 202) { return null; }
         return response.json().then(function (data) {
           if (!response.ok) { var error = new Error(data.detail || text.failed); error.problem = data; throw error; }
@@ -44,11 +45,21 @@
       method: "POST", headers: { "Content-Type": "application/json" },
       body: JSON.stringify({ refresh_token: token })
     }).then(function (response) {
-      if (!response.ok) { keep(null); showSignIn(); throw new Error(text.signed_out); }
+      if (!response.ok) { ended(); }
       return response.json().then(function (data) { keep({ access: data.access_token, refresh: data.refresh_token }); });
     });
   }
 
+  // The session ended (signed out elsewhere, removed, reset, a preview's key revoked):
+  // say so on the sign-in card instead of failing silently.
+  function ended() {
+    keep(null);
+    showSignIn();
+    message($("#sign-in-error"), new Error(text.signed_out));
+    var stop = new Error(text.signed_out);
+    stop.handled = true;
+    throw stop;
+  }
   function showSignIn() {
     $("#sign-in").hidden = false;
     $("#app").hidden = true;
@@ -80,7 +91,7 @@
         return row;
       }))]);
       box.querySelectorAll("a[data-asset]").forEach(function (link) {
-        link.addEventListener("click", function (event) { event.preventDefault(); showActivity(link.getAttribute("data-asset"), link.textContent); });
+        link.addEventListener("click", function (event) { event.preventDefault(); showActivity(link.getAttribute("data-asset"), link.textContent).catch(function (error) { if (!error.handled) { message($("[data-section=activity] .content"), error); } }); });
       });
     });
   }
