@@ -23,6 +23,7 @@ test: $(STAMP) $(DDB_JAR) $(NODE_STAMP) i18n-compile lint typecheck
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports  # the architecture contracts in pyproject.toml
 
 typecheck: $(STAMP)
 	$(BIN)/mypy

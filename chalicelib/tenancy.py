@@ -11,12 +11,14 @@ from dataclasses import dataclass, field
 
 from pynamodb.exceptions import DoesNotExist
 
+from chalicelib import credentials
 from chalicelib.clock import Clock, utcnow
+from chalicelib.credentials import verify_access
 from chalicelib.errors import Forbidden, Unauthorized
 from chalicelib.ids import digest
 from chalicelib.models import ApiKey, Token
 
-API_KEY_PREFIX = "pwk"
+API_KEY_PREFIX = credentials.API_KEY_PREFIX
 API_KEY_KIND = "api_key"
 
 TRACKING_SESSION = "tracking_session"
@@ -165,8 +167,6 @@ class PortalContext:
 def authenticate_portal(authorization: str | None, source_ip: str | None = None) -> PortalContext:
     """Resolve a portal access token by its signature; the router then has the session's
     sources read before the request answers."""
-    from chalicelib.services.sessions import verify_access
-
     claims = verify_access(bearer_token(authorization))
     act = claims.get("act")
     sso_issuer = claims.get("siss")

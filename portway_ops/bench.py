@@ -234,7 +234,7 @@ def _report() -> int:
     from chalice.test import Client
 
     from app import app
-    from chalicelib.services import tenants
+    from chalicelib.services.platform import tenants
     from chalicelib.settings import get_settings, reset_settings
     from portway_ops.tables import create_tables
 

@@ -156,7 +156,7 @@ def report_exports(figures: list[ExportFigure]) -> bool:
 
 def _export_here(tenant_id: str, share_id: str) -> None:
     from chalicelib.models import Share
-    from chalicelib.services import access_log
+    from chalicelib.services.shares import access_log
 
     grant = Share.get(tenant_id, share_id, consistent_read=True)
     began = time.perf_counter()

@@ -20,7 +20,7 @@ from portway_ops import stages
 
 
 def _tenant_create(args: argparse.Namespace) -> int:
-    from chalicelib.services import tenants
+    from chalicelib.services.platform import tenants
 
     created = tenants.create_tenant(args.name, slug=args.slug, language=args.language)
     fields = {
@@ -41,7 +41,7 @@ def _tenant_create(args: argparse.Namespace) -> int:
 
 
 def _api_key_create(args: argparse.Namespace) -> int:
-    from chalicelib.services import api_keys, tenants
+    from chalicelib.services.platform import api_keys, tenants
 
     tenant_id = tenants.tenant_id_for_slug(args.tenant)
     if tenant_id is None:
@@ -54,7 +54,8 @@ def _api_key_create(args: argparse.Namespace) -> int:
 
 
 def _pages_render(args: argparse.Namespace) -> int:
-    from chalicelib.services import pages, tenants
+    from chalicelib.services.pages import pages
+    from chalicelib.services.platform import tenants
 
     tenant_id = tenants.tenant_id_for_slug(args.tenant)
     if tenant_id is None:

@@ -13,21 +13,12 @@ from chalicelib.schemas.customers import BusinessUnitCreate, CustomerCreate
 from chalicelib.schemas.portal_templates import TemplateCreate
 from chalicelib.schemas.portals import PortalPut
 from chalicelib.schemas.themes import Colors, ThemeCreate
-from chalicelib.services import (
-    api_keys,
-    assets,
-    assignments,
-    catalogue,
-    contracts,
-    customers,
-    documents,
-    pages,
-    portal_templates,
-    portals,
-    self_service_settings,
-    tenants,
-    themes,
-)
+from chalicelib.services.billing import catalogue, contracts, documents, self_service_settings
+from chalicelib.services.branding import themes
+from chalicelib.services.fleet import assets, assignments, customers
+from chalicelib.services.pages import pages
+from chalicelib.services.platform import api_keys, tenants
+from chalicelib.services.portals import portal_templates, portals
 from chalicelib.settings import get_settings
 from chalicelib.tenancy import TenantContext, authenticate_api_key, expand_scopes
 from portway_ops.pdf import simple_pdf

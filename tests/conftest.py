@@ -43,7 +43,7 @@ from chalice.local import LocalDevServer
 from chalice.test import Client
 
 from app import app
-from chalicelib.services import tenants
+from chalicelib.services.platform import tenants
 from chalicelib.settings import reset_settings
 from portway_ops import dynamodb_local
 from portway_ops.bench import CallCounter, counting

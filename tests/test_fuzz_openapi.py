@@ -69,14 +69,14 @@ def _name_real_objects(body: dict, refs: dict[str, str]) -> None:
     if "expires_at" in body and body["expires_at"] is not None:
         body["expires_at"] = (datetime.now(UTC) + timedelta(days=30)).isoformat()
     if isinstance(body.get("components"), list):
-        body["components"] = []  # quantities in range: tested in tests/billing
-    # An IBAN's check digits and min_quantity <= max_quantity: tested in tests/billing.
+        body["components"] = []  # quantities in range: tested in tests/services/billing
+    # An IBAN's check digits and min_quantity <= max_quantity: tested in tests/services/billing.
     body.pop("payment", None)
     body.pop("min_quantity", None)
     if body.get("valid_until") is not None:
         body["valid_until"] = (datetime.now(UTC) + timedelta(days=30)).isoformat()
     body.pop("document_id", None)
-    body.pop("coupon_code", None)  # a real code: tests/billing
+    body.pop("coupon_code", None)  # a real code: tests/services/billing
     if isinstance(body.get("urls"), dict):  # redirect URLs must be on the allowlist
         body["urls"].pop("success", None)
         body["urls"].pop("error", None)

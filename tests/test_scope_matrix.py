@@ -10,7 +10,7 @@ import pytest
 
 from app import app  # noqa: F401  (importing the app registers every operation)
 from chalicelib.operations import OPERATIONS, Operation
-from chalicelib.services import api_keys
+from chalicelib.services.platform import api_keys
 from tests.conftest import problem
 from tests.samples import REFERENCING, call, make_objects, object_kind
 

@@ -7,8 +7,8 @@ from chalice.app import Blueprint
 from chalicelib.handlers.router import Api
 from chalicelib.schemas import assets as schemas
 from chalicelib.schemas.common import Page, page_of
-from chalicelib.services import assets
-from chalicelib.services.pagination import PageRequest
+from chalicelib.services.fleet import assets
+from chalicelib.services.platform.pagination import PageRequest
 from chalicelib.tenancy import TenantContext
 
 blueprint = Blueprint(__name__)

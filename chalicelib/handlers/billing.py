@@ -11,9 +11,9 @@ from chalicelib.models import Document
 from chalicelib.operations import Upload
 from chalicelib.schemas import billing as schemas
 from chalicelib.schemas.common import Page, page_of
-from chalicelib.services import catalogue, contracts, documents, mail
-from chalicelib.services import self_service_settings as settings_service
-from chalicelib.services.pagination import PageRequest
+from chalicelib.services.billing import catalogue, contracts, documents, mail
+from chalicelib.services.billing import self_service_settings as settings_service
+from chalicelib.services.platform.pagination import PageRequest
 from chalicelib.tenancy import TenantContext
 
 blueprint = Blueprint(__name__)

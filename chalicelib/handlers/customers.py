@@ -8,8 +8,8 @@ from chalicelib.handlers.router import Api
 from chalicelib.schemas import assets as asset_schemas
 from chalicelib.schemas import customers as schemas
 from chalicelib.schemas.common import Page, page_of
-from chalicelib.services import assignments, customers
-from chalicelib.services.pagination import PageRequest
+from chalicelib.services.fleet import assignments, customers
+from chalicelib.services.platform.pagination import PageRequest
 from chalicelib.tenancy import TenantContext
 
 blueprint = Blueprint(__name__)

@@ -8,8 +8,8 @@ from chalicelib.handlers.router import Api
 from chalicelib.schemas import assets as asset_schemas
 from chalicelib.schemas import portal_access as schemas
 from chalicelib.schemas.common import Page, page_of
-from chalicelib.services import invitations, portal_accounts, portal_view
-from chalicelib.services.pagination import PageRequest
+from chalicelib.services.platform.pagination import PageRequest
+from chalicelib.services.portals import invitations, portal_accounts, portal_view
 from chalicelib.tenancy import Caller, PortalContext
 
 blueprint = Blueprint(__name__)

@@ -7,8 +7,9 @@ from chalice.app import Blueprint
 from chalicelib.handlers.router import Api
 from chalicelib.schemas import portal_access as schemas
 from chalicelib.schemas.common import Page, page_of
-from chalicelib.services import audit, invitations, portal_accounts
-from chalicelib.services.pagination import PageRequest
+from chalicelib.services.platform import audit
+from chalicelib.services.platform.pagination import PageRequest
+from chalicelib.services.portals import invitations, portal_accounts
 from chalicelib.tenancy import TenantContext
 
 blueprint = Blueprint(__name__)

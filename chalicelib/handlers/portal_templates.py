@@ -7,8 +7,8 @@ from chalice.app import Blueprint
 from chalicelib.handlers.router import Api
 from chalicelib.schemas import portal_templates as schemas
 from chalicelib.schemas.common import Page, page_of
-from chalicelib.services import portal_templates
-from chalicelib.services.pagination import PageRequest
+from chalicelib.services.platform.pagination import PageRequest
+from chalicelib.services.portals import portal_templates
 from chalicelib.tenancy import TenantContext
 
 blueprint = Blueprint(__name__)

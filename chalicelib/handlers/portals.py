@@ -6,7 +6,7 @@ from chalice.app import Blueprint
 
 from chalicelib.handlers.router import Api
 from chalicelib.schemas import portals as schemas
-from chalicelib.services import portal_accounts, portals
+from chalicelib.services.portals import portal_accounts, portals
 from chalicelib.tenancy import TenantContext
 
 blueprint = Blueprint(__name__)

@@ -42,10 +42,12 @@ from chalicelib.operations import (
 )
 from chalicelib.schemas.common import ListQuery
 from chalicelib.schemas.validation import decode
-from chalicelib.services import audit, contracts, idempotency, sessions
-from chalicelib.services.contracts import SelfServiceContext
-from chalicelib.services.pagination import PageRequest
-from chalicelib.services.storage import ConditionsFailed, as_domain_error
+from chalicelib.services.billing import contracts
+from chalicelib.services.billing.contracts import SelfServiceContext
+from chalicelib.services.platform import audit, idempotency
+from chalicelib.services.platform.pagination import PageRequest
+from chalicelib.services.platform.storage import ConditionsFailed, as_domain_error
+from chalicelib.services.portals import sessions
 from chalicelib.settings import get_settings
 from chalicelib.tenancy import (
     Caller,

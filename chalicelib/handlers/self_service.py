@@ -7,8 +7,8 @@ from chalice.app import Blueprint, Response
 from chalicelib.handlers.billing import pdf_response
 from chalicelib.handlers.router import Api
 from chalicelib.schemas import billing as schemas
-from chalicelib.services import contracts, self_service
-from chalicelib.services.contracts import SelfServiceContext
+from chalicelib.services.billing import contracts, self_service
+from chalicelib.services.billing.contracts import SelfServiceContext
 from chalicelib.tenancy import Caller
 
 blueprint = Blueprint(__name__)

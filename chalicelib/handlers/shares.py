@@ -10,9 +10,10 @@ from chalicelib.handlers.router import Api
 from chalicelib.schemas import shares as schemas
 from chalicelib.schemas import tenants as tenant_schemas
 from chalicelib.schemas.common import Page, page_of
-from chalicelib.services import access_log, api_keys, shares
-from chalicelib.services.access_log import XLSX_CONTENT_TYPE, Grant
-from chalicelib.services.pagination import PageRequest
+from chalicelib.services.platform import api_keys
+from chalicelib.services.platform.pagination import PageRequest
+from chalicelib.services.shares import access_log, shares
+from chalicelib.services.shares.access_log import XLSX_CONTENT_TYPE, Grant
 from chalicelib.tenancy import TenantContext
 
 blueprint = Blueprint(__name__)

@@ -10,7 +10,7 @@ from chalicelib.errors import BadRequest
 from chalicelib.handlers.router import Api
 from chalicelib.schemas import sso as schemas
 from chalicelib.schemas.common import Page, page_of
-from chalicelib.services import sso
+from chalicelib.services.portals import sso
 from chalicelib.tenancy import Caller, TenantContext
 
 blueprint = Blueprint(__name__)

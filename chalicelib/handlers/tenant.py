@@ -7,8 +7,8 @@ from chalice.app import Blueprint
 from chalicelib.handlers.router import Api
 from chalicelib.schemas import tenants as schemas
 from chalicelib.schemas.common import Page, page_of
-from chalicelib.services import api_keys, tenants
-from chalicelib.services.pagination import PageRequest
+from chalicelib.services.platform import api_keys, tenants
+from chalicelib.services.platform.pagination import PageRequest
 from chalicelib.tenancy import TenantContext
 
 blueprint = Blueprint(__name__)

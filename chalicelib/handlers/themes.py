@@ -8,8 +8,9 @@ from chalicelib.handlers.router import Api
 from chalicelib.operations import Upload
 from chalicelib.schemas import themes as schemas
 from chalicelib.schemas.common import Page, page_of
-from chalicelib.services import tenants, themes
-from chalicelib.services.pagination import PageRequest
+from chalicelib.services.branding import themes
+from chalicelib.services.platform import tenants
+from chalicelib.services.platform.pagination import PageRequest
 from chalicelib.tenancy import TenantContext
 
 blueprint = Blueprint(__name__)

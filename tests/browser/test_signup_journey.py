@@ -20,10 +20,10 @@ import pytest
 
 from chalicelib.clock import utcnow
 from chalicelib.models import Contract, Tenant
-from chalicelib.services import contracts
-from tests.billing.conftest import SETTINGS, make_shop
+from chalicelib.services.billing import contracts
 from tests.conftest import screenshot
 from tests.samples import tiny_pdf
+from tests.services.billing.conftest import SETTINGS, make_shop
 
 pytestmark = [
     pytest.mark.browser,

@@ -12,7 +12,7 @@ import openpyxl
 import pytest
 
 from tests.conftest import screenshot
-from tests.shares.conftest import Carrier, make_carrier, report, share
+from tests.services.shares.conftest import Carrier, make_carrier, report, share
 
 pytestmark = [
     pytest.mark.browser,

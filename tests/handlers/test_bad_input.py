@@ -312,7 +312,7 @@ def test_unpaired_surrogate_escape_is_400(api):
 
 
 def test_an_unexpected_error_still_answers_problem_json_without_details(api, monkeypatch):
-    from chalicelib.services import customers
+    from chalicelib.services.fleet import customers
 
     def broken(*_args, **_kwargs):
         raise KeyError("internal detail that must not leak")

@@ -12,7 +12,8 @@ import pytest
 from chalicelib.errors import Forbidden, Invalid, RateLimited, Unauthorized
 from chalicelib.ids import digest
 from chalicelib.schemas.portal_access import InvitationAccept, InvitationCreate
-from chalicelib.services import invitations, ratelimit
+from chalicelib.services.platform import ratelimit
+from chalicelib.services.portals import invitations
 from chalicelib.tenancy import Caller, authenticate_api_key
 from tests.conftest import problem
 

@@ -13,7 +13,7 @@ import pytest
 
 from chalicelib.blobs import blob_store
 from chalicelib.schemas.themes import MAX_ORIGINS
-from chalicelib.services import tenants
+from chalicelib.services.platform import tenants
 from tests.conftest import Api, Tenant
 from tests.samples import tiny_png
 

@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from chalicelib.models import Asset
-from chalicelib.services import sessions
+from chalicelib.services.portals import sessions
 from tests.conftest import problem
 from tests.mail import Outbox, links_in, secret_after, text_of
 from tests.samples import portal_session

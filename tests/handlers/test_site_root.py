@@ -44,6 +44,6 @@ def test_favicon_is_a_small_png_cached_for_long(chalice_client):
 def test_favicon_passes_the_logo_check():
     # The same structural check uploaded logos pass: a complete PNG with every CRC right.
     from chalicelib.handlers.docs import _favicon
-    from chalicelib.services.images import check_png
+    from chalicelib.services.branding.images import check_png
 
     assert (check_png(_favicon()).width, check_png(_favicon()).height) == (32, 32)

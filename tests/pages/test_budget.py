@@ -13,7 +13,7 @@ from chalicelib.models import Component
 from chalicelib.models.billing import plan_key
 from chalicelib.pages import render
 from chalicelib.schemas.themes import MAX_ORIGINS
-from chalicelib.services import pages
+from chalicelib.services.pages import pages
 from tests.conftest import problem
 
 BUDGET = pages.MAX_PAGE_BYTES

@@ -1,0 +1,3 @@
+"""Hosted signup and self-service: the catalogue, contracts, documents, e-mails, self-service
+settings.
+"""

@@ -1,0 +1,1 @@
+"""Branding themes and their logos."""

@@ -1,0 +1,3 @@
+"""Customers, their business units, assets and their telemetry, and which customer holds which
+asset.
+"""

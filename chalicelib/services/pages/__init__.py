@@ -1,0 +1,1 @@
+"""Publishing hosted pages to the page store."""

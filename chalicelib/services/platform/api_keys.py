@@ -1,0 +1,214 @@
+"""API keys: 256-bit secrets shown once, stored as digests, scoped and revocable."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import cast
+
+import msgspec
+from pynamodb.exceptions import DoesNotExist
+
+from chalicelib.clock import Clock, utcnow
+from chalicelib.errors import Forbidden, NotFound
+from chalicelib.ids import digest, new_id, new_secret
+from chalicelib.models import ApiKey, Token
+from chalicelib.schemas import tenants as schemas
+from chalicelib.schemas.common import Page, page_of, rfc3339
+from chalicelib.services.platform.pagination import PageRequest, fetch_page
+from chalicelib.services.platform.storage import ConditionsFailed, Transaction, batch_get
+from chalicelib.tenancy import API_KEY_KIND, API_KEY_PREFIX, TenantContext
+
+ALL_SCOPES = ("admin", "read", "write")
+
+
+def _out(item: ApiKey) -> schemas.ApiKey:
+    return schemas.ApiKey(
+        id=item.key_id,
+        name=item.name,
+        scopes=sorted(cast("set[schemas.Scope]", item.scopes)),
+        created_at=rfc3339(item.created_at),
+        revoked_at=rfc3339(item.revoked_at) if item.revoked_at else None,
+    )
+
+
+def new_key_items(
+    tenant_id: str, name: str, scopes: list[str], created_by: str, now: datetime
+) -> tuple[ApiKey, Token, str]:
+    """The two items of a new key (listing entry and digest) and its secret, unsaved."""
+    secret = new_secret(API_KEY_PREFIX)
+    key_digest = digest(secret)
+    key = ApiKey(
+        tenant_id,
+        new_id("key"),
+        name=name,
+        digest=key_digest,
+        scopes=set(scopes),
+        created_at=now,
+        created_by=created_by,
+    )
+    token = Token(
+        key_digest,
+        kind=API_KEY_KIND,
+        tenant_id=tenant_id,
+        subject_id=key.key_id,
+        scopes=set(scopes),
+        created_at=now,
+    )
+    return key, token, secret
+
+
+def create(
+    ctx: TenantContext, data: schemas.ApiKeyCreate, *, clock: Clock = utcnow
+) -> schemas.ApiKeyCreated:
+    """Make a key; its secret appears in this answer and never again."""
+    return issue(ctx.tenant_id, data.name, sorted(set(data.scopes)), ctx.actor, clock=clock)
+
+
+def issue(
+    tenant_id: str, name: str, scopes: list[str], created_by: str, *, clock: Clock = utcnow
+) -> schemas.ApiKeyCreated:
+    """Store a new key of a tenant (for the API and the operator) and return it once."""
+    key, token, secret = new_key_items(tenant_id, name, scopes, created_by, clock())
+    with Transaction() as tx:
+        tx.save(key, condition=ApiKey.key_id.does_not_exist())
+        tx.save(token, condition=Token.digest.does_not_exist())
+    return schemas.ApiKeyCreated(**msgspec.structs.asdict(_out(key)), key=secret)
+
+
+def list_keys(ctx: TenantContext, page: PageRequest) -> Page[schemas.ApiKey]:
+    """The tenant's keys, revoked ones included, oldest first."""
+    keys = ApiKey.key_id.startswith(ApiKey.KEY_PREFIX)
+    items, cursor = fetch_page(
+        ctx, "api_keys", page, lambda **kw: ApiKey.query(ctx.tenant_id, keys, **kw)
+    )
+    return page_of(schemas.ApiKey)(items=[_out(i) for i in items], next_cursor=cursor)
+
+
+def get(ctx: TenantContext, key_id: str) -> schemas.ApiKey:
+    """One key's listing entry."""
+    return _out(_load(ctx, key_id))
+
+
+def _load(ctx: TenantContext, key_id: str, prefix: str = ApiKey.KEY_PREFIX) -> ApiKey:
+    try:
+        key = ApiKey.get(ctx.tenant_id, key_id, consistent_read=True)
+    except DoesNotExist:
+        key = None
+    if key is None or not key_id.startswith(prefix):
+        raise NotFound(f"No such key {key_id}.")
+    return key
+
+
+def revoke(ctx: TenantContext, key_id: str, *, clock: Clock = utcnow) -> schemas.ApiKey:
+    """Revoke a key at once: its digest is deleted, so the next request with it is 401; the
+    tracking sessions and previews it made end with it."""
+    return _out(_revoke(ctx, _load(ctx, key_id), clock()))
+
+
+def _revoke(ctx: TenantContext, key: ApiKey, now: datetime) -> ApiKey:
+    if key.revoked_at is not None:
+        return key
+    try:
+        with Transaction() as tx:
+            tx.update(
+                key,
+                actions=[ApiKey.revoked_at.set(now)],
+                condition=ApiKey.revoked_at.does_not_exist(),
+            )
+            tx.delete(Token(key.digest))
+    except ConditionsFailed:  # revoked by a concurrent request: same outcome
+        return ApiKey.get(ctx.tenant_id, key.key_id, consistent_read=True)
+    key.revoked_at = now
+    return key
+
+
+# -- tracking sessions -----------------------------------------------------------------------
+
+
+def _parent_key_id(ctx: TenantContext) -> str:
+    """The API key a derived key lives from (the caller's own key)."""
+    kind, _, key_id = ctx.actor.partition(":")
+    if kind != "api_key" or not key_id.startswith(ApiKey.KEY_PREFIX):
+        raise Forbidden("Only an API key can start a tracking session.")
+    return key_id
+
+
+def start_tracking_session(
+    ctx: TenantContext, scopes: set[str], expires: datetime, *, clock: Clock = utcnow
+) -> tuple[str, str]:
+    """A short-lived key derived from the caller's key: listed, revocable, and ended with
+    that key. Its id and secret."""
+    parent = _parent_key_id(ctx)
+    now = clock()
+    secret = new_secret(API_KEY_PREFIX)
+    key_digest = digest(secret)
+    entry = ApiKey(
+        ctx.tenant_id,
+        new_id(ApiKey.TRACKING_PREFIX.rstrip("_")),
+        name="tracking page",
+        digest=key_digest,
+        scopes=scopes,
+        created_at=now,
+        created_by=ctx.actor,
+        parent_key_id=parent,
+        expires_at=expires,
+    )
+    token = Token(
+        key_digest,
+        kind=API_KEY_KIND,
+        tenant_id=ctx.tenant_id,
+        subject_id=entry.key_id,
+        source_id=parent,
+        scopes=scopes,
+        created_at=now,
+        expires_at=expires,
+    )
+    with Transaction() as tx:
+        tx.save(entry, condition=ApiKey.key_id.does_not_exist())
+        tx.save(token, condition=Token.digest.does_not_exist())
+    return entry.key_id, secret
+
+
+def _session_out(
+    item: ApiKey, now: datetime, parent_live: bool = True
+) -> schemas.TrackingSessionEntry:
+    expires = item.expires_at or item.created_at
+    return schemas.TrackingSessionEntry(
+        id=item.key_id,
+        created_by=item.created_by,
+        created_at=rfc3339(item.created_at),
+        expires_at=rfc3339(expires),
+        revoked_at=rfc3339(item.revoked_at) if item.revoked_at else None,
+        active=parent_live and item.revoked_at is None and expires > now,
+    )
+
+
+def _live_parents(ctx: TenantContext, items: list[ApiKey]) -> set[str]:
+    """Which of the sessions' parent keys still work (one batch read)."""
+    ids = sorted({i.parent_key_id for i in items if i.parent_key_id})
+    found = batch_get([(ApiKey, ctx.tenant_id, key_id) for key_id in ids])
+    parents = [p for p in found if isinstance(p, ApiKey)]
+    return {p.key_id for p in parents if p.revoked_at is None}
+
+
+def list_tracking_sessions(
+    ctx: TenantContext, page: PageRequest, *, clock: Clock = utcnow
+) -> Page[schemas.TrackingSessionEntry]:
+    """The tenant's tracking page sessions, oldest first, ended ones included."""
+    sessions = ApiKey.key_id.startswith(ApiKey.TRACKING_PREFIX)
+    items, cursor = fetch_page(
+        ctx, "tracking_sessions", page, lambda **kw: ApiKey.query(ctx.tenant_id, sessions, **kw)
+    )
+    now, live = clock(), _live_parents(ctx, items)
+    return page_of(schemas.TrackingSessionEntry)(
+        items=[_session_out(i, now, i.parent_key_id in live) for i in items], next_cursor=cursor
+    )
+
+
+def revoke_tracking_session(
+    ctx: TenantContext, session_id: str, *, clock: Clock = utcnow
+) -> schemas.TrackingSessionEntry:
+    """End a tracking session at once."""
+    now = clock()
+    item = _revoke(ctx, _load(ctx, session_id, ApiKey.TRACKING_PREFIX), now)
+    return _session_out(item, now)

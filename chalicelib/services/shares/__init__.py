@@ -1,0 +1,1 @@
+"""Partner shares of tracking data and their access log."""
