@@ -7,6 +7,7 @@ from chalicelib.handlers import (
     billing,
     customers,
     docs,
+    events,
     pages,
     portal,
     portal_access,
@@ -38,6 +39,7 @@ for module in (
     self_service,
     shares,
     sso,
+    events,
     pages,
     docs,
 ):

@@ -50,6 +50,11 @@ class TenantContext:
     source_ip: str | None = None
 
     @property
+    def on_behalf_of(self) -> str | None:
+        """Nobody: an API key acts for itself."""
+        return None
+
+    @property
     def is_tracking_session(self) -> bool:
         """True for the tracking page's short-lived keys."""
         return TRACKING_SESSION in self.scopes
@@ -105,6 +110,16 @@ def _parent_live(token: Token) -> bool:
     except DoesNotExist:
         return False
     return parent.revoked_at is None
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """Who acts where no request context does: the operator, a partner's SSO issuer, a
+    person redeeming a link (the link names the tenant)."""
+
+    tenant_id: str
+    actor: str
+    on_behalf_of: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

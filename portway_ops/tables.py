@@ -57,6 +57,9 @@ def _table_resource(model: type[PortwayModel]) -> dict[str, Any]:
     ttl = _ttl_attribute(model)
     if ttl:
         props["TimeToLiveSpecification"] = {"AttributeName": ttl, "Enabled": True}
+    stream = getattr(model.Meta, "stream_view_type", None)
+    if stream:
+        props["StreamSpecification"] = {"StreamViewType": stream}
     return {
         "Type": "AWS::DynamoDB::Table",
         "DeletionPolicy": "Retain",
@@ -158,6 +161,9 @@ def create_table_requests(template: dict[str, Any], prefix: str) -> list[dict[st
         }
         if "GlobalSecondaryIndexes" in props:
             request["GlobalSecondaryIndexes"] = props["GlobalSecondaryIndexes"]
+        if "StreamSpecification" in props:
+            view = props["StreamSpecification"]["StreamViewType"]
+            request["StreamSpecification"] = {"StreamEnabled": True, "StreamViewType": view}
         request["_ttl"] = props.get("TimeToLiveSpecification", {}).get("AttributeName")
         requests.append(request)
     return requests

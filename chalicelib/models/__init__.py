@@ -14,8 +14,9 @@ from chalicelib.models.billing import (
     SelfServiceSettings,
 )
 from chalicelib.models.customers import BusinessUnit, Customer
+from chalicelib.models.events import Event
 from chalicelib.models.portal_templates import PortalTemplate
-from chalicelib.models.portal_users import AuditEvent, Invitation, PortalUser
+from chalicelib.models.portal_users import Invitation, PortalUser
 from chalicelib.models.portals import Portal
 from chalicelib.models.shares import AccessLogEntry, ReceivedShare, Share
 from chalicelib.models.sso import SsoIssuer
@@ -29,7 +30,6 @@ __all__ = [
     "ApiKey",
     "Asset",
     "AssetEvent",
-    "AuditEvent",
     "BusinessUnit",
     "Component",
     "Contract",
@@ -38,6 +38,7 @@ __all__ = [
     "DirectoryEntry",
     "Document",
     "EmailTemplate",
+    "Event",
     "Invitation",
     "Plan",
     "PlanVariant",

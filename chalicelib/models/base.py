@@ -30,6 +30,8 @@ class TableMeta(type):
     """Metaclass of a model's `Meta`: table name, endpoint and region come from settings."""
 
     base_name: str
+    # NEW_IMAGE for a table whose changes consumers read from its DynamoDB stream.
+    stream_view_type: str | None = None
 
     @property
     def table_name(cls) -> str:

@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from pynamodb.attributes import (
-    MapAttribute,
     NumberAttribute,
     UnicodeAttribute,
     UTCDateTimeAttribute,
     VersionAttribute,
 )
 
-from chalicelib.models.base import PortwayModel, TableMeta, key_time
+from chalicelib.models.base import PortwayModel, TableMeta
 
 
 class PortalUser(PortwayModel):
@@ -86,28 +83,3 @@ class Invitation(PortwayModel):
     def prefix_for(customer_id: str) -> str:
         """The range key prefix of one customer's invitations."""
         return f"{customer_id}#"
-
-
-class AuditEvent(PortwayModel):
-    """Who did what to which object, and when. Range key `{time}#{event_id}`: the log is one
-    query per page, newest first."""
-
-    class Meta(metaclass=TableMeta):
-        base_name = "audit-events"
-
-    tenant_id = UnicodeAttribute(hash_key=True)
-    event_key = UnicodeAttribute(range_key=True)
-    event_id = UnicodeAttribute()
-    time = UTCDateTimeAttribute()
-    actor = UnicodeAttribute()  # api_key:..., portal_user:..., operator:...
-    on_behalf_of = UnicodeAttribute(null=True)  # the provider behind a preview session
-    action = UnicodeAttribute()
-    object_type = UnicodeAttribute()
-    object_id = UnicodeAttribute(null=True)
-    customer_id = UnicodeAttribute(null=True)
-    detail = MapAttribute[str, str](null=True)  # type: ignore[no-untyped-call]
-
-    @staticmethod
-    def key_for(time: datetime, event_id: str) -> str:
-        """The range key of one event: time, then id."""
-        return f"{key_time(time)}#{event_id}"
