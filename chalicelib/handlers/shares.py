@@ -46,7 +46,12 @@ def _log(
 
 
 @api.post(
-    "/v1/shares", body=schemas.ShareCreate, response=schemas.Share, status=201, idempotent=True
+    "/v1/shares",
+    body=schemas.ShareCreate,
+    response=schemas.Share,
+    status=201,
+    idempotent=True,
+    audited=False,  # share.created, in the share's transaction
 )
 def create_share(ctx: TenantContext, body: schemas.ShareCreate) -> schemas.Share:
     """Share assets with a partner organisation (by its public tenant id)."""
@@ -65,7 +70,7 @@ def get_share(ctx: TenantContext, id: str) -> schemas.Share:
     return shares.get(ctx, id)
 
 
-@api.delete("/v1/shares/{id}")
+@api.delete("/v1/shares/{id}", audited=False)  # share.revoked, in the revocation's transaction
 def revoke_share(ctx: TenantContext, id: str) -> None:
     """Revoke a share; the partner's next read fails."""
     shares.revoke(ctx, id)
@@ -119,7 +124,7 @@ def read_shared_assets(ctx: TenantContext, id: str) -> schemas.SharedAssets:
     body=schemas.ShipmentNumberPut,
     response=schemas.ShipmentNumberSet,
     scope="tracking",
-    audited=False,
+    audited=False,  # share.shipment_number_set, in the sender's tenant (see services.shares)
     tracking=True,
 )
 def put_shipment_number(

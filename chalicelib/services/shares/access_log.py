@@ -21,6 +21,7 @@ from chalicelib.models.shares import LoggedAsset
 from chalicelib.schemas import shares as schemas
 from chalicelib.schemas.common import Page, page_of, rfc3339
 from chalicelib.services.platform.pagination import PageRequest, decode_cursor, encode_cursor
+from chalicelib.services.platform.storage import Transaction
 from chalicelib.tenancy import TenantContext
 
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -82,9 +83,10 @@ def new_entry(
     )
 
 
-def record(entry: AccessLogEntry) -> AccessLogEntry:
-    """Write one entry (one PutItem); any failure propagates, so the read does not happen."""
-    entry.save(condition=AccessLogEntry.entry_key.does_not_exist())
+def record(tx: Transaction, entry: AccessLogEntry) -> AccessLogEntry:
+    """Add one entry to the transaction of its read or change (which holds its event too);
+    a failed commit propagates, so the read does not happen."""
+    tx.save(entry, condition=AccessLogEntry.entry_key.does_not_exist())
     return entry
 
 

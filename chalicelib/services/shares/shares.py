@@ -5,6 +5,15 @@ partner's (`ReceivedShare`), so that the partner finds its grants in its own par
 revocation changes both at once. Every read of shared data goes through `read_assets`, which
 checks the grant (consistently), writes the access-log entry, and only then reads the assets:
 if the log cannot be written, nothing is read.
+
+Every change records its event (`share.created`, `share.revoked`, `share.read`,
+`share.shipment_number_set`) in its own transaction, always in the sender's tenant: the
+share and its access log are the sender's. What the partner does is recorded like its
+access-log entry: the actor is the partner organisation by its public id
+(`partner:{public_id}`, never its internal tenant id), and the data names the partner's key
+(`partner_key`, as the access log names it: `api_key:key_...` or a tracking session's
+`api_key:trk_...`), so the sender sees which organisation did it and which of its keys to
+ask about, and the partner's own event list holds nothing of the sender's.
 """
 
 from __future__ import annotations
@@ -17,10 +26,10 @@ from pynamodb.exceptions import DoesNotExist
 from chalicelib.clock import Clock, utcnow
 from chalicelib.errors import FieldError, Forbidden, Invalid, NotFound
 from chalicelib.ids import new_id
-from chalicelib.models import Asset, DirectoryEntry, ReceivedShare, Share, Tenant
+from chalicelib.models import AccessLogEntry, Asset, DirectoryEntry, ReceivedShare, Share, Tenant
 from chalicelib.schemas import shares as schemas
 from chalicelib.schemas.common import Page, page_of, rfc3339
-from chalicelib.services.platform import api_keys
+from chalicelib.services.platform import api_keys, events
 from chalicelib.services.platform.pagination import PageRequest, fetch_page
 from chalicelib.services.platform.storage import (
     ConditionsFailed,
@@ -30,7 +39,7 @@ from chalicelib.services.platform.storage import (
 )
 from chalicelib.services.shares import access_log
 from chalicelib.settings import get_settings
-from chalicelib.tenancy import TRACKING_SESSION, TenantContext
+from chalicelib.tenancy import TRACKING_SESSION, Actor, TenantContext
 
 # A tracking session is a short-lived key of its own: it reads, and sets shipment numbers.
 TRACKING_SCOPES = {"read", "tracking", TRACKING_SESSION}
@@ -132,6 +141,18 @@ def create(
     with Transaction() as tx:
         tx.save(share, condition=Share.share_id.does_not_exist())
         tx.save(received, condition=ReceivedShare.share_id.does_not_exist())
+        events.record(
+            tx,
+            ctx,
+            "share.created",
+            share_id,
+            data={
+                "partner_tenant_id": partner.public_id,
+                "asset_ids": list(data.asset_ids),
+                "expires_at": rfc3339(data.expires_at) if data.expires_at else None,
+            },
+            now=now,
+        )
     return share_out(share, now)
 
 
@@ -153,7 +174,8 @@ def get(ctx: TenantContext, share_id: str) -> schemas.Share:
 
 
 def revoke(ctx: TenantContext, share_id: str, *, clock: Clock = utcnow) -> None:
-    """Revoke a share: both sides change in one transaction, and the next read fails."""
+    """Revoke a share: both sides change in one transaction with the event, and the next
+    read fails. Revoking a revoked share changes nothing and records nothing."""
     ctx.require("write")
     share = load(ctx, share_id)
     if share.status == "revoked":
@@ -171,6 +193,14 @@ def revoke(ctx: TenantContext, share_id: str, *, clock: Clock = utcnow) -> None:
                 received,
                 [ReceivedShare.status.set("revoked"), ReceivedShare.revoked_at.set(now)],
                 ReceivedShare.share_id.exists(),
+            )
+            events.record(
+                tx,
+                ctx,
+                "share.revoked",
+                share_id,
+                data={"partner_tenant_id": share.partner_public_id},
+                now=now,
             )
     except ConditionsFailed:
         if load(ctx, share_id).status != "revoked":
@@ -210,6 +240,25 @@ def _live_grant(ctx: TenantContext, share_id: str, now: datetime) -> ReceivedSha
     return grant
 
 
+def _partner_acting(grant: ReceivedShare) -> Actor:
+    """The partner as the sender's events name it: in the sender's tenant (like the
+    access-log entry), by the partner's public id."""
+    return Actor(grant.sender_tenant_id, f"partner:{grant.partner_public_id}")
+
+
+def _partner_data(
+    ctx: TenantContext, grant: ReceivedShare, entry: AccessLogEntry
+) -> dict[str, Any]:
+    """What every event of the partner's says: who (organisation and key), how, and the
+    access-log entry that holds the details."""
+    return {
+        "partner_tenant_id": grant.partner_public_id,
+        "partner_key": ctx.actor,
+        "channel": entry.channel,
+        "access_log_entry_id": entry.entry_id,
+    }
+
+
 def channel_of(ctx: TenantContext) -> str:
     """`page` for the tracking page's sessions, `api` for API keys."""
     return "page" if ctx.is_tracking_session else "api"
@@ -227,22 +276,31 @@ def read_assets(
     ctx: TenantContext, share_id: str, *, clock: Clock = utcnow
 ) -> schemas.SharedAssets:
     """The shared assets with their last positions. The grant is read (1), the log entry
-    written (1), and only then the assets are read (1); a failed log write fails the read."""
+    and the `share.read` event written (1 TransactWriteItems), and only then the assets are
+    read (1); a failed log write fails the read."""
     now = clock()
     grant = _live_grant(ctx, share_id, now)
     names = grant.asset_names.as_dict() if grant.asset_names else {}  # type: ignore[no-untyped-call]
     numbers = grant.shipment_numbers.as_dict() if grant.shipment_numbers else {}  # type: ignore[no-untyped-call]
     asset_ids = [str(a) for a in grant.asset_ids]
-    entry = access_log.record(
-        access_log.new_entry(
-            grant,
-            kind="read",
-            channel=channel_of(ctx),
-            actor=ctx.actor,
-            assets=[(a, names.get(a, a), numbers.get(a)) for a in asset_ids],
+    entry = access_log.new_entry(
+        grant,
+        kind="read",
+        channel=channel_of(ctx),
+        actor=ctx.actor,
+        assets=[(a, names.get(a, a), numbers.get(a)) for a in asset_ids],
+        now=now,
+    )
+    with Transaction() as tx:  # any failure propagates: no entry, no read
+        access_log.record(tx, entry)
+        events.record(
+            tx,
+            _partner_acting(grant),
+            "share.read",
+            share_id,
+            data={**_partner_data(ctx, grant, entry), "asset_ids": asset_ids},
             now=now,
         )
-    )
     found = batch_get([(Asset, grant.sender_tenant_id, a) for a in asset_ids])
     items = [
         schemas.SharedAsset(
@@ -290,7 +348,19 @@ def set_shipment_number(
             [numbers[asset_id].set(data.shipment_number)],
             (ReceivedShare.status == "active"),
         )
-        tx.save(entry, condition=type(entry).entry_key.does_not_exist())
+        access_log.record(tx, entry)
+        events.record(
+            tx,
+            _partner_acting(grant),
+            "share.shipment_number_set",
+            share_id,
+            data={
+                **_partner_data(ctx, grant, entry),
+                "asset_id": asset_id,
+                "shipment_number": data.shipment_number,
+            },
+            now=now,
+        )
     return schemas.ShipmentNumberSet(
         share_id=share_id, asset_id=asset_id, shipment_number=data.shipment_number
     )

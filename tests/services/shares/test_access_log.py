@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
-from pynamodb.exceptions import PutError, TransactWriteError
+from pynamodb.exceptions import TransactWriteError
 
 from chalicelib.models import AccessLogEntry, Share
 from chalicelib.models.shares import LOG_SHARDS
@@ -147,16 +147,18 @@ def _record_at(grant: Share, device: dict[str, Any], times: list[datetime]) -> l
     ids in time order."""
     made: dict[str, datetime] = {}
     for number, when in enumerate(times):
-        entry = access_log.record(
-            access_log.new_entry(
-                grant,
-                kind="read",
-                channel="api",
-                actor="api_key:test",
-                assets=[(device["id"], device["name"], f"N{number}")],
-                now=when,
+        with storage.Transaction() as tx:
+            entry = access_log.record(
+                tx,
+                access_log.new_entry(
+                    grant,
+                    kind="read",
+                    channel="api",
+                    actor="api_key:test",
+                    assets=[(device["id"], device["name"], f"N{number}")],
+                    now=when,
+                ),
             )
-        )
         made[entry.entry_id] = when
     return sorted(made, key=lambda entry_id: made[entry_id])
 
@@ -388,7 +390,9 @@ def test_entries_say_who_read_what_when_and_how(carrier, tenant, other_tenant):
 
 def _throttled(*_: Any, **__: Any) -> None:
     error = {"Code": "ThrottlingException", "Message": "Rate of requests exceeds the allowed"}
-    raise PutError("Failed to put item", cause=ClientError({"Error": error}, "PutItem"))
+    raise TransactWriteError(
+        "Failed to write the entry", cause=ClientError({"Error": error}, "TransactWriteItems")
+    )
 
 
 def _broken(*_: Any, **__: Any) -> None:
@@ -399,9 +403,11 @@ def _broken(*_: Any, **__: Any) -> None:
     ("failure", "status"), [(_throttled, 503), (_broken, 500)], ids=["throttled", "broken"]
 )
 def test_no_log_entry_no_read(carrier, ddb_calls, monkeypatch, failure, status):
+    """The entry (with its event) is one TransactWriteItems, sent before the devices are
+    read; when it fails, the read fails."""
     granted = share(carrier, carrier.devices)
     read(carrier, granted["id"])
-    monkeypatch.setattr(AccessLogEntry, "save", failure)
+    monkeypatch.setattr(storage.Transaction, "commit", failure)
     ddb_calls.reset()
     answer = carrier.partner.get(f"/v1/received-shares/{granted['id']}/assets")
     calls = dict(ddb_calls.calls)
@@ -421,6 +427,7 @@ def test_no_log_entry_no_read(carrier, ddb_calls, monkeypatch, failure, status):
     # The failed read left no entry; once the log can be written again, reads work.
     monkeypatch.undo()
     assert len(sender_log(carrier, granted["id"])) == 1
+    assert len(carrier.api.get("/v1/events?type=share.read").json_body["items"]) == 1
     assert read(carrier, granted["id"])["items"]
     assert len(sender_log(carrier, granted["id"])) == 2
 
@@ -445,12 +452,13 @@ def test_a_shipment_number_whose_log_entry_fails_is_not_set(carrier, monkeypatch
 
 
 def test_one_partner_read_costs_two_gets_one_batch_get_and_one_log_write(carrier, ddb_calls):
+    """The log write is one TransactWriteItems of the entry and its `share.read` event."""
     granted = share(carrier, carrier.devices)
     read(carrier, granted["id"])  # warm: nothing cached may make the count smaller later
     ddb_calls.reset()
     answer = read(carrier, granted["id"])
     assert len(answer["items"]) == 3
-    assert dict(ddb_calls.calls) == {"GetItem": 2, "BatchGetItem": 1, "PutItem": 1}
+    assert dict(ddb_calls.calls) == {"GetItem": 2, "BatchGetItem": 1, "TransactWriteItems": 1}
 
 
 def test_a_busy_share_spreads_its_log_over_several_shards(carrier, tenant):

@@ -16,6 +16,7 @@ import openpyxl
 import pytest
 
 from chalicelib.models import AccessLogEntry, Share
+from chalicelib.services.platform.storage import Transaction
 from chalicelib.services.shares import access_log
 from tests.conftest import Api, problem
 from tests.services.shares.conftest import share
@@ -295,16 +296,18 @@ def test_cell_text_cuts_visibly_at_excels_limit():
 def test_an_over_long_value_is_cut_visibly_in_the_protocol(carrier, tenant):
     granted = share(carrier, carrier.devices[:1])
     grant = Share.get(tenant.id, granted["id"])
-    access_log.record(
-        access_log.new_entry(
-            grant,
-            kind="read",
-            channel="api",
-            actor="api_key:test",
-            assets=[(carrier.devices[0]["id"], "n" * 40_000, "=" + "1" * 39_999)],
-            now=datetime.now(UTC),
+    with Transaction() as tx:
+        access_log.record(
+            tx,
+            access_log.new_entry(
+                grant,
+                kind="read",
+                channel="api",
+                actor="api_key:test",
+                assets=[(carrier.devices[0]["id"], "n" * 40_000, "=" + "1" * 39_999)],
+                now=datetime.now(UTC),
+            ),
         )
-    )
     rows = rows_of(download(carrier.api, f"/v1/shares/{granted['id']}").body)
     assert len(rows) == 2
     for value in (rows[1][DEVICE], rows[1][NUMBER]):

@@ -6,7 +6,10 @@ keeps the promises of a share (SECURITY.md, "Data never lost"):
 - every successful read and every shipment number set adds exactly one entry to the log,
   and a refused one adds none;
 - the log is complete and in time order, the same on both sides;
-- the partner only ever sees the devices that were shared, and nobody else sees anything.
+- the partner only ever sees the devices that were shared, and nobody else sees anything;
+- every successful change (share, revocation, read, shipment number) records exactly one
+  event in the sender's tenant, a refused one or a repeated revocation none, and each read's
+  and shipment number's event names its log entry; the partner's tenant holds none.
 
 The services are driven directly with a clock of the test's own, so expiry is exact and
 each operation has its own millisecond (the log's order is then the operations' order).
@@ -14,6 +17,7 @@ each operation has its own millisecond (the log's order is then the operations' 
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -33,7 +37,7 @@ from hypothesis.stateful import (
 )
 
 from chalicelib.errors import Forbidden, Invalid, NotFound
-from chalicelib.models import ReceivedShare, Share
+from chalicelib.models import Event, ReceivedShare, Share
 from chalicelib.schemas import assets as asset_schemas
 from chalicelib.schemas import shares as schemas
 from chalicelib.schemas.common import rfc3339
@@ -94,6 +98,8 @@ class Expected:
     revoked: bool = False
     numbers: dict[str, str] = field(default_factory=dict)
     log: list[tuple[Any, ...]] = field(default_factory=list)
+    # (type, time, actor, the partner's key): the share's events, oldest first.
+    events: list[tuple[Any, ...]] = field(default_factory=list)
 
     def active(self, now: datetime) -> bool:
         return not self.revoked and (self.expires_at is None or self.expires_at > now)
@@ -125,6 +131,7 @@ class ShareLifecycle(RuleBasedStateMachine):
         self.sender_id = sender.tenant.id
         self.partner_id = partner.tenant.id
         self.partner_public_id = partner.tenant.public_id
+        self.partner_actor = f"partner:{self.partner_public_id}"
         admin = expand_scopes({"admin"})
         self.sender = TenantContext(self.sender_id, "api_key:key_sender", admin)
         self.readers = {
@@ -182,6 +189,7 @@ class ShareLifecycle(RuleBasedStateMachine):
         made = shares.create(self.sender, data, clock=self.clock)
         assert made.asset_ids == devices
         self.expected[made.id] = Expected(devices, expires_at)
+        self.expected[made.id].events.append(("share.created", now, self.sender.actor, None))
         return made.id
 
     @initialize(
@@ -238,6 +246,7 @@ class ShareLifecycle(RuleBasedStateMachine):
                     [(d, self.names[d], expected.numbers.get(d)) for d in expected.devices],
                 )
             )
+            expected.events.append(("share.read", now, self.partner_actor, reader.actor))
 
     def _set_number(self, share_id: str, device: int, number: str) -> None:
         now = self.tick()
@@ -264,12 +273,16 @@ class ShareLifecycle(RuleBasedStateMachine):
                     [(asset_id, self.names[asset_id], body.shipment_number)],
                 )
             )
+            expected.events.append(
+                ("share.shipment_number_set", now, self.partner_actor, reader.actor)
+            )
 
     @rule(target=revoked, share_id=consumes(shares))
     def revoke(self, share_id: str) -> str:
-        self.tick()
+        now = self.tick()
         shares.revoke(self.sender, share_id, clock=self.clock)
         self.expected[share_id].revoked = True
+        self.expected[share_id].events.append(("share.revoked", now, self.sender.actor, None))
         assert shares.get(self.sender, share_id).status == "revoked"
         assert shares.get_received(self.readers["api"], share_id).status == "revoked"
         return share_id
@@ -300,7 +313,16 @@ class ShareLifecycle(RuleBasedStateMachine):
     def teardown(self) -> None:
         """The log of every share is exactly its successful operations, in the order they
         happened (so each success added one entry, each refusal none): as the service
-        merges it for the sender, and as one JSON page shows it to the partner."""
+        merges it for the sender, and as one JSON page shows it to the partner. The same
+        for the sender's events of each share, each read and shipment number naming its
+        entry; the partner's tenant has no event of a share."""
+        recorded: dict[str | None, list[Event]] = defaultdict(list)
+        for event in Event.query(self.sender_id, consistent_read=True):
+            if event.type.startswith("share."):
+                recorded[event.object_id].append(event)
+        assert set(recorded) <= set(self.expected)
+        partner_events = Event.query(self.partner_id, consistent_read=True)
+        assert [e.type for e in partner_events if e.type.startswith("share.")] == []
         for share_id, expected in self.expected.items():
             sent = Share.get(self.sender_id, share_id, consistent_read=True)
             received = ReceivedShare.get(self.partner_id, share_id, consistent_read=True)
@@ -324,6 +346,13 @@ class ShareLifecycle(RuleBasedStateMachine):
                 assert {a.asset_id for a in entry.assets} <= set(expected.devices)
                 assert entry.partner_tenant_id == self.partner_public_id
             assert (sent.status == "revoked") == expected.revoked
+            events = recorded[share_id]
+            assert [
+                (e.type, e.time, e.actor, (e.data or {}).get("partner_key")) for e in events
+            ] == expected.events
+            assert [
+                e.data["access_log_entry_id"] for e in events if e.actor == self.partner_actor
+            ] == [e.entry_id for e in access_log.entries(sent)]
 
 
 @pytest.mark.parametrize("backend", ["moto"], indirect=True)
