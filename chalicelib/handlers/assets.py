@@ -16,7 +16,12 @@ api = Api(blueprint, tag="assets")
 
 
 @api.post(
-    "/v1/assets", body=schemas.AssetCreate, response=schemas.Asset, status=201, idempotent=True
+    "/v1/assets",
+    body=schemas.AssetCreate,
+    response=schemas.Asset,
+    status=201,
+    idempotent=True,
+    audited=False,  # asset.created, recorded by the service
 )
 def create_asset(ctx: TenantContext, body: schemas.AssetCreate) -> schemas.Asset:
     """Create an asset."""
@@ -35,7 +40,13 @@ def get_asset(ctx: TenantContext, id: str) -> schemas.Asset:
     return assets.get(ctx, id)
 
 
-@api.patch("/v1/assets/{id}", body=schemas.AssetUpdate, response=schemas.Asset, versioned=True)
+@api.patch(
+    "/v1/assets/{id}",
+    body=schemas.AssetUpdate,
+    response=schemas.Asset,
+    versioned=True,
+    audited=False,  # asset.updated
+)
 def update_asset(
     ctx: TenantContext, id: str, body: schemas.AssetUpdate, if_match: int | None
 ) -> schemas.Asset:
@@ -43,7 +54,7 @@ def update_asset(
     return assets.update(ctx, id, body, if_match=if_match)
 
 
-@api.delete("/v1/assets/{id}", versioned=True)
+@api.delete("/v1/assets/{id}", versioned=True, audited=False)  # asset.deleted
 def delete_asset(ctx: TenantContext, id: str, if_match: int | None) -> None:
     """Delete an asset; 409 while a customer holds it."""
     assets.delete(ctx, id, if_match=if_match)
@@ -55,7 +66,7 @@ def delete_asset(ctx: TenantContext, id: str, if_match: int | None) -> None:
     response=schemas.AssetEvent,
     status=201,
     idempotent=True,
-    audited=False,  # telemetry is data a device reports, not a change someone makes
+    audited=False,  # asset.reported, in the report's own transaction
 )
 def create_asset_event(
     ctx: TenantContext, id: str, body: schemas.AssetEventCreate

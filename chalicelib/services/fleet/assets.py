@@ -13,9 +13,11 @@ from chalicelib.ids import new_id
 from chalicelib.models import Asset, AssetEvent
 from chalicelib.schemas import assets as schemas
 from chalicelib.schemas.common import Page, page_of, present, rfc3339
+from chalicelib.services.fleet.changes import apply_recorded
+from chalicelib.services.platform import events
 from chalicelib.services.platform.pagination import PageRequest, fetch_page
 from chalicelib.services.platform.storage import ConditionsFailed, Transaction, load_owned
-from chalicelib.services.platform.versioning import apply_changes, check_version
+from chalicelib.services.platform.versioning import check_version
 from chalicelib.settings import get_settings
 from chalicelib.tenancy import TenantContext
 
@@ -61,7 +63,9 @@ def create(
     now = clock()
     fields = msgspec.structs.asdict(data)
     item = Asset(ctx.tenant_id, new_id("ast"), created_at=now, updated_at=now, **fields)
-    item.save(condition=Asset.asset_id.does_not_exist())
+    with Transaction() as tx:
+        tx.save(item, condition=Asset.asset_id.does_not_exist())
+        events.record(tx, ctx, "asset.created", item.asset_id, now=now)
     return to_schema(item)
 
 
@@ -92,7 +96,23 @@ def update(
     for required in ("name", "kind"):
         if required in changes and changes[required] is None:
             raise Invalid.field(required, "cannot be null")
-    return to_schema(apply_changes(item, changes, clock()))
+    now = clock()
+    return to_schema(
+        apply_recorded(
+            item,
+            changes,
+            now,
+            lambda tx: events.record(
+                tx,
+                ctx,
+                "asset.updated",
+                asset_id,
+                customer_id=item.customer_id,
+                data={"changed": sorted(changes)},
+                now=now,
+            ),
+        )
+    )
 
 
 def delete(ctx: TenantContext, asset_id: str, *, if_match: int | None = None) -> None:
@@ -105,6 +125,7 @@ def delete(ctx: TenantContext, asset_id: str, *, if_match: int | None = None) ->
     try:
         with Transaction() as tx:
             tx.delete(item, condition=Asset.customer_id.does_not_exist(), label="asset")
+            events.record(tx, ctx, "asset.deleted", asset_id)
     except ConditionsFailed:
         raise Conflict(f"Asset {asset_id} changed while being deleted; read it again.") from None
 
@@ -131,7 +152,7 @@ def add_event(
         asset = load(ctx, asset_id)
         event = _new_event(ctx, asset_id, data, now, retention)
         try:
-            _store_event(asset, event, data)
+            _store_event(asset, event, data, ctx)
             return event_schema(event)
         except ConditionsFailed as exc:
             if "asset" not in exc.labels:
@@ -163,9 +184,20 @@ def _new_event(
     )
 
 
-def _store_event(asset: Asset, event: AssetEvent, data: schemas.AssetEventCreate) -> None:
+def _store_event(
+    asset: Asset, event: AssetEvent, data: schemas.AssetEventCreate, ctx: TenantContext
+) -> None:
     with Transaction() as tx:
         tx.save(event, condition=AssetEvent.event_key.does_not_exist(), label="event")
+        events.record(
+            tx,
+            ctx,
+            "asset.reported",
+            asset.asset_id,
+            customer_id=asset.customer_id,
+            data={"event_id": event.event_id, "time": rfc3339(event.time)},
+            now=event.received_at,
+        )
         if asset.last_event_at is None or data.time >= asset.last_event_at:
             # The asset must still exist (an update would otherwise create a stub of it)
             # and still show the last state this decision was based on.

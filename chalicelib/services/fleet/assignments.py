@@ -3,7 +3,9 @@
 The by_customer index is eventually consistent, so the current assignment read from it
 may lag. The customer item (read consistently) keeps the count and an order-free digest
 of its assigned ids; the index's answer is used only once it matches both. Every change
-is one transaction conditioned on the versions read, so two racing PUTs cannot both win.
+is one transaction conditioned on the versions read, so two racing PUTs cannot both win;
+it holds the `customer.assets_assigned` event too (one for every PUT, even one that finds
+nothing to change).
 """
 
 from __future__ import annotations
@@ -19,12 +21,13 @@ from chalicelib.schemas import assets as schemas
 from chalicelib.schemas.common import Page, page_of
 from chalicelib.services.fleet import assets as asset_service
 from chalicelib.services.fleet import customers as customer_service
+from chalicelib.services.platform import events
 from chalicelib.services.platform.pagination import PageRequest, fetch_page
 from chalicelib.services.platform.storage import ConditionsFailed, Transaction
 from chalicelib.tenancy import TenantContext
 
-# One transaction holds at most 100 items: the customer and 99 asset changes.
-MAX_CHANGES = 99
+# One transaction holds at most 100 items: the customer, the event and 98 asset changes.
+MAX_CHANGES = 98
 _INDEX_WAITS = (0.05, 0.1, 0.2, 0.4, 0.8)
 _EMPTY_DIGEST = "0" * 32
 
@@ -126,6 +129,7 @@ def _commit(
     key = Asset.customer_key_for(ctx.tenant_id, customer_id)
     unit = data.business_unit_id
     now = clock()
+    added = [a.asset_id for a in changed if a.customer_id != customer_id]
     try:
         with Transaction() as tx:
             for asset in changed:
@@ -166,6 +170,21 @@ def _commit(
                     ],
                     label="customer",
                 )
+            events.record(
+                tx,
+                ctx,
+                "customer.assets_assigned",
+                customer_id,
+                customer_id=customer_id,
+                data={
+                    "added": added,
+                    "removed": [a.asset_id for a in removed],
+                    # Assets the customer kept, now in `business_unit_id`.
+                    "moved": [a.asset_id for a in changed if a.asset_id not in added],
+                    "business_unit_id": unit,
+                },
+                now=now,
+            )
     except ConditionsFailed as exc:
         raise Conflict(
             "The assets or the customer changed meanwhile; read them again and retry.",

@@ -13,13 +13,16 @@ from chalicelib.ids import new_id
 from chalicelib.models import Asset, BusinessUnit, Customer, Portal
 from chalicelib.schemas import customers as schemas
 from chalicelib.schemas.common import Language, Page, page_of, present, rfc3339
+from chalicelib.services.fleet.changes import apply_recorded
+from chalicelib.services.platform import events
 from chalicelib.services.platform.pagination import PageRequest, fetch_page
 from chalicelib.services.platform.storage import ConditionsFailed, Transaction, load_owned
-from chalicelib.services.platform.versioning import apply_changes, check_version
+from chalicelib.services.platform.versioning import check_version
 from chalicelib.tenancy import TenantContext
 
-# A customer is deleted with its business units in one transaction (100 items at most).
-MAX_BUSINESS_UNITS = 99
+# A customer is deleted with its business units in one transaction (100 items at most):
+# the customer, the check that it has no portal, the event and 97 units.
+MAX_BUSINESS_UNITS = 97
 HELD_IDS_SHOWN = 20
 
 
@@ -68,7 +71,11 @@ def create(
     item = Customer(
         ctx.tenant_id, new_id("cus"), created_at=now, updated_at=now, **msgspec.structs.asdict(data)
     )
-    item.save(condition=Customer.customer_id.does_not_exist())
+    with Transaction() as tx:
+        tx.save(item, condition=Customer.customer_id.does_not_exist())
+        events.record(
+            tx, ctx, "customer.created", item.customer_id, customer_id=item.customer_id, now=now
+        )
     return to_schema(item)
 
 
@@ -100,7 +107,23 @@ def update(
     changes = present(data)
     if "name" in changes and changes["name"] is None:
         raise Invalid.field("name", "a customer keeps a name; it cannot be null")
-    return to_schema(apply_changes(item, changes, clock()))
+    now = clock()
+    return to_schema(
+        apply_recorded(
+            item,
+            changes,
+            now,
+            lambda tx: events.record(
+                tx,
+                ctx,
+                "customer.updated",
+                customer_id,
+                customer_id=customer_id,
+                data={"changed": sorted(changes)},
+                now=now,
+            ),
+        )
+    )
 
 
 def delete(ctx: TenantContext, customer_id: str, *, if_match: int | None = None) -> None:
@@ -133,6 +156,7 @@ def delete(ctx: TenantContext, customer_id: str, *, if_match: int | None = None)
             )
             for unit in units:
                 tx.delete(unit)
+            events.record(tx, ctx, "customer.deleted", customer_id, customer_id=customer_id)
     except ConditionsFailed as exc:
         if "portal" in exc.labels:
             portal = Portal.get(ctx.tenant_id, customer_id, attributes_to_get=["portal_id"])
@@ -176,13 +200,14 @@ def add_business_unit(
     if customer.unit_count >= MAX_BUSINESS_UNITS:
         raise Conflict(f"A customer has at most {MAX_BUSINESS_UNITS} business units.")
     unit_id = new_id("bu")
+    now = clock()
     unit = BusinessUnit(
         ctx.tenant_id,
         BusinessUnit.key_for(customer_id, unit_id),
         unit_id=unit_id,
         customer_id=customer_id,
         name=data.name,
-        created_at=clock(),
+        created_at=now,
     )
     try:
         with Transaction() as tx:
@@ -192,6 +217,15 @@ def add_business_unit(
                 actions=[Customer.unit_count.add(1)],
                 condition=Customer.unit_count < MAX_BUSINESS_UNITS,
                 label="customer",
+            )
+            events.record(
+                tx,
+                ctx,
+                "customer.business_unit_created",
+                unit_id,
+                object_type="business_unit",
+                customer_id=customer_id,
+                now=now,
             )
     except ConditionsFailed:
         raise Conflict("The customer changed meanwhile; try again.") from None

@@ -88,7 +88,7 @@ def test_telemetry_racing_a_delete_does_not_bring_the_asset_back(ctx):
     report = AssetEventCreate(time=datetime.now(UTC), lat=1.0, lon=2.0)
     event = assets._new_event(ctx, asset.id, report, datetime.now(UTC), timedelta(days=1))
     with pytest.raises(ConditionsFailed):
-        assets._store_event(stale, event, report)
+        assets._store_event(stale, event, report, ctx)
     with pytest.raises(NotFound):
         assets.get(ctx, asset.id)
     assert list(Asset.query(ctx.tenant_id, Asset.asset_id == asset.id)) == []
