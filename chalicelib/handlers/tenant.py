@@ -28,6 +28,7 @@ def get_tenant(ctx: TenantContext) -> schemas.Tenant:
     response=schemas.ApiKeyCreated,
     status=201,
     scope="admin",
+    audited=False,  # api_key.created, recorded by the service
 )
 def create_api_key(ctx: TenantContext, body: schemas.ApiKeyCreate) -> schemas.ApiKeyCreated:
     """Make an API key; the secret is in this answer only."""
@@ -46,13 +47,18 @@ def get_api_key(ctx: TenantContext, id: str) -> schemas.ApiKey:
     return api_keys.get(ctx, id)
 
 
-@api.delete("/v1/api-keys/{id}", scope="admin")
+@api.delete("/v1/api-keys/{id}", scope="admin", audited=False)  # api_key.revoked
 def revoke_api_key(ctx: TenantContext, id: str) -> None:
     """Revoke an API key; requests with it fail from now on."""
     api_keys.revoke(ctx, id)
 
 
-@api.post("/v1/pages/render", response=schemas.PagesRendered, scope="admin")
+@api.post(
+    "/v1/pages/render",
+    response=schemas.PagesRendered,
+    scope="admin",
+    audited=False,  # tenant.pages_rendered
+)
 def render_pages(ctx: TenantContext) -> schemas.PagesRendered:
     """Render and store every hosted page of the tenant again."""
     return tenants.render_pages(ctx)

@@ -37,7 +37,12 @@ _PREVIEW_HEADERS: dict[str, str | list[str]] = {
 
 
 @api.post(
-    "/v1/themes", body=schemas.ThemeCreate, response=schemas.Theme, status=201, idempotent=True
+    "/v1/themes",
+    body=schemas.ThemeCreate,
+    response=schemas.Theme,
+    status=201,
+    idempotent=True,
+    audited=False,  # theme.created, recorded by the service
 )
 def create_theme(ctx: TenantContext, body: schemas.ThemeCreate) -> schemas.Theme:
     """Create a theme; the answer rates the contrast of its colour pairs."""
@@ -56,7 +61,13 @@ def get_theme(ctx: TenantContext, id: str) -> schemas.Theme:
     return themes.get(ctx, id)
 
 
-@api.patch("/v1/themes/{id}", body=schemas.ThemeUpdate, response=schemas.Theme, versioned=True)
+@api.patch(
+    "/v1/themes/{id}",
+    body=schemas.ThemeUpdate,
+    response=schemas.Theme,
+    versioned=True,
+    audited=False,  # theme.updated
+)
 def update_theme(
     ctx: TenantContext, id: str, body: schemas.ThemeUpdate, if_match: int | None
 ) -> schemas.Theme:
@@ -64,7 +75,7 @@ def update_theme(
     return themes.update(ctx, id, body, if_match=if_match)
 
 
-@api.delete("/v1/themes/{id}", versioned=True)
+@api.delete("/v1/themes/{id}", versioned=True, audited=False)  # theme.deleted
 def delete_theme(ctx: TenantContext, id: str, if_match: int | None) -> None:
     """Delete a theme."""
     themes.delete(ctx, id, if_match=if_match)
@@ -82,6 +93,7 @@ def preview_theme(ctx: TenantContext, id: str, query: schemas.PreviewQuery) -> R
     query=schemas.LogoQuery,
     upload=("image/png", "image/svg+xml"),
     response=schemas.Theme,
+    audited=False,  # theme.logo_uploaded
 )
 def put_theme_logo(
     ctx: TenantContext, id: str, query: schemas.LogoQuery, upload: Upload
@@ -117,6 +129,7 @@ def get_embedding(ctx: TenantContext) -> schemas.Embedding:
     body=schemas.EmbeddingSettings,
     response=schemas.Embedding,
     scope="admin",
+    audited=False,  # tenant.embedding_updated
 )
 def put_embedding(ctx: TenantContext, body: schemas.EmbeddingSettings) -> schemas.Embedding:
     """Set the exact origins allowed to frame the tenant's pages and receive redirects."""

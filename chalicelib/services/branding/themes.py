@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+from datetime import datetime
+from typing import Any
 
 from pynamodb.exceptions import DoesNotExist
 
@@ -17,10 +19,11 @@ from chalicelib.schemas import themes as schemas
 from chalicelib.schemas.common import Page, page_of, present, rfc3339
 from chalicelib.services.branding import images
 from chalicelib.services.pages import pages
+from chalicelib.services.platform import events
 from chalicelib.services.platform.pagination import PageRequest, fetch_page
 from chalicelib.services.platform.storage import ConditionsFailed, Transaction, load_owned
 from chalicelib.services.platform.tenants import tenant_id_for_slug
-from chalicelib.services.platform.versioning import apply_changes, check_version
+from chalicelib.services.platform.versioning import change_actions, check_version
 from chalicelib.tenancy import TenantContext
 
 
@@ -121,7 +124,9 @@ def create(
         created_at=now,
         updated_at=now,
     )
-    item.save(condition=Theme.theme_id.does_not_exist())
+    with Transaction() as tx:
+        tx.save(item, condition=Theme.theme_id.does_not_exist())
+        events.record(tx, ctx, "theme.created", item.theme_id, now=now)
     return to_schema(item, _slug(ctx))
 
 
@@ -152,9 +157,38 @@ def update(
     changes = present(data)
     if "colors" in changes:
         changes["colors"] = _colors(changes["colors"], _stored_colors(item))
-    updated = apply_changes(item, changes, clock())
+    updated = _apply(ctx, item, changes, clock(), "theme.updated", {"changed": sorted(changes)})
     pages.refresh_theme(ctx.tenant_id, theme_id)
     return to_schema(updated, _slug(ctx))
+
+
+def _apply(
+    ctx: TenantContext,
+    item: Theme,
+    changes: dict[str, Any],
+    now: datetime,
+    type_: str,
+    data: dict[str, Any],
+) -> Theme:
+    """Set (or, for None, remove) attributes, conditioned on the version read, with the
+    change's event in the same transaction; 409 when the theme moved on meanwhile."""
+    try:
+        with Transaction() as tx:
+            # PynamoDB adds `version = <read>` and bumps the version.
+            tx.update(item, change_actions(Theme, changes, now), label="theme")
+            events.record(tx, ctx, type_, item.theme_id, data=data, now=now)
+    except ConditionsFailed:
+        raise Conflict(
+            "The item was changed by someone else; read it again and reapply your change.",
+            extra={"current_version": int(item.version or 0)},
+        ) from None
+    # A transaction answers no item: apply what was written (the version is bumped already)
+    # and round-trip, so colours and logos read as they would from the table.
+    for name, value in changes.items():
+        setattr(item, name, value)
+    item.updated_at = now
+    item.deserialize(item.serialize())
+    return item
 
 
 def _using(ctx: TenantContext, theme_id: str) -> list[str]:
@@ -177,6 +211,7 @@ def delete(ctx: TenantContext, theme_id: str, *, if_match: int | None = None) ->
     try:
         with Transaction() as tx:
             tx.delete(item, condition=unused, label="theme")
+            events.record(tx, ctx, "theme.deleted", theme_id)
     except ConditionsFailed:
         key = Portal.theme_key_for(ctx.tenant_id, theme_id)
         raise Conflict(
@@ -215,7 +250,8 @@ def put_logo(
         size=len(image.data),
     )
     attribute = Theme.logo_small if size == "small" else Theme.logo_large
-    updated = apply_changes(item, {attribute.attr_name: logo}, clock())
+    changes = {attribute.attr_name: logo}
+    updated = _apply(ctx, item, changes, clock(), "theme.logo_uploaded", {"size": size})
     pages.refresh_theme(ctx.tenant_id, theme_id)
     return to_schema(updated, _slug(ctx))
 

@@ -1,4 +1,8 @@
-"""API keys: 256-bit secrets shown once, stored as digests, scoped and revocable."""
+"""API keys: 256-bit secrets shown once, stored as digests, scoped and revocable.
+
+Their events (`api_key.created`, `api_key.revoked`, `tracking.session_started`,
+`tracking.session_revoked`) name the key by its id, never its secret or digest.
+"""
 
 from __future__ import annotations
 
@@ -14,11 +18,15 @@ from chalicelib.ids import digest, new_id, new_secret
 from chalicelib.models import ApiKey, Token
 from chalicelib.schemas import tenants as schemas
 from chalicelib.schemas.common import Page, page_of, rfc3339
+from chalicelib.services.platform import events
+from chalicelib.services.platform.events import Acting
 from chalicelib.services.platform.pagination import PageRequest, fetch_page
 from chalicelib.services.platform.storage import ConditionsFailed, Transaction, batch_get
-from chalicelib.tenancy import API_KEY_KIND, API_KEY_PREFIX, TenantContext
+from chalicelib.tenancy import API_KEY_KIND, API_KEY_PREFIX, Actor, TenantContext
 
 ALL_SCOPES = ("admin", "read", "write")
+# The object a `tracking.session_*` event is about (an `api_key.*` event's is the default).
+TRACKING_SESSION_OBJECT = "tracking_session"
 
 
 def _out(item: ApiKey) -> schemas.ApiKey:
@@ -61,17 +69,25 @@ def create(
     ctx: TenantContext, data: schemas.ApiKeyCreate, *, clock: Clock = utcnow
 ) -> schemas.ApiKeyCreated:
     """Make a key; its secret appears in this answer and never again."""
-    return issue(ctx.tenant_id, data.name, sorted(set(data.scopes)), ctx.actor, clock=clock)
+    return _issue(ctx, data.name, sorted(set(data.scopes)), clock())
 
 
 def issue(
     tenant_id: str, name: str, scopes: list[str], created_by: str, *, clock: Clock = utcnow
 ) -> schemas.ApiKeyCreated:
-    """Store a new key of a tenant (for the API and the operator) and return it once."""
-    key, token, secret = new_key_items(tenant_id, name, scopes, created_by, clock())
+    """Store a new key of a tenant for whoever `created_by` names (the operator, a test,
+    without a request) and return it once."""
+    return _issue(Actor(tenant_id, created_by), name, scopes, clock())
+
+
+def _issue(by: Acting, name: str, scopes: list[str], now: datetime) -> schemas.ApiKeyCreated:
+    key, token, secret = new_key_items(by.tenant_id, name, scopes, by.actor, now)
     with Transaction() as tx:
         tx.save(key, condition=ApiKey.key_id.does_not_exist())
         tx.save(token, condition=Token.digest.does_not_exist())
+        events.record(
+            tx, by, "api_key.created", key.key_id, data={"name": name, "scopes": scopes}, now=now
+        )
     return schemas.ApiKeyCreated(**msgspec.structs.asdict(_out(key)), key=secret)
 
 
@@ -102,23 +118,30 @@ def _load(ctx: TenantContext, key_id: str, prefix: str = ApiKey.KEY_PREFIX) -> A
 def revoke(ctx: TenantContext, key_id: str, *, clock: Clock = utcnow) -> schemas.ApiKey:
     """Revoke a key at once: its digest is deleted, so the next request with it is 401; the
     tracking sessions and previews it made end with it."""
-    return _out(_revoke(ctx, _load(ctx, key_id), clock()))
+    return _out(_revoke(ctx, _load(ctx, key_id), clock(), "api_key.revoked"))
 
 
-def _revoke(ctx: TenantContext, key: ApiKey, now: datetime) -> ApiKey:
-    if key.revoked_at is not None:
-        return key
-    try:
-        with Transaction() as tx:
-            tx.update(
-                key,
-                actions=[ApiKey.revoked_at.set(now)],
-                condition=ApiKey.revoked_at.does_not_exist(),
-            )
-            tx.delete(Token(key.digest))
-    except ConditionsFailed:  # revoked by a concurrent request: same outcome
-        return ApiKey.get(ctx.tenant_id, key.key_id, consistent_read=True)
-    key.revoked_at = now
+def _revoke(ctx: TenantContext, key: ApiKey, now: datetime, type_: str) -> ApiKey:
+    """Revoke a key (or a session derived from one) with its event. Revoking what is revoked
+    already changes nothing and still answers, and records, as a revocation."""
+    object_type = None if type_.startswith("api_key.") else TRACKING_SESSION_OBJECT
+    if key.revoked_at is None:
+        try:
+            with Transaction() as tx:
+                tx.update(
+                    key,
+                    actions=[ApiKey.revoked_at.set(now)],
+                    condition=ApiKey.revoked_at.does_not_exist(),
+                )
+                tx.delete(Token(key.digest))
+                events.record(tx, ctx, type_, key.key_id, object_type=object_type, now=now)
+        except ConditionsFailed:  # revoked by a concurrent request: same outcome
+            key = ApiKey.get(ctx.tenant_id, key.key_id, consistent_read=True)
+        else:
+            key.revoked_at = now
+            return key
+    with Transaction() as tx:
+        events.record(tx, ctx, type_, key.key_id, object_type=object_type, now=now)
     return key
 
 
@@ -166,6 +189,15 @@ def start_tracking_session(
     with Transaction() as tx:
         tx.save(entry, condition=ApiKey.key_id.does_not_exist())
         tx.save(token, condition=Token.digest.does_not_exist())
+        events.record(
+            tx,
+            ctx,
+            "tracking.session_started",
+            entry.key_id,
+            object_type=TRACKING_SESSION_OBJECT,
+            data={"parent_key_id": parent, "expires_at": rfc3339(expires)},
+            now=now,
+        )
     return entry.key_id, secret
 
 
@@ -210,5 +242,7 @@ def revoke_tracking_session(
 ) -> schemas.TrackingSessionEntry:
     """End a tracking session at once."""
     now = clock()
-    item = _revoke(ctx, _load(ctx, session_id, ApiKey.TRACKING_PREFIX), now)
+    item = _revoke(
+        ctx, _load(ctx, session_id, ApiKey.TRACKING_PREFIX), now, "tracking.session_revoked"
+    )
     return _session_out(item, now)

@@ -18,9 +18,9 @@ from chalicelib.schemas import tenants as schemas
 from chalicelib.schemas.common import LANGUAGES, Language, rfc3339
 from chalicelib.schemas.themes import Embedding, EmbeddingSettings
 from chalicelib.services.pages import pages
-from chalicelib.services.platform import api_keys
+from chalicelib.services.platform import api_keys, events
 from chalicelib.services.platform.storage import ConditionsFailed, Transaction
-from chalicelib.tenancy import TenantContext
+from chalicelib.tenancy import Actor, TenantContext
 
 SLUG_PATTERN = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?$")
 # Words that would read as Portway's own pages if used as a tenant's slug.
@@ -28,6 +28,8 @@ RESERVED_SLUGS = frozenset(
     {"admin", "api", "app", "docs", "help", "p", "portal", "portway", "sso", "static", "www"}
 )
 _SLUG_ATTEMPTS = 5
+# Who creates tenants: the operator, from the command line.
+OPERATOR = "operator"
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,7 +101,7 @@ def _create(name: str, slug: str, language: str, clock: Clock) -> NewTenant:
         created_at=now,
     )
     key, token, secret = api_keys.new_key_items(
-        tenant.tenant_id, "first key", list(api_keys.ALL_SCOPES), "operator", now
+        tenant.tenant_id, "first key", list(api_keys.ALL_SCOPES), OPERATOR, now
     )
     try:
         with Transaction() as tx:
@@ -117,6 +119,14 @@ def _create(name: str, slug: str, language: str, clock: Clock) -> NewTenant:
             )
             tx.save(key)
             tx.save(token)
+            events.record(
+                tx,
+                Actor(tenant.tenant_id, OPERATOR),
+                "tenant.created",
+                tenant.tenant_id,
+                data={"slug": slug, "api_key_id": key.key_id},
+                now=now,
+            )
     except ConditionsFailed as exc:
         if "slug" in exc.labels:
             raise Conflict(f"The slug '{slug}' is taken.") from None
@@ -148,7 +158,10 @@ def _load(ctx: TenantContext) -> Tenant:
 def render_pages(ctx: TenantContext) -> schemas.PagesRendered:
     """Render every page of the tenant again (after a failed update, or a new release)."""
     ctx.require("admin")
-    return schemas.PagesRendered(pages=pages.refresh_site(ctx.tenant_id, with_portals=True))
+    count = pages.refresh_site(ctx.tenant_id, with_portals=True)
+    with Transaction() as tx:
+        events.record(tx, ctx, "tenant.pages_rendered", ctx.tenant_id, data={"pages": count})
+    return schemas.PagesRendered(pages=count)
 
 
 def get_embedding(ctx: TenantContext) -> Embedding:
@@ -161,10 +174,15 @@ def set_embedding(ctx: TenantContext, data: EmbeddingSettings) -> Embedding:
     """Replace the origins allowed to frame the tenant's pages and receive redirects."""
     ctx.require("admin")
     origins = data.allowed_origins  # unique: the schema refuses repeats
-    Tenant(ctx.tenant_id).update(
-        actions=[Tenant.allowed_origins.set(origins)],  # type: ignore[arg-type]
-        condition=Tenant.tenant_id.exists(),
-        add_version_condition=False,
-    )
+    with Transaction() as tx:
+        # Last write wins: the whole list is replaced, whatever was read before.
+        tx.update_unversioned(
+            Tenant(ctx.tenant_id),
+            [Tenant.allowed_origins.set(origins)],  # type: ignore[arg-type]
+            Tenant.tenant_id.exists(),
+        )
+        events.record(
+            tx, ctx, "tenant.embedding_updated", ctx.tenant_id, data={"allowed_origins": origins}
+        )
     pages.refresh_site(ctx.tenant_id, with_portals=True)
     return Embedding(allowed_origins=origins)
