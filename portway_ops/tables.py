@@ -1,6 +1,11 @@
 """The deployment template: rendered from the models into `infra/template.json`, merged
 into Chalice's SAM output (`chalice package --merge-template`), and read by the local
-setup to create the same tables, so AWS and a laptop cannot disagree."""
+setup to create the same tables, so AWS and a laptop cannot disagree.
+
+The consumers of the events stream (`portway_ops.streams.SUBSCRIPTIONS`) are rendered here
+too: per consumer an event source mapping on the events table's stream (filtered to its
+event types, partial batch responses, bisection, bounded retries), an SQS dead-letter queue
+for what keeps failing, an alarm on that queue, and the function's environment."""
 
 from __future__ import annotations
 
@@ -10,8 +15,9 @@ from typing import Any
 
 from pynamodb.attributes import TTLAttribute
 
-from chalicelib.models import TABLE_MODELS, PortwayModel
+from chalicelib.models import TABLE_MODELS, Event, PortwayModel
 from chalicelib.models.base import base_name
+from portway_ops.streams import SUBSCRIPTIONS, Subscription
 
 TEMPLATE_PATH = Path(__file__).resolve().parent.parent / "infra" / "template.json"
 
@@ -68,20 +74,95 @@ def _table_resource(model: type[PortwayModel]) -> dict[str, Any]:
     }
 
 
-# Chalice names the API's function APIHandler in its SAM output; this part is merged in.
-_FUNCTION_ENVIRONMENT = {
-    "APIHandler": {
-        "Properties": {
-            "Environment": {
-                "Variables": {
-                    "PORTWAY_TABLE_PREFIX": {"Ref": "TablePrefix"},
-                    "PORTWAY_SECRET_KEY": {"Ref": "SecretKey"},
-                    "PORTWAY_BLOB_BUCKET": {"Ref": "BlobBucket"},
-                }
-            }
+# What every function of ours reads from its environment (its settings).
+_ENVIRONMENT = {
+    "Environment": {
+        "Variables": {
+            "PORTWAY_TABLE_PREFIX": {"Ref": "TablePrefix"},
+            "PORTWAY_SECRET_KEY": {"Ref": "SecretKey"},
+            "PORTWAY_BLOB_BUCKET": {"Ref": "BlobBucket"},
         }
     }
 }
+# Chalice names the API's function APIHandler in its SAM output; this part is merged in.
+_FUNCTION_ENVIRONMENT = {"APIHandler": {"Properties": _ENVIRONMENT}}
+
+# A parked batch waits this long for someone to replay it (SQS's longest).
+DEAD_LETTER_RETENTION_SECONDS = 14 * 24 * 3600
+
+
+def dead_letter_queue_id(subscription: Subscription) -> str:
+    """The logical id of a consumer's dead-letter queue."""
+    return f"{subscription.logical_id}DeadLetters"
+
+
+def event_source_id(subscription: Subscription) -> str:
+    """The logical id of a consumer's event source mapping."""
+    return f"{subscription.logical_id}EventSource"
+
+
+def dead_letter_queue_name(subscription: Subscription, prefix: str) -> str:
+    """The queue's name for a table prefix (the IAM policies name it)."""
+    return f"{prefix}{subscription.name.replace('_', '-')}-dead-letters"
+
+
+def _consumer_resources(subscription: Subscription) -> dict[str, Any]:
+    """The event source mapping of one consumer, its dead-letter queue and alarm, and its
+    function's environment (merged into the function Chalice renders)."""
+    queue = dead_letter_queue_id(subscription)
+    pattern = json.dumps(subscription.filter_pattern(), sort_keys=True, separators=(",", ":"))
+    return {
+        queue: {
+            "Type": "AWS::SQS::Queue",
+            "Properties": {
+                "QueueName": {"Fn::Sub": dead_letter_queue_name(subscription, "${TablePrefix}")},
+                "MessageRetentionPeriod": DEAD_LETTER_RETENTION_SECONDS,
+                "SqsManagedSseEnabled": True,
+            },
+        },
+        f"{queue}Alarm": {
+            "Type": "AWS::CloudWatch::Alarm",
+            "Properties": {
+                "AlarmDescription": (
+                    f"{subscription.name} parked events it kept failing on; the message names "
+                    "the shard and sequence numbers: fix the cause, then replay them or "
+                    "render the tenant's pages again (POST /v1/pages/render)."
+                ),
+                "Namespace": "AWS/SQS",
+                "MetricName": "ApproximateNumberOfMessagesVisible",
+                "Dimensions": [
+                    {"Name": "QueueName", "Value": {"Fn::GetAtt": [queue, "QueueName"]}}
+                ],
+                "Statistic": "Maximum",
+                "Period": 300,
+                "EvaluationPeriods": 1,
+                "Threshold": 1,
+                "ComparisonOperator": "GreaterThanOrEqualToThreshold",
+                "TreatMissingData": "notBreaching",
+            },
+        },
+        event_source_id(subscription): {
+            "Type": "AWS::Lambda::EventSourceMapping",
+            "Properties": {
+                "FunctionName": {"Ref": subscription.logical_id},
+                "EventSourceArn": {"Fn::GetAtt": [_logical_id(Event), "StreamArn"]},
+                # From the stream's oldest record: events written before the mapping existed
+                # are consumed too.
+                "StartingPosition": "TRIM_HORIZON",
+                "BatchSize": subscription.batch_size,
+                "MaximumBatchingWindowInSeconds": 0,  # at once: a change's page is awaited
+                # One batch per shard at a time: a tenant's events (its partition key) in order.
+                "ParallelizationFactor": 1,
+                "FunctionResponseTypes": ["ReportBatchItemFailures"],
+                "BisectBatchOnFunctionError": True,
+                "MaximumRetryAttempts": subscription.retries,
+                "MaximumRecordAgeInSeconds": subscription.max_record_age_seconds,
+                "FilterCriteria": {"Filters": [{"Pattern": pattern}]},
+                "DestinationConfig": {"OnFailure": {"Destination": {"Fn::GetAtt": [queue, "Arn"]}}},
+            },
+        },
+        subscription.logical_id: {"Properties": _ENVIRONMENT},
+    }
 
 
 # Logos, documents and rendered pages. Private: the app serves them, with its own headers.
@@ -108,7 +189,8 @@ _BLOB_BUCKET = {
 
 
 def render_template() -> dict[str, Any]:
-    """The merge template: every table (from the models) and the function's secrets."""
+    """The merge template: every table (from the models), the functions' settings, and
+    the event sources of the stream's consumers."""
     return {
         "AWSTemplateFormatVersion": "2010-09-09",
         "Description": "Portway tables and settings (generated by `portway infra render`).",
@@ -130,6 +212,7 @@ def render_template() -> dict[str, Any]:
             **{_logical_id(m): _table_resource(m) for m in TABLE_MODELS},
             "BlobBucket": _BLOB_BUCKET,
             **_FUNCTION_ENVIRONMENT,
+            **{k: v for s in SUBSCRIPTIONS for k, v in _consumer_resources(s).items()},
         },
     }
 

@@ -45,7 +45,7 @@ from chalice.test import Client
 from app import app
 from chalicelib.services.platform import tenants
 from chalicelib.settings import reset_settings
-from portway_ops import dynamodb_local
+from portway_ops import dynamodb_local, streams
 from portway_ops.bench import CallCounter, counting
 from portway_ops.tables import create_tables
 
@@ -105,6 +105,19 @@ def backend(request: pytest.FixtureRequest) -> str:
         endpoint = request.getfixturevalue("dynamodb_local_endpoint")
         _configure(request.getfixturevalue("dynamodb_local_tables"), endpoint)
     return str(request.param)
+
+
+@pytest.fixture
+def events_stream(backend: str) -> streams.Consumers:
+    """The events table's stream from this moment on, on the test's backend (moto's stream
+    or DynamoDB Local's): `events_stream.drain()` hands every event recorded since to the
+    consumers (page publishing), as their event sources do in AWS, with their filters,
+    retries and parking of what keeps failing (`runner(name).parked`), without waiting
+    between retries. A test that looks at what a change's consumers did drains first;
+    `skip_to_end()` forgets what was recorded so far (a test's own setup)."""
+    consumers = streams.Consumers.of(backoff=(0.0, 0.0))
+    consumers.skip_to_end()
+    return consumers
 
 
 @dataclass
