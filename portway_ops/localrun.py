@@ -1,4 +1,6 @@
-"""`make run`: DynamoDB Local with data on disk, tables, the demo tenant, the local server.
+"""`make run`: DynamoDB Local with data on disk, tables, the demo tenant, the local server,
+and beside it the consumers of the events stream (page publishing), as Lambda runs them in
+AWS (`portway_ops.streams`).
 
 Every piece of data (DynamoDB Local's files, the page store and other blobs, the outbox)
 lives in the state folder (`.local/` unless PORTWAY_LOCAL_STATE says otherwise), and the
@@ -11,11 +13,12 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 from pathlib import Path
 from urllib.parse import urlparse
 
 from chalicelib.settings import get_settings, reset_settings
-from portway_ops import demo, devserver, dynamodb_local
+from portway_ops import demo, devserver, dynamodb_local, streams
 
 ROOT = Path(__file__).resolve().parent.parent
 HOST = "127.0.0.1"
@@ -73,8 +76,20 @@ def run(port: int = 8000) -> int:
     except dynamodb_local.SetupError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
+    stop_consumers = threading.Event()
+    consumers: threading.Thread | None = None
     try:
         portway(["tables", "create"])
+        # From the stream's checkpoint (its beginning the first time): no event is missed,
+        # the demo's own included.
+        consumers = threading.Thread(
+            target=streams.supervise,
+            args=(stop_consumers, _state() / "streams"),
+            kwargs={"reload": _reload()},
+            name="consumers",
+            daemon=True,
+        )
+        consumers.start()
         tenant_id, key = demo.ensure_demo(_state() / "demo-api-key")
         demo.refresh_pages(tenant_id)  # the page templates may have changed since last run
         urls = demo.page_urls(tenant_id, base)
@@ -96,6 +111,9 @@ def run(port: int = 8000) -> int:
     except KeyboardInterrupt:
         return 0
     finally:
+        stop_consumers.set()
+        if consumers is not None:
+            consumers.join(timeout=40)
         if database is not None:
             database.terminate()
             database.wait(timeout=20)
