@@ -18,6 +18,7 @@ from chalicelib.handlers import (
     sso,
     tenant,
     themes,
+    webhooks,
 )
 
 app = Chalice(app_name="portway")
@@ -40,6 +41,7 @@ for module in (
     shares,
     sso,
     events,
+    webhooks,
     pages,
     docs,
 ):

@@ -40,6 +40,9 @@ class Settings:
     mail_transport: str
     mail_from: str
     outbox_dir: str
+    # Webhooks may target loopback addresses (a receiver on this machine, over http too):
+    # only ever in the local and test stages, whatever the environment says.
+    webhook_allow_loopback: bool
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Settings:
@@ -67,6 +70,8 @@ class Settings:
             ),
             mail_from=env.get("PORTWAY_MAIL_FROM", "Portway <no-reply@portway.localhost>"),
             outbox_dir=env.get("PORTWAY_OUTBOX_DIR", ".local/outbox"),
+            webhook_allow_loopback=stage in {"local", "test"}
+            and env.get("PORTWAY_WEBHOOK_ALLOW_LOOPBACK", "true").lower() == "true",
         )
 
     @property
@@ -78,6 +83,11 @@ class Settings:
     def session_key(self) -> bytes:
         """The HMAC key of portal access tokens, derived from the secret key."""
         return hmac.new(self.cursor_key, b"portway portal access tokens", "sha256").digest()
+
+    @property
+    def webhook_key(self) -> bytes:
+        """The key webhook signing secrets are derived from (none is stored)."""
+        return hmac.new(self.cursor_key, b"portway webhook signing secrets", "sha256").digest()
 
     @property
     def cursor_key(self) -> bytes:

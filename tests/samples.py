@@ -33,6 +33,7 @@ ID_KINDS = {
     "/v1/shares/{id}": "share",
     "/v1/received-shares/{id}": "received_share",
     "/v1/tracking/sessions/{id}": "tracking_session",
+    "/v1/webhook-endpoints/{id}": "webhook_endpoint",
 }
 # Where to read an object of each kind, given its id.
 READ_PATHS = {kind: prefix.replace("{id}", "{}") for prefix, kind in ID_KINDS.items()}
@@ -141,6 +142,12 @@ BODIES: dict[tuple[str, str], dict[str, object]] = {
         "shipment_number": "SN-4711"
     },
     ("POST", "/v1/tracking/sessions"): {},
+    # Loopback is allowed in the test stage; nothing listens on port 9 (discard).
+    ("POST", "/v1/webhook-endpoints"): {
+        "url": "http://127.0.0.1:9/webhook",
+        "events": ["customer.*"],
+    },
+    ("PATCH", "/v1/webhook-endpoints/{id}"): {"events": ["*"]},
 }
 
 
@@ -180,7 +187,7 @@ _BILLING_KINDS = frozenset({"plan", "variant", "component", "coupon", "contract"
 _SHARE_KINDS = frozenset({"share", "received_share"})
 _EVERY_KIND = frozenset(
     {"customer", "asset", "api_key", "theme", "template", "portal_customer", "portal_user"}
-    | {"tracking_session"}
+    | {"tracking_session", "webhook_endpoint"}
     | _BILLING_KINDS
     | _SHARE_KINDS
 )
@@ -217,9 +224,19 @@ def make_objects(
         ids.update(_billing_objects(api))
     if kinds & _SHARE_KINDS:
         ids.update(_share_objects(api))
+    ids.update(_key_objects(api, kinds))
+    return ids
+
+
+def _key_objects(api, kinds: frozenset[str]) -> dict[str, str]:
+    """A tracking session and a webhook endpoint, where asked for."""
+    ids: dict[str, str] = {}
     if "tracking_session" in kinds:
         assert api.post("/v1/tracking/sessions", {}).status_code == 201
         ids["tracking_session"] = api.get("/v1/tracking/sessions").json_body["items"][-1]["id"]
+    if "webhook_endpoint" in kinds:
+        endpoint = api.post("/v1/webhook-endpoints", BODIES[("POST", "/v1/webhook-endpoints")])
+        ids["webhook_endpoint"] = endpoint.json_body["id"]
     return ids
 
 

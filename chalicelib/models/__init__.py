@@ -23,6 +23,7 @@ from chalicelib.models.sso import SsoIssuer
 from chalicelib.models.tenants import DirectoryEntry, Tenant
 from chalicelib.models.themes import Theme
 from chalicelib.models.tokens import Token
+from chalicelib.models.webhooks import WebhookAttempt, WebhookEndpoint, WebhookMessage
 
 __all__ = [
     "TABLE_MODELS",
@@ -53,5 +54,8 @@ __all__ = [
     "Tenant",
     "Theme",
     "Token",
+    "WebhookAttempt",
+    "WebhookEndpoint",
+    "WebhookMessage",
     "connection",
 ]
