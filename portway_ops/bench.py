@@ -1,5 +1,7 @@
-"""`make bench`: DynamoDB calls per endpoint, clients per process, cold-import ratio, and
-the page figures (portway_ops/bench_pages.py).
+"""`make bench`: DynamoDB calls per endpoint, clients per process, cold-import ratio, the
+page figures (portway_ops/bench_pages.py) and the change pipeline's: commit to page through
+the local stream consumer, and a template change reaching 1,000 portals
+(portway_ops/bench_pipeline.py).
 
 Counts are exact (botocore `before-call` events), so they hold on a noisy machine; the
 import ratio is a median over fresh processes in one run. The same scenarios and bounds
@@ -250,7 +252,13 @@ def _report() -> int:
         ),
         settings.table_prefix,
     )
-    from portway_ops import bench_pages, bench_portal, bench_self_service, bench_shares
+    from portway_ops import (
+        bench_pages,
+        bench_pipeline,
+        bench_portal,
+        bench_self_service,
+        bench_shares,
+    )
 
     failures = 0
     results: list[tuple[Scenario, Counter[str], int]] = []
@@ -277,6 +285,11 @@ def _report() -> int:
             exports.extend(bench_shares.measure_exports(tenant.tenant.id))
 
         clients = count_clients(serve)  # the app's first DynamoDB call happens in here
+        # Outside the count: the stream reader is not the app and has clients of its own.
+        changing = tenants.create_tenant("Bench Pipeline")
+        pipeline = bench_pipeline.measure_pipeline(
+            requester(client, changing.api_key), changing.tenant.slug, changing.tenant.id
+        )
     print(f"{'endpoint':<28}{'calls':>6}{'bound':>7}  by operation")
     for scenario, calls, total in results:
         ok = total <= scenario.max_calls and not calls["Scan"]
@@ -297,6 +310,10 @@ def _report() -> int:
     for failed in pages[0].failures():
         print(f"FAIL: {failed}")
     failures += len(pages[0].failures())
+    bench_pipeline.report(pipeline)
+    for failed in pipeline.failures():
+        print(f"FAIL: {failed}")
+    failures += len(pipeline.failures())
     print(f"\nDynamoDB clients the app created: {clients} (bound 1)")
     failures += clients != 1
     app_s, boto_s, ratio = import_ratio()
