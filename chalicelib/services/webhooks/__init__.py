@@ -5,3 +5,6 @@ events to them per the Standard Webhooks specification, with retries for three d
 log of every attempt; `addresses` decides where a webhook may go (SSRF rules), `transport`
 makes the one HTTP request, `signing` derives secrets and signs.
 """
+
+# The event the test route records: it goes to the endpoint it names, and nowhere else.
+TEST_EVENT = "webhook_endpoint.tested"

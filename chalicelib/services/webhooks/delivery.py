@@ -24,9 +24,12 @@ as the runner that sends it. The URL is checked again before every attempt (see
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+import time
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TypeVar
 
 import msgspec
 from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
@@ -38,12 +41,10 @@ from chalicelib.models.base import key_time
 from chalicelib.models.webhooks import DUE_SHARDS
 from chalicelib.services.platform import events
 from chalicelib.services.platform.storage import ConditionsFailed, Transaction, condition_failed
-from chalicelib.services.webhooks import addresses, signing, transport
+from chalicelib.services.webhooks import TEST_EVENT, addresses, signing, transport
 
 _log = logging.getLogger("portway.webhooks")
 
-# The event the test route records: it goes to the endpoint it names, and nowhere else.
-TEST_EVENT = "webhook_endpoint.tested"
 RETRY_DELAYS = (
     timedelta(seconds=5),
     timedelta(minutes=5),
@@ -58,6 +59,10 @@ RETRY_WINDOW = timedelta(days=3)
 LEASE = timedelta(seconds=60)
 # How long the delivery log keeps attempts, and messages after their last attempt.
 RETENTION = timedelta(days=30)
+# Attempts made at once (several endpoints of one event, several due retries).
+WORKERS = 8
+# How long one `run_due` starts new attempts (a scheduled run every minute ends in time).
+RUN_BUDGET = timedelta(seconds=40)
 INTERRUPTED = "interrupted before its result was recorded; the receiver may have got it"
 
 SENDING, PENDING, DELIVERED, FAILED = "sending", "pending", "delivered", "failed"
@@ -118,15 +123,32 @@ def _targets(event: Event) -> list[WebhookEndpoint]:
 
 def deliver(event: Event, *, now: datetime | None = None) -> list[Attempted]:
     """Send a new event to every endpoint of its tenant that takes its type (the test event
-    to its endpoint only): one message per endpoint, its first attempt made at once. Safe to
-    call again for the same event: a message that exists already is left to `run_due`."""
-    results = []
-    for endpoint in _targets(event):
+    to its endpoint only): one message per endpoint, its first attempt made at once (several
+    endpoints in parallel). Safe to call again for the same event: a message that exists
+    already is left to `run_due`."""
+
+    def first_attempt(endpoint: WebhookEndpoint) -> Attempted | None:
         when = now or utcnow()
         message = _open(event, endpoint, when)
-        if message is not None:
-            results.append(_attempt(message, endpoint, when, interrupted=False))
-    return results
+        if message is None:
+            return None
+        return _attempt(message, endpoint, when, interrupted=False)
+
+    return _in_parallel(first_attempt, _targets(event))
+
+
+T = TypeVar("T")
+
+
+def _in_parallel(work: Callable[[T], Attempted | None], items: list[T]) -> list[Attempted]:
+    """`work` on every item, by up to WORKERS threads (one receiver's slowness does not hold
+    the others); results in the items' order. An error is raised once all have ended."""
+    if len(items) <= 1:
+        done = [work(item) for item in items]
+    else:
+        with ThreadPoolExecutor(max_workers=min(WORKERS, len(items))) as pool:
+            done = list(pool.map(work, items))
+    return [result for result in done if result is not None]
 
 
 def _open(event: Event, endpoint: WebhookEndpoint, now: datetime) -> WebhookMessage | None:
@@ -160,28 +182,38 @@ def _open(event: Event, endpoint: WebhookEndpoint, now: datetime) -> WebhookMess
     return message
 
 
-def run_due(now: datetime | None = None, *, limit: int = 100) -> list[Attempted]:
+def run_due(
+    now: datetime | None = None, *, limit: int = 100, budget: timedelta = RUN_BUDGET
+) -> list[Attempted]:
     """Make every attempt that is due by `now`: retries, and messages whose attempt was
-    interrupted (its hold ran out). At most `limit` per shard per run. `now` decides what is
-    due and when the next retry is; signatures always carry the wall clock, which is what
+    interrupted (its hold ran out); at most `limit` per shard, and no new attempt once
+    `budget` has passed (what is left stays due for the next run). `now` decides what is due
+    and when the next retry is; signatures always carry the wall clock, which is what
     receivers check them against."""
     when = now or utcnow()
-    results = []
-    for shard in range(DUE_SHARDS):
-        due = WebhookMessage.due.query(
+    stop_at = time.monotonic() + budget.total_seconds()
+    rows = [
+        row
+        for shard in range(DUE_SHARDS)
+        for row in WebhookMessage.due.query(
             str(shard), WebhookMessage.due_at <= key_time(when), limit=limit
         )
-        for row in list(due):
-            claimed = _claim(row, when)
-            if claimed is None:
-                continue
-            message, interrupted = claimed
-            endpoint = _endpoint(message)
-            if endpoint is None:
-                _give_up(message, when)
-                continue
-            results.append(_attempt(message, endpoint, when, interrupted=interrupted))
-    return results
+    ]
+
+    def retry(row: WebhookMessage) -> Attempted | None:
+        if time.monotonic() > stop_at:
+            return None
+        claimed = _claim(row, when)
+        if claimed is None:
+            return None
+        message, interrupted = claimed
+        endpoint = _endpoint(message)
+        if endpoint is None:
+            _give_up(message, when)
+            return None
+        return _attempt(message, endpoint, when, interrupted=interrupted)
+
+    return _in_parallel(retry, rows)
 
 
 def _claim(row: WebhookMessage, now: datetime) -> tuple[WebhookMessage, bool] | None:

@@ -24,8 +24,7 @@ from chalicelib.services.platform import events
 from chalicelib.services.platform.pagination import PageRequest, fetch_page
 from chalicelib.services.platform.storage import ConditionsFailed, Transaction, load_owned
 from chalicelib.services.platform.versioning import change_actions, check_version
-from chalicelib.services.webhooks import addresses, signing
-from chalicelib.services.webhooks.delivery import TEST_EVENT
+from chalicelib.services.webhooks import TEST_EVENT, addresses, signing
 from chalicelib.tenancy import TenantContext
 
 MAX_ENDPOINTS = 20

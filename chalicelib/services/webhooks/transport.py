@@ -15,6 +15,7 @@ import socket
 import ssl
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from chalicelib.services.webhooks.addresses import Target
@@ -49,6 +50,15 @@ def _excerpt(data: bytes) -> str | None:
     return text[:EXCERPT_CHARS] or None
 
 
+def _default_tls_context() -> ssl.SSLContext:
+    """Certificates verified against the system's authorities, host names checked."""
+    return ssl.create_default_context()
+
+
+# Tests replace this to trust their own authority.
+tls_context: Callable[[], ssl.SSLContext] = _default_tls_context
+
+
 def _read_excerpt(response: http.client.HTTPResponse) -> str | None:
     """The start of the answer's body; the status counts even if the body never comes."""
     try:
@@ -61,15 +71,20 @@ def _connect(target: Target) -> socket.socket:
     """A connection to the first checked address that answers (TLS for https)."""
     last: OSError | None = None
     for address in target.addresses:
+        # A socket of the address's family, connected to it: nothing is resolved here.
+        family = socket.AF_INET6 if ":" in address else socket.AF_INET
+        sock = socket.socket(family, socket.SOCK_STREAM)
+        sock.settimeout(CONNECT_TIMEOUT)
         try:
-            sock = socket.create_connection((address, target.port), timeout=CONNECT_TIMEOUT)
+            sock.connect((address, target.port))
         except OSError as exc:
+            sock.close()
             last = exc
             continue
         sock.settimeout(READ_TIMEOUT)
         if target.scheme != "https":
             return sock
-        context = ssl.create_default_context()
+        context = tls_context()
         try:
             return context.wrap_socket(sock, server_hostname=target.host)
         except BaseException:

@@ -9,6 +9,7 @@ Each endpoint gets its own random path, so a request meant for another test's re
 from __future__ import annotations
 
 import secrets
+import ssl
 import threading
 import time
 from collections import deque
@@ -44,7 +45,7 @@ class Received:
 class Receiver:
     """The server, the secrets per path, the scripted answers, and what arrived."""
 
-    def __init__(self) -> None:
+    def __init__(self, tls: ssl.SSLContext | None = None) -> None:
         self.secrets: dict[str, list[str]] = {}
         self.script: deque[str] = deque()
         self.received: list[Received] = []
@@ -61,8 +62,11 @@ class Receiver:
                 pass
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        if tls is not None:  # https, with the certificate the context holds
+            self.server.socket = tls.wrap_socket(self.server.socket, server_side=True)
         self.server.daemon_threads = True
         self.port = self.server.server_address[1]
+        self.scheme = "http" if tls is None else "https"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.thread.start()
 
@@ -70,7 +74,7 @@ class Receiver:
         """A new path of this receiver, as a URL (secrets are added with `trust`)."""
         path = f"/hook/{secrets.token_hex(8)}"
         self.secrets[path] = []
-        return f"http://{host}:{self.port}{path}"
+        return f"{self.scheme}://{host}:{self.port}{path}"
 
     def trust(self, url: str, secret: str) -> None:
         """Verify requests to this URL's path with `secret` (several may be trusted)."""
