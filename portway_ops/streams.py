@@ -282,6 +282,10 @@ class StreamRunner:
                 ready.append(shard)
         return ready
 
+    def reconnect(self) -> None:
+        """New clients, and the stream looked up again, at the next poll."""
+        self._clients, self._described_at = None, 0.0
+
     def skip_to_end(self) -> None:
         """From now on, deliver only what is written after this call (tests, benches)."""
         arn = self._resolve()
@@ -392,8 +396,9 @@ class StreamRunner:
 
     def poll(self) -> int:
         """One round over the shards ready to read; the number of records read."""
-        arn = self._resolve()
-        if not self._shards or time.monotonic() - self._described_at > _DESCRIBE_SECONDS:
+        arn = self._stream_arn
+        if arn is None or time.monotonic() - self._described_at > _DESCRIBE_SECONDS:
+            arn = self._resolve()  # the table may have been made anew, with a new stream
             self._describe(arn)
         count = 0
         for shard in self._ready():
@@ -470,7 +475,7 @@ class Consumers:
             except Exception as exc:  # the stream is unreachable: never give up, never skip
                 _log.warning("events stream: %s; trying again", exc)
                 for runner in self.runners:
-                    runner._clients = None
+                    runner.reconnect()
                 read, pause = 0, min(5.0, pause * 2)
             if not read:
                 stop.wait(pause)
