@@ -160,6 +160,7 @@ def get_received_protocol(ctx: TenantContext, id: str) -> Response:
     response=schemas.TrackingSession,
     status=201,
     scope="tracking",
+    audited=False,  # tracking.session_started, in the session's transaction (api_keys)
 )
 def create_tracking_session(
     ctx: TenantContext, body: schemas.TrackingSessionCreate
@@ -181,7 +182,7 @@ def list_tracking_sessions(
     return api_keys.list_tracking_sessions(ctx, page)
 
 
-@api.delete("/v1/tracking/sessions/{id}")
+@api.delete("/v1/tracking/sessions/{id}", audited=False)  # tracking.session_revoked (api_keys)
 def revoke_tracking_session(ctx: TenantContext, id: str) -> None:
     """End a tracking session at once."""
     api_keys.revoke_tracking_session(ctx, id)

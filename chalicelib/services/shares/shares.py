@@ -174,37 +174,44 @@ def get(ctx: TenantContext, share_id: str) -> schemas.Share:
 
 
 def revoke(ctx: TenantContext, share_id: str, *, clock: Clock = utcnow) -> None:
-    """Revoke a share: both sides change in one transaction with the event, and the next
-    read fails. Revoking a revoked share changes nothing and records nothing."""
+    """Revoke a share: both sides change in one transaction with its event, and the next
+    read fails. Revoking a revoked share changes nothing and still answers, and records, as
+    a revocation (one event per successful request, as for keys and sessions)."""
     ctx.require("write")
     share = load(ctx, share_id)
-    if share.status == "revoked":
-        return
     now = clock()
-    received = ReceivedShare(share.partner_tenant_id, share_id)
-    try:
-        with Transaction() as tx:
-            tx.update(
-                share,
-                [Share.status.set("revoked"), Share.revoked_at.set(now)],
-                label="share",
-            )
-            tx.update_unversioned(
-                received,
-                [ReceivedShare.status.set("revoked"), ReceivedShare.revoked_at.set(now)],
-                ReceivedShare.share_id.exists(),
-            )
-            events.record(
-                tx,
-                ctx,
-                "share.revoked",
-                share_id,
-                data={"partner_tenant_id": share.partner_public_id},
-                now=now,
-            )
-    except ConditionsFailed:
-        if load(ctx, share_id).status != "revoked":
-            raise
+    if share.status != "revoked":
+        received = ReceivedShare(share.partner_tenant_id, share_id)
+        try:
+            with Transaction() as tx:
+                tx.update(
+                    share,
+                    [Share.status.set("revoked"), Share.revoked_at.set(now)],
+                    label="share",
+                )
+                tx.update_unversioned(
+                    received,
+                    [ReceivedShare.status.set("revoked"), ReceivedShare.revoked_at.set(now)],
+                    ReceivedShare.share_id.exists(),
+                )
+                _revoked(tx, ctx, share, now)
+            return
+        except ConditionsFailed:  # revoked by a concurrent request: the same outcome
+            if load(ctx, share_id).status != "revoked":
+                raise
+    with Transaction() as tx:
+        _revoked(tx, ctx, share, now)
+
+
+def _revoked(tx: Transaction, ctx: TenantContext, share: Share, now: datetime) -> None:
+    events.record(
+        tx,
+        ctx,
+        "share.revoked",
+        share.share_id,
+        data={"partner_tenant_id": share.partner_public_id},
+        now=now,
+    )
 
 
 # -- the partner's side ----------------------------------------------------------------------

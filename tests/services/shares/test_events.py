@@ -155,25 +155,35 @@ def test_a_read_only_key_cannot_share_and_records_nothing(carrier, tenant):
     assert events_of(carrier.api, "share.*") == []
 
 
-def test_revoking_records_share_revoked_once(carrier, tenant, other_tenant):
+def test_revoking_records_share_revoked_once_per_request(carrier, tenant, other_tenant):
     granted = share(carrier, carrier.devices[:1])
     # Another organisation cannot revoke it: 404, nothing recorded anywhere.
     third = carrier.api.as_key(make_tenant("Tenant C").key)
     assert problem(third.delete(f"/v1/shares/{granted['id']}"))["status"] == 404
     assert problem(carrier.partner.delete(f"/v1/shares/{granted['id']}"))["status"] == 404
+    assert problem(carrier.api.delete("/v1/shares/shr_00000000000000000000000000"))["status"] == 404
     assert events_of(carrier.api, "share.revoked") == []
+    assert events_of(third, "share.*") == []
 
-    for _ in range(2):  # the second revocation changes nothing and records nothing
-        assert carrier.api.delete(f"/v1/shares/{granted['id']}").status_code == 204
+    assert carrier.api.delete(f"/v1/shares/{granted['id']}").status_code == 204
     [event] = events_of(carrier.api, "share.revoked")
+    assert set(event) == FIELDS
     assert (event["object_type"], event["object_id"]) == ("share", granted["id"])
     assert event["actor"] == key_actor(carrier.api)
     assert (event["on_behalf_of"], event["customer_id"]) == (None, None)
     assert event["data"] == {"partner_tenant_id": other_tenant.public_id}
     assert_no_internal_ids(event, tenant.id, other_tenant.id)
     revoked_at = carrier.api.get(f"/v1/shares/{granted['id']}").json_body["revoked_at"]
-    assert event["time"][:19] == revoked_at[:19]
+    assert event["time"] == revoked_at
+    # Revoking it again changes nothing, answers the same, and is recorded as a request
+    # (as a key's or a session's repeated revocation is).
+    assert carrier.api.delete(f"/v1/shares/{granted['id']}").status_code == 204
+    assert carrier.api.get(f"/v1/shares/{granted['id']}").json_body["revoked_at"] == revoked_at
+    again = events_of(carrier.api, "share.revoked")
+    assert len(again) == 2
+    assert {(e["object_id"], e["actor"]) for e in again} == {(granted["id"], event["actor"])}
     assert [e["type"] for e in events_of(carrier.api, "share.*")] == [
+        "share.revoked",
         "share.revoked",
         "share.created",
     ]
@@ -359,3 +369,25 @@ def test_a_shipment_number_whose_transaction_fails_records_no_event(carrier, ten
     ]
     numbers = carrier.partner.get(f"/v1/received-shares/{granted['id']}/assets").json_body
     assert numbers["items"][0]["shipment_number"] is None
+
+
+# -- tracking sessions ----------------------------------------------------------------------------
+
+
+def test_a_tracking_session_is_recorded_once_by_its_service_not_by_the_router(api):
+    """Starting and ending a session each add exactly one event to the tenant's list: the
+    service's, in the session's transaction (the routes are not audited afterwards)."""
+    before = events_of(api, None)
+    started = api.post("/v1/tracking/sessions", {})
+    assert started.status_code == 201, started.body
+    after_start = events_of(api, None)
+    assert [e["type"] for e in after_start[: len(after_start) - len(before)]] == [
+        "tracking.session_started"
+    ]
+    assert after_start[0]["object_id"] == started.json_body["id"]
+    assert api.delete(f"/v1/tracking/sessions/{started.json_body['id']}").status_code == 204
+    after_end = events_of(api, None)
+    assert [e["type"] for e in after_end[: len(after_end) - len(after_start)]] == [
+        "tracking.session_revoked"
+    ]
+    assert after_end[0]["object_id"] == started.json_body["id"]
