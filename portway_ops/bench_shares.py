@@ -45,10 +45,10 @@ def measure_share_read(client: Any, sender_key: str, partner_key: str) -> list[C
             "partner read of a share",
             read.status_code,
             Counter(calls.calls),
-            "key + 2 reads + 1 log write",
+            "key + 2 reads + 1 log write (entry and event, one transaction)",
             lambda status, c: (
                 status == 200
-                and (c["GetItem"], c["BatchGetItem"], c["PutItem"]) == (2, 1, 1)
+                and (c["GetItem"], c["BatchGetItem"], c["TransactWriteItems"]) == (2, 1, 1)
                 and sum(c.values()) == 4
             ),
         )
