@@ -56,7 +56,7 @@ class Subscription:
 
     name: str  # the Lambda function's name in the app (`pages_consumer`)
     handler: str  # what Lambda runs: `module.function`
-    types: frozenset[str]  # the event types it is given (the mapping's filter)
+    types: frozenset[str] | None  # the event types it is given (the filter); None: every one
     batch_size: int = 100
     retries: int = 5  # MaximumRetryAttempts: attempts after the first
     max_record_age_seconds: int = 6 * 3600
@@ -76,10 +76,14 @@ class Subscription:
         """True for the records its filter lets through: INSERTs of its event types."""
         image = record.get("dynamodb", {}).get("NewImage") or {}
         kind = image.get("type", {}).get("S")
-        return record.get("eventName") == "INSERT" and kind in self.types
+        if record.get("eventName") != "INSERT":
+            return False
+        return self.types is None or kind in self.types
 
     def filter_pattern(self) -> dict[str, Any]:
         """The event source mapping's filter pattern (the same rule as `wants`)."""
+        if self.types is None:
+            return {"eventName": ["INSERT"]}
         return {
             "eventName": ["INSERT"],
             "dynamodb": {"NewImage": {"type": {"S": sorted(self.types)}}},

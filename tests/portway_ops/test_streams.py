@@ -228,3 +228,12 @@ def test_make_run_renders_pages_from_the_stream_beside_the_server(tmp_path):
         stopped = process.stop()
     assert stopped == 0
     assert not Path(tmp_path / "streams" / "pages_consumer.dead-letters.jsonl").exists()
+
+
+def test_a_subscription_to_every_event_type_takes_every_new_event():
+    every = streams.Subscription("audit_consumer", "x.y", types=None)
+    assert every.filter_pattern() == {"eventName": ["INSERT"]}
+    new = {"eventName": "INSERT", "dynamodb": {"NewImage": {"type": {"S": "share.read"}}}}
+    assert every.wants(new)
+    assert not every.wants({**new, "eventName": "REMOVE"})
+    assert every.logical_id == "AuditConsumer"
