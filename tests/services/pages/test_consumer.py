@@ -501,3 +501,23 @@ def test_the_subscription_filters_what_the_consumer_reaches():
     (pages_subscription,) = [s for s in streams.SUBSCRIPTIONS if s.name == PAGES]
     assert pages_subscription.types == consumer.TYPES
     assert pages_subscription.function() is lambda_functions.pages_consumer
+
+
+def test_the_theme_services_own_event_reaches_the_pages_through_the_stream(
+    world, api, events_stream
+):
+    """Through the API: the theme service records theme.updated with its change, and the
+    consumer renders the portals that show the theme from it (the request still renders
+    them too until phase 2)."""
+    answer = api.patch(f"/v1/themes/{world.theme}", {"colors": {"primary": "#0f0e0d"}})
+    assert answer.status_code == 200, answer.json_body
+    handled: list[list[str]] = []
+    events_stream.runner(PAGES).on_delivery = lambda records, failed: handled.append(
+        [r["dynamodb"]["NewImage"]["type"]["S"] for r in records]
+    )
+    with recording() as consumed:
+        events_stream.drain()
+    assert handled == [["theme.updated"]]
+    key = store.page_key(world.slug, "portal", world.own_portal[1], "en")
+    assert key in consumed.written
+    assert "#0f0e0d" in blob_store().get(key).data.decode()
