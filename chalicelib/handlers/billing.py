@@ -1,5 +1,6 @@
 """The provider's billing side: catalogue, contracts, self-service links, documents,
-self-service settings and e-mails."""
+self-service settings and e-mails. Every write's service records its own event in the
+change's transaction, so no route here is audited by the router."""
 
 from __future__ import annotations
 
@@ -40,7 +41,14 @@ def pdf_response(item: Document, data: bytes) -> Response:
 # -- catalogue -------------------------------------------------------------------------------
 
 
-@api.post("/v1/plans", body=schemas.PlanCreate, response=schemas.Plan, status=201, idempotent=True)
+@api.post(
+    "/v1/plans",
+    body=schemas.PlanCreate,
+    response=schemas.Plan,
+    status=201,
+    idempotent=True,
+    audited=False,
+)
 def create_plan(ctx: TenantContext, body: schemas.PlanCreate) -> schemas.Plan:
     """Create a plan (a product family)."""
     return catalogue.create_plan(ctx, body)
@@ -58,7 +66,13 @@ def get_plan(ctx: TenantContext, id: str) -> schemas.Plan:
     return catalogue.get_plan(ctx, id)
 
 
-@api.patch("/v1/plans/{id}", body=schemas.PlanUpdate, response=schemas.Plan, versioned=True)
+@api.patch(
+    "/v1/plans/{id}",
+    body=schemas.PlanUpdate,
+    response=schemas.Plan,
+    versioned=True,
+    audited=False,
+)
 def update_plan(
     ctx: TenantContext, id: str, body: schemas.PlanUpdate, if_match: int | None
 ) -> schemas.Plan:
@@ -72,6 +86,7 @@ def update_plan(
     response=schemas.Variant,
     status=201,
     idempotent=True,
+    audited=False,
 )
 def create_variant(ctx: TenantContext, id: str, body: schemas.VariantCreate) -> schemas.Variant:
     """Add a plan variant: price, billing and notice periods, whether signup is open."""
@@ -97,7 +112,11 @@ def get_variant(ctx: TenantContext, id: str) -> schemas.Variant:
 
 
 @api.patch(
-    "/v1/plan-variants/{id}", body=schemas.VariantUpdate, response=schemas.Variant, versioned=True
+    "/v1/plan-variants/{id}",
+    body=schemas.VariantUpdate,
+    response=schemas.Variant,
+    versioned=True,
+    audited=False,
 )
 def update_variant(
     ctx: TenantContext, id: str, body: schemas.VariantUpdate, if_match: int | None
@@ -112,6 +131,7 @@ def update_variant(
     response=schemas.Component,
     status=201,
     idempotent=True,
+    audited=False,
 )
 def create_component(ctx: TenantContext, body: schemas.ComponentCreate) -> schemas.Component:
     """Add a quantity, on/off or metered component to a plan."""
@@ -125,7 +145,11 @@ def get_component(ctx: TenantContext, id: str) -> schemas.Component:
 
 
 @api.patch(
-    "/v1/components/{id}", body=schemas.ComponentUpdate, response=schemas.Component, versioned=True
+    "/v1/components/{id}",
+    body=schemas.ComponentUpdate,
+    response=schemas.Component,
+    versioned=True,
+    audited=False,
 )
 def update_component(
     ctx: TenantContext, id: str, body: schemas.ComponentUpdate, if_match: int | None
@@ -135,7 +159,12 @@ def update_component(
 
 
 @api.post(
-    "/v1/coupons", body=schemas.CouponCreate, response=schemas.Coupon, status=201, idempotent=True
+    "/v1/coupons",
+    body=schemas.CouponCreate,
+    response=schemas.Coupon,
+    status=201,
+    idempotent=True,
+    audited=False,
 )
 def create_coupon(ctx: TenantContext, body: schemas.CouponCreate) -> schemas.Coupon:
     """Create a coupon code."""
@@ -154,7 +183,7 @@ def get_coupon(ctx: TenantContext, id: str) -> schemas.Coupon:
     return catalogue.get_coupon(ctx, id)
 
 
-@api.delete("/v1/coupons/{id}")
+@api.delete("/v1/coupons/{id}", audited=False)
 def delete_coupon(ctx: TenantContext, id: str) -> None:
     """Withdraw a coupon code."""
     catalogue.delete_coupon(ctx, id)
@@ -199,6 +228,7 @@ def cancel_contract(ctx: TenantContext, id: str) -> schemas.Contract:
     body=schemas.TokenRequest,
     response=schemas.SelfServiceLink,
     status=201,
+    audited=False,
 )
 def create_self_service_token(
     ctx: TenantContext, id: str, body: schemas.TokenRequest
@@ -208,7 +238,7 @@ def create_self_service_token(
     return contracts.create_link(ctx, id, body)
 
 
-@api.delete("/v1/contracts/{id}/self-service-token")
+@api.delete("/v1/contracts/{id}/self-service-token", audited=False)
 def revoke_self_service_tokens(ctx: TenantContext, id: str) -> None:
     """Withdraw every self-service link of the contract made so far."""
     contracts.revoke_links(ctx, id)
@@ -220,6 +250,7 @@ def revoke_self_service_tokens(ctx: TenantContext, id: str) -> None:
     upload=(documents.PDF_CONTENT_TYPE,),
     response=schemas.Document,
     status=201,
+    audited=False,
 )
 def upload_document(
     ctx: TenantContext, id: str, query: schemas.DocumentQuery, upload: Upload
@@ -242,7 +273,11 @@ def get_document(ctx: TenantContext, id: str, document_id: str) -> Response:
 
 
 @api.post(
-    "/v1/contracts/{id}/emails", body=schemas.EmailSend, response=schemas.EmailSent, status=201
+    "/v1/contracts/{id}/emails",
+    body=schemas.EmailSend,
+    response=schemas.EmailSent,
+    status=201,
+    audited=False,
 )
 def send_email(ctx: TenantContext, id: str, body: schemas.EmailSend) -> schemas.EmailSent:
     """E-mail the customer an invoice, credit note or reminder from the tenant's template;
@@ -265,6 +300,7 @@ def get_self_service_settings(ctx: TenantContext) -> schemas.SelfServiceSettings
     response=schemas.SelfServiceSettingsOut,
     scope="admin",
     versioned=True,
+    audited=False,
 )
 def put_self_service_settings(
     ctx: TenantContext, body: schemas.SelfServiceSettings, if_match: int | None
@@ -290,6 +326,7 @@ def list_email_templates(ctx: TenantContext) -> EmailTemplates:
     body=schemas.EmailTemplateIn,
     response=schemas.EmailTemplate,
     scope="admin",
+    audited=False,
 )
 def put_email_template(
     ctx: TenantContext, kind: str, language: str, body: schemas.EmailTemplateIn
@@ -304,7 +341,7 @@ def get_email_template(ctx: TenantContext, kind: str, language: str) -> schemas.
     return mail.get_template(ctx, kind, language)
 
 
-@api.delete("/v1/email-templates/{kind}/{language}", scope="admin")
+@api.delete("/v1/email-templates/{kind}/{language}", scope="admin", audited=False)
 def delete_email_template(ctx: TenantContext, kind: str, language: str) -> None:
     """Go back to Portway's own text for this kind and language."""
     mail.delete_template(ctx, kind, language)

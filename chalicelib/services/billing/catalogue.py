@@ -4,13 +4,17 @@ A variant that allows signup has a public signup page; every change that shows o
 (the variant, its plan, the plan's components) renders that page again. Such a change is
 first checked against the page budget (`pages.check_budget`): one that would make a signup
 page too big is refused with a 422 before anything is saved.
+
+Every change records its event (`plan.created`, `component.updated`, `coupon.deleted`, ...)
+in its own transaction; an update's event names the fields sent, never their values.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import datetime
 from typing import Any, TypeVar, cast
 
-from pynamodb.exceptions import PutError
 from pynamodb.models import Model
 
 from chalicelib.clock import Clock, utcnow
@@ -21,14 +25,10 @@ from chalicelib.models.billing import plan_key
 from chalicelib.schemas import billing as schemas
 from chalicelib.schemas.common import Page, page_of, present, rfc3339
 from chalicelib.services.pages import pages
+from chalicelib.services.platform import events
 from chalicelib.services.platform.pagination import PageRequest, fetch_page
-from chalicelib.services.platform.storage import (
-    ConditionsFailed,
-    Transaction,
-    condition_failed,
-    load_owned,
-)
-from chalicelib.services.platform.versioning import apply_changes, change_actions, check_version
+from chalicelib.services.platform.storage import ConditionsFailed, Transaction, load_owned
+from chalicelib.services.platform.versioning import change_actions, check_version
 from chalicelib.settings import get_settings
 from chalicelib.tenancy import TenantContext
 
@@ -49,6 +49,28 @@ def _drafted(item: M, changes: dict[str, Any]) -> M:
 
 def _first(changes: dict[str, Any], names: tuple[str, ...], default: str) -> str:
     return next((name for name in names if name in changes), default)
+
+
+def _update(
+    item: M,
+    changes: dict[str, Any],
+    now: datetime,
+    record: Callable[[Transaction], object],
+    reload: Callable[[], Model],
+) -> M:
+    """Save `changes` and their event in one transaction, conditioned on the version read:
+    409 with the current version when the item moved on since."""
+    try:
+        with Transaction() as tx:
+            tx.update(item, change_actions(type(item), changes, now), label="item")
+            record(tx)
+    except ConditionsFailed:
+        check_version(reload(), int(getattr(item, "version", None) or 0))
+        raise
+    for name, value in changes.items():
+        setattr(item, name, value)
+    item.updated_at = now  # type: ignore[attr-defined]
+    return item  # its version went up with the commit
 
 
 # -- plans -----------------------------------------------------------------------------------
@@ -87,7 +109,16 @@ def create_plan(
         created_at=now,
         updated_at=now,
     )
-    item.save(condition=Plan.plan_id.does_not_exist())
+    with Transaction() as tx:
+        tx.save(item, condition=Plan.plan_id.does_not_exist())
+        events.record(
+            tx,
+            ctx,
+            "plan.created",
+            item.plan_id,
+            data={"name": item.name, "currency": item.currency},
+            now=now,
+        )
     return plan_out(item)
 
 
@@ -120,7 +151,16 @@ def update_plan(
     if changes:
         field = _first(changes, ("description", "name"), "name")
         pages.check_budget(ctx.tenant_id, pages.Draft(plan=_drafted(item, changes)), field)
-    apply_changes(item, changes, clock())
+    now = clock()
+    _update(
+        item,
+        changes,
+        now,
+        lambda tx: events.record(
+            tx, ctx, "plan.updated", plan_id, data={"changed": sorted(changes)}, now=now
+        ),
+        lambda: load_plan(ctx, plan_id),
+    )
     pages.refresh_plan(ctx.tenant_id, plan_id)
     return plan_out(item)
 
@@ -184,7 +224,16 @@ def create_variant(
     )
     if item.allow_signup:
         pages.check_budget(ctx.tenant_id, pages.Draft(variant=item), "allow_signup")
-    item.save(condition=PlanVariant.variant_id.does_not_exist())
+    with Transaction() as tx:
+        tx.save(item, condition=PlanVariant.variant_id.does_not_exist())
+        events.record(
+            tx,
+            ctx,
+            "plan_variant.created",
+            item.variant_id,
+            data={"plan_id": plan_id, "allow_signup": bool(item.allow_signup)},
+            now=now,
+        )
     slug = pages.refresh_variant(ctx.tenant_id, item)
     return variant_out(item, plan.currency, slug)
 
@@ -232,7 +281,21 @@ def update_variant(
     if changes and drafted.allow_signup:
         field = _first(changes, _VARIANT_SHOWN, "allow_signup")
         pages.check_budget(ctx.tenant_id, pages.Draft(variant=drafted), field)
-    apply_changes(item, changes, clock())
+    now = clock()
+    _update(
+        item,
+        changes,
+        now,
+        lambda tx: events.record(
+            tx,
+            ctx,
+            "plan_variant.updated",
+            variant_id,
+            data={"plan_id": item.plan_id, "changed": sorted(changes)},
+            now=now,
+        ),
+        lambda: load_variant(ctx, variant_id),
+    )
     slug = pages.refresh_variant(ctx.tenant_id, item)
     return variant_out(item, load_plan(ctx, item.plan_id).currency, slug)
 
@@ -317,6 +380,14 @@ def create_component(
     with Transaction() as tx:
         tx.save(item, condition=Component.component_id.does_not_exist())
         _keep_minimum(tx, ctx.tenant_id, item)
+        events.record(
+            tx,
+            ctx,
+            "component.created",
+            item.component_id,
+            data={"plan_id": data.plan_id, "kind": data.kind},
+            now=now,
+        )
     pages.refresh_plan(ctx.tenant_id, data.plan_id)
     return component_out(item)
 
@@ -364,6 +435,7 @@ def update_component(
     item = load_component(ctx, component_id)
     check_version(item, data.version if if_match is None else if_match)
     changes = present(data)
+    sent = sorted(changes)
     nulls = [name for name, value in changes.items() if value is None and name != "unit"]
     if nulls:
         raise Invalid.field(nulls[0], "cannot be null")
@@ -387,11 +459,20 @@ def update_component(
         pages.check_budget(ctx.tenant_id, pages.Draft(component=drafted), field)
     for name, value in changes.items():
         setattr(item, name, value)
+    now = clock()
     try:
         with Transaction() as tx:
             # PynamoDB conditions the update on the version read.
-            tx.update(item, change_actions(Component, changes, clock()), label="component")
+            tx.update(item, change_actions(Component, changes, now), label="component")
             _keep_minimum(tx, ctx.tenant_id, item)
+            events.record(
+                tx,
+                ctx,
+                "component.updated",
+                component_id,
+                data={"plan_id": item.plan_id, "changed": sent},
+                now=now,
+            )
     except ConditionsFailed:
         check_version(load_component(ctx, component_id), int(item.version or 0))
         raise
@@ -442,9 +523,18 @@ def create_coupon(
         created_at=now,
     )
     try:
-        item.save(condition=Coupon.code.does_not_exist())
-    except PutError as exc:
-        if condition_failed(exc):
+        with Transaction() as tx:
+            tx.save(item, condition=Coupon.code.does_not_exist(), label="coupon")
+            events.record(
+                tx,
+                ctx,
+                "coupon.created",
+                item.coupon_id,
+                data={"code": item.code, "discount_percent": data.discount_percent},
+                now=now,
+            )
+    except ConditionsFailed as exc:
+        if "coupon" in exc.labels:
             raise Conflict(f"The coupon code {item.code} exists already.") from None
         raise
     return coupon_out(item)
@@ -464,4 +554,12 @@ def get_coupon(ctx: TenantContext, code: str) -> schemas.Coupon:
 def delete_coupon(ctx: TenantContext, code: str) -> None:
     """Withdraw a coupon: signups can no longer redeem it (signed contracts keep theirs)."""
     ctx.require("write")
-    load_owned(Coupon, ctx, Coupon.key_for(code), "coupon").delete()
+    item = load_owned(Coupon, ctx, Coupon.key_for(code), "coupon")
+    try:
+        with Transaction() as tx:
+            tx.delete(item, condition=Coupon.code.exists(), label="coupon")
+            events.record(tx, ctx, "coupon.deleted", item.coupon_id, data={"code": item.code})
+    except ConditionsFailed as exc:
+        if "coupon" in exc.labels:  # withdrawn by someone else meanwhile
+            raise NotFound(f"No coupon {code}.") from None
+        raise

@@ -4,7 +4,9 @@ period allows, and opened by their customer through time-limited self-service li
 What was bought is copied into the contract when it is signed, so later catalogue changes
 leave signed contracts alone. A signup is checked field by field on the server (whatever
 the page did) and then written in one transaction (customer, contract, coupon redemption,
-audit event): it happens whole or not at all.
+its `contract.signed_up` event): it happens whole or not at all. Every change of a contract
+records its event (`contract.created`, `contract.cancelled`, `contract.link_created`, ...) in
+its own transaction; a link's event never holds the link.
 """
 
 from __future__ import annotations
@@ -41,7 +43,7 @@ from chalicelib.models.customers import Address, Contact
 from chalicelib.schemas import billing as schemas
 from chalicelib.schemas.common import Page, page_of, rfc3339
 from chalicelib.services.billing import self_service_settings as settings_service
-from chalicelib.services.platform import audit, ratelimit
+from chalicelib.services.platform import events, ratelimit
 from chalicelib.services.platform.pagination import PageRequest, fetch_page
 from chalicelib.services.platform.storage import (
     ConditionsFailed,
@@ -49,9 +51,9 @@ from chalicelib.services.platform.storage import (
     batch_get,
     load_owned,
 )
-from chalicelib.services.platform.tenants import tenant_id_for_slug
+from chalicelib.services.platform.tenants import OPERATOR, tenant_id_for_slug
 from chalicelib.settings import get_settings
-from chalicelib.tenancy import Caller, TenantContext, bearer_token
+from chalicelib.tenancy import Actor, Caller, TenantContext, bearer_token
 
 LINK_PREFIX = credentials.SELF_SERVICE_PREFIX
 LINK_KIND = "self_service"
@@ -386,6 +388,11 @@ def _redeem(tx: Transaction, coupon: Coupon, now: datetime) -> None:
     tx.update(coupon, [Coupon.redemptions.add(1)], condition, label="coupon")
 
 
+def _bought(item: Contract) -> dict[str, Any]:
+    """What a contract's creation event says: the plan and variant bought."""
+    return {"plan_id": item.plan_id, "plan_variant_id": item.variant_id}
+
+
 def _coupon_gone() -> Invalid:
     return Invalid.field("coupon_code", "this coupon was used up or withdrawn just now")
 
@@ -441,17 +448,14 @@ def create(
             )
             if coupon is not None:
                 _redeem(tx, coupon, now)
-            audit.record(
+            events.record(
                 tx,
-                audit.event(
-                    t,
-                    ctx.actor,
-                    "create_contract",
-                    "contracts",
-                    item.contract_id,
-                    customer_id=data.customer_id,
-                    now=now,
-                ),
+                ctx,
+                "contract.created",
+                item.contract_id,
+                customer_id=data.customer_id,
+                data=_bought(item),
+                now=now,
             )
     except ConditionsFailed as exc:
         if "coupon" in exc.labels:
@@ -495,6 +499,8 @@ def _check_signup(
 
 
 SIGNUP_PER_ADDRESS = ratelimit.Limit("signup-address", 20, timedelta(hours=1))
+# How events name whoever orders on a public signup page.
+SIGNUP_ACTOR = "anonymous"
 
 
 def signup(
@@ -563,18 +569,16 @@ def signup(
             tx.save(item, condition=Contract.contract_id.does_not_exist())
             if coupon is not None:
                 _redeem(tx, coupon, now)
-            actor = f"signup:{caller.source_ip or 'unknown'}"
-            audit.record(
+            # Nobody signed in: the event names no person (and no address, which is
+            # personal data kept only by the rate limit).
+            events.record(
                 tx,
-                audit.event(
-                    t,
-                    actor,
-                    "signup",
-                    "contracts",
-                    item.contract_id,
-                    customer_id=customer.customer_id,
-                    now=now,
-                ),
+                Actor(t, SIGNUP_ACTOR),
+                "contract.signed_up",
+                item.contract_id,
+                customer_id=customer.customer_id,
+                data=_bought(item),
+                now=now,
             )
     except ConditionsFailed as exc:
         if "coupon" in exc.labels:
@@ -593,9 +597,9 @@ def with_query(url: str, name: str, value: str) -> str:
     return f"{joined}{hash_mark}{fragment}"
 
 
-def cancel(tenant_id: str, item: Contract, actor: str, now: datetime) -> Contract:
+def cancel(by: events.Acting, item: Contract, now: datetime) -> Contract:
     """End the contract at the next date its notice period allows; 409 when it already
-    ends."""
+    ends. `by` is the provider's context or the self-service link's: the event's actor."""
     if item.end_at is not None:
         raise Conflict(f"The contract already ends on {rfc3339(item.end_at)}.")
     end = earliest_end(item, now)
@@ -606,27 +610,24 @@ def cancel(tenant_id: str, item: Contract, actor: str, now: datetime) -> Contrac
                 [
                     Contract.end_at.set(end),
                     Contract.cancelled_at.set(now),
-                    Contract.cancelled_by.set(actor),
+                    Contract.cancelled_by.set(by.actor),
                     Contract.updated_at.set(now),
                 ],
                 Contract.end_at.does_not_exist(),
                 label="contract",
             )
-            audit.record(
+            events.record(
                 tx,
-                audit.event(
-                    tenant_id,
-                    actor,
-                    "cancel_contract",
-                    "contracts",
-                    item.contract_id,
-                    customer_id=item.customer_id,
-                    now=now,
-                ),
+                by,
+                "contract.cancelled",
+                item.contract_id,
+                customer_id=item.customer_id,
+                data={"end_at": rfc3339(end)},
+                now=now,
             )
     except ConditionsFailed:
         raise Conflict("The contract was changed meanwhile; read it again.") from None
-    item.end_at, item.cancelled_at, item.cancelled_by = end, now, actor
+    item.end_at, item.cancelled_at, item.cancelled_by = end, now, by.actor
     item.version = int(item.version or 0) + 1
     return item
 
@@ -637,7 +638,7 @@ def cancel_by_provider(
     """Cancel on the customer's behalf, at the next date the notice period allows."""
     ctx.require("write")
     now = clock()
-    return contract_out(cancel(ctx.tenant_id, load(ctx, contract_id), ctx.actor, now), now)
+    return contract_out(cancel(ctx, load(ctx, contract_id), now), now)
 
 
 # -- self-service links ----------------------------------------------------------------------
@@ -659,6 +660,11 @@ class SelfServiceContext:
         """How the audit log names this caller."""
         return f"self_service:{self.contract_id}"
 
+    @property
+    def on_behalf_of(self) -> None:
+        """A link is never a preview."""
+        return None
+
 
 def link_url(slug: str, secret: str, language: str | None = None) -> str:
     """The self-service page with the token in the fragment (never sent to a server)."""
@@ -672,13 +678,18 @@ def issue_link(
     minutes: int,
     now: datetime,
     language: str | None = None,
+    *,
+    by: events.Acting | None = None,
+    tx: Transaction | None = None,
 ) -> tuple[str, str, datetime]:
-    """A new link: (secret, url, expiry). Only the secret's digest is stored."""
+    """A new link: (secret, url, expiry). Only the secret's digest is stored: in `tx` when
+    given (whose change records its own event, such as an e-mail's), else at once with a
+    `contract.link_created` event naming `by` (the operator when nobody is named)."""
     secret = new_secret(LINK_PREFIX)
     # Whole seconds: the expiry is stored as a TTL (epoch seconds), and the answer must say
     # the same time the check uses.
     expires = (now + timedelta(minutes=minutes)).replace(microsecond=0)
-    Token(
+    token = Token(
         digest(secret),
         kind=LINK_KIND,
         tenant_id=tenant.tenant_id,
@@ -687,8 +698,24 @@ def issue_link(
         epoch=int(contract.link_epoch or 0),
         created_at=now,
         expires_at=expires,
-    ).save(condition=Token.digest.does_not_exist())
-    return secret, link_url(tenant.slug, secret, language), expires
+    )
+    url = link_url(tenant.slug, secret, language)
+    if tx is not None:
+        tx.save(token, condition=Token.digest.does_not_exist())
+        return secret, url, expires
+    with Transaction() as own:
+        own.save(token, condition=Token.digest.does_not_exist())
+        # The expiry only: the link itself is a secret and never part of an event.
+        events.record(
+            own,
+            by or Actor(tenant.tenant_id, OPERATOR),
+            "contract.link_created",
+            contract.contract_id,
+            customer_id=contract.customer_id,
+            data={"expires_at": rfc3339(expires)},
+            now=now,
+        )
+    return secret, url, expires
 
 
 def create_link(
@@ -702,7 +729,7 @@ def create_link(
     tenant = Tenant.get(ctx.tenant_id, consistent_read=True)
     now = clock()
     minutes = data.validity_minutes or settings.token_validity_minutes
-    secret, url, expires = issue_link(tenant, contract, minutes, now, data.language)
+    secret, url, expires = issue_link(tenant, contract, minutes, now, data.language, by=ctx)
     return schemas.SelfServiceLink(token=secret, url=url, expires_at=rfc3339(expires))
 
 
@@ -712,6 +739,9 @@ def revoke_links(ctx: TenantContext, contract_id: str) -> None:
     contract = load(ctx, contract_id)
     with Transaction() as tx:
         tx.update_unversioned(contract, [Contract.link_epoch.add(1)], Contract.contract_id.exists())
+        events.record(
+            tx, ctx, "contract.links_withdrawn", contract_id, customer_id=contract.customer_id
+        )
 
 
 LINK_FAILURES_PER_ADDRESS = ratelimit.Limit("self-service-address", 30, timedelta(minutes=15))

@@ -5,7 +5,8 @@ An upload is checked before anything is stored: it must be a PDF that a PDF read
 with at least one page, not encrypted, and without active content (scripts, actions other than
 going to one of its pages, XFA forms, embedded files, media) in any object a reader may find,
 compressed or not, listed in the file's index or not. The PDF goes to the blob store first and
-the record second, so a record never points at a missing file.
+the record second, so a record never points at a missing file; the record's transaction holds
+its `contract.document_uploaded` event.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from chalicelib.operations import Upload
 from chalicelib.schemas import billing as schemas
 from chalicelib.schemas.common import Page, page_of, rfc3339
 from chalicelib.services.billing import contracts
+from chalicelib.services.platform import events
 from chalicelib.services.platform.pagination import PageRequest, fetch_page
 from chalicelib.services.platform.storage import ConditionsFailed, Transaction, load_owned
 from chalicelib.tenancy import TenantContext
@@ -414,15 +416,15 @@ def _canonical(name: str) -> str:
     return name.split("\x00", 1)[0]
 
 
-def _check_events(events: Any) -> None:
+def _check_events(actions: Any) -> None:
     """Refuse additional actions (on opening or closing a page, on a field's change, ...)
     unless there are none."""
     from pypdf.generic import DictionaryObject
 
-    if isinstance(events, DictionaryObject):
-        if not events:
+    if isinstance(actions, DictionaryObject):
+        if not actions:
             return
-        for action in dict.values(events):
+        for action in dict.values(actions):
             reason = _action_reason(_resolve(action))
             if reason:
                 raise _refuse(reason + ON_EVENTS)
@@ -525,6 +527,17 @@ def upload(
             tx.save(item, condition=Document.document_key.does_not_exist())
             tx.update_unversioned(
                 contract, [Contract.document_count.add(1)], Contract.contract_id.exists()
+            )
+            # The PDF is stored already; the event comes with the record that makes it
+            # a document (and goes with it if that fails).
+            events.record(
+                tx,
+                ctx,
+                "contract.document_uploaded",
+                contract_id,
+                customer_id=contract.customer_id,
+                data={"document_id": document_id, "kind": item.kind, "number": item.number},
+                now=now,
             )
     except ConditionsFailed:  # pragma: no cover - the contract cannot be deleted
         blob_store().delete(key)

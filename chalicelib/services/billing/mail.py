@@ -4,7 +4,9 @@ templates per language, with a fresh self-service link wherever a template says
 language).
 
 Sent through SES in AWS; on one machine (and in tests) written as `.eml` files to the
-outbox folder (`PORTWAY_OUTBOX_DIR`, `.local/outbox` by default).
+outbox folder (`PORTWAY_OUTBOX_DIR`, `.local/outbox` by default). A sent e-mail records
+`contract.email_sent` (kind, language, recipient) once it is handed over, in one transaction
+with the link it holds; one that cannot be sent records nothing and stores no link.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from chalicelib.schemas import billing as schemas
 from chalicelib.schemas.common import LANGUAGES, rfc3339
 from chalicelib.services.billing import contracts
 from chalicelib.services.billing import self_service_settings as settings_service
+from chalicelib.services.platform import events
 from chalicelib.services.platform.outbound_mail import (  # noqa: F401 - part of this module's API
     Mail,
     OutboxTransport,
@@ -30,7 +33,7 @@ from chalicelib.services.platform.outbound_mail import (  # noqa: F401 - part of
     deliver,
     transport,
 )
-from chalicelib.services.platform.storage import batch_get
+from chalicelib.services.platform.storage import ConditionsFailed, Transaction, batch_get
 from chalicelib.settings import get_settings
 from chalicelib.tenancy import TenantContext
 
@@ -151,6 +154,7 @@ def put_template(
     ctx.require("admin")
     _check_path(kind, language)
     _check_placeholders(data)
+    now = clock()
     item = EmailTemplate(
         ctx.tenant_id,
         EmailTemplate.key_for(kind, language),
@@ -158,10 +162,24 @@ def put_template(
         language=language,
         subject=data.subject,
         body=data.body,
-        updated_at=clock(),
+        updated_at=now,
     )
-    item.save()
+    with Transaction() as tx:
+        tx.save(item)
+        events.record(
+            tx,
+            ctx,
+            "email_template.updated",
+            template_id(kind, language),
+            data={"kind": kind, "language": language},
+            now=now,
+        )
     return _template_out(item)
+
+
+def template_id(kind: str, language: str) -> str:
+    """How events name a template: `invoice/de`, as its path does."""
+    return f"{kind}/{language}"
 
 
 def _stored(tenant_id: str, kind: str, language: str) -> EmailTemplate | None:
@@ -196,10 +214,24 @@ def list_templates(ctx: TenantContext) -> list[schemas.EmailTemplate]:
 
 
 def delete_template(ctx: TenantContext, kind: str, language: str) -> None:
-    """Go back to Portway's own text for this kind and language (done if already so)."""
+    """Go back to Portway's own text for this kind and language (done if already so: then
+    nothing changed and nothing is recorded)."""
     ctx.require("admin")
     _check_path(kind, language)
-    EmailTemplate(ctx.tenant_id, EmailTemplate.key_for(kind, language)).delete()
+    item = EmailTemplate(ctx.tenant_id, EmailTemplate.key_for(kind, language))
+    try:
+        with Transaction() as tx:
+            tx.delete(item, condition=EmailTemplate.template_key.exists(), label="template")
+            events.record(
+                tx,
+                ctx,
+                "email_template.deleted",
+                template_id(kind, language),
+                data={"kind": kind, "language": language},
+            )
+    except ConditionsFailed as exc:
+        if "template" not in exc.labels:
+            raise
 
 
 # -- sending ---------------------------------------------------------------------------------
@@ -257,11 +289,14 @@ def send(
     )
     subject, body = _text(data.kind, language, _stored(t, data.kind, language))
     now = clock()
+    email_id = new_id("eml")
+    # Written once the e-mail is handed over: the link it holds and the event.
+    tx = Transaction()
     link, expires = None, None
     if LINK in body:
         settings, _ = settings_service.load(t)
         _, link, expiry = contracts.issue_link(
-            tenant, contract, settings.token_validity_minutes, now
+            tenant, contract, settings.token_validity_minutes, now, tx=tx
         )
         expires = rfc3339(expiry)
     values = {
@@ -275,8 +310,21 @@ def send(
     subject = " ".join(fill(subject, values, None).replace("\t", " ").splitlines()).strip()
     mail = Mail(get_settings().mail_from, to, subject, fill(body, values, link))
     sender = deliver(mail, f"an e-mail of contract {contract_id}")
+    sent = {"email_id": email_id, "kind": data.kind, "language": language, "to": to}
+    if document is not None:
+        sent["document_id"] = document.document_id
+    events.record(
+        tx,
+        ctx,
+        "contract.email_sent",
+        contract_id,
+        customer_id=contract.customer_id,
+        data=sent,
+        now=now,
+    )
+    tx.commit()
     return schemas.EmailSent(
-        id=new_id("eml"),
+        id=email_id,
         to=to,
         subject=subject,
         language=language,

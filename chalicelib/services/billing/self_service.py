@@ -12,7 +12,6 @@ from decimal import Decimal
 from typing import Any, cast
 
 import msgspec
-from pynamodb.exceptions import UpdateError
 
 from chalicelib.clock import Clock, utcnow
 from chalicelib.errors import Conflict, Forbidden, Invalid, NotFound
@@ -22,8 +21,8 @@ from chalicelib.schemas.common import rfc3339
 from chalicelib.services.billing import contracts, documents
 from chalicelib.services.billing import self_service_settings as settings_service
 from chalicelib.services.billing.contracts import SelfServiceContext
-from chalicelib.services.platform import audit
-from chalicelib.services.platform.storage import batch_get, condition_failed
+from chalicelib.services.platform import events
+from chalicelib.services.platform.storage import ConditionsFailed, Transaction, batch_get
 from chalicelib.services.platform.versioning import change_actions
 
 _CONTACT_FIELDS = tuple(f for f in settings_service.FIELD_RULE if f != "email")
@@ -175,22 +174,24 @@ def update_customer(
         changes["email"] = sent["email"]
     now = clock()
     try:
-        customer.update(actions=change_actions(Customer, changes, now))
-    except UpdateError as exc:
-        if condition_failed(exc):
-            raise Conflict("Your data was changed meanwhile; reload the page.") from None
-        raise
-    audit.write(
-        audit.event(
-            ctx.tenant_id,
-            ctx.actor,
-            "update_contact_data",
-            "customers",
-            ctx.customer_id,
-            customer_id=ctx.customer_id,
-            now=now,
-        )
-    )
+        with Transaction() as tx:
+            # PynamoDB conditions the update on the version read.
+            tx.update(customer, change_actions(Customer, changes, now), label="customer")
+            # The names of the fields sent, never their values (contact data).
+            events.record(
+                tx,
+                ctx,
+                "contract.customer_updated",
+                ctx.contract_id,
+                customer_id=ctx.customer_id,
+                data={"changed": sorted(sent)},
+                now=now,
+            )
+    except ConditionsFailed:
+        raise Conflict("Your data was changed meanwhile; reload the page.") from None
+    for name, value in changes.items():
+        setattr(customer, name, value)
+    customer.updated_at = now
     return customer_out(customer, settings.fields)
 
 
@@ -200,7 +201,7 @@ def cancel(ctx: SelfServiceContext, *, clock: Clock = utcnow) -> schemas.Contrac
     if not settings.allow_cancellation:
         raise Forbidden("The contract cannot be cancelled here; contact your provider.")
     now = clock()
-    return contracts.contract_out(contracts.cancel(ctx.tenant_id, contract, ctx.actor, now), now)
+    return contracts.contract_out(contracts.cancel(ctx, contract, now), now)
 
 
 def document(ctx: SelfServiceContext, document_id: str) -> tuple[Document, bytes]:

@@ -3,7 +3,8 @@ headings, redirect and legal URLs, terms lines, portal switches and sections.
 
 Stored as one validated JSON document per tenant; a tenant that never saved any has the
 defaults. Success and error URLs must be on the tenant's embedding allowlist, when saved
-and again when used (the allowlist may have changed since).
+and again when used (the allowlist may have changed since). A save records
+`settings.self_service_updated`, naming the top-level settings that changed.
 """
 
 from __future__ import annotations
@@ -14,14 +15,15 @@ from datetime import datetime
 from urllib.parse import urlsplit
 
 import msgspec
-from pynamodb.exceptions import DoesNotExist, PutError
+from pynamodb.exceptions import DoesNotExist
 
 from chalicelib.clock import Clock, utcnow
 from chalicelib.errors import Conflict, Invalid
 from chalicelib.models import SelfServiceSettings, Tenant, Theme
 from chalicelib.schemas import billing as schemas
 from chalicelib.schemas.common import rfc3339
-from chalicelib.services.platform.storage import condition_failed
+from chalicelib.services.platform import events
+from chalicelib.services.platform.storage import ConditionsFailed, Transaction
 from chalicelib.services.platform.versioning import check_version
 from chalicelib.tenancy import TenantContext
 
@@ -157,7 +159,7 @@ def put(
     _check(ctx, data)
     # The signup and self-service pages as these settings would make them: none too big.
     pages.check_budget(ctx.tenant_id, pages.Draft(settings=data), "body")
-    _, item = load(ctx.tenant_id)
+    before, item = load(ctx.tenant_id)
     if item is not None:
         check_version(item, if_match)
     elif if_match not in (None, 0):  # never saved: the defaults are version 0
@@ -170,11 +172,24 @@ def put(
     saved = SelfServiceSettings(ctx.tenant_id, document=document, updated_at=now)
     if item is not None:
         saved.version = item.version
+    changed = [
+        field.name
+        for field in msgspec.structs.fields(data)
+        if getattr(before, field.name) != getattr(data, field.name)
+    ]
     try:
-        # PynamoDB conditions the put on the version read (or on there being no item yet).
-        saved.save()
-    except PutError as exc:
-        if not condition_failed(exc):
+        with Transaction() as tx:
+            # PynamoDB conditions the put on the version read (or on there being no item yet).
+            tx.save(saved, label="settings")
+            events.record(
+                tx,
+                ctx,
+                "settings.self_service_updated",
+                data={"changed": changed},
+                now=now,
+            )
+    except ConditionsFailed as exc:
+        if "settings" not in exc.labels:
             raise
         raise Conflict(
             "The settings were changed by someone else; read them again and reapply your change."

@@ -339,9 +339,9 @@ def test_the_customer_changes_the_phone_number(api, anonymous, tenant, shop):
     assert view["customer"]["first_name"] == "Jana"  # what was not sent stays
     assert view["customer"]["email"] == "jana@nordfracht.example"
     events = api.get("/v1/audit-events?limit=100").json_body["items"]
-    changes = [e for e in events if e["action"] == "update_contact_data"]
-    assert [(e["actor"], e["object_id"]) for e in changes] == [
-        (f"self_service:{contract_id}", view["customer"]["id"])
+    changes = [e for e in events if e["action"] == "contract.customer_updated"]
+    assert [(e["actor"], e["object_id"], e["customer_id"]) for e in changes] == [
+        (f"self_service:{contract_id}", contract_id, view["customer"]["id"])
     ]
 
 
@@ -473,7 +473,7 @@ def test_a_cancellation_is_audited_as_the_self_service_link(api, anonymous, tena
     customer = api.as_key(new_link(api, contract_id)["token"])
     assert customer.post("/v1/self-service/cancel").status_code == 200
     events = api.get("/v1/audit-events?limit=100").json_body["items"]
-    cancels = [e for e in events if e["action"] == "cancel_contract"]
+    cancels = [e for e in events if e["action"] == "contract.cancelled"]
     assert len(cancels) == 1, events
     assert cancels[0]["actor"] == f"self_service:{contract_id}"
     assert cancels[0]["object_id"] == contract_id
