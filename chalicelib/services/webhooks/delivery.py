@@ -143,7 +143,7 @@ T = TypeVar("T")
 def _in_parallel(work: Callable[[T], Attempted | None], items: list[T]) -> list[Attempted]:
     """`work` on every item, by up to WORKERS threads (one receiver's slowness does not hold
     the others); results in the items' order. An error is raised once all have ended."""
-    if len(items) <= 1:
+    if len(items) <= 1 or WORKERS <= 1:
         done = [work(item) for item in items]
     else:
         with ThreadPoolExecutor(max_workers=min(WORKERS, len(items))) as pool:

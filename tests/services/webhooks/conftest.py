@@ -1,4 +1,4 @@
-"""Webhook tests: a real receiver, short timeouts, and a way to read the tenant's events."""
+"""Webhook tests: a real receiver, short timeouts, the tenant's events, new endpoints."""
 
 from __future__ import annotations
 
@@ -7,9 +7,17 @@ from collections.abc import Iterator
 import pytest
 
 from chalicelib.models import Event
-from chalicelib.services.webhooks import transport
-from chalicelib.settings import reset_settings
+from chalicelib.services.webhooks import delivery, transport
 from tests.services.webhooks.receiver import Receiver
+
+
+@pytest.fixture(autouse=True)
+def one_worker_on_moto(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Attempts run one at a time on moto, whose store is not thread-safe (DynamoDB Local
+    runs them in parallel, as DynamoDB would)."""
+    callspec = getattr(request.node, "callspec", None)
+    if callspec is not None and callspec.params.get("backend") == "moto":
+        monkeypatch.setattr(delivery, "WORKERS", 1)
 
 
 @pytest.fixture
@@ -25,16 +33,6 @@ def fast_timeouts(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(transport, "CONNECT_TIMEOUT", 0.5)
     monkeypatch.setattr(transport, "READ_TIMEOUT", 0.5)
     monkeypatch.setattr(transport, "TOTAL_TIMEOUT", 2.0)
-
-
-@pytest.fixture
-def no_loopback(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """Settings as in AWS: loopback is refused like any address that is not public."""
-    monkeypatch.setenv("PORTWAY_WEBHOOK_ALLOW_LOOPBACK", "false")
-    reset_settings()
-    yield
-    monkeypatch.delenv("PORTWAY_WEBHOOK_ALLOW_LOOPBACK")
-    reset_settings()
 
 
 def events_of(tenant_id: str, type_: str) -> list[Event]:
