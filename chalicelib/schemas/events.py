@@ -26,4 +26,10 @@ class DomainEvent(Output):
 class EventQuery(Struct, kw_only=True):
     """Which events: an exact type, or every type of an area (`portal.*`)."""
 
-    type: Annotated[str, Meta(max_length=100)] | None = None
+    type: (
+        Annotated[
+            str,
+            Meta(max_length=100, pattern=r"^[a-z]+(?:_[a-z]+)*\.(?:\*|[a-z]+(?:_[a-z]+)*)$"),
+        ]
+        | None
+    ) = None
