@@ -27,6 +27,7 @@ from pynamodb.exceptions import DoesNotExist, PutError
 
 from chalicelib.clock import utcnow
 from chalicelib.models import Component, Event, PlanVariant, Portal, PortalTemplate, Tenant, Token
+from chalicelib.pages import store
 from chalicelib.services.pages import pages
 
 _log = logging.getLogger("portway")
@@ -183,7 +184,7 @@ def _variant_pages(tenant_id: str, variant_id: str) -> int:
     except DoesNotExist:
         return 0
     pages.refresh_variant(tenant_id, variant)  # or takes it down when it stopped signups
-    return int(bool(variant.allow_signup))
+    return len(store.LANGUAGES) if variant.allow_signup else 0
 
 
 def _is_default(tenant_id: str, template_id: str) -> bool:
