@@ -7,6 +7,7 @@ can never leave two defaults.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any, cast
 
 import msgspec
@@ -20,6 +21,7 @@ from chalicelib.models.portal_templates import Section
 from chalicelib.schemas import portal_templates as schemas
 from chalicelib.schemas.common import Page, page_of, present, rfc3339
 from chalicelib.services.pages import pages
+from chalicelib.services.platform import events
 from chalicelib.services.platform.pagination import PageRequest, fetch_page
 from chalicelib.services.platform.storage import ConditionsFailed, Transaction, load_owned
 from chalicelib.services.platform.versioning import change_actions, check_version
@@ -158,6 +160,14 @@ def create(
             _move_theme_reference(tx, ctx, None, data.theme_id)
             if data.is_default:
                 _make_default(tx, ctx, _tenant(ctx), item.template_id)
+            events.record(
+                tx,
+                ctx,
+                "portal_template.created",
+                item.template_id,
+                data={"theme_id": data.theme_id, "is_default": data.is_default},
+                now=now,
+            )
     except ConditionsFailed as exc:
         raise _conflict_or_invalid(exc, data.theme_id) from None
     if data.is_default:
@@ -184,10 +194,15 @@ AFFECTED_SHOWN = 100
 
 
 def _shown_changes(item: PortalTemplate, changes: dict[str, Any]) -> list[str]:
+    return _changed(item, changes, SHOWN_FIELDS)
+
+
+def _changed(item: PortalTemplate, changes: dict[str, Any], names: Iterable[str]) -> list[str]:
+    """Which of `names` the changes give another value than the stored one."""
     before = to_schema(item)
     return [
         name
-        for name in SHOWN_FIELDS
+        for name in names
         if name in changes and (changes[name] or None) != (getattr(before, name) or None)
     ]
 
@@ -234,9 +249,11 @@ def update(
     shown = _shown_changes(item, changes)
     if shown and item.portal_count and not confirm:
         raise _affected(ctx, item, shown)
+    changed = _changed(item, changes, changes)
     if "sections" in changes:
         changes["sections"] = stored_sections(changes["sections"])
-    actions = change_actions(PortalTemplate, changes, clock())
+    now = clock()
+    actions = change_actions(PortalTemplate, changes, now)
     try:
         with Transaction() as tx:
             tx.update(item, actions, label="template")
@@ -251,6 +268,14 @@ def update(
                     Tenant.default_template_id == template_id,
                     label="tenant",
                 )
+            events.record(
+                tx,
+                ctx,
+                "portal_template.updated",
+                template_id,
+                data={"changed": changed},
+                now=now,
+            )
     except ConditionsFailed as exc:
         raise _conflict_or_invalid(exc, changes.get("theme_id")) from None
     if shown or "is_default" in changes:
@@ -277,6 +302,13 @@ def delete(ctx: TenantContext, template_id: str, *, if_match: int | None = None)
                     Tenant.default_template_id == template_id,
                     label="tenant",
                 )
+            events.record(
+                tx,
+                ctx,
+                "portal_template.deleted",
+                template_id,
+                data={"theme_id": item.theme_id, "is_default": bool(item.is_default)},
+            )
     except ConditionsFailed:
         held = portals_of(ctx, template_id, AFFECTED_SHOWN)
         if held:

@@ -7,6 +7,7 @@ stored.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any, NamedTuple, cast
 
 import msgspec
@@ -20,6 +21,7 @@ from chalicelib.schemas import portals as schemas
 from chalicelib.schemas.common import rfc3339
 from chalicelib.schemas.portal_templates import Section
 from chalicelib.services.pages import pages
+from chalicelib.services.platform import events
 from chalicelib.services.platform.storage import ConditionsFailed, Transaction
 from chalicelib.services.platform.versioning import check_version
 from chalicelib.services.portals.portal_templates import stored_sections
@@ -108,6 +110,46 @@ def _count(
         )
 
 
+# What a PUT sets: an update's event names those it changed.
+_PUT_FIELDS = ("template_id", "apps", "theme_id", "home_page", "sections")
+
+
+def _shown(item: Portal, name: str) -> Any:
+    value = getattr(item, name)
+    if name == "sections":
+        return [s.as_dict() for s in value or []] or None
+    if name == "apps":
+        return list(value) if value else None
+    return value or None
+
+
+def _record_put(
+    tx: Transaction, ctx: TenantContext, existing: Portal | None, item: Portal, now: datetime
+) -> None:
+    """The PUT's event: the portal given (its first PUT) or changed (which fields)."""
+    if existing is None:
+        events.record(
+            tx,
+            ctx,
+            "portal.created",
+            item.portal_id,
+            customer_id=item.customer_id,
+            data={"template_id": item.template_id, "theme_id": item.theme_id},
+            now=now,
+        )
+        return
+    changed = [n for n in _PUT_FIELDS if _shown(existing, n) != _shown(item, n)]
+    events.record(
+        tx,
+        ctx,
+        "portal.updated",
+        item.portal_id,
+        customer_id=item.customer_id,
+        data={"changed": changed},
+        now=now,
+    )
+
+
 def put(
     ctx: TenantContext,
     customer_id: str,
@@ -166,6 +208,7 @@ def put(
             _count(tx, PortalTemplate, ctx.tenant_id, old_template, template_id, "template")
             old_theme = existing.theme_id if existing else None
             _count(tx, Theme, ctx.tenant_id, old_theme, own_theme, "theme")
+            _record_put(tx, ctx, existing, item, now)
     except ConditionsFailed as exc:
         if "customer" in exc.labels:
             raise NotFound(f"No customer {customer_id}.") from None
@@ -195,6 +238,16 @@ def delete(ctx: TenantContext, customer_id: str, *, if_match: int | None = None)
             tx.delete(item, label="portal")
             _count(tx, PortalTemplate, ctx.tenant_id, item.template_id, None, "template")
             _count(tx, Theme, ctx.tenant_id, item.theme_id, None, "theme")
+            # The one event of the deletion: the links withdrawn and the accounts and
+            # issuers deleted after it (`portal_accounts.delete_portal`) follow from it.
+            events.record(
+                tx,
+                ctx,
+                "portal.deleted",
+                item.portal_id,
+                customer_id=customer_id,
+                data={"template_id": item.template_id, "theme_id": item.theme_id},
+            )
     except ConditionsFailed:
         raise Conflict("The portal changed meanwhile; read it and retry.") from None
     slug = Tenant.get(ctx.tenant_id, attributes_to_get=["slug"]).slug
