@@ -40,12 +40,12 @@ from chalicelib.models import (
 from chalicelib.schemas import portal_access as schemas
 from chalicelib.schemas.common import Page, page_of, rfc3339
 from chalicelib.services.fleet import customers
-from chalicelib.services.platform import audit, passwords, ratelimit
+from chalicelib.services.platform import events, passwords, ratelimit
 from chalicelib.services.platform.pagination import PageRequest, fetch_page
 from chalicelib.services.platform.storage import ConditionsFailed, Transaction
 from chalicelib.services.portals import account_mail, portals, sessions
 from chalicelib.settings import get_settings
-from chalicelib.tenancy import Caller, PortalContext, TenantContext
+from chalicelib.tenancy import Actor, Caller, PortalContext, TenantContext
 
 LINK_PREFIX = credentials.INVITATION_PREFIX
 INVITES_PER_PORTAL = ratelimit.Limit("invites-portal", 50, timedelta(days=1))
@@ -96,17 +96,16 @@ def _previous(tenant_id: str, customer_id: str, slot: str) -> tuple[str | None, 
 
 
 def _issue(
-    tenant_id: str,
-    actor: str,
+    by: TenantContext | PortalContext,
     portal: Portal,
     apps: list[str],
     email: str | None,
     role: str,
     days: int,
     now: datetime,
-    on_behalf_of: str | None = None,
 ) -> schemas.InvitationCreated:
     """Store a new link; an open link for the same person is spent by it."""
+    tenant_id, actor = by.tenant_id, by.actor
     secret = new_secret(LINK_PREFIX)
     invitation_id = new_id("inv")
     expires = now + timedelta(days=days)
@@ -157,7 +156,9 @@ def _issue(
                 Token.digest.does_not_exist() if current is None else Token.subject_id == current,
                 label="slot",
             )
+            replaced = None
             if previous is not None and previous.status == "open":
+                replaced = previous.invitation_id
                 tx.update_unversioned(
                     previous, [Invitation.status.set("replaced")], Invitation.status == "open"
                 )
@@ -166,18 +167,21 @@ def _issue(
                     [Token.state.set("replaced")],
                     Token.state == "open",
                 )
-            audit.record(
+            events.record(
                 tx,
-                audit.event(
-                    tenant_id,
-                    actor,
-                    "invitation.create",
-                    "invitation",
-                    invitation_id,
-                    customer_id=portal.customer_id,
-                    on_behalf_of=on_behalf_of,
-                    now=now,
-                ),
+                by,
+                "portal.invitation_created",
+                invitation_id,
+                object_type="invitation",
+                customer_id=portal.customer_id,
+                data={
+                    "portal_id": portal.portal_id,
+                    "email": email,  # the address invited: what the event is about
+                    "role": role,
+                    "expires_at": rfc3339(expires),
+                    "replaced": replaced,  # the open link this one spent
+                },
+                now=now,
             )
     except ConditionsFailed:
         raise Conflict(
@@ -202,11 +206,9 @@ def create(
     portal, apps, _ = portals.load_for_customer(ctx, customer_id)
     role = ADMIN if portal.status == "invited" else USER
     email = data.email.lower() if data.email else None
-    created = _issue(
-        ctx.tenant_id, ctx.actor, portal, apps, email, role, data.expires_in_days, clock()
-    )
+    created = _issue(ctx, portal, apps, email, role, data.expires_in_days, clock())
     if data.send and email:
-        _send(ctx.tenant_id, portal.customer_id, created, ctx.actor, inviter=None)
+        _send(ctx, portal.customer_id, created, inviter=None)
         created.sent_to = email
     return created
 
@@ -226,11 +228,9 @@ def invite_colleague(
     # Portway sends these mails in the provider's name: never a relay for anyone's mail.
     ratelimit.spend(INVITES_PER_PORTAL, portal.portal_id)
     ratelimit.spend(INVITES_PER_ADDRESS, f"{portal.portal_id}\0{email}")
-    created = _issue(
-        ctx.tenant_id, ctx.actor, portal, apps, email, USER, data.expires_in_days, clock()
-    )
+    created = _issue(ctx, portal, apps, email, USER, data.expires_in_days, clock())
     inviter = PortalUser.get(ctx.tenant_id, ctx.user_key, attributes_to_get=["name"]).name
-    _send(ctx.tenant_id, ctx.customer_id, created, ctx.actor, inviter=inviter)
+    _send(ctx, ctx.customer_id, created, inviter=inviter)
     return schemas.ColleagueInvitation(
         id=created.id,
         email=email,
@@ -241,19 +241,19 @@ def invite_colleague(
 
 
 def _send(
-    tenant_id: str,
+    by: TenantContext | PortalContext,
     customer_id: str,
     created: schemas.InvitationCreated,
-    actor: str,
     *,
     inviter: str | None,
 ) -> None:
-    """E-mail a new link to its address; a link that could not be sent is withdrawn."""
+    """E-mail a new link to its address; a link that could not be sent is withdrawn (its
+    creation was recorded, so is its withdrawal: `portal.invitation_revoked`, not sent)."""
     try:
         account_mail.send(
             "invitation",
             to=created.email or "",
-            tenant_id=tenant_id,
+            tenant_id=by.tenant_id,
             customer_id=customer_id,
             link=created.url,
             expires=datetime.fromisoformat(created.expires_at.replace("Z", "+00:00")),
@@ -261,7 +261,7 @@ def _send(
         )
     except Unavailable:
         with suppress(PortwayError, PynamoDBException):
-            _withdraw(tenant_id, customer_id, created.id, actor, utcnow())
+            _withdraw(by, customer_id, created.id, utcnow(), reason="not_sent")
         raise
 
 
@@ -297,21 +297,24 @@ def revoke(
     if item.status != "open":
         raise Conflict(f"The invitation is {item.status} already.")
     try:
-        _withdraw(ctx.tenant_id, customer_id, invitation_id, ctx.actor, clock(), item=item)
+        _withdraw(ctx, customer_id, invitation_id, clock(), item=item, reason="revoked")
     except ConditionsFailed:
         raise Conflict("The invitation was used or revoked meanwhile.") from None
 
 
 def _withdraw(
-    tenant_id: str,
+    by: TenantContext | PortalContext,
     customer_id: str,
     invitation_id: str,
-    actor: str,
     now: datetime,
     *,
     item: Invitation | None = None,
+    reason: str | None,
 ) -> None:
-    """Mark an open link revoked, with its token, in one transaction."""
+    """Mark an open link revoked, with its token, in one transaction; with a reason, its
+    event (`portal.invitation_revoked`) too. Without one it is part of a change recorded
+    elsewhere (a deleted portal's links)."""
+    tenant_id = by.tenant_id
     if item is None:
         item = Invitation.get(
             tenant_id, Invitation.key_for(customer_id, invitation_id), consistent_read=True
@@ -321,22 +324,22 @@ def _withdraw(
         tx.update_unversioned(
             Token(item.token_digest), [Token.state.set("revoked")], Token.state == "open"
         )
-        audit.record(
-            tx,
-            audit.event(
-                tenant_id,
-                actor,
-                "invitation.revoke",
-                "invitation",
+        if reason is not None:
+            events.record(
+                tx,
+                by,
+                "portal.invitation_revoked",
                 invitation_id,
+                object_type="invitation",
                 customer_id=customer_id,
+                data={"portal_id": item.portal_id, "reason": reason},
                 now=now,
-            ),
-        )
+            )
 
 
 def withdraw_open(ctx: TenantContext, customer_id: str, *, clock: Clock = utcnow) -> int:
-    """Revoke every open link of a customer (its portal was deleted); how many."""
+    """Revoke every open link of a customer (its portal was deleted); how many. These
+    transactions record no events: the request's one event is `portal.deleted`."""
     prefix = Invitation.prefix_for(customer_id)
     count = 0
     for item in Invitation.query(
@@ -346,7 +349,7 @@ def withdraw_open(ctx: TenantContext, customer_id: str, *, clock: Clock = utcnow
         consistent_read=True,
     ):
         with suppress(ConditionsFailed):  # used or revoked meanwhile: closed either way
-            _withdraw(ctx.tenant_id, customer_id, item.invitation_id, ctx.actor, clock(), item=item)
+            _withdraw(ctx, customer_id, item.invitation_id, clock(), item=item, reason=None)
             count += 1
     return count
 
@@ -460,17 +463,15 @@ def _create_account(
                 Invitation.invitation_id.exists(),
             )
             pair = sessions.start(tx, grant, now)
-            audit.record(
+            events.record(
                 tx,
-                audit.event(
-                    tenant_id,
-                    f"portal_user:{user_id}",
-                    "invitation.accept",
-                    "portal_user",
-                    user_id,
-                    customer_id=customer_id,
-                    now=now,
-                ),
+                Actor(tenant_id, f"portal_user:{user_id}"),
+                "portal.invitation_accepted",
+                token.subject_id,
+                object_type="invitation",
+                customer_id=customer_id,
+                data={"portal_id": portal_id, "user_id": user_id, "role": role},
+                now=now,
             )
     except ConditionsFailed as exc:
         if "link" in exc.labels:

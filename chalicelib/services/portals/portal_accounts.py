@@ -31,13 +31,13 @@ from chalicelib.models import (
 )
 from chalicelib.schemas import portal_access as schemas
 from chalicelib.schemas.common import Page, page_of, rfc3339
-from chalicelib.services.platform import audit, passwords, ratelimit
+from chalicelib.services.platform import events, passwords, ratelimit
 from chalicelib.services.platform.pagination import PageRequest, fetch_page
 from chalicelib.services.platform.storage import ConditionsFailed, Transaction, batch_get
 from chalicelib.services.platform.tenants import tenant_id_for_slug
 from chalicelib.services.portals import account_mail, invitations, portals, sessions, sso
 from chalicelib.services.portals.invitations import user_schema
-from chalicelib.tenancy import Caller, PortalContext, TenantContext
+from chalicelib.tenancy import Actor, Caller, PortalContext, TenantContext
 
 _WRONG = "The e-mail address or the password is wrong."
 # An address with more accounts than this among one provider's portals signs in from a
@@ -139,7 +139,8 @@ def sign_in(caller: Caller, data: schemas.SignIn, *, clock: Clock = utcnow) -> s
             extra={"portals": sorted(u.portal_id or "" for u in matches)},
         )
     grant = current_grant(matches[0])
-    return _session(sessions.open_session(grant, clock=clock, also=attempt.forget))
+    pair = sessions.open_session(grant, method="password", clock=clock, also=attempt.forget)
+    return _session(pair)
 
 
 def refresh(
@@ -159,7 +160,7 @@ def refresh(
 def sign_out(ctx: PortalContext) -> None:
     """Close the caller's session: its access and refresh tokens stop working."""
     if ctx.session_id and not ctx.read_only:
-        sessions.revoke_family(ctx.session_id)
+        sessions.sign_out(ctx)
 
 
 def me(ctx: PortalContext) -> schemas.Me:
@@ -193,7 +194,9 @@ def me(ctx: PortalContext) -> schemas.Me:
 
 def request_reset(caller: Caller, data: schemas.PasswordResetRequest) -> None:
     """E-mail a reset link to each of the address's accounts (in the named portal, or all);
-    the answer never says whether there are any."""
+    the answer never says whether there are any. Each link is stored with its event
+    (`portal.password_reset_requested`, by `anonymous`); an unknown address stores and
+    records nothing, which only the provider's event log shows, never the answer."""
     email = data.email.lower()
     ratelimit.spend(RESETS_PER_SOURCE, caller.source_ip)
     tenant_id = tenant_id_for_slug(data.tenant)
@@ -209,21 +212,46 @@ def request_reset(caller: Caller, data: schemas.PasswordResetRequest) -> None:
 
 
 def _send_reset(user: PortalUser, *, clock: Clock = utcnow) -> None:
-    """Store a single-use reset link of the account (valid one hour) and e-mail it."""
+    """Store a single-use reset link of the account (valid one hour) with its event, and
+    e-mail it."""
     now = clock()
+    with Transaction() as tx:
+        secret = _reset_link(tx, user, int(user.session_epoch or 0), now)
+        events.record(
+            tx,
+            Actor(user.tenant_id, "anonymous"),
+            "portal.password_reset_requested",
+            user.user_id,
+            object_type="portal_user",
+            customer_id=user.customer_id,
+            data={"portal_id": user.portal_id},
+            now=now,
+        )
+    _mail_reset(user, secret, now)
+
+
+def _reset_link(tx: Transaction, user: PortalUser, epoch: int, now: datetime) -> str:
+    """Add a single-use reset link of the account (valid one hour, for the session epoch
+    it will be used at) to a transaction; its secret."""
     secret = new_secret(RESET_PREFIX)
-    Token(
+    token = Token(
         digest(secret),
         kind=RESET_KIND,
         tenant_id=user.tenant_id,
         subject_id=user.user_key,
         customer_id=user.customer_id,
         portal_id=user.portal_id,
-        epoch=int(user.session_epoch or 0),
+        epoch=epoch,
         state="open",
         created_at=now,
         expires_at=now + RESET_TTL,
-    ).save(condition=Token.digest.does_not_exist())
+    )
+    tx.save(token, condition=Token.digest.does_not_exist())
+    return secret
+
+
+def _mail_reset(user: PortalUser, secret: str, now: datetime) -> None:
+    """E-mail a stored reset link to the account's address."""
     slug = Tenant.get(user.tenant_id, attributes_to_get=["slug"]).slug
     account_mail.send(
         "password_reset",
@@ -242,7 +270,8 @@ _RESET_INVALID = "This link to set a password is not valid any more. Ask for a n
 def confirm_reset(
     caller: Caller, data: schemas.PasswordResetConfirm, *, clock: Clock = utcnow
 ) -> schemas.Session:
-    """Set a new password with a reset link; every other session of the account ends."""
+    """Set a new password with a reset link; every other session of the account ends, and
+    a new one starts in the same transaction (its event is `portal.password_reset`)."""
     now = clock()
     token = _reset_token(caller, data.token, now)
     try:
@@ -251,6 +280,8 @@ def confirm_reset(
         raise Unauthorized(_RESET_INVALID) from None
     passwords.check(data.password, user.email)
     epoch = int(token.epoch or 0)
+    user.session_epoch = epoch + 1  # the new session lives from the epoch set here
+    grant = current_grant(user)
     try:
         with Transaction() as tx:
             tx.update_unversioned(token, [Token.state.set("used")], Token.state == "open")
@@ -263,22 +294,20 @@ def confirm_reset(
                 ],
                 (PortalUser.session_epoch == epoch) & (PortalUser.portal_id == token.portal_id),
             )
-            audit.record(
+            pair = sessions.start(tx, grant, now)
+            events.record(
                 tx,
-                audit.event(
-                    user.tenant_id,
-                    f"portal_user:{user.user_id}",
-                    "portal_user.password_reset",
-                    "portal_user",
-                    user.user_id,
-                    customer_id=user.customer_id,
-                    now=now,
-                ),
+                Actor(user.tenant_id, f"portal_user:{user.user_id}"),
+                "portal.password_reset",
+                user.user_id,
+                object_type="portal_user",
+                customer_id=user.customer_id,
+                data={"portal_id": user.portal_id, "via": "link"},  # a new password set
+                now=now,
             )
     except ConditionsFailed:
         raise Unauthorized(_RESET_INVALID) from None
-    user.session_epoch = epoch + 1
-    return _session(sessions.open_session(current_grant(user), clock=clock))
+    return _session(pair)
 
 
 def _reset_token(caller: Caller, secret: str, now: datetime) -> Token:
@@ -320,7 +349,7 @@ def remove_user(ctx: PortalContext, user_id: str, *, clock: Clock = utcnow) -> N
     if user_id == ctx.user_id:
         raise Conflict("The administrator cannot remove themselves.")
     user = _load_user(ctx.tenant_id, ctx.customer_id, user_id, ctx.portal_id)
-    _remove(user, ctx.actor, clock())
+    _remove(user, ctx, clock())
 
 
 def _load_user(tenant_id: str, customer_id: str, user_id: str, portal_id: str) -> PortalUser:
@@ -334,7 +363,7 @@ def _load_user(tenant_id: str, customer_id: str, user_id: str, portal_id: str) -
     return user
 
 
-def _remove(user: PortalUser, actor: str, now: datetime) -> None:
+def _remove(user: PortalUser, by: PortalContext | TenantContext, now: datetime) -> None:
     """Delete an account, its sign-in names and its place in its address's list; a removed
     administrator leaves the portal open for a new one (the next accepted provider link)."""
     try:
@@ -352,17 +381,15 @@ def _remove(user: PortalUser, actor: str, now: datetime) -> None:
                     ],
                     Portal.admin_user_id == user.user_id,
                 )
-            audit.record(
+            events.record(
                 tx,
-                audit.event(
-                    user.tenant_id,
-                    actor,
-                    "portal_user.remove",
-                    "portal_user",
-                    user.user_id,
-                    customer_id=user.customer_id,
-                    now=now,
-                ),
+                by,
+                "portal.user_removed",
+                user.user_id,
+                object_type="portal_user",
+                customer_id=user.customer_id,
+                data={"portal_id": user.portal_id, "role": user.role},
+                now=now,
             )
     except ConditionsFailed:
         raise Conflict("The user changed meanwhile; try again.") from None
@@ -409,14 +436,15 @@ def remove_customer_user(
 ) -> None:
     """The provider removes one of a customer's people (the administrator too)."""
     portal = portals.load_for_customer(ctx, customer_id).portal
-    _remove(_load_user(ctx.tenant_id, customer_id, user_id, portal.portal_id), ctx.actor, clock())
+    _remove(_load_user(ctx.tenant_id, customer_id, user_id, portal.portal_id), ctx, clock())
 
 
 def reset_customer_user(
     ctx: TenantContext, customer_id: str, user_id: str, *, clock: Clock = utcnow
 ) -> schemas.PasswordResetSent:
     """The provider resets a person's password: the old password and every session stop
-    working at once, and a link to set a new password goes to the person's address."""
+    working at once, and a link to set a new password (stored in the same transaction)
+    goes to the person's address."""
     portal = portals.load_for_customer(ctx, customer_id).portal
     user = _load_user(ctx.tenant_id, customer_id, user_id, portal.portal_id)
     if user.password_hash is None and user.sso_issuer:
@@ -436,22 +464,20 @@ def reset_customer_user(
                 # As read: a password set meanwhile (a newer epoch) is not silently kept.
                 PortalUser.session_epoch == read,
             )
-            audit.record(
+            secret = _reset_link(tx, user, epoch, now)
+            events.record(
                 tx,
-                audit.event(
-                    ctx.tenant_id,
-                    ctx.actor,
-                    "portal_user.password_reset",
-                    "portal_user",
-                    user_id,
-                    customer_id=customer_id,
-                    now=now,
-                ),
+                ctx,
+                "portal.password_reset",
+                user_id,
+                object_type="portal_user",
+                customer_id=customer_id,
+                data={"portal_id": user.portal_id, "via": "provider"},  # removed, a link sent
+                now=now,
             )
     except ConditionsFailed:
         raise Conflict("The person changed their password just now; reset again.") from None
-    user.session_epoch = epoch
-    _send_reset(user, clock=clock)
+    _mail_reset(user, secret, now)
     return schemas.PasswordResetSent(sent_to=user.email)
 
 
@@ -478,17 +504,16 @@ def start_preview(
         on_behalf_of=ctx.actor,
     )
     pair = sessions.preview(grant, clock=clock)
-    audit.write(
-        audit.event(
-            ctx.tenant_id,
-            ctx.actor,
-            "portal.preview",
-            "portal",
+    with Transaction() as tx:  # the preview stores nothing: its event is the write
+        events.record(
+            tx,
+            ctx,
+            "portal.previewed",
             portal.portal_id,
             customer_id=customer_id,
+            data={"expires_at": rfc3339(now + sessions.PREVIEW_TTL)},
             now=now,
         )
-    )
     slug = Tenant.get(ctx.tenant_id, attributes_to_get=["slug"]).slug
     url = f"{portals.page_url(slug, portal.portal_id)}#session={pair.access_token}"
     return schemas.Preview(url=url, expires_at=rfc3339(now + sessions.PREVIEW_TTL))
@@ -503,7 +528,9 @@ _ACCOUNTS_PER_TRANSACTION = 20
 def delete_portal(ctx: TenantContext, customer_id: str, *, if_match: int | None = None) -> None:
     """Take the customer's portal away, and everything in it: its sessions end at once (the
     portal's id is part of every session), its open links are withdrawn, its accounts and
-    SSO issuers are deleted. A portal given again later starts empty."""
+    SSO issuers are deleted. A portal given again later starts empty. The request's one
+    event is `portal.deleted`, in the portal's own transaction; the clean-up after it
+    records none (the event says all of it goes)."""
     portal = portals.delete(ctx, customer_id, if_match=if_match)
     invitations.withdraw_open(ctx, customer_id)
     sso.forget_customer(ctx.tenant_id, customer_id)

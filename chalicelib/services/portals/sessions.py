@@ -19,6 +19,7 @@ SSO registration of the user's issuer, or, for a preview, the API key that start
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -32,13 +33,14 @@ from chalicelib.credentials import ISSUER
 from chalicelib.errors import Unauthorized
 from chalicelib.ids import digest, new_id, new_secret
 from chalicelib.models import ApiKey, Portal, PortalUser, SsoIssuer, Token
+from chalicelib.services.platform import events
 from chalicelib.services.platform.storage import (
     ConditionsFailed,
     Transaction,
     batch_get,
     condition_failed,
 )
-from chalicelib.tenancy import PortalContext
+from chalicelib.tenancy import Actor, PortalContext
 
 ACCESS_TTL = timedelta(minutes=10)
 PREVIEW_TTL = timedelta(minutes=30)
@@ -162,15 +164,39 @@ def start(tx: Transaction, grant: Grant, now: datetime) -> Pair:
     return Pair(token, secret, int(ACCESS_TTL.total_seconds()), session_id)
 
 
+def _by(grant: Grant) -> Actor:
+    """The session's person, as events name them."""
+    return Actor(grant.tenant_id, f"portal_user:{grant.user_id}")
+
+
 def open_session(
-    grant: Grant, *, clock: Clock = utcnow, also: Callable[[Transaction], None] | None = None
+    grant: Grant,
+    *,
+    method: str,
+    clock: Clock = utcnow,
+    also: Callable[[Transaction], None] | None = None,
 ) -> Pair:
-    """A new session for a user who just proved who they are (`also` adds more to its
-    transaction, such as forgetting the failures of a sign-in)."""
+    """A new session for a user who just proved who they are (`method`: password, sso),
+    with its event, `portal.user_signed_in`; `also` adds more to its transaction, such as
+    forgetting the failures of a sign-in."""
+    now = clock()
     with Transaction() as tx:
-        pair = start(tx, grant, clock())
+        pair = start(tx, grant, now)
         if also is not None:
             also(tx)
+        data: dict[str, Any] = {"portal_id": grant.portal_id, "method": method}
+        if grant.sso_issuer:
+            data["issuer"] = grant.sso_issuer
+        events.record(
+            tx,
+            _by(grant),
+            "portal.user_signed_in",
+            grant.user_id,
+            object_type="portal_user",
+            customer_id=grant.customer_id,
+            data=data,
+            now=now,
+        )
     return pair
 
 
@@ -296,13 +322,45 @@ def _rotate(old: Token, grant: Grant, now: datetime) -> Pair:
             )
             tx.check(SsoIssuer, grant.tenant_id, grant.sso_issuer, registered, label="issuer")
         tx.save(new_item, condition=Token.digest.does_not_exist())
+        events.record(
+            tx,
+            _by(grant),
+            "portal.session_refreshed",
+            grant.user_id,
+            object_type="portal_user",
+            customer_id=grant.customer_id,
+            data={"portal_id": grant.portal_id},
+            now=now,
+        )
     token = access_token(grant, session_id, now, ACCESS_TTL)
     return Pair(token, new_secret_, int(ACCESS_TTL.total_seconds()), session_id)
 
 
+def sign_out(ctx: PortalContext) -> None:
+    """The caller closes their session, with its event (`portal.user_signed_out`). A
+    session closed meanwhile (another sign-out, a replayed refresh token) is closed either
+    way, and records nothing more."""
+    with suppress(ConditionsFailed), Transaction() as tx:
+        tx.update_unversioned(
+            Token(_family_digest(ctx.session_id)),
+            [Token.state.set("revoked")],
+            Token.state == "live",
+        )
+        events.record(
+            tx,
+            ctx,
+            "portal.user_signed_out",
+            ctx.user_id,
+            object_type="portal_user",
+            customer_id=ctx.customer_id,
+            data={"portal_id": ctx.portal_id},
+        )
+
+
 def revoke_family(session_id: str) -> None:
     """Close a session: none of its refresh tokens work any more, nor its access tokens. A
-    session whose item is gone already (ended, removed by TTL) is closed either way."""
+    session whose item is gone already (ended, removed by TTL) is closed either way. (A
+    replayed refresh token does this: a refusal, not a change someone makes, so no event.)"""
     try:
         Token(_family_digest(session_id)).update(
             actions=[Token.state.set("revoked")], condition=Token.digest.exists()

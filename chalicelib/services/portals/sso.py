@@ -31,12 +31,12 @@ from chalicelib.ids import new_id
 from chalicelib.models import DirectoryEntry, PortalUser, SsoIssuer, Tenant, Token
 from chalicelib.schemas import sso as schemas
 from chalicelib.schemas.common import Email, rfc3339
-from chalicelib.services.platform import audit
+from chalicelib.services.platform import events
 from chalicelib.services.platform.storage import ConditionsFailed, Transaction, condition_failed
 from chalicelib.services.platform.tenants import tenant_id_for_slug
 from chalicelib.services.portals import portals, sessions
 from chalicelib.settings import get_settings
-from chalicelib.tenancy import Caller, TenantContext
+from chalicelib.tenancy import Actor, Caller, TenantContext
 
 MAX_LIFETIME = timedelta(minutes=15)
 MAX_IAT_SKEW = timedelta(seconds=180)
@@ -123,11 +123,24 @@ def configure(
     )
     mine = SsoIssuer.issuer.does_not_exist() | ((SsoIssuer.customer_id == customer_id) & as_read)
     try:
-        item.save(condition=mine)
-    except PutError as exc:
-        if condition_failed(exc):
-            raise Conflict("This issuer signs in to another customer's portal.") from None
-        raise
+        with Transaction() as tx:
+            tx.save(item, condition=mine, label="issuer")
+            events.record(
+                tx,
+                ctx,
+                "portal.sso_configured",
+                data.issuer,
+                object_type="sso_issuer",
+                customer_id=customer_id,
+                data={
+                    "algorithm": data.algorithm,
+                    "key_id": data.key_id,
+                    "replaced": registration_id is not None,  # a new key for the issuer
+                },
+                now=item.created_at,
+            )
+    except ConditionsFailed:
+        raise Conflict("This issuer signs in to another customer's portal.") from None
     return _out(item, slug)
 
 
@@ -151,7 +164,16 @@ def remove(ctx: TenantContext, customer_id: str, issuer: str) -> None:
         raise NotFound(f"No SSO issuer {issuer}.") from None
     if item.customer_id != customer_id:
         raise NotFound(f"No SSO issuer {issuer}.")
-    item.delete()
+    with Transaction() as tx:
+        tx.delete(item)
+        events.record(
+            tx,
+            ctx,
+            "portal.sso_removed",
+            issuer,
+            object_type="sso_issuer",
+            customer_id=customer_id,
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -288,17 +310,15 @@ def _user(config: SsoIssuer, portal_id: str, claims: dict[str, Any], now: dateti
             tx.save(user, condition=PortalUser.user_key.does_not_exist())
             entry = DirectoryEntry(key, tenant_id=tenant_id, user_key=user.user_key)
             tx.save(entry, condition=may_replace, label="identity")
-            audit.record(
+            events.record(
                 tx,
-                audit.event(
-                    tenant_id,
-                    f"sso:{config.issuer}",
-                    "portal_user.provision",
-                    "portal_user",
-                    user_id,
-                    customer_id=config.customer_id,
-                    now=now,
-                ),
+                Actor(tenant_id, f"sso:{config.issuer}"),
+                "portal.user_provisioned",
+                user_id,
+                object_type="portal_user",
+                customer_id=config.customer_id,
+                data={"portal_id": portal_id, "issuer": config.issuer},
+                now=now,
             )
     except ConditionsFailed:
         # The same person's first two logins raced: the other one created the account.
@@ -354,7 +374,7 @@ def login(
     _spend_jti(tenant_id, config.issuer, str(claims["jti"]), now)
     user = _user(config, found.portal.portal_id, claims, now)
     grant = sessions.grant_for(user, found.portal.portal_id, found.apps, config)
-    pair = sessions.open_session(grant, clock=clock)
+    pair = sessions.open_session(grant, method="sso", clock=clock)
     tenant = Tenant.get(tenant_id)
     target = allowed_return(tenant, return_to, portals.page_url(slug, found.portal.portal_id))
     fragment = f"session={pair.access_token}&refresh={pair.refresh_token}"
@@ -362,7 +382,8 @@ def login(
 
 
 def forget_customer(tenant_id: str, customer_id: str) -> None:
-    """Remove the issuers of a customer whose portal is gone."""
+    """Remove the issuers of a customer whose portal is gone (part of `portal.deleted`:
+    no events of their own)."""
     mine = SsoIssuer.customer_id == customer_id
     for item in SsoIssuer.query(tenant_id, filter_condition=mine):
         item.delete()
