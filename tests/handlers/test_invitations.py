@@ -131,7 +131,7 @@ def _nothing_created(api, tenant, customer_id, *emails, accepted_before=0):
     assert portal["admin"] is None
     for email in emails:
         _refused(_sign_in(api, tenant, email), 401)
-    assert len(_audit_events(api, "invitation.accept")) == accepted_before
+    assert len(_audit_events(api, "portal.invitation_accepted")) == accepted_before
 
 
 def _only_user_is(api, session):
@@ -575,7 +575,7 @@ def test_a_link_to_a_portal_taken_away_creates_nothing(api, tenant):
     assert refused.status_code in (401, 404, 409, 410), refused.body
     problem(refused)
     _refused(_sign_in(api, tenant, "ann@example.com"), 401)
-    assert _audit_events(api, "invitation.accept") == []
+    assert _audit_events(api, "portal.invitation_accepted") == []
 
 
 def test_a_link_without_email_takes_any_email(api):
@@ -639,7 +639,7 @@ def test_a_used_link_is_409_and_creates_nothing_more(api, tenant):
     _refused(same, 409)
     _refused(_sign_in(api, tenant, "bob@example.com"), 401)
     _only_user_is(api, ann)
-    assert len(_audit_events(api, "invitation.accept")) == 1
+    assert len(_audit_events(api, "portal.invitation_accepted")) == 1
 
 
 def test_an_email_other_than_the_invitations_is_403_and_the_link_stays_usable(api, tenant):
@@ -915,31 +915,36 @@ def test_the_audit_log_records_create_revoke_and_accept_with_their_object_ids(ap
     session = _accepted(api, _secret(used), "ann@example.com")
     user_id = session["user"]["id"]
 
-    created = _audit_events(api, "invitation.create")
+    created = _audit_events(api, "portal.invitation_created")
     assert sorted(e["object_id"] for e in created) == sorted([revoked["id"], used["id"]])
     for event in created:
         assert event["object_type"] == "invitation"
         assert event["customer_id"] == customer_id
         assert event["actor"].startswith("api_key:")
 
-    [revoke] = _audit_events(api, "invitation.revoke")
+    [revoke] = _audit_events(api, "portal.invitation_revoked")
     assert (revoke["object_type"], revoke["object_id"]) == ("invitation", revoked["id"])
     assert revoke["customer_id"] == customer_id
     assert revoke["actor"].startswith("api_key:")
 
-    [accept] = _audit_events(api, "invitation.accept")  # the refused one left no event
-    assert (accept["object_type"], accept["object_id"]) == ("portal_user", user_id)
+    [accept] = _audit_events(api, "portal.invitation_accepted")  # the refused one left none
+    assert (accept["object_type"], accept["object_id"]) == ("invitation", used["id"])
     assert accept["actor"] == f"portal_user:{user_id}"
     assert accept["customer_id"] == customer_id
 
     # newest first; the router records nothing twice for these routes
-    actions = [e["action"] for e in _audit_events(api) if e["action"].startswith("invitation")]
-    assert actions == [
-        "invitation.accept",
-        "invitation.revoke",
-        "invitation.create",
-        "invitation.create",
+    actions = [
+        e["action"] for e in _audit_events(api) if e["action"].startswith("portal.invitation")
     ]
+    assert actions == [
+        "portal.invitation_accepted",
+        "portal.invitation_revoked",
+        "portal.invitation_created",
+        "portal.invitation_created",
+    ]
+    # the event names the account the link made
+    [event] = api.get("/v1/events?type=portal.invitation_accepted").json_body["items"]
+    assert event["data"]["user_id"] == user_id
 
 
 def test_the_audit_log_is_for_admin_keys_only(api):

@@ -787,7 +787,7 @@ def test_a_preview_is_in_the_audit_log_with_the_api_key_as_actor(api):
 
     events = api.get("/v1/audit-events?limit=100")
     assert events.status_code == 200, events.body
-    previews = [e for e in events.json_body["items"] if e["action"] == "portal.preview"]
+    previews = [e for e in events.json_body["items"] if e["action"] == "portal.previewed"]
     assert len(previews) == 1
     event = previews[0]
     assert event["actor"] == f"api_key:{keys[0]['id']}"
@@ -805,7 +805,7 @@ def test_a_read_only_key_cannot_start_a_preview(api):
     previews = [
         e
         for e in api.get("/v1/audit-events?limit=100").json_body["items"]
-        if e["action"] == "portal.preview"
+        if e["action"] == "portal.previewed"
     ]
     assert previews == []
 

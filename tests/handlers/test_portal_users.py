@@ -81,7 +81,7 @@ def test_the_provider_removes_a_portal_user_whose_sessions_end(api):
     _status(_sign_in(api, "colleague@example.com"), 401, "unauthorized")
     _status(api.delete(f"/v1/customers/{customer}/portal/users/{user_id}"), 404, "not-found")
     actions = [e["action"] for e in api.get("/v1/audit-events").json_body["items"]]
-    assert "portal_user.remove" in actions
+    assert "portal.user_removed" in actions
 
 
 def test_removing_the_administrator_lets_the_next_invitation_make_a_new_one(api):

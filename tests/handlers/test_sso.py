@@ -183,7 +183,7 @@ def _me(api, access_token):
 def _provisions(api):
     response = api.get("/v1/audit-events?limit=100")
     assert response.status_code == 200, response.body
-    return [e for e in response.json_body["items"] if e["action"] == "portal_user.provision"]
+    return [e for e in response.json_body["items"] if e["action"] == "portal.user_provisioned"]
 
 
 def _status(response, status, kind):
