@@ -5,6 +5,7 @@ from chalice.app import Chalice
 from chalicelib.handlers import (
     assets,
     billing,
+    consumers,
     customers,
     docs,
     events,
@@ -44,5 +45,6 @@ for module in (
     webhooks,
     pages,
     docs,
+    consumers,  # Lambda functions fed by the events stream, and a schedule (no routes)
 ):
     app.register_blueprint(module.blueprint)

@@ -96,7 +96,16 @@ SUBSCRIPTIONS: tuple[Subscription, ...] = (
         handler="chalicelib.handlers.consumers.pages_consumer",
         types=pages_consumer.TYPES,
     ),
+    # Every event may be one an endpoint wants: its own mapping, so a slow receiver never
+    # holds page publishing back.
+    Subscription(
+        name="webhooks_consumer",
+        handler="chalicelib.handlers.consumers.webhooks_consumer",
+        types=None,
+    ),
 )
+# How often `make run` sends the webhook deliveries whose retry is due (AWS: every minute).
+RETRY_EVERY_SECONDS = 5.0
 
 
 def lambda_record(record: Mapping[str, Any], stream_arn: str) -> Record:
@@ -524,8 +533,31 @@ def main(argv: Sequence[str] | None = None) -> int:
     consumers = Consumers.of(state=args.state, on_delivery=delivered)
     names = ", ".join(s.name for s in SUBSCRIPTIONS)
     print(f"consumers: reading the events stream ({names})", flush=True)
+    threading.Thread(target=_retry_webhooks, args=(stop,), daemon=True).start()
     consumers.run(stop)
     return 0
+
+
+def _retry_webhooks(stop: threading.Event) -> None:
+    """The local stand-in for the `webhooks_retries` schedule."""
+    from chalicelib.handlers.consumers import webhooks_retries
+
+    while not stop.wait(RETRY_EVERY_SECONDS):
+        tick = {  # what EventBridge sends a scheduled function
+            "version": "0",
+            "id": "local",
+            "detail-type": "Scheduled Event",
+            "source": "aws.events",
+            "account": "local",
+            "time": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "region": "local",
+            "resources": [],
+            "detail": {},
+        }
+        try:
+            webhooks_retries(tick, None)
+        except Exception:  # logged; the next round tries again
+            _log.exception("webhook retries failed")
 
 
 def _orphaned(parent: int, stop: threading.Event) -> None:

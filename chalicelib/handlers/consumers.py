@@ -10,13 +10,16 @@ stream's ARN at import and offers none of those settings. Lambda loads this modu
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
-from chalice.app import Blueprint
+from chalice.app import Blueprint, Rate
 
+from chalicelib.models import Event
 from chalicelib.services.pages import consumer
 
 blueprint = Blueprint(__name__)
+_log = logging.getLogger("portway")
 
 
 @blueprint.lambda_function(name="pages_consumer")
@@ -24,3 +27,27 @@ def pages_consumer(event: dict[str, Any], context: Any) -> dict[str, Any]:
     """Render the pages a batch of events reaches; answer the first record that failed
     (Lambda's partial batch response), so the retry starts there."""
     return consumer.consume(event.get("Records", [])).response()
+
+
+@blueprint.lambda_function(name="webhooks_consumer")
+def webhooks_consumer(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """Send every new event to the tenant's webhook endpoints that want it; answer the first
+    record that failed, so the retry starts there (a retried event keeps its webhook-id)."""
+    from chalicelib.services.webhooks.delivery import deliver  # the sender, here only
+
+    for index, record in enumerate(event.get("Records", [])):
+        try:
+            deliver(Event.from_raw_data(record["dynamodb"]["NewImage"]))
+        except Exception:  # retried by the mapping from this record on
+            failed = [{"itemIdentifier": record["dynamodb"]["SequenceNumber"]}]
+            _log.exception("webhooks: event %d of the batch failed", index + 1)
+            return {"batchItemFailures": failed}
+    return {"batchItemFailures": []}
+
+
+@blueprint.schedule(Rate(1, unit=Rate.MINUTES), name="webhooks_retries")
+def webhooks_retries(event: Any) -> None:
+    """Send the deliveries whose retry is due (backoff for up to three days)."""
+    from chalicelib.services.webhooks.delivery import run_due
+
+    run_due()
