@@ -16,6 +16,8 @@ from typing import Any
 
 import pytest
 
+from chalicelib.errors import Unavailable
+from chalicelib.services.portals import account_mail
 from tests.conftest import Api, problem
 from tests.handlers.test_sso import ISSUER, _landing, _login, _register, _setup, _token
 from tests.mail import Outbox, links_in, secret_after, text_of
@@ -288,6 +290,29 @@ def test_an_invitation_records_invitation_created_and_a_new_link_names_the_one_i
     _none(api, before)
 
 
+def test_a_link_that_could_not_be_sent_is_recorded_as_made_and_withdrawn(api, monkeypatch):
+    actor = _key_actor(api)
+    customer_id, portal = _portal(api)
+
+    def refuse(mail, what):
+        raise Unavailable("The e-mail could not be sent; try again shortly.")
+
+    monkeypatch.setattr(account_mail, "deliver", refuse)
+    before = _ids(api)
+    path = f"/v1/customers/{customer_id}/portal/invitations"
+    _status(api.post(path, {"email": "ann@example.com", "send": True}), 503)
+    revoked, created = _since(api, before)  # two transactions: made, then withdrawn
+    assert (created["type"], revoked["type"]) == (
+        "portal.invitation_created",
+        "portal.invitation_revoked",
+    )
+    assert created["object_id"] == revoked["object_id"]
+    assert {created["actor"], revoked["actor"]} == {actor}
+    assert revoked["data"] == {"portal_id": portal["id"], "reason": "not_sent"}
+    [listed] = api.get(path).json_body["items"]
+    assert (listed["id"], listed["status"]) == (created["object_id"], "revoked")
+
+
 def test_a_colleagues_invitation_names_the_administrator(api):
     customer_id, _ = _portal(api)
     admin = portal_session(api, customer_id, "admin@example.com")
@@ -372,7 +397,8 @@ def test_sign_in_refresh_and_sign_out_record_one_event_each(api):
 
     before = _ids(api)
     portal_api = api.as_key(refreshed.json_body["access_token"])
-    assert portal_api.get("/v1/portal/me").status_code == 200  # a read records nothing
+    for read in ("/v1/portal/me", "/v1/portal/assets", "/v1/portal/users"):
+        assert portal_api.get(read).status_code == 200, read  # reads record nothing
     _none(api, before)
     assert portal_api.delete("/v1/portal/sessions").status_code == 204
     event = _one(api, before, "portal.user_signed_out")
