@@ -26,7 +26,9 @@ class Clock:
     """The rate limiter's clock, moved by hand."""
 
     def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
-        self.now = utcnow()
+        # Just after the start of a day: a test's waits never carry it into the counters'
+        # next window (hourly and daily), whatever the time the suite runs at.
+        self.now = utcnow().replace(hour=0, minute=1, second=0, microsecond=0)
         monkeypatch.setattr(ratelimit, "utcnow", lambda: self.now)
 
     def wait(self, seconds: float) -> None:
