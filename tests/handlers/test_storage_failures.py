@@ -32,7 +32,7 @@ def _throttled(operation: str) -> ClientError:
 
 
 def test_throttled_create_is_503_with_retry_after_and_creates_nothing(api, failing):
-    failing["PutItem"] = _throttled("PutItem")
+    failing["TransactWriteItems"] = _throttled("TransactWriteItems")  # a change and its event
     response = api.post("/v1/customers", {"name": "Throttled"})
     body = problem(response)
     assert body["status"] == 503

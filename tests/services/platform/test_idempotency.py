@@ -150,6 +150,15 @@ def test_done_record_one_second_before_expiry_still_replays(ctx):
 # --- through HTTP -------------------------------------------------------------------
 
 
+def _written(operation, params):
+    """The tables a PutItem or a TransactWriteItems writes to."""
+    if operation == "PutItem":
+        return [params["TableName"]]
+    if operation == "TransactWriteItems":
+        return [next(iter(i.values()))["TableName"] for i in params["TransactItems"]]
+    return []
+
+
 @pytest.fixture
 def failing_puts(backend, monkeypatch):
     """Make PutItem fail as throttled on the tables whose base names are listed."""
@@ -158,7 +167,7 @@ def failing_puts(backend, monkeypatch):
     tables: set[str] = set()
 
     def call(operation, params):
-        if operation == "PutItem" and any(params["TableName"].endswith(t) for t in tables):
+        if any(name.endswith(t) for name in _written(operation, params) for t in tables):
             error = {"Code": "ProvisionedThroughputExceededException", "Message": "slow down"}
             raise ClientError({"Error": error}, operation)
         return real(operation, params)
