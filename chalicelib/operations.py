@@ -42,9 +42,6 @@ class Operation:
     versioned: bool
     # Errors answered as HTML pages (hosted pages), not problem+json.
     html_errors: bool = False
-    # Changes are written to the audit log by the router, unless the service records them
-    # in the change's own transaction.
-    audited: bool = True
     # Open to the tracking page's sessions (which may call nothing else).
     tracking: bool = False
     # A portal read that checks its session's sources in its own batch read (one call less);

@@ -20,8 +20,7 @@ api = Api(blueprint, tag="assets")
     body=schemas.AssetCreate,
     response=schemas.Asset,
     status=201,
-    idempotent=True,
-    audited=False,  # asset.created, recorded by the service
+    idempotent=True,  # asset.created, recorded by the service
 )
 def create_asset(ctx: TenantContext, body: schemas.AssetCreate) -> schemas.Asset:
     """Create an asset."""
@@ -44,8 +43,7 @@ def get_asset(ctx: TenantContext, id: str) -> schemas.Asset:
     "/v1/assets/{id}",
     body=schemas.AssetUpdate,
     response=schemas.Asset,
-    versioned=True,
-    audited=False,  # asset.updated
+    versioned=True,  # asset.updated
 )
 def update_asset(
     ctx: TenantContext, id: str, body: schemas.AssetUpdate, if_match: int | None
@@ -54,7 +52,7 @@ def update_asset(
     return assets.update(ctx, id, body, if_match=if_match)
 
 
-@api.delete("/v1/assets/{id}", versioned=True, audited=False)  # asset.deleted
+@api.delete("/v1/assets/{id}", versioned=True)  # asset.deleted
 def delete_asset(ctx: TenantContext, id: str, if_match: int | None) -> None:
     """Delete an asset; 409 while a customer holds it."""
     assets.delete(ctx, id, if_match=if_match)
@@ -65,8 +63,7 @@ def delete_asset(ctx: TenantContext, id: str, if_match: int | None) -> None:
     body=schemas.AssetEventCreate,
     response=schemas.AssetEvent,
     status=201,
-    idempotent=True,
-    audited=False,  # asset.reported, in the report's own transaction
+    idempotent=True,  # asset.reported, in the report's own transaction
 )
 def create_asset_event(
     ctx: TenantContext, id: str, body: schemas.AssetEventCreate

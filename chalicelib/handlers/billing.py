@@ -1,6 +1,6 @@
 """The provider's billing side: catalogue, contracts, self-service links, documents,
-self-service settings and e-mails. Every write's service records its own event in the
-change's transaction, so no route here is audited by the router."""
+self-service settings and e-mails. Every write records its own event in the change's
+transaction (services.platform.events)."""
 
 from __future__ import annotations
 
@@ -47,7 +47,6 @@ def pdf_response(item: Document, data: bytes) -> Response:
     response=schemas.Plan,
     status=201,
     idempotent=True,
-    audited=False,
 )
 def create_plan(ctx: TenantContext, body: schemas.PlanCreate) -> schemas.Plan:
     """Create a plan (a product family)."""
@@ -71,7 +70,6 @@ def get_plan(ctx: TenantContext, id: str) -> schemas.Plan:
     body=schemas.PlanUpdate,
     response=schemas.Plan,
     versioned=True,
-    audited=False,
 )
 def update_plan(
     ctx: TenantContext, id: str, body: schemas.PlanUpdate, if_match: int | None
@@ -86,7 +84,6 @@ def update_plan(
     response=schemas.Variant,
     status=201,
     idempotent=True,
-    audited=False,
 )
 def create_variant(ctx: TenantContext, id: str, body: schemas.VariantCreate) -> schemas.Variant:
     """Add a plan variant: price, billing and notice periods, whether signup is open."""
@@ -116,7 +113,6 @@ def get_variant(ctx: TenantContext, id: str) -> schemas.Variant:
     body=schemas.VariantUpdate,
     response=schemas.Variant,
     versioned=True,
-    audited=False,
 )
 def update_variant(
     ctx: TenantContext, id: str, body: schemas.VariantUpdate, if_match: int | None
@@ -131,7 +127,6 @@ def update_variant(
     response=schemas.Component,
     status=201,
     idempotent=True,
-    audited=False,
 )
 def create_component(ctx: TenantContext, body: schemas.ComponentCreate) -> schemas.Component:
     """Add a quantity, on/off or metered component to a plan."""
@@ -149,7 +144,6 @@ def get_component(ctx: TenantContext, id: str) -> schemas.Component:
     body=schemas.ComponentUpdate,
     response=schemas.Component,
     versioned=True,
-    audited=False,
 )
 def update_component(
     ctx: TenantContext, id: str, body: schemas.ComponentUpdate, if_match: int | None
@@ -164,7 +158,6 @@ def update_component(
     response=schemas.Coupon,
     status=201,
     idempotent=True,
-    audited=False,
 )
 def create_coupon(ctx: TenantContext, body: schemas.CouponCreate) -> schemas.Coupon:
     """Create a coupon code."""
@@ -183,7 +176,7 @@ def get_coupon(ctx: TenantContext, id: str) -> schemas.Coupon:
     return catalogue.get_coupon(ctx, id)
 
 
-@api.delete("/v1/coupons/{id}", audited=False)
+@api.delete("/v1/coupons/{id}")
 def delete_coupon(ctx: TenantContext, id: str) -> None:
     """Withdraw a coupon code."""
     catalogue.delete_coupon(ctx, id)
@@ -198,7 +191,6 @@ def delete_coupon(ctx: TenantContext, id: str) -> None:
     response=schemas.Contract,
     status=201,
     idempotent=True,
-    audited=False,
 )
 def create_contract(ctx: TenantContext, body: schemas.ContractCreate) -> schemas.Contract:
     """A contract for an existing customer."""
@@ -217,7 +209,7 @@ def get_contract(ctx: TenantContext, id: str) -> schemas.Contract:
     return contracts.get(ctx, id)
 
 
-@api.post("/v1/contracts/{id}/cancel", response=schemas.Contract, audited=False)
+@api.post("/v1/contracts/{id}/cancel", response=schemas.Contract)
 def cancel_contract(ctx: TenantContext, id: str) -> schemas.Contract:
     """Cancel at the next date the notice period allows."""
     return contracts.cancel_by_provider(ctx, id)
@@ -228,7 +220,6 @@ def cancel_contract(ctx: TenantContext, id: str) -> schemas.Contract:
     body=schemas.TokenRequest,
     response=schemas.SelfServiceLink,
     status=201,
-    audited=False,
 )
 def create_self_service_token(
     ctx: TenantContext, id: str, body: schemas.TokenRequest
@@ -238,7 +229,7 @@ def create_self_service_token(
     return contracts.create_link(ctx, id, body)
 
 
-@api.delete("/v1/contracts/{id}/self-service-token", audited=False)
+@api.delete("/v1/contracts/{id}/self-service-token")
 def revoke_self_service_tokens(ctx: TenantContext, id: str) -> None:
     """Withdraw every self-service link of the contract made so far."""
     contracts.revoke_links(ctx, id)
@@ -250,7 +241,6 @@ def revoke_self_service_tokens(ctx: TenantContext, id: str) -> None:
     upload=(documents.PDF_CONTENT_TYPE,),
     response=schemas.Document,
     status=201,
-    audited=False,
 )
 def upload_document(
     ctx: TenantContext, id: str, query: schemas.DocumentQuery, upload: Upload
@@ -277,7 +267,6 @@ def get_document(ctx: TenantContext, id: str, document_id: str) -> Response:
     body=schemas.EmailSend,
     response=schemas.EmailSent,
     status=201,
-    audited=False,
 )
 def send_email(ctx: TenantContext, id: str, body: schemas.EmailSend) -> schemas.EmailSent:
     """E-mail the customer an invoice, credit note or reminder from the tenant's template;
@@ -300,7 +289,6 @@ def get_self_service_settings(ctx: TenantContext) -> schemas.SelfServiceSettings
     response=schemas.SelfServiceSettingsOut,
     scope="admin",
     versioned=True,
-    audited=False,
 )
 def put_self_service_settings(
     ctx: TenantContext, body: schemas.SelfServiceSettings, if_match: int | None
@@ -326,7 +314,6 @@ def list_email_templates(ctx: TenantContext) -> EmailTemplates:
     body=schemas.EmailTemplateIn,
     response=schemas.EmailTemplate,
     scope="admin",
-    audited=False,
 )
 def put_email_template(
     ctx: TenantContext, kind: str, language: str, body: schemas.EmailTemplateIn
@@ -341,7 +328,7 @@ def get_email_template(ctx: TenantContext, kind: str, language: str) -> schemas.
     return mail.get_template(ctx, kind, language)
 
 
-@api.delete("/v1/email-templates/{kind}/{language}", scope="admin", audited=False)
+@api.delete("/v1/email-templates/{kind}/{language}", scope="admin")
 def delete_email_template(ctx: TenantContext, kind: str, language: str) -> None:
     """Go back to Portway's own text for this kind and language."""
     mail.delete_template(ctx, kind, language)

@@ -21,8 +21,7 @@ api = Api(blueprint, tag="customers")
     body=schemas.CustomerCreate,
     response=schemas.Customer,
     status=201,
-    idempotent=True,
-    audited=False,  # customer.created, recorded by the service
+    idempotent=True,  # customer.created, recorded by the service
 )
 def create_customer(ctx: TenantContext, body: schemas.CustomerCreate) -> schemas.Customer:
     """Create a customer."""
@@ -45,8 +44,7 @@ def get_customer(ctx: TenantContext, id: str) -> schemas.Customer:
     "/v1/customers/{id}",
     body=schemas.CustomerUpdate,
     response=schemas.Customer,
-    versioned=True,
-    audited=False,  # customer.updated
+    versioned=True,  # customer.updated
 )
 def update_customer(
     ctx: TenantContext, id: str, body: schemas.CustomerUpdate, if_match: int | None
@@ -55,7 +53,7 @@ def update_customer(
     return customers.update(ctx, id, body, if_match=if_match)
 
 
-@api.delete("/v1/customers/{id}", versioned=True, audited=False)  # customer.deleted
+@api.delete("/v1/customers/{id}", versioned=True)  # customer.deleted
 def delete_customer(ctx: TenantContext, id: str, if_match: int | None) -> None:
     """Delete a customer with its business units; 409 while it holds assets."""
     customers.delete(ctx, id, if_match=if_match)
@@ -66,8 +64,7 @@ def delete_customer(ctx: TenantContext, id: str, if_match: int | None) -> None:
     body=schemas.BusinessUnitCreate,
     response=schemas.BusinessUnit,
     status=201,
-    idempotent=True,
-    audited=False,  # customer.business_unit_created
+    idempotent=True,  # customer.business_unit_created
 )
 def create_business_unit(
     ctx: TenantContext, id: str, body: schemas.BusinessUnitCreate
@@ -89,8 +86,7 @@ def list_business_units(
 @api.put(
     "/v1/customers/{id}/assets",
     body=asset_schemas.AssignmentSet,
-    response=asset_schemas.Assignment,
-    audited=False,  # customer.assets_assigned
+    response=asset_schemas.Assignment,  # customer.assets_assigned
 )
 def set_customer_assets(
     ctx: TenantContext, id: str, body: asset_schemas.AssignmentSet

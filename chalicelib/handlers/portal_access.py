@@ -21,7 +21,6 @@ api = Api(blueprint, tag="portal access")
     body=schemas.InvitationCreate,
     response=schemas.InvitationCreated,
     status=201,
-    audited=False,
 )
 def create_invitation(
     ctx: TenantContext, id: str, body: schemas.InvitationCreate
@@ -41,7 +40,7 @@ def list_invitations(ctx: TenantContext, id: str, page: PageRequest) -> Page[sch
     return invitations.list_invitations(ctx, id, page)
 
 
-@api.delete("/v1/customers/{id}/portal/invitations/{invitation_id}", audited=False)
+@api.delete("/v1/customers/{id}/portal/invitations/{invitation_id}")
 def revoke_invitation(ctx: TenantContext, id: str, invitation_id: str) -> None:
     """Revoke an invitation link; it stops working at once."""
     invitations.revoke(ctx, id, invitation_id)
@@ -59,7 +58,7 @@ def list_customer_portal_users(
     return portal_accounts.list_customer_users(ctx, id, page)
 
 
-@api.delete("/v1/customers/{id}/portal/users/{user_id}", audited=False)
+@api.delete("/v1/customers/{id}/portal/users/{user_id}")
 def remove_customer_portal_user(ctx: TenantContext, id: str, user_id: str) -> None:
     """Remove a person from the customer's portal; their sessions end at once. Removing the
     administrator lets the next accepted invitation make a new one."""
@@ -70,7 +69,6 @@ def remove_customer_portal_user(ctx: TenantContext, id: str, user_id: str) -> No
     "/v1/customers/{id}/portal/users/{user_id}/password-reset",
     response=schemas.PasswordResetSent,
     status=202,
-    audited=False,
 )
 def reset_customer_portal_user(
     ctx: TenantContext, id: str, user_id: str
@@ -80,7 +78,7 @@ def reset_customer_portal_user(
     return portal_accounts.reset_customer_user(ctx, id, user_id)
 
 
-@api.post("/v1/customers/{id}/portal/preview", response=schemas.Preview, status=201, audited=False)
+@api.post("/v1/customers/{id}/portal/preview", response=schemas.Preview, status=201)
 def start_preview(ctx: TenantContext, id: str) -> schemas.Preview:
     """A read-only look at the portal as the customer sees it (30 minutes, audited)."""
     return portal_accounts.start_preview(ctx, id)

@@ -20,8 +20,7 @@ api = Api(blueprint, tag="portal templates")
     body=schemas.TemplateCreate,
     response=schemas.PortalTemplate,
     status=201,
-    idempotent=True,
-    audited=False,  # the service records portal_template.created
+    idempotent=True,  # the service records portal_template.created
 )
 def create_portal_template(
     ctx: TenantContext, body: schemas.TemplateCreate
@@ -48,7 +47,6 @@ def get_portal_template(ctx: TenantContext, id: str) -> schemas.PortalTemplate:
     response=schemas.PortalTemplate,
     query=schemas.UpdateQuery,
     versioned=True,
-    audited=False,
 )
 def update_portal_template(
     ctx: TenantContext,
@@ -62,7 +60,7 @@ def update_portal_template(
     return portal_templates.update(ctx, id, body, if_match=if_match, confirm=query.confirm)
 
 
-@api.delete("/v1/portal-templates/{id}", versioned=True, audited=False)
+@api.delete("/v1/portal-templates/{id}", versioned=True)
 def delete_portal_template(ctx: TenantContext, id: str, if_match: int | None) -> None:
     """Delete a portal template."""
     portal_templates.delete(ctx, id, if_match=if_match)

@@ -17,8 +17,7 @@ api = Api(blueprint, tag="portals")
     "/v1/customers/{id}/portal",
     body=schemas.PortalPut,
     response=schemas.Portal,
-    versioned=True,
-    audited=False,  # the service records portal.created or portal.updated
+    versioned=True,  # the service records portal.created or portal.updated
 )
 def put_portal(
     ctx: TenantContext, id: str, body: schemas.PortalPut, if_match: int | None
@@ -33,7 +32,7 @@ def get_portal(ctx: TenantContext, id: str) -> schemas.Portal:
     return portals.get(ctx, id)
 
 
-@api.delete("/v1/customers/{id}/portal", versioned=True, audited=False)
+@api.delete("/v1/customers/{id}/portal", versioned=True)
 def delete_portal(ctx: TenantContext, id: str, if_match: int | None) -> None:
     """Take the portal away from the customer; its pages stop being served."""
     portal_accounts.delete_portal(ctx, id, if_match=if_match)

@@ -44,7 +44,7 @@ from chalicelib.schemas.common import ListQuery
 from chalicelib.schemas.validation import decode
 from chalicelib.services.billing import contracts
 from chalicelib.services.billing.contracts import SelfServiceContext
-from chalicelib.services.platform import audit, idempotency
+from chalicelib.services.platform import idempotency
 from chalicelib.services.platform.pagination import PageRequest
 from chalicelib.services.platform.storage import ConditionsFailed, as_domain_error
 from chalicelib.services.portals import sessions
@@ -155,24 +155,6 @@ def _source_ip(request: Request) -> str | None:
     return source
 
 
-def _audit(ctx: TenantContext, op: Operation, params: dict[str, str], response: Response) -> None:
-    """Record a provider's change in the audit log. The change is done by now: if the log
-    cannot be written, the failure is logged loudly and the answer stays a success."""
-    object_id = params.get("id")
-    if object_id is None and response.body:
-        with suppress(ValueError, AttributeError):
-            object_id = json.loads(response.body).get("id")
-    customer_id = params.get("id") if op.path.startswith("/v1/customers/{id}") else None
-    try:
-        audit.write(
-            audit.event(
-                ctx.tenant_id, ctx.actor, op.name, op.tag, object_id, customer_id=customer_id
-            )
-        )
-    except PynamoDBException:
-        _log.exception("audit event of %s %s could not be written", op.method, op.path)
-
-
 def _check_ids(params: dict[str, str]) -> None:
     # An id no object can have is answered like one that does not exist.
     for value in params.values():
@@ -244,7 +226,6 @@ class Api:
         idempotent: bool = False,
         versioned: bool = False,
         on_error: Callable[[PortwayError], Response] | None = None,
-        audited: bool = True,
         tracking: bool = False,
         folds_session_check: bool = False,
     ) -> Callable[[V], V]:
@@ -272,7 +253,6 @@ class Api:
                 idempotent=idempotent,
                 versioned=versioned,
                 html_errors=on_error is not None,
-                audited=audited,
                 tracking=tracking,
                 folds_session_check=folds_session_check,
             )
@@ -340,8 +320,6 @@ class _Handler:
             response = self._respond(self.view(ctx, **kwargs))
         else:
             response = self._idempotent(ctx, key, params, raw_body, kwargs)
-        if op.audited and op.method != "GET" and response.status_code < 300:
-            _audit(ctx, op, params, response)
         return response
 
     def _portal(self, request: Request, params: dict[str, str]) -> Response:

@@ -50,8 +50,7 @@ def _log(
     body=schemas.ShareCreate,
     response=schemas.Share,
     status=201,
-    idempotent=True,
-    audited=False,  # share.created, in the share's transaction
+    idempotent=True,  # share.created, in the share's transaction
 )
 def create_share(ctx: TenantContext, body: schemas.ShareCreate) -> schemas.Share:
     """Share assets with a partner organisation (by its public tenant id)."""
@@ -70,7 +69,7 @@ def get_share(ctx: TenantContext, id: str) -> schemas.Share:
     return shares.get(ctx, id)
 
 
-@api.delete("/v1/shares/{id}", audited=False)  # share.revoked, in the revocation's transaction
+@api.delete("/v1/shares/{id}")  # share.revoked, in the revocation's transaction
 def revoke_share(ctx: TenantContext, id: str) -> None:
     """Revoke a share; the partner's next read fails."""
     shares.revoke(ctx, id)
@@ -123,8 +122,7 @@ def read_shared_assets(ctx: TenantContext, id: str) -> schemas.SharedAssets:
     "/v1/received-shares/{id}/assets/{asset_id}/shipment-number",
     body=schemas.ShipmentNumberPut,
     response=schemas.ShipmentNumberSet,
-    scope="tracking",
-    audited=False,  # share.shipment_number_set, in the sender's tenant (see services.shares)
+    scope="tracking",  # share.shipment_number_set, in the sender's tenant (see services.shares)
     tracking=True,
 )
 def put_shipment_number(
@@ -159,8 +157,7 @@ def get_received_protocol(ctx: TenantContext, id: str) -> Response:
     body=schemas.TrackingSessionCreate,
     response=schemas.TrackingSession,
     status=201,
-    scope="tracking",
-    audited=False,  # tracking.session_started, in the session's transaction (api_keys)
+    scope="tracking",  # tracking.session_started, in the session's transaction (api_keys)
 )
 def create_tracking_session(
     ctx: TenantContext, body: schemas.TrackingSessionCreate
@@ -182,7 +179,7 @@ def list_tracking_sessions(
     return api_keys.list_tracking_sessions(ctx, page)
 
 
-@api.delete("/v1/tracking/sessions/{id}", audited=False)  # tracking.session_revoked (api_keys)
+@api.delete("/v1/tracking/sessions/{id}")  # tracking.session_revoked (api_keys)
 def revoke_tracking_session(ctx: TenantContext, id: str) -> None:
     """End a tracking session at once."""
     api_keys.revoke_tracking_session(ctx, id)

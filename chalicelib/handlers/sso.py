@@ -56,8 +56,7 @@ def sso_login_form(caller: Caller, slug: str) -> Response:
     "/v1/customers/{id}/portal/sso",
     body=schemas.SsoSettings,
     response=schemas.Sso,
-    scope="admin",
-    audited=False,  # the service records portal.sso_configured
+    scope="admin",  # the service records portal.sso_configured
 )
 def put_sso(ctx: TenantContext, id: str, body: schemas.SsoSettings) -> schemas.Sso:
     """Register the customer's platform as an SSO issuer (its algorithm and key, fixed)."""
@@ -70,9 +69,7 @@ def list_sso(ctx: TenantContext, id: str) -> Page[schemas.Sso]:
     return page_of(schemas.Sso)(items=sso.get(ctx, id), next_cursor=None)
 
 
-@api.delete(
-    "/v1/customers/{id}/portal/sso", query=schemas.IssuerQuery, scope="admin", audited=False
-)
+@api.delete("/v1/customers/{id}/portal/sso", query=schemas.IssuerQuery, scope="admin")
 def delete_sso(ctx: TenantContext, id: str, query: schemas.IssuerQuery) -> None:
     """Stop accepting an issuer's tokens (`?issuer=`)."""
     sso.remove(ctx, id, query.issuer)

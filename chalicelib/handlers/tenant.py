@@ -27,8 +27,7 @@ def get_tenant(ctx: TenantContext) -> schemas.Tenant:
     body=schemas.ApiKeyCreate,
     response=schemas.ApiKeyCreated,
     status=201,
-    scope="admin",
-    audited=False,  # api_key.created, recorded by the service
+    scope="admin",  # api_key.created, recorded by the service
 )
 def create_api_key(ctx: TenantContext, body: schemas.ApiKeyCreate) -> schemas.ApiKeyCreated:
     """Make an API key; the secret is in this answer only."""
@@ -47,7 +46,7 @@ def get_api_key(ctx: TenantContext, id: str) -> schemas.ApiKey:
     return api_keys.get(ctx, id)
 
 
-@api.delete("/v1/api-keys/{id}", scope="admin", audited=False)  # api_key.revoked
+@api.delete("/v1/api-keys/{id}", scope="admin")  # api_key.revoked
 def revoke_api_key(ctx: TenantContext, id: str) -> None:
     """Revoke an API key; requests with it fail from now on."""
     api_keys.revoke(ctx, id)
@@ -56,8 +55,7 @@ def revoke_api_key(ctx: TenantContext, id: str) -> None:
 @api.post(
     "/v1/pages/render",
     response=schemas.PagesRendered,
-    scope="admin",
-    audited=False,  # tenant.pages_rendered
+    scope="admin",  # tenant.pages_rendered
 )
 def render_pages(ctx: TenantContext) -> schemas.PagesRendered:
     """Render and store every hosted page of the tenant again."""

@@ -41,8 +41,7 @@ _PREVIEW_HEADERS: dict[str, str | list[str]] = {
     body=schemas.ThemeCreate,
     response=schemas.Theme,
     status=201,
-    idempotent=True,
-    audited=False,  # theme.created, recorded by the service
+    idempotent=True,  # theme.created, recorded by the service
 )
 def create_theme(ctx: TenantContext, body: schemas.ThemeCreate) -> schemas.Theme:
     """Create a theme; the answer rates the contrast of its colour pairs."""
@@ -65,8 +64,7 @@ def get_theme(ctx: TenantContext, id: str) -> schemas.Theme:
     "/v1/themes/{id}",
     body=schemas.ThemeUpdate,
     response=schemas.Theme,
-    versioned=True,
-    audited=False,  # theme.updated
+    versioned=True,  # theme.updated
 )
 def update_theme(
     ctx: TenantContext, id: str, body: schemas.ThemeUpdate, if_match: int | None
@@ -75,7 +73,7 @@ def update_theme(
     return themes.update(ctx, id, body, if_match=if_match)
 
 
-@api.delete("/v1/themes/{id}", versioned=True, audited=False)  # theme.deleted
+@api.delete("/v1/themes/{id}", versioned=True)  # theme.deleted
 def delete_theme(ctx: TenantContext, id: str, if_match: int | None) -> None:
     """Delete a theme."""
     themes.delete(ctx, id, if_match=if_match)
@@ -92,8 +90,7 @@ def preview_theme(ctx: TenantContext, id: str, query: schemas.PreviewQuery) -> R
     "/v1/themes/{id}/logo",
     query=schemas.LogoQuery,
     upload=("image/png", "image/svg+xml"),
-    response=schemas.Theme,
-    audited=False,  # theme.logo_uploaded
+    response=schemas.Theme,  # theme.logo_uploaded
 )
 def put_theme_logo(
     ctx: TenantContext, id: str, query: schemas.LogoQuery, upload: Upload
@@ -128,8 +125,7 @@ def get_embedding(ctx: TenantContext) -> schemas.Embedding:
     "/v1/settings/embedding",
     body=schemas.EmbeddingSettings,
     response=schemas.Embedding,
-    scope="admin",
-    audited=False,  # tenant.embedding_updated
+    scope="admin",  # tenant.embedding_updated
 )
 def put_embedding(ctx: TenantContext, body: schemas.EmbeddingSettings) -> schemas.Embedding:
     """Set the exact origins allowed to frame the tenant's pages and receive redirects."""

@@ -22,8 +22,7 @@ api = Api(blueprint, tag="webhooks")
     body=schemas.WebhookEndpointCreate,
     response=schemas.WebhookEndpointCreated,
     status=201,
-    scope="admin",
-    audited=False,  # webhook_endpoint.created, recorded by the service
+    scope="admin",  # webhook_endpoint.created, recorded by the service
 )
 def create_webhook_endpoint(
     ctx: TenantContext, body: schemas.WebhookEndpointCreate
@@ -54,8 +53,7 @@ def get_webhook_endpoint(ctx: TenantContext, id: str) -> schemas.WebhookEndpoint
     body=schemas.WebhookEndpointUpdate,
     response=schemas.WebhookEndpoint,
     versioned=True,
-    scope="admin",
-    audited=False,  # webhook_endpoint.updated
+    scope="admin",  # webhook_endpoint.updated
 )
 def update_webhook_endpoint(
     ctx: TenantContext, id: str, body: schemas.WebhookEndpointUpdate, if_match: int | None
@@ -64,7 +62,7 @@ def update_webhook_endpoint(
     return endpoints.update(ctx, id, body, if_match=if_match)
 
 
-@api.delete("/v1/webhook-endpoints/{id}", versioned=True, scope="admin", audited=False)
+@api.delete("/v1/webhook-endpoints/{id}", versioned=True, scope="admin")
 def delete_webhook_endpoint(ctx: TenantContext, id: str, if_match: int | None) -> None:
     """Remove a webhook endpoint: nothing more is sent to it (webhook_endpoint.deleted)."""
     endpoints.delete(ctx, id, if_match=if_match)
@@ -73,8 +71,7 @@ def delete_webhook_endpoint(ctx: TenantContext, id: str, if_match: int | None) -
 @api.post(
     "/v1/webhook-endpoints/{id}/secret",
     response=schemas.WebhookSecret,
-    scope="admin",
-    audited=False,  # webhook_endpoint.secret_rotated
+    scope="admin",  # webhook_endpoint.secret_rotated
 )
 def rotate_webhook_secret(ctx: TenantContext, id: str) -> schemas.WebhookSecret:
     """Rotate the signing secret: the new one is in this answer only; for a day deliveries
@@ -86,8 +83,7 @@ def rotate_webhook_secret(ctx: TenantContext, id: str) -> schemas.WebhookSecret:
     "/v1/webhook-endpoints/{id}/test",
     response=schemas.WebhookTestSent,
     status=202,
-    scope="admin",
-    audited=False,  # webhook_endpoint.tested: the test event itself
+    scope="admin",  # webhook_endpoint.tested: the test event itself
 )
 def send_webhook_test(ctx: TenantContext, id: str) -> schemas.WebhookTestSent:
     """Send a test event (webhook_endpoint.tested) to this endpoint; its attempts appear in

@@ -376,7 +376,7 @@ def test_a_shipment_number_whose_transaction_fails_records_no_event(carrier, ten
 
 def test_a_tracking_session_is_recorded_once_by_its_service_not_by_the_router(api):
     """Starting and ending a session each add exactly one event to the tenant's list: the
-    service's, in the session's transaction (the routes are not audited afterwards)."""
+    service's, in the session's transaction (nothing is written after the answer)."""
     before = events_of(api, None)
     started = api.post("/v1/tracking/sessions", {})
     assert started.status_code == 201, started.body
