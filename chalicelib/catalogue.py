@@ -14,6 +14,9 @@ APPS: dict[str, dict[str, str]] = {
     "tracking": {"en": "Tracking", "de": "Ortung", "da": "Sporing"},
 }
 
+# What a portal without a template (or a template without apps) offers.
+BUILT_IN_APPS = ("equipment", "activity")
+
 HomePage = Literal["overview", "equipment", "map", "reports"]
 SectionKey = Literal["equipment", "activity", "map", "reports", "documents", "support"]
 

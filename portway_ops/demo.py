@@ -86,9 +86,10 @@ def _seed_billing(ctx: TenantContext) -> None:
         ctx,
         plan.id,
         billing.VariantCreate(name="Monthly", price="29.00", allow_signup=True, external_id="FT-M"),
+        check_pages=pages.check_budget,
     )
     made = [
-        catalogue.create_component(ctx, component)
+        catalogue.create_component(ctx, component, check_pages=pages.check_budget)
         for component in (
             billing.ComponentCreate(
                 plan_id=plan.id,
@@ -143,6 +144,7 @@ def _seed_billing(ctx: TenantContext) -> None:
             terms_lines=terms,
             allow_cancellation=True,
         ),
+        check_pages=pages.check_budget,
     )
     customer = customers.create(
         ctx, CustomerCreate(name="Nordbau Logistik", language="de", email="buero@nordbau.example")

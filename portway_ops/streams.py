@@ -209,6 +209,11 @@ class StreamRunner:
     handler: Handler | None = None
     backoff: tuple[float, float] = (0.2, 30.0)  # first delay, longest delay
     on_delivery: Callable[[Sequence[Record], int | None], None] | None = None
+    # moto only: a transaction that fails puts back a copy of each table it touched, stream
+    # shard included, so an iterator kept from one read to the next would go on reading the
+    # discarded shard (with the failed change's records). Each read then starts from the
+    # position (the last sequence number delivered) on the table's shard as it is.
+    fresh_iterators: bool = False
     parked: list[Parked] = field(default_factory=list)
     _stream_arn: str | None = None
     _shards: dict[str, _Shard] = field(default_factory=dict)
@@ -308,9 +313,34 @@ class StreamRunner:
             if shard.closed:
                 shard.finished = True
                 continue
+            if self.fresh_iterators:
+                shard.after, shard.iterator = self._last_sequence(arn, shard), None
+                continue
+            oldest = streams.get_shard_iterator(
+                StreamArn=arn, ShardId=shard.shard_id, ShardIteratorType="TRIM_HORIZON"
+            )["ShardIterator"]
+            if not streams.get_records(ShardIterator=oldest, Limit=1)["Records"]:
+                # Empty so far: read it from its start, on an iterator taken then. (DynamoDB
+                # Local's iterators of an empty shard fail once records arrive.)
+                shard.iterator = None
+                continue
             shard.iterator = streams.get_shard_iterator(
                 StreamArn=arn, ShardId=shard.shard_id, ShardIteratorType="LATEST"
             )["ShardIterator"]
+
+    def _last_sequence(self, arn: str, shard: _Shard) -> str | None:
+        """The sequence number of the shard's last record so far (read to its end)."""
+        streams, last = self._streams(), None
+        iterator = streams.get_shard_iterator(
+            StreamArn=arn, ShardId=shard.shard_id, ShardIteratorType="TRIM_HORIZON"
+        )["ShardIterator"]
+        while iterator:
+            answer = streams.get_records(ShardIterator=iterator, Limit=1000)
+            if not answer["Records"]:
+                break
+            last = answer["Records"][-1]["dynamodb"]["SequenceNumber"]
+            iterator = answer.get("NextShardIterator")
+        return last
 
     # -- reading and delivering --
 
@@ -337,17 +367,27 @@ class StreamRunner:
 
     def _read(self, arn: str, shard: _Shard) -> list[Record] | None:
         """The next records of a shard (None when it has no more, ever)."""
-        if shard.iterator is None:
-            shard.iterator = self._iterator(arn, shard)
-            if shard.iterator is None:
-                return None
+        if self.fresh_iterators:
+            shard.iterator = None
         streams = self._streams()
         limit = shard.limit or self.subscription.batch_size
-        try:
-            answer = streams.get_records(ShardIterator=shard.iterator, Limit=limit)
-        except streams.exceptions.ExpiredIteratorException:
-            shard.iterator = None
-            return []
+        for fresh in (False, True):
+            if shard.iterator is None:
+                shard.iterator = self._iterator(arn, shard)
+                if shard.iterator is None:
+                    return None
+            try:
+                answer = streams.get_records(ShardIterator=shard.iterator, Limit=limit)
+                break
+            except streams.exceptions.ExpiredIteratorException:
+                shard.iterator = None
+                return []
+            except streams.exceptions.TrimmedDataAccessException:
+                # Past the retention, or (DynamoDB Local) an iterator taken while the shard
+                # was empty: start again from the position, once, on a new iterator.
+                shard.iterator = None
+                if fresh:
+                    raise
         records: list[Record] = answer.get("Records", [])
         shard.iterator = answer.get("NextShardIterator")
         if shard.iterator is None and not records:

@@ -115,7 +115,7 @@ def events_stream(backend: str) -> streams.Consumers:
     retries and parking of what keeps failing (`runner(name).parked`), without waiting
     between retries. A test that looks at what a change's consumers did drains first;
     `skip_to_end()` forgets what was recorded so far (a test's own setup)."""
-    consumers = streams.Consumers.of(backoff=(0.0, 0.0))
+    consumers = streams.Consumers.of(backoff=(0.0, 0.0), fresh_iterators=backend == "moto")
     consumers.skip_to_end()
     return consumers
 
@@ -135,24 +135,33 @@ def make_tenant(name: str = "Test Rental") -> Tenant:
 
 
 @pytest.fixture
-def tenant(backend: str) -> Tenant:
+def tenant(backend: str, events_stream: streams.Consumers) -> Tenant:
+    # After the stream's start: its pages are published by the first drain.
     return make_tenant("Tenant A")
 
 
 @pytest.fixture
-def other_tenant(backend: str) -> Tenant:
+def other_tenant(backend: str, events_stream: streams.Consumers) -> Tenant:
     return make_tenant("Tenant B")
 
 
 class Api:
-    """Chalice's test client with JSON and an API key filled in."""
+    """Chalice's test client with JSON and an API key filled in.
 
-    def __init__(self, client: Client, key: str | None) -> None:
+    With the test's `events_stream`, a hosted page (`/p/...`) is read as a person reads it
+    while `make run` serves: after the page consumer has handled every change made so far
+    (the stream is drained first). Everything else is answered from what the request finds.
+    """
+
+    def __init__(
+        self, client: Client, key: str | None, stream: streams.Consumers | None = None
+    ) -> None:
         self.client = client
         self.key = key
+        self.stream = stream
 
     def as_key(self, key: str | None) -> Api:
-        return Api(self.client, key)
+        return Api(self.client, key, self.stream)
 
     def request(
         self,
@@ -163,6 +172,8 @@ class Api:
         raw: bytes | None = None,
         headers: dict[str, str] | None = None,
     ) -> Any:
+        if self.stream is not None and method in ("GET", "HEAD") and path.startswith("/p/"):
+            self.stream.drain()
         all_headers = {"Content-Type": "application/json"}
         if self.key:
             all_headers["Authorization"] = f"Bearer {self.key}"
@@ -241,20 +252,26 @@ def chalice_client() -> Iterator[Client]:
 
 
 @pytest.fixture
-def api(chalice_client: Client, tenant: Tenant) -> Api:
+def api(chalice_client: Client, tenant: Tenant, events_stream: streams.Consumers) -> Api:
     """The API as tenant A's first (admin) key."""
-    return Api(chalice_client, tenant.key)
+    return Api(chalice_client, tenant.key, events_stream)
 
 
 @pytest.fixture
-def other_api(chalice_client: Client, other_tenant: Tenant) -> Api:
+def other_api(
+    chalice_client: Client, other_tenant: Tenant, events_stream: streams.Consumers
+) -> Api:
     """The API as tenant B."""
-    return Api(chalice_client, other_tenant.key)
+    return Api(chalice_client, other_tenant.key, events_stream)
 
 
 @pytest.fixture
-def anonymous(chalice_client: Client) -> Api:
-    return Api(chalice_client, None)
+def anonymous(chalice_client: Client, request: pytest.FixtureRequest) -> Api:
+    # On a backend, pages are read after the stream is drained (see `Api`).
+    on_backend = "backend" in request.fixturenames
+    return Api(
+        chalice_client, None, request.getfixturevalue("events_stream") if on_backend else None
+    )
 
 
 @pytest.fixture

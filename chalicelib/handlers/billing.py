@@ -14,6 +14,7 @@ from chalicelib.schemas import billing as schemas
 from chalicelib.schemas.common import Page, page_of
 from chalicelib.services.billing import catalogue, contracts, documents, mail
 from chalicelib.services.billing import self_service_settings as settings_service
+from chalicelib.services.pages import pages
 from chalicelib.services.platform.pagination import PageRequest
 from chalicelib.tenancy import TenantContext
 
@@ -75,7 +76,7 @@ def update_plan(
     ctx: TenantContext, id: str, body: schemas.PlanUpdate, if_match: int | None
 ) -> schemas.Plan:
     """Rename or describe a plan; its signup pages follow."""
-    return catalogue.update_plan(ctx, id, body, if_match=if_match)
+    return catalogue.update_plan(ctx, id, body, check_pages=pages.check_budget, if_match=if_match)
 
 
 @api.post(
@@ -87,7 +88,7 @@ def update_plan(
 )
 def create_variant(ctx: TenantContext, id: str, body: schemas.VariantCreate) -> schemas.Variant:
     """Add a plan variant: price, billing and notice periods, whether signup is open."""
-    return catalogue.create_variant(ctx, id, body)
+    return catalogue.create_variant(ctx, id, body, check_pages=pages.check_budget)
 
 
 @api.get("/v1/plans/{id}/variants", response=page_of(schemas.Variant), paginated=True)
@@ -118,7 +119,9 @@ def update_variant(
     ctx: TenantContext, id: str, body: schemas.VariantUpdate, if_match: int | None
 ) -> schemas.Variant:
     """Change a plan variant; signed contracts keep their terms."""
-    return catalogue.update_variant(ctx, id, body, if_match=if_match)
+    return catalogue.update_variant(
+        ctx, id, body, check_pages=pages.check_budget, if_match=if_match
+    )
 
 
 @api.post(
@@ -130,7 +133,7 @@ def update_variant(
 )
 def create_component(ctx: TenantContext, body: schemas.ComponentCreate) -> schemas.Component:
     """Add a quantity, on/off or metered component to a plan."""
-    return catalogue.create_component(ctx, body)
+    return catalogue.create_component(ctx, body, check_pages=pages.check_budget)
 
 
 @api.get("/v1/components/{id}", response=schemas.Component)
@@ -149,7 +152,9 @@ def update_component(
     ctx: TenantContext, id: str, body: schemas.ComponentUpdate, if_match: int | None
 ) -> schemas.Component:
     """Change a component; signed contracts keep their terms."""
-    return catalogue.update_component(ctx, id, body, if_match=if_match)
+    return catalogue.update_component(
+        ctx, id, body, check_pages=pages.check_budget, if_match=if_match
+    )
 
 
 @api.post(
@@ -294,7 +299,7 @@ def put_self_service_settings(
     ctx: TenantContext, body: schemas.SelfServiceSettings, if_match: int | None
 ) -> schemas.SelfServiceSettingsOut:
     """Replace the signup and self-service settings; the pages are rendered again."""
-    return settings_service.put(ctx, body, if_match=if_match)
+    return settings_service.put(ctx, body, check_pages=pages.check_budget, if_match=if_match)
 
 
 class EmailTemplates(Struct, kw_only=True):

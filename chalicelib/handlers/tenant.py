@@ -7,6 +7,7 @@ from chalice.app import Blueprint
 from chalicelib.handlers.router import Api
 from chalicelib.schemas import tenants as schemas
 from chalicelib.schemas.common import Page, page_of
+from chalicelib.services.pages import pages
 from chalicelib.services.platform import api_keys, tenants
 from chalicelib.services.platform.pagination import PageRequest
 from chalicelib.tenancy import TenantContext
@@ -59,4 +60,4 @@ def revoke_api_key(ctx: TenantContext, id: str) -> None:
 )
 def render_pages(ctx: TenantContext) -> schemas.PagesRendered:
     """Render and store every hosted page of the tenant again."""
-    return tenants.render_pages(ctx)
+    return schemas.PagesRendered(pages=pages.render_all(ctx))

@@ -186,8 +186,10 @@ def test_matching_if_none_match_is_304_with_the_same_csp_and_a_stale_one_is_200(
     assert stale.body == first.body
 
 
-def test_page_views_make_no_dynamodb_calls(api, anonymous, tenant, ddb_calls):
+def test_page_views_make_no_dynamodb_calls(api, tenant, ddb_calls, events_stream):
     portal = _portal(api)
+    events_stream.drain()  # the pages are published; the views below read only the store
+    anonymous = Api(api.client, None)
     ddb_calls.reset()
     assert anonymous.get(portal["page_path"]).status_code == 200
     assert _get(anonymous, tenant.slug, language="de").status_code == 200
@@ -326,7 +328,7 @@ def test_unknown_slug_is_a_plain_404_that_nobody_may_frame(anonymous):
 
 
 def test_theme_change_re_renders_the_pages_that_use_it_and_only_those(
-    api, anonymous, tenant, written
+    api, anonymous, tenant, written, events_stream
 ):
     theme = _theme(api, primary="#123456")
     template = _template(api, theme_id=theme["id"], is_default=True)
@@ -343,6 +345,8 @@ def test_theme_change_re_renders_the_pages_that_use_it_and_only_those(
     written.clear()
     patched = api.patch(f"/v1/themes/{theme['id']}", {"colors": {"primary": "#654321"}})
     assert patched.status_code == 200, patched.body
+    assert written == []  # the change answers; the page consumer renders its pages
+    events_stream.drain()
     assert _variants(written) == {
         ("portal", themed["id"]),
         ("invite", themed["id"]),
@@ -372,7 +376,9 @@ def test_theme_chosen_by_a_portal_itself_re_renders_that_portal(api, anonymous):
     assert "--pw-primary: #0a0b0c;" in _html(anonymous.get(portal["page_path"]))
 
 
-def test_template_change_needs_confirm_and_then_shows_in_its_portals(api, anonymous, written):
+def test_template_change_needs_confirm_and_then_shows_in_its_portals(
+    api, anonymous, written, events_stream
+):
     template = _template(api)
     portal = _portal(api, {"template_id": template["id"]})
     _portal(api, {"apps": ["equipment"]})
@@ -384,6 +390,7 @@ def test_template_change_needs_confirm_and_then_shows_in_its_portals(api, anonym
     written.clear()
     refused = api.patch(path, {"apps": ["equipment", "reports"]})
     assert refused.status_code == 409
+    events_stream.drain()
     assert written == []
     assert json.loads(refused.body)["affected_portals"] == [portal["id"]]
     assert anonymous.get(portal["page_path"]).body == before.body
@@ -391,6 +398,7 @@ def test_template_change_needs_confirm_and_then_shows_in_its_portals(api, anonym
     written.clear()
     confirmed = api.patch(f"{path}?confirm=true", {"apps": ["equipment", "reports"]})
     assert confirmed.status_code == 200, confirmed.body
+    events_stream.drain()
     assert _variants(written) == {("portal", portal["id"]), ("invite", portal["id"])}
     after = anonymous.get(portal["page_path"])
     assert '<span data-app="reports">Reports</span>' in _html(after)
@@ -473,9 +481,11 @@ def test_every_page_is_small_and_loads_nothing_from_another_host(api, anonymous,
                     assert attrs.get("height"), attrs
 
 
-def test_largest_allowed_content_still_renders_pages_under_30_kb(backend, chalice_client):
+def test_largest_allowed_content_still_renders_pages_under_30_kb(
+    backend, chalice_client, events_stream
+):
     created = tenants.create_tenant('&"<' * 66 + "x")
-    api = Api(chalice_client, created.api_key)
+    api = Api(chalice_client, created.api_key, events_stream)
     slug = created.tenant.slug
     heading = '&"<>' * 20
     sections = [

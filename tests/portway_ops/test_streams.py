@@ -29,7 +29,7 @@ from tests.portway_ops.running import local_run
 PAGES = "pages_consumer"
 
 
-def _record(tenant_id: str, type_: str = "tenant.pages_rendered") -> Event:
+def _record(tenant_id: str, type_: str = "tenant.embedding_updated") -> Event:
     with Transaction() as tx:
         return events.record(tx, Actor(tenant_id, "api_key:key_streams"), type_, tenant_id)
 
@@ -58,13 +58,16 @@ def _runner(**options: Any) -> streams.StreamRunner:
 
 
 @pytest.mark.parametrize("backend", ["dynamodb_local"], indirect=True)
-def test_the_runner_renders_a_change_from_dynamodb_locals_stream_within_a_second(api, tenant):
+def test_the_runner_renders_a_change_from_dynamodb_locals_stream_within_a_second(
+    api, tenant, events_stream
+):
     theme = api.post("/v1/themes", {"name": "Brand"}).json_body["id"]
     body = {"name": "Default", "apps": ["equipment"], "theme_id": theme, "is_default": True}
     template = api.post("/v1/portal-templates", body).json_body["id"]
     customer = api.post("/v1/customers", {"name": "Acme"}).json_body["id"]
     portal = api.put(f"/v1/customers/{customer}/portal", {"template_id": template}).json_body
     key = store.page_key(tenant.slug, "portal", portal["id"], "en")
+    events_stream.drain()  # the setup's pages
     delivered: list[tuple[float, list[str]]] = []
 
     def seen(records: Any, failed: int | None) -> None:
@@ -205,7 +208,7 @@ def test_make_run_renders_pages_from_the_stream_beside_the_server(tmp_path):
         assert page.exists()
         page.unlink()
         event = events.new(
-            Actor(found.group(1), "operator"), "tenant.pages_rendered", found.group(1)
+            Actor(found.group(1), "operator"), "tenant.embedding_updated", found.group(1)
         )
         client = boto3.client(
             "dynamodb",
@@ -219,7 +222,7 @@ def test_make_run_renders_pages_from_the_stream_beside_the_server(tmp_path):
         while not page.exists():
             assert time.monotonic() < deadline, process.output()
             time.sleep(0.05)
-        process.wait_for("tenant.pages_rendered: done")
+        process.wait_for("tenant.embedding_updated: done")
         checkpoint = json.loads(
             (tmp_path / "streams" / "pages_consumer.checkpoint.json").read_text()
         )

@@ -1,9 +1,10 @@
 """The billing catalogue: plans, their variants and components, coupons.
 
 A variant that allows signup has a public signup page; every change that shows on it
-(the variant, its plan, the plan's components) renders that page again. Such a change is
-first checked against the page budget (`pages.check_budget`): one that would make a signup
-page too big is refused with a 422 before anything is saved.
+(the variant, its plan, the plan's components) records an event, and the page consumer
+renders that page again. Such a change is first checked against the page budget (the
+`check_pages` its route passes in): one that would make a signup page too big is refused
+with a 422 before anything is saved.
 
 Every change records its event (`plan.created`, `component.updated`, `coupon.deleted`, ...)
 in its own transaction; an update's event names the fields sent, never their values.
@@ -24,7 +25,7 @@ from chalicelib.models import Component, Coupon, Plan, PlanVariant, Tenant
 from chalicelib.models.billing import plan_key
 from chalicelib.schemas import billing as schemas
 from chalicelib.schemas.common import Page, page_of, present, rfc3339
-from chalicelib.services.pages import pages
+from chalicelib.services.billing.drafts import PageCheck, PageDraft
 from chalicelib.services.platform import events
 from chalicelib.services.platform.pagination import PageRequest, fetch_page
 from chalicelib.services.platform.storage import ConditionsFailed, Transaction, load_owned
@@ -138,6 +139,7 @@ def update_plan(
     plan_id: str,
     data: schemas.PlanUpdate,
     *,
+    check_pages: PageCheck,
     if_match: int | None = None,
     clock: Clock = utcnow,
 ) -> schemas.Plan:
@@ -150,7 +152,7 @@ def update_plan(
         raise Invalid.field("name", "a plan keeps a name; it cannot be null")
     if changes:
         field = _first(changes, ("description", "name"), "name")
-        pages.check_budget(ctx.tenant_id, pages.Draft(plan=_drafted(item, changes)), field)
+        check_pages(ctx.tenant_id, PageDraft(plan=_drafted(item, changes)), field)
     now = clock()
     _update(
         item,
@@ -161,7 +163,6 @@ def update_plan(
         ),
         lambda: load_plan(ctx, plan_id),
     )
-    pages.refresh_plan(ctx.tenant_id, plan_id)
     return plan_out(item)
 
 
@@ -202,7 +203,12 @@ def load_variant(ctx: TenantContext, variant_id: str) -> PlanVariant:
 
 
 def create_variant(
-    ctx: TenantContext, plan_id: str, data: schemas.VariantCreate, *, clock: Clock = utcnow
+    ctx: TenantContext,
+    plan_id: str,
+    data: schemas.VariantCreate,
+    *,
+    check_pages: PageCheck,
+    clock: Clock = utcnow,
 ) -> schemas.Variant:
     """Add a variant to a plan; its signup page is rendered when it allows signup."""
     ctx.require("write")
@@ -223,7 +229,7 @@ def create_variant(
         updated_at=now,
     )
     if item.allow_signup:
-        pages.check_budget(ctx.tenant_id, pages.Draft(variant=item), "allow_signup")
+        check_pages(ctx.tenant_id, PageDraft(variant=item), "allow_signup")
     with Transaction() as tx:
         tx.save(item, condition=PlanVariant.variant_id.does_not_exist())
         events.record(
@@ -234,7 +240,7 @@ def create_variant(
             data={"plan_id": plan_id, "allow_signup": bool(item.allow_signup)},
             now=now,
         )
-    slug = pages.refresh_variant(ctx.tenant_id, item)
+    slug = _slug(ctx)
     return variant_out(item, plan.currency, slug)
 
 
@@ -265,6 +271,7 @@ def update_variant(
     variant_id: str,
     data: schemas.VariantUpdate,
     *,
+    check_pages: PageCheck,
     if_match: int | None = None,
     clock: Clock = utcnow,
 ) -> schemas.Variant:
@@ -280,7 +287,7 @@ def update_variant(
     drafted = _drafted(item, changes)
     if changes and drafted.allow_signup:
         field = _first(changes, _VARIANT_SHOWN, "allow_signup")
-        pages.check_budget(ctx.tenant_id, pages.Draft(variant=drafted), field)
+        check_pages(ctx.tenant_id, PageDraft(variant=drafted), field)
     now = clock()
     _update(
         item,
@@ -296,7 +303,7 @@ def update_variant(
         ),
         lambda: load_variant(ctx, variant_id),
     )
-    slug = pages.refresh_variant(ctx.tenant_id, item)
+    slug = _slug(ctx)
     return variant_out(item, load_plan(ctx, item.plan_id).currency, slug)
 
 
@@ -341,7 +348,11 @@ def load_component(ctx: TenantContext, component_id: str) -> Component:
 
 
 def create_component(
-    ctx: TenantContext, data: schemas.ComponentCreate, *, clock: Clock = utcnow
+    ctx: TenantContext,
+    data: schemas.ComponentCreate,
+    *,
+    check_pages: PageCheck,
+    clock: Clock = utcnow,
 ) -> schemas.Component:
     """Add a component to a plan."""
     ctx.require("write")
@@ -376,7 +387,7 @@ def create_component(
     )
     if data.show_in_signup or data.show_as_price_info:
         field = "show_in_signup" if data.show_in_signup else "show_as_price_info"
-        pages.check_budget(ctx.tenant_id, pages.Draft(component=item), field)
+        check_pages(ctx.tenant_id, PageDraft(component=item), field)
     with Transaction() as tx:
         tx.save(item, condition=Component.component_id.does_not_exist())
         _keep_minimum(tx, ctx.tenant_id, item)
@@ -388,7 +399,6 @@ def create_component(
             data={"plan_id": data.plan_id, "kind": data.kind},
             now=now,
         )
-    pages.refresh_plan(ctx.tenant_id, data.plan_id)
     return component_out(item)
 
 
@@ -427,6 +437,7 @@ def update_component(
     component_id: str,
     data: schemas.ComponentUpdate,
     *,
+    check_pages: PageCheck,
     if_match: int | None = None,
     clock: Clock = utcnow,
 ) -> schemas.Component:
@@ -456,7 +467,7 @@ def update_component(
     if changes and (merged["show_in_signup"] or merged["show_as_price_info"]):
         field = _first(changes, _COMPONENT_SHOWN, "name")
         drafted = _drafted(item, changes)
-        pages.check_budget(ctx.tenant_id, pages.Draft(component=drafted), field)
+        check_pages(ctx.tenant_id, PageDraft(component=drafted), field)
     for name, value in changes.items():
         setattr(item, name, value)
     now = clock()
@@ -476,7 +487,6 @@ def update_component(
     except ConditionsFailed:
         check_version(load_component(ctx, component_id), int(item.version or 0))
         raise
-    pages.refresh_plan(ctx.tenant_id, item.plan_id)
     return component_out(load_component(ctx, component_id))
 
 

@@ -22,6 +22,7 @@ from chalicelib.errors import Conflict, Invalid
 from chalicelib.models import SelfServiceSettings, Tenant, Theme
 from chalicelib.schemas import billing as schemas
 from chalicelib.schemas.common import rfc3339
+from chalicelib.services.billing.drafts import PageCheck, PageDraft
 from chalicelib.services.platform import events
 from chalicelib.services.platform.storage import ConditionsFailed, Transaction
 from chalicelib.services.platform.versioning import check_version
@@ -149,16 +150,16 @@ def put(
     ctx: TenantContext,
     data: schemas.SelfServiceSettings,
     *,
+    check_pages: PageCheck,
     if_match: int | None = None,
     clock: Clock = utcnow,
 ) -> schemas.SelfServiceSettingsOut:
-    """Replace the settings whole; the signup and self-service pages are rendered again."""
-    from chalicelib.services.pages import pages  # pages read these settings: imported late
-
+    """Replace the settings whole; the page consumer renders the signup and self-service
+    pages again."""
     ctx.require("admin")
     _check(ctx, data)
     # The signup and self-service pages as these settings would make them: none too big.
-    pages.check_budget(ctx.tenant_id, pages.Draft(settings=data), "body")
+    check_pages(ctx.tenant_id, PageDraft(settings=data), "body")
     before, item = load(ctx.tenant_id)
     if item is not None:
         check_version(item, if_match)
@@ -194,5 +195,4 @@ def put(
         raise Conflict(
             "The settings were changed by someone else; read them again and reapply your change."
         ) from None
-    pages.refresh_hosted(ctx.tenant_id)
     return _out(data, saved)

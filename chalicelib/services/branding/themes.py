@@ -18,7 +18,6 @@ from chalicelib.models.themes import Logo
 from chalicelib.schemas import themes as schemas
 from chalicelib.schemas.common import Page, page_of, present, rfc3339
 from chalicelib.services.branding import images
-from chalicelib.services.pages import pages
 from chalicelib.services.platform import events
 from chalicelib.services.platform.pagination import PageRequest, fetch_page
 from chalicelib.services.platform.storage import ConditionsFailed, Transaction, load_owned
@@ -158,7 +157,6 @@ def update(
     if "colors" in changes:
         changes["colors"] = _colors(changes["colors"], _stored_colors(item))
     updated = _apply(ctx, item, changes, clock(), "theme.updated", {"changed": sorted(changes)})
-    pages.refresh_theme(ctx.tenant_id, theme_id)
     return to_schema(updated, _slug(ctx))
 
 
@@ -252,7 +250,6 @@ def put_logo(
     attribute = Theme.logo_small if size == "small" else Theme.logo_large
     changes = {attribute.attr_name: logo}
     updated = _apply(ctx, item, changes, clock(), "theme.logo_uploaded", {"size": size})
-    pages.refresh_theme(ctx.tenant_id, theme_id)
     return to_schema(updated, _slug(ctx))
 
 

@@ -136,7 +136,6 @@ def _template_deleted(event: Event) -> Work | None:
 REACH: dict[str, Callable[[Event], Work | None]] = {
     "tenant.created": _site,
     "tenant.embedding_updated": _everything,
-    "tenant.pages_rendered": _everything,
     "settings.self_service_updated": _hosted,
     "theme.updated": _theme,
     "theme.logo_uploaded": _theme,

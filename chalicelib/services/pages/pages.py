@@ -1,9 +1,10 @@
 """Keeping the page store current.
 
 Every change that shows on a hosted page (a theme, a portal template, a portal, the
-embedding settings) renders the pages it touches, and only those, in the request that made
-the change; a page view then reads one stored blob and never renders. Templates and themes
-are read once per change, however many portals use them.
+embedding settings, the catalogue) records its event, and the page consumer
+(`services.pages.consumer`) renders the pages the event reaches, and only those, outside the
+request; a page view then reads one stored blob and never renders. Templates and themes are
+read once per change, however many portals use them. No other service imports this module.
 
 A page must stay within MAX_PAGE_BYTES. That is checked where its data is saved (`check_budget`
 renders the pages a change touches, as if it were saved, and refuses it with a 422 that says
@@ -28,17 +29,19 @@ from pynamodb.exceptions import DoesNotExist
 
 from chalicelib import branding
 from chalicelib.blobs import BlobStore, blob_store
-from chalicelib.catalogue import APPS, SECTION_APPS
+from chalicelib.catalogue import APPS, BUILT_IN_APPS, SECTION_APPS
 from chalicelib.errors import Invalid, Unavailable
 from chalicelib.models import Component, Plan, PlanVariant, Portal, PortalTemplate, Tenant, Theme
 from chalicelib.pages import formats, store
-from chalicelib.schemas import billing as billing_schemas
 from chalicelib.services.billing import self_service_settings
+from chalicelib.services.billing.drafts import PageDraft
+from chalicelib.services.platform import events
+from chalicelib.services.platform.storage import Transaction
+from chalicelib.tenancy import TenantContext
 
 _log = logging.getLogger("portway")
 
 # What a portal shows when the tenant has no default template and none was chosen.
-BUILT_IN_APPS = ("equipment", "activity")
 MAX_PAGE_BYTES = 30 * 1024
 _HEX = re.compile(r"^#[0-9a-f]{6}$")
 _INLINE_SCRIPT = re.compile(r"<script>(.*?)</script>", re.S)
@@ -48,16 +51,6 @@ _WRITERS = 8
 
 class PagesNotUpdated(Unavailable):
     """A change was saved but (some of) its pages could not be rendered or stored."""
-
-
-@dataclass(frozen=True, slots=True)
-class Draft:
-    """A change not saved yet: `check_budget` renders the pages it touches as if it were."""
-
-    settings: billing_schemas.SelfServiceSettings | None = None
-    plan: Plan | None = None
-    variant: PlanVariant | None = None
-    component: Component | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -413,10 +406,10 @@ SELF_SERVICE_SECTIONS = (
 class _Hosted:
     """What signup and self-service pages read, each at most once per change."""
 
-    def __init__(self, site: Site, sources: _Sources, draft: Draft | None = None) -> None:
+    def __init__(self, site: Site, sources: _Sources, draft: PageDraft | None = None) -> None:
         self.site = site
         self.sources = sources
-        self.draft = draft or Draft()
+        self.draft = draft or PageDraft()
         if self.draft.settings is not None:
             self.settings = self.draft.settings
         else:
@@ -649,7 +642,16 @@ def _longest_origins() -> tuple[str, ...]:
     return tuple(f"https://{i:02d}{host}.example.com:65535" for i in range(MAX_ORIGINS))
 
 
-def check_budget(tenant_id: str, draft: Draft, field: str) -> None:
+def render_all(ctx: TenantContext) -> int:
+    """Render every page of the tenant again, in the request (after a release, or when a
+    page could not be stored), and record it: the consumer does not render again."""
+    count = refresh_site(ctx.tenant_id, with_portals=True)
+    with Transaction() as tx:
+        events.record(tx, ctx, "tenant.pages_rendered", ctx.tenant_id, data={"pages": count})
+    return count
+
+
+def check_budget(tenant_id: str, draft: PageDraft, field: str) -> None:
     """422 on `field` when a signup or self-service page the unsaved `draft` touches would be
     over MAX_PAGE_BYTES once saved. Nothing is written either way. Every page carries the
     embedding origins: the check leaves room for the longest list allowed, so a later change

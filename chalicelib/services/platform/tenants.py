@@ -17,7 +17,6 @@ from chalicelib.models import DirectoryEntry, Tenant
 from chalicelib.schemas import tenants as schemas
 from chalicelib.schemas.common import LANGUAGES, Language, rfc3339
 from chalicelib.schemas.themes import Embedding, EmbeddingSettings
-from chalicelib.services.pages import pages
 from chalicelib.services.platform import api_keys, events
 from chalicelib.services.platform.storage import ConditionsFailed, Transaction
 from chalicelib.tenancy import Actor, TenantContext
@@ -131,7 +130,6 @@ def _create(name: str, slug: str, language: str, clock: Clock) -> NewTenant:
         if "slug" in exc.labels:
             raise Conflict(f"The slug '{slug}' is taken.") from None
         raise
-    pages.refresh_site(tenant.tenant_id)
     return NewTenant(_out(tenant), key.key_id, secret)
 
 
@@ -155,15 +153,6 @@ def _load(ctx: TenantContext) -> Tenant:
         raise NotFound("The tenant no longer exists.") from None
 
 
-def render_pages(ctx: TenantContext) -> schemas.PagesRendered:
-    """Render every page of the tenant again (after a failed update, or a new release)."""
-    ctx.require("admin")
-    count = pages.refresh_site(ctx.tenant_id, with_portals=True)
-    with Transaction() as tx:
-        events.record(tx, ctx, "tenant.pages_rendered", ctx.tenant_id, data={"pages": count})
-    return schemas.PagesRendered(pages=count)
-
-
 def get_embedding(ctx: TenantContext) -> Embedding:
     """The origins allowed to frame the tenant's pages."""
     stored = cast("list[str] | None", _load(ctx).allowed_origins)
@@ -184,5 +173,4 @@ def set_embedding(ctx: TenantContext, data: EmbeddingSettings) -> Embedding:
         events.record(
             tx, ctx, "tenant.embedding_updated", ctx.tenant_id, data={"allowed_origins": origins}
         )
-    pages.refresh_site(ctx.tenant_id, with_portals=True)
     return Embedding(allowed_origins=origins)

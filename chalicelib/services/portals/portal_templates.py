@@ -20,7 +20,6 @@ from chalicelib.models import Portal, PortalTemplate, Tenant, Theme
 from chalicelib.models.portal_templates import Section
 from chalicelib.schemas import portal_templates as schemas
 from chalicelib.schemas.common import Page, page_of, present, rfc3339
-from chalicelib.services.pages import pages
 from chalicelib.services.platform import events
 from chalicelib.services.platform.pagination import PageRequest, fetch_page
 from chalicelib.services.platform.storage import ConditionsFailed, Transaction, load_owned
@@ -170,8 +169,6 @@ def create(
             )
     except ConditionsFailed as exc:
         raise _conflict_or_invalid(exc, data.theme_id) from None
-    if data.is_default:
-        pages.refresh_site(ctx.tenant_id)
     return to_schema(item)
 
 
@@ -278,9 +275,6 @@ def update(
             )
     except ConditionsFailed as exc:
         raise _conflict_or_invalid(exc, changes.get("theme_id")) from None
-    if shown or "is_default" in changes:
-        with_site = bool(item.is_default or changes.get("is_default"))
-        pages.refresh_template(ctx.tenant_id, template_id, with_site=with_site)
     return to_schema(load(ctx, template_id))
 
 
@@ -317,5 +311,3 @@ def delete(ctx: TenantContext, template_id: str, *, if_match: int | None = None)
                 extra={"held_by": {"portal_ids": held}},
             ) from None
         raise Conflict("The template changed meanwhile; read and retry.") from None
-    if item.is_default:
-        pages.refresh_site(ctx.tenant_id)

@@ -13,6 +13,7 @@ from typing import Any, NamedTuple, cast
 import msgspec
 from pynamodb.exceptions import DoesNotExist
 
+from chalicelib.catalogue import BUILT_IN_APPS
 from chalicelib.clock import Clock, utcnow
 from chalicelib.errors import Conflict, Invalid, NotFound
 from chalicelib.ids import new_id
@@ -20,7 +21,6 @@ from chalicelib.models import Customer, Portal, PortalTemplate, Tenant, Theme
 from chalicelib.schemas import portals as schemas
 from chalicelib.schemas.common import rfc3339
 from chalicelib.schemas.portal_templates import Section
-from chalicelib.services.pages import pages
 from chalicelib.services.platform import events
 from chalicelib.services.platform.storage import ConditionsFailed, Transaction
 from chalicelib.services.platform.versioning import check_version
@@ -59,7 +59,7 @@ def to_schema(item: Portal, template: PortalTemplate | None, slug: str) -> schem
         id=item.portal_id,
         customer_id=item.customer_id,
         template_id=item.template_id,
-        apps=cast("Any", list(source.apps or pages.BUILT_IN_APPS)),
+        apps=cast("Any", list(source.apps or BUILT_IN_APPS)),
         theme_id=source.theme_id,
         home_page=cast("Any", source.home_page or "overview"),
         sections=_sections(source.sections),
@@ -180,7 +180,7 @@ def put(
         portal_id=existing.portal_id if existing else new_id("prt"),
         template_id=template_id,
         template_key=Portal.template_key_for(ctx.tenant_id, template_id) if template_id else None,
-        apps=None if template_id else list(data.apps or pages.BUILT_IN_APPS),
+        apps=None if template_id else list(data.apps or BUILT_IN_APPS),
         theme_id=own_theme,
         theme_key=Portal.theme_key_for(ctx.tenant_id, own_theme) if own_theme else None,
         home_page=None if template_id else data.home_page or "overview",
@@ -217,7 +217,6 @@ def put(
         if "theme" in exc.labels:
             raise Invalid.field("theme_id", f"no theme {own_theme}") from None
         raise Conflict("The portal changed meanwhile; read it and retry.") from None
-    pages.refresh_portal(ctx.tenant_id, item)
     return to_schema(item, template, tenant.slug)
 
 
@@ -250,8 +249,6 @@ def delete(ctx: TenantContext, customer_id: str, *, if_match: int | None = None)
             )
     except ConditionsFailed:
         raise Conflict("The portal changed meanwhile; read it and retry.") from None
-    slug = Tenant.get(ctx.tenant_id, attributes_to_get=["slug"]).slug
-    pages.remove_portal(slug, item.portal_id)
     return item
 
 
@@ -276,7 +273,7 @@ def find(tenant_id: str, customer_id: str) -> Shown | None:
     except DoesNotExist:
         return None
     if not item.template_id:
-        return Shown(item, [str(a) for a in item.apps or pages.BUILT_IN_APPS], item.theme_id)
+        return Shown(item, [str(a) for a in item.apps or BUILT_IN_APPS], item.theme_id)
     try:
         template = PortalTemplate.get(
             tenant_id, item.template_id, attributes_to_get=["apps", "theme_id"]

@@ -165,7 +165,7 @@ def world(api, tenant, events_stream) -> World:
 Case = tuple[str, Callable[[World], dict[str, Any]], Callable[[World], object] | None]
 
 # Each event type that reaches pages (and a few that reach none), with the direct call
-# today's service makes for that change (None: it renders nothing).
+# that renders the same pages (None: the consumer renders nothing).
 CASES: list[Case] = [
     (
         "tenant.created",
@@ -177,10 +177,10 @@ CASES: list[Case] = [
         lambda w: {"object_id": w.tenant_id, "data": {"allowed_origins": []}},
         lambda w: pages.refresh_site(w.tenant_id, with_portals=True),
     ),
-    (
+    (  # POST /v1/pages/render renders in its request: the consumer does not do it again
         "tenant.pages_rendered",
         lambda w: {"object_id": w.tenant_id},
-        lambda w: pages.refresh_site(w.tenant_id, with_portals=True),
+        None,
     ),
     (
         "settings.self_service_updated",
