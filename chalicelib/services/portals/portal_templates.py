@@ -137,7 +137,6 @@ def create(
     ctx: TenantContext, data: schemas.TemplateCreate, *, clock: Clock = utcnow
 ) -> schemas.PortalTemplate:
     """Create a template; with is_default it replaces the tenant's default."""
-    ctx.require("write")
     _check_theme(ctx, data.theme_id)
     now = clock()
     item = PortalTemplate(
@@ -233,7 +232,6 @@ def update(
 ) -> schemas.PortalTemplate:
     """Change the fields sent (checked again together with what is stored). A change that
     shows in live portals needs `confirm`; with it, those portals' pages are rendered."""
-    ctx.require("write")
     item = load(ctx, template_id)
     check_version(item, data.version if if_match is None else if_match)
     changes = present(data)
@@ -281,7 +279,6 @@ def update(
 def delete(ctx: TenantContext, template_id: str, *, if_match: int | None = None) -> None:
     """Delete a template; 409 while portals use it. Deleting the default leaves the tenant
     without one (new portals then get the built-in apps)."""
-    ctx.require("write")
     item = load(ctx, template_id)
     check_version(item, if_match)
     unused = PortalTemplate.portal_count.does_not_exist() | (PortalTemplate.portal_count == 0)
