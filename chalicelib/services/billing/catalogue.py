@@ -12,8 +12,6 @@ in its own transaction; an update's event names the fields sent, never their val
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import datetime
 from typing import Any, TypeVar, cast
 
 from pynamodb.models import Model
@@ -29,7 +27,7 @@ from chalicelib.services.billing.drafts import PageCheck, PageDraft
 from chalicelib.services.platform import events
 from chalicelib.services.platform.pagination import PageRequest, fetch_page
 from chalicelib.services.platform.storage import ConditionsFailed, Transaction, load_owned
-from chalicelib.services.platform.versioning import change_actions, check_version
+from chalicelib.services.platform.versioning import change_actions, check_version, update_recorded
 from chalicelib.settings import get_settings
 from chalicelib.tenancy import TenantContext
 
@@ -50,28 +48,6 @@ def _drafted(item: M, changes: dict[str, Any]) -> M:
 
 def _first(changes: dict[str, Any], names: tuple[str, ...], default: str) -> str:
     return next((name for name in names if name in changes), default)
-
-
-def _update(
-    item: M,
-    changes: dict[str, Any],
-    now: datetime,
-    record: Callable[[Transaction], object],
-    reload: Callable[[], Model],
-) -> M:
-    """Save `changes` and their event in one transaction, conditioned on the version read:
-    409 with the current version when the item moved on since."""
-    try:
-        with Transaction() as tx:
-            tx.update(item, change_actions(type(item), changes, now), label="item")
-            record(tx)
-    except ConditionsFailed:
-        check_version(reload(), int(getattr(item, "version", None) or 0))
-        raise
-    for name, value in changes.items():
-        setattr(item, name, value)
-    item.updated_at = now  # type: ignore[attr-defined]
-    return item  # its version went up with the commit
 
 
 # -- plans -----------------------------------------------------------------------------------
@@ -152,7 +128,7 @@ def update_plan(
         field = _first(changes, ("description", "name"), "name")
         check_pages(ctx.tenant_id, PageDraft(plan=_drafted(item, changes)), field)
     now = clock()
-    _update(
+    update_recorded(
         item,
         changes,
         now,
@@ -285,7 +261,7 @@ def update_variant(
         field = _first(changes, _VARIANT_SHOWN, "allow_signup")
         check_pages(ctx.tenant_id, PageDraft(variant=drafted), field)
     now = clock()
-    _update(
+    update_recorded(
         item,
         changes,
         now,

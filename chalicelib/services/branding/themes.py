@@ -22,7 +22,7 @@ from chalicelib.services.platform import events
 from chalicelib.services.platform.pagination import PageRequest, fetch_page
 from chalicelib.services.platform.storage import ConditionsFailed, Transaction, load_owned
 from chalicelib.services.platform.tenants import tenant_id_for_slug
-from chalicelib.services.platform.versioning import change_actions, check_version
+from chalicelib.services.platform.versioning import check_version, update_recorded
 from chalicelib.tenancy import TenantContext
 
 
@@ -166,25 +166,13 @@ def _apply(
     type_: str,
     data: dict[str, Any],
 ) -> Theme:
-    """Set (or, for None, remove) attributes, conditioned on the version read, with the
-    change's event in the same transaction; 409 when the theme moved on meanwhile."""
-    try:
-        with Transaction() as tx:
-            # PynamoDB adds `version = <read>` and bumps the version.
-            tx.update(item, change_actions(Theme, changes, now), label="theme")
-            events.record(tx, ctx, type_, item.theme_id, data=data, now=now)
-    except ConditionsFailed:
-        raise Conflict(
-            "The item was changed by someone else; read it again and reapply your change.",
-            extra={"current_version": int(item.version or 0)},
-        ) from None
-    # A transaction answers no item: apply what was written (the version is bumped already)
-    # and round-trip, so colours and logos read as they would from the table.
-    for name, value in changes.items():
-        setattr(item, name, value)
-    item.updated_at = now
-    item.deserialize(item.serialize())
-    return item
+    """Save the changes with their event (`type_`, `data`); 409 when the theme moved on."""
+    return update_recorded(
+        item,
+        changes,
+        now,
+        lambda tx: events.record(tx, ctx, type_, item.theme_id, data=data, now=now),
+    )
 
 
 def _using(ctx: TenantContext, theme_id: str) -> list[str]:

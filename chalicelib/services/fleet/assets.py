@@ -13,11 +13,10 @@ from chalicelib.ids import new_id
 from chalicelib.models import Asset, AssetEvent
 from chalicelib.schemas import assets as schemas
 from chalicelib.schemas.common import Page, page_of, present, rfc3339
-from chalicelib.services.fleet.changes import apply_recorded
 from chalicelib.services.platform import events
 from chalicelib.services.platform.pagination import PageRequest, fetch_page
 from chalicelib.services.platform.storage import ConditionsFailed, Transaction, load_owned
-from chalicelib.services.platform.versioning import check_version
+from chalicelib.services.platform.versioning import check_version, update_recorded
 from chalicelib.settings import get_settings
 from chalicelib.tenancy import TenantContext
 
@@ -96,7 +95,7 @@ def update(
             raise Invalid.field(required, "cannot be null")
     now = clock()
     return to_schema(
-        apply_recorded(
+        update_recorded(
             item,
             changes,
             now,

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any, TypeVar
 
-from pynamodb.exceptions import UpdateError
 from pynamodb.expressions.update import Action
 from pynamodb.models import Model
 
 from chalicelib.errors import Conflict
-from chalicelib.services.platform.storage import condition_failed
+from chalicelib.services.platform.storage import ConditionsFailed, Transaction
 
 M = TypeVar("M", bound=Model)
 
@@ -39,13 +39,30 @@ def change_actions(model: type[Model], changes: dict[str, Any], now: datetime) -
     return actions
 
 
-def apply_changes(item: M, changes: dict[str, Any], now: datetime) -> M:
-    """Set (or, for None, remove) attributes; conditioned on the version read."""
-    actions = change_actions(type(item), changes, now)
+def update_recorded(
+    item: M,
+    changes: dict[str, Any],
+    now: datetime,
+    record: Callable[[Transaction], object],
+    reload: Callable[[], Model] | None = None,
+) -> M:
+    """Set (or, for None, remove) attributes, conditioned on the version read, with the
+    change's event (`record` adds it) in the same transaction. 409 when the item moved on
+    meanwhile, with the version it is at now (read again through `reload`, if given)."""
     try:
-        item.update(actions=actions)  # PynamoDB adds `version = <read>` and increments it
-    except UpdateError as exc:
-        if condition_failed(exc):
-            raise _stale(int(getattr(item, "version", 0) or 0)) from None
-        raise
+        with Transaction() as tx:
+            # PynamoDB adds `version = <read>` and bumps the version.
+            tx.update(item, change_actions(type(item), changes, now), label="item")
+            record(tx)
+    except ConditionsFailed:
+        read = int(getattr(item, "version", None) or 0)
+        if reload is not None:
+            check_version(reload(), read)
+        raise _stale(read) from None
+    # A transaction answers no item: apply what was written (the version is bumped already)
+    # and round-trip, so nested attributes read as they would from the table.
+    for name, value in changes.items():
+        setattr(item, name, value)
+    item.updated_at = now  # type: ignore[attr-defined]
+    item.deserialize(item.serialize())
     return item
