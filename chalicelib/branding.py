@@ -5,7 +5,7 @@ Pure functions; services and page rendering share them.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import msgspec
 
 COLOR_KEYS = (
     "primary",
@@ -83,8 +83,7 @@ def readable_text(background: str) -> str:
     return DARK_TEXT if dark >= light else LIGHT_TEXT
 
 
-@dataclass(frozen=True, slots=True)
-class ContrastCheck:
+class ContrastCheck(msgspec.Struct, frozen=True):
     """One text/background pair of a theme and how well it reads."""
 
     foreground: str

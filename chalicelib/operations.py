@@ -6,9 +6,9 @@ Handlers declare their routes through `chalicelib.handlers.router.Api`, which re
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Literal
 
+import msgspec
 from msgspec import Struct
 
 # api_key: a provider's key; portal: a portal user's access token; anonymous: no
@@ -20,8 +20,7 @@ Auth = Literal["api_key", "portal", "anonymous", "public", "self_service"]
 IF_MATCH_PATTERN = r'^(?:W/)?(?:"(\d{1,12})"|(\d{1,12}))$'
 
 
-@dataclass(frozen=True, slots=True)
-class Operation:
+class Operation(msgspec.Struct, frozen=True):
     """One method on one path."""
 
     method: str
@@ -49,8 +48,7 @@ class Operation:
     folds_session_check: bool = False
 
 
-@dataclass(frozen=True, slots=True)
-class Upload:
+class Upload(msgspec.Struct, frozen=True):
     """A raw request body (an image, a PDF) with its declared content type."""
 
     data: bytes

@@ -11,7 +11,8 @@ import functools
 import hmac
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+
+import msgspec
 
 # A key that is fine for a laptop and refused anywhere else (see `cursor_key`).
 LOCAL_SECRET = "local-only-secret-do-not-deploy"  # noqa: S105
@@ -20,8 +21,7 @@ LOCAL_SECRET = "local-only-secret-do-not-deploy"  # noqa: S105
 LOCAL_DYNAMODB_ENDPOINT = "http://127.0.0.1:8765"
 
 
-@dataclass(frozen=True, slots=True)
-class Settings:
+class Settings(msgspec.Struct, frozen=True):
     """The configuration of one stage."""
 
     stage: str

@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
+
+import msgspec
 
 from chalicelib.blobs import Blob, BlobStore, blob_store
 
@@ -40,8 +41,7 @@ _FALLBACK_HTML = (
 )
 
 
-@dataclass(frozen=True, slots=True)
-class StoredPage:
+class StoredPage(msgspec.Struct, frozen=True):
     """A page as served: status, headers, HTML and its ETag."""
 
     status: int

@@ -9,15 +9,15 @@ before anything is written, so an over-budget change saves nothing.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Protocol
+
+import msgspec
 
 from chalicelib.models import Component, Plan, PlanVariant
 from chalicelib.schemas import billing as schemas
 
 
-@dataclass(frozen=True, slots=True)
-class PageDraft:
+class PageDraft(msgspec.Struct, frozen=True):
     """The unsaved change: the pages it touches are rendered as if it were saved."""
 
     settings: schemas.SelfServiceSettings | None = None

@@ -17,8 +17,9 @@ import re
 import struct
 import zlib
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any
+
+import msgspec
 
 from chalicelib.errors import Invalid, PayloadTooLarge
 
@@ -54,8 +55,7 @@ _CSS_COMMENT = re.compile(r"/\*.*?(\*/|$)", re.S)
 _NUMBER = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?(px)?$")
 
 
-@dataclass(frozen=True, slots=True)
-class CheckedImage:
+class CheckedImage(msgspec.Struct, frozen=True):
     """An image fit to store: its bytes (re-serialised for SVG), type and size."""
 
     data: bytes

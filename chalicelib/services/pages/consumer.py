@@ -19,10 +19,10 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+import msgspec
 from pynamodb.exceptions import DoesNotExist, PutError
 
 from chalicelib.clock import utcnow
@@ -43,8 +43,7 @@ _MARKER_KIND = "consumed_event"
 _TEMPLATE_SHOWN = frozenset({"apps", "theme_id", "home_page", "sections", "is_default"})
 
 
-@dataclass(frozen=True, slots=True)
-class Work:
+class Work(msgspec.Struct, frozen=True):
     """Pages to render or take down, as a value: equal work in one batch is done once."""
 
     kind: str
@@ -264,22 +263,20 @@ def _remember(event: Event, now: datetime) -> None:
 # -- a batch of stream records ---------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class _Pending:
+class _Pending(msgspec.Struct, frozen=True):
     index: int
     sequence: str
     event: Event
     work: Work
 
 
-@dataclass
-class Outcome:
+class Outcome(msgspec.Struct):
     """What one batch did: events consumed, seen before, pages written, the first failure."""
 
-    consumed: list[str] = field(default_factory=list)
-    duplicates: list[str] = field(default_factory=list)
+    consumed: list[str] = msgspec.field(default_factory=list)
+    duplicates: list[str] = msgspec.field(default_factory=list)
     pages: int = 0
-    failed: list[str] = field(default_factory=list)
+    failed: list[str] = msgspec.field(default_factory=list)
     first_failed_sequence: str | None = None
 
     def response(self) -> dict[str, list[dict[str, str]]]:

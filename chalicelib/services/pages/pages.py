@@ -21,7 +21,6 @@ import logging
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, replace
 from typing import Any, cast
 
 import msgspec
@@ -53,8 +52,7 @@ class PagesNotUpdated(Unavailable):
     """A change was saved but (some of) its pages could not be rendered or stored."""
 
 
-@dataclass(frozen=True, slots=True)
-class Site:
+class Site(msgspec.Struct, frozen=True):
     """What every page of a tenant needs to know about the tenant."""
 
     tenant_id: str
@@ -78,8 +76,7 @@ class Site:
         )
 
 
-@dataclass(frozen=True, slots=True)
-class PageLogo:
+class PageLogo(msgspec.Struct, frozen=True):
     """A logo as a page shows it: always with width and height."""
 
     url: str
@@ -87,8 +84,7 @@ class PageLogo:
     height: int
 
 
-@dataclass(frozen=True, slots=True)
-class PageTheme:
+class PageTheme(msgspec.Struct, frozen=True):
     """The theme values a page's CSS receives, checked once more before they get there."""
 
     colors: dict[str, str]
@@ -107,8 +103,7 @@ class PageTheme:
 DEFAULT_THEME = PageTheme(dict(branding.DEFAULT_COLORS), 1, 4, None)
 
 
-@dataclass(frozen=True, slots=True)
-class Look:
+class Look(msgspec.Struct, frozen=True):
     """What a portal page shows: apps, home page, sections (visible ones) and theme."""
 
     apps: tuple[str, ...]
@@ -247,8 +242,7 @@ def headers_for(html: str, site: Site, *, cacheable: bool) -> dict[str, str]:
 _LINK_PAGES = frozenset({"invite", "self-service", "tracking"})
 
 
-@dataclass(frozen=True, slots=True)
-class _Page:
+class _Page(msgspec.Struct, frozen=True):
     """One page of one variant (a portal, a plan variant, or the tenant's own), rendered in
     every language when it is published or its size is checked."""
 
@@ -656,7 +650,7 @@ def check_budget(tenant_id: str, draft: PageDraft, field: str) -> None:
     over MAX_PAGE_BYTES once saved. Nothing is written either way. Every page carries the
     embedding origins: the check leaves room for the longest list allowed, so a later change
     of the origins never makes a page too big."""
-    site = replace(_site(tenant_id), origins=_longest_origins())
+    site = msgspec.structs.replace(_site(tenant_id), origins=_longest_origins())
     hosted = _Hosted(site, _Sources(site), draft)
     touched = draft.plan or draft.component or draft.variant
     pages: list[_Page] = []

@@ -13,10 +13,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+import msgspec
 from pynamodb.exceptions import DoesNotExist, PutError
 
 from chalicelib.clock import Clock, utcnow
@@ -30,8 +30,7 @@ RETENTION = timedelta(hours=24)
 PENDING, DONE = "pending", "done"
 
 
-@dataclass(frozen=True, slots=True)
-class StoredResponse:
+class StoredResponse(msgspec.Struct, frozen=True):
     """The first response to a request, replayed for its repeats."""
 
     status: int

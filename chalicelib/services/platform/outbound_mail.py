@@ -6,10 +6,11 @@ from __future__ import annotations
 import functools
 import logging
 import secrets
-from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
+
+import msgspec
 
 from chalicelib.errors import Unavailable
 from chalicelib.settings import get_settings
@@ -20,8 +21,7 @@ if TYPE_CHECKING:
 _log = logging.getLogger("portway")
 
 
-@dataclass(frozen=True, slots=True)
-class Mail:
+class Mail(msgspec.Struct, frozen=True):
     """One plain-text e-mail."""
 
     sender: str

@@ -13,9 +13,9 @@ import hashlib
 import hmac
 import json
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from typing import Any, TypeVar
 
+import msgspec
 from pynamodb.indexes import Index
 
 from chalicelib.errors import Invalid
@@ -27,8 +27,7 @@ M = TypeVar("M", bound=PortwayModel)
 RawKey = dict[str, dict[str, str]]
 
 
-@dataclass(frozen=True, slots=True)
-class PageRequest:
+class PageRequest(msgspec.Struct, frozen=True):
     """What the caller asked for: how many, and after which cursor."""
 
     limit: int = 25

@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 import secrets
 import unicodedata
-from dataclasses import dataclass
 from typing import cast
 
+import msgspec
 from pynamodb.exceptions import DoesNotExist
 
 from chalicelib.clock import Clock, utcnow
@@ -31,8 +31,7 @@ _SLUG_ATTEMPTS = 5
 OPERATOR = "operator"
 
 
-@dataclass(frozen=True, slots=True)
-class NewTenant:
+class NewTenant(msgspec.Struct, frozen=True):
     """A created tenant and the secret of its first API key (shown once)."""
 
     tenant: schemas.Tenant

@@ -17,11 +17,11 @@ from __future__ import annotations
 
 import functools
 import re
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, get_args
 from urllib.parse import urlsplit
 
+import msgspec
 from pynamodb.exceptions import DoesNotExist, PutError
 from pynamodb.expressions.condition import Condition
 
@@ -176,8 +176,7 @@ def remove(ctx: TenantContext, customer_id: str, issuer: str) -> None:
         )
 
 
-@dataclass(frozen=True, slots=True)
-class Landing:
+class Landing(msgspec.Struct, frozen=True):
     """Where the browser goes after a successful login, with the session in the fragment."""
 
     location: str

@@ -14,8 +14,9 @@ from __future__ import annotations
 import ipaddress
 import socket
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from urllib.parse import urlsplit
+
+import msgspec
 
 from chalicelib.settings import get_settings
 
@@ -42,8 +43,7 @@ class Refused(Exception):
         self.reason = reason
 
 
-@dataclass(frozen=True, slots=True)
-class Target:
+class Target(msgspec.Struct, frozen=True):
     """A checked URL: where to connect (the checked addresses) and what to ask for."""
 
     scheme: str

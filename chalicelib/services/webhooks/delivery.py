@@ -27,7 +27,6 @@ import logging
 import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TypeVar
 
@@ -68,8 +67,7 @@ INTERRUPTED = "interrupted before its result was recorded; the receiver may have
 SENDING, PENDING, DELIVERED, FAILED = "sending", "pending", "delivered", "failed"
 
 
-@dataclass(frozen=True, slots=True)
-class Attempted:
+class Attempted(msgspec.Struct, frozen=True):
     """What one attempt did (for the caller's logs and for tests)."""
 
     tenant_id: str

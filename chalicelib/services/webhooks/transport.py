@@ -16,7 +16,8 @@ import ssl
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+
+import msgspec
 
 from chalicelib.services.webhooks.addresses import Target
 
@@ -28,8 +29,7 @@ EXCERPT_CHARS = 200
 USER_AGENT = "Portway-Webhooks/1 (+https://www.standardwebhooks.com/)"
 
 
-@dataclass(frozen=True, slots=True)
-class Outcome:
+class Outcome(msgspec.Struct, frozen=True):
     """What one attempt got: the status (None without an answer), why it failed, an excerpt
     of the answer's body, and how long it took."""
 
