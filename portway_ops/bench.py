@@ -268,13 +268,19 @@ def _report() -> int:
     self_service: list[bench_portal.CountedCall] = []
     share_reads: list[bench_portal.CountedCall] = []
     exports: list[bench_shares.ExportFigure] = []
+    # The page consumer's stream clients are made here, not counted as the app's.
+    page_consumer = bench_pages.page_consumer()
     with Client(app, stage_name="test", project_dir=str(ROOT)) as client:
 
         def serve() -> None:
             tenant = tenants.create_tenant("Bench Rental")
             results.extend(measure(client, tenant.api_key))
             request = requester(client, tenant.api_key)
-            pages.append(bench_pages.measure_pages(client, request, tenant.tenant.slug))
+            pages.append(
+                bench_pages.measure_pages(
+                    client, request, tenant.tenant.slug, tenant.tenant.id, consumer=page_consumer
+                )
+            )
             portal.extend(bench_portal.measure_portal(client, request))
             self_service.extend(
                 bench_self_service.measure_self_service(client, tenant.api_key, tenant.tenant.slug)

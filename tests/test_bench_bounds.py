@@ -21,7 +21,7 @@ def test_page_views_read_one_stored_page_and_a_template_change_renders_only_its_
     chalice_client, tenant
 ):
     request = requester(chalice_client, tenant.key)
-    figures = measure_pages(chalice_client, request, tenant.slug, portals=5)
+    figures = measure_pages(chalice_client, request, tenant.slug, tenant.id, portals=5)
     assert figures.failures() == []
     assert [(v.status, v.dynamodb, v.store_reads) for v in figures.views] == [
         (200, 0, 1),
