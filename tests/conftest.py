@@ -47,6 +47,7 @@ from chalicelib.services.platform import tenants
 from chalicelib.settings import reset_settings
 from portway_ops import dynamodb_local, streams
 from portway_ops.bench import CallCounter, counting
+from portway_ops.streams import events_table
 from portway_ops.tables import create_tables
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -71,6 +72,9 @@ def dynamodb_local_endpoint() -> Iterator[str]:
     finally:
         process.terminate()
         process.wait(timeout=20)
+
+
+REGION = "eu-central-1"
 
 
 @pytest.fixture(scope="module")
@@ -105,6 +109,28 @@ def backend(request: pytest.FixtureRequest) -> str:
         endpoint = request.getfixturevalue("dynamodb_local_endpoint")
         _configure(request.getfixturevalue("dynamodb_local_tables"), endpoint)
     return str(request.param)
+
+
+@pytest.fixture(autouse=True)
+def moto_events_kept_small(request: pytest.FixtureRequest) -> Iterator[None]:
+    """moto copies every table a transaction touches, its stream included, and every change
+    writes an event: a module's events table would grow with each test and make each
+    transaction slower than the last (quadratic, gigabytes by the end of the suite). After
+    each test on moto, its events and stream records are dropped; a test reads only its own
+    (the stream's readers are made per test)."""
+    on_moto = "backend" in request.fixturenames and request.getfixturevalue("backend") == "moto"
+    yield
+    if on_moto:
+        from moto.core import DEFAULT_ACCOUNT_ID
+        from moto.dynamodb.models import dynamodb_backends
+        from moto.dynamodbstreams.models import dynamodbstreams_backends
+
+        table = dynamodb_backends[DEFAULT_ACCOUNT_ID][REGION].tables.get(events_table())
+        if table is not None:
+            table.items.clear()
+            if table.stream_shard is not None:
+                table.stream_shard.items.clear()
+        dynamodbstreams_backends[DEFAULT_ACCOUNT_ID][REGION].shard_iterators.clear()
 
 
 @pytest.fixture
