@@ -12,8 +12,8 @@ import pytest
 
 from chalicelib.ids import digest
 from chalicelib.models import Customer, Plan, Token
-from chalicelib.services.billing import catalogue, self_service
-from chalicelib.services.platform import outbound_mail
+from chalicelib.services.billing import self_service
+from chalicelib.services.platform import outbound_mail, versioning
 from tests.mail import links_in, secret_after
 from tests.samples import tiny_pdf
 from tests.services.billing.conftest import SETTINGS, Shop, order
@@ -130,14 +130,14 @@ def test_a_plan_changed_between_read_and_write_is_409_and_records_nothing(
 ):
     plan = created(api.post("/v1/plans", {"name": "Fleet Pro"}))
     log = Log(api)
-    real = catalogue.change_actions
+    real = versioning.change_actions
 
     def meanwhile(model: Any, changes: dict[str, Any], now: Any) -> Any:
         # Someone else saves the plan after this request read it.
         Plan.get(tenant.id, plan["id"]).update(actions=[Plan.description.set("theirs")])
         return real(model, changes, now)
 
-    monkeypatch.setattr(catalogue, "change_actions", meanwhile)
+    monkeypatch.setattr(versioning, "change_actions", meanwhile)
     answer = api.patch(f"/v1/plans/{plan['id']}", {"name": "Mine"})
     assert answer.status_code == 409, answer.json_body
     assert answer.json_body["current_version"] == 2
