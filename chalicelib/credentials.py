@@ -1,5 +1,11 @@
-"""Secret formats and signed tokens: every credential Portway issues is minted, digested
-and redeemed here or by the one service that owns its item.
+"""Secret formats and signed tokens: every secret Portway hands out is minted, digested and
+redeemed here.
+
+A secret is a prefix naming its format (`pwk_` an API key, `pwr_` a refresh token, ...) and
+256 random bits; only its SHA-256 digest is stored, as the key of a `Token` of the format's
+kind. `redeem` is the one way back from a secret to its item: well formed, one consistent
+read, the right kind. Whether the item is still live is the caller's question, since each
+answers an expired secret its own way.
 
 Portal access tokens are JWTs (HS256 with a key derived from the deployment's secret, `typ`
 `portway-access+jwt`, issuer `portway`, audience `portal:{tenant}`): a portal request knows
@@ -11,7 +17,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from pynamodb.exceptions import DoesNotExist
+
+from chalicelib import ids
 from chalicelib.errors import Unauthorized
+from chalicelib.models import Token
 from chalicelib.settings import get_settings
 
 ACCESS_TYPE = "portway-access+jwt"
@@ -23,6 +33,47 @@ REFRESH_PREFIX = "pwr"
 INVITATION_PREFIX = "pwi"
 PASSWORD_RESET_PREFIX = "pwp"  # noqa: S105 - a prefix, not a secret
 SELF_SERVICE_PREFIX = "pws"
+# The kinds of the items their digests are stored as (`Token.kind`), format by format.
+API_KEY_KIND = "api_key"
+REFRESH_KIND = "refresh"
+INVITATION_KIND = "invitation"
+PASSWORD_RESET_KIND = "password_reset"  # noqa: S105 - a kind, not a secret
+SELF_SERVICE_KIND = "self_service"
+# Longer than any secret minted here: a longer one is refused without a read.
+MAX_SECRET_LENGTH = 200
+
+
+def mint(prefix: str) -> str:
+    """A new secret of the format `prefix` (such as `pwk_...`); store only its digest."""
+    return ids.new_secret(prefix)
+
+
+def digest_of(secret: str) -> str:
+    """The digest a secret is stored under (the key of its `Token`)."""
+    return ids.digest(secret)
+
+
+def well_formed(secret: str, prefix: str) -> bool:
+    """Whether `secret` can be one of the format `prefix` (its prefix, not too long)."""
+    return secret.startswith(prefix + "_") and len(secret) <= MAX_SECRET_LENGTH
+
+
+def lookup(token_digest: str, kind: str) -> Token | None:
+    """The item stored under a digest if it is of `kind`, else None. A consistent read: a
+    secret revoked or spent a moment ago must fail now."""
+    try:
+        token = Token.get(token_digest, consistent_read=True)
+    except DoesNotExist:
+        return None
+    return token if token.kind == kind else None
+
+
+def redeem(secret: str, prefix: str, kind: str) -> Token | None:
+    """The item a secret of the format `prefix` names, if it is of `kind`; None for a
+    malformed or unknown secret or another format's. Expiry and state are the caller's."""
+    if not well_formed(secret, prefix):
+        return None
+    return lookup(digest_of(secret), kind)
 
 
 def sign_access(claims: dict[str, Any]) -> str:

@@ -1,13 +1,16 @@
-"""TenantContext: who is calling, for which tenant, with which scopes.
+"""Who is calling: every caller context and its authentication, in one module.
 
-Built only from verified credentials (an API key's digest found in the tokens table);
-a tenant id in a path, body or header is never consulted. Every service that touches
+An API key's `TenantContext` (tenant, actor, scopes), a portal user's `PortalContext`, a
+self-service link's `SelfServiceContext`; `Caller` and `Actor` for those without one. Each
+is built only from verified credentials (a secret redeemed by `credentials`, a signed access
+token); a tenant id in a path, body or header is never consulted. Every service that touches
 tenant data takes a context first.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from pynamodb.exceptions import DoesNotExist
 
@@ -15,11 +18,7 @@ from chalicelib import credentials
 from chalicelib.clock import Clock, utcnow
 from chalicelib.credentials import verify_access
 from chalicelib.errors import Forbidden, Unauthorized
-from chalicelib.ids import digest
 from chalicelib.models import ApiKey, Token
-
-API_KEY_PREFIX = credentials.API_KEY_PREFIX
-API_KEY_KIND = "api_key"
 
 TRACKING_SESSION = "tracking_session"
 # A scope grants itself and everything below it.
@@ -84,14 +83,8 @@ def authenticate_api_key(
     invalid = Unauthorized(
         "The API key is not valid.", headers={"WWW-Authenticate": 'Bearer error="invalid_token"'}
     )
-    if not secret.startswith(API_KEY_PREFIX + "_") or len(secret) > 200:
-        raise invalid
-    try:
-        # Consistent read: a key revoked a moment ago must fail now.
-        token = Token.get(digest(secret), consistent_read=True)
-    except DoesNotExist:
-        raise invalid from None
-    if token.kind != API_KEY_KIND or not token.is_live(clock()):
+    token = credentials.redeem(secret, credentials.API_KEY_PREFIX, credentials.API_KEY_KIND)
+    if token is None or not token.is_live(clock()):
         raise invalid
     if token.source_id is not None and not _parent_live(token):
         raise invalid
@@ -204,4 +197,68 @@ def authenticate_portal(authorization: str | None, source_ip: str | None = None)
         read_only=bool(claims.get("ro", False)),
         on_behalf_of=str(act["sub"]) if isinstance(act, dict) and "sub" in act else None,
         source_ip=source_ip,
+    )
+
+
+# -- self-service links ----------------------------------------------------------------------
+
+# The reason of the 401 for a secret that is no link: a guess. The router counts these per
+# source address (`ratelimit.SELF_SERVICE_LINK_PER_ADDRESS`); expired and withdrawn links
+# are no guess.
+LINK_INVALID = "invalid"
+
+
+@dataclass(frozen=True, slots=True)
+class SelfServiceContext:
+    """The holder of one contract's self-service link."""
+
+    tenant_id: str
+    contract_id: str
+    customer_id: str
+    epoch: int
+    expires_at: datetime
+    source_ip: str | None = None
+
+    @property
+    def actor(self) -> str:
+        """How the audit log names this caller."""
+        return f"self_service:{self.contract_id}"
+
+    @property
+    def on_behalf_of(self) -> None:
+        """A link is never a preview."""
+        return None
+
+
+def authenticate_self_service(
+    authorization: str | None, source_ip: str | None = None, *, clock: Clock = utcnow
+) -> SelfServiceContext:
+    """Resolve a self-service link (one read): 401 with reason `invalid` for anything that
+    is no link, `expired` for a link past its time. Whether the contract withdrew its links
+    since is checked where the contract is read (`services.billing.self_service`)."""
+    secret = bearer_token(authorization)
+    now = clock()
+    token = credentials.redeem(
+        secret, credentials.SELF_SERVICE_PREFIX, credentials.SELF_SERVICE_KIND
+    )
+    if token is None:
+        raise link_refused("This link is not valid.", LINK_INVALID)
+    if not token.is_live(now):
+        raise link_refused("This link has expired; ask for a new one.", "expired")
+    return SelfServiceContext(
+        tenant_id=token.tenant_id,
+        contract_id=str(token.subject_id),
+        customer_id=str(token.customer_id),
+        epoch=int(token.epoch or 0),
+        expires_at=token.expires_at,
+        source_ip=source_ip,
+    )
+
+
+def link_refused(detail: str, reason: str) -> Unauthorized:
+    """401 with a `reason` the page turns into a clear message: invalid, expired, revoked."""
+    return Unauthorized(
+        detail,
+        extra={"reason": reason},
+        headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
     )

@@ -13,11 +13,12 @@ from typing import Any
 
 import pytest
 
+from chalicelib import credentials
 from chalicelib.clock import utcnow
 from chalicelib.errors import Unauthorized
 from chalicelib.ids import digest
 from chalicelib.models import ApiKey, Token, connection
-from chalicelib.tenancy import API_KEY_KIND, authenticate_api_key, bearer_token, expand_scopes
+from chalicelib.tenancy import authenticate_api_key, bearer_token, expand_scopes
 from tests.conftest import problem
 
 
@@ -25,7 +26,7 @@ def _stored_key(tenant_id: str, secret: str, **fields: Any) -> str:
     """Store `secret` as an API key of the tenant, whatever its form; the secret."""
     item = Token(
         digest(secret),
-        kind=API_KEY_KIND,
+        kind=credentials.API_KEY_KIND,
         tenant_id=tenant_id,
         subject_id="key_stored",
         scopes={"read"},

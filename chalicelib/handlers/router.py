@@ -29,6 +29,7 @@ from chalicelib.errors import (
     NotFound,
     PayloadTooLarge,
     PortwayError,
+    Unauthorized,
     UnsupportedMediaType,
     problem,
 )
@@ -42,18 +43,19 @@ from chalicelib.operations import (
 )
 from chalicelib.schemas.common import ListQuery
 from chalicelib.schemas.validation import decode
-from chalicelib.services.billing import contracts
-from chalicelib.services.billing.contracts import SelfServiceContext
-from chalicelib.services.platform import idempotency
+from chalicelib.services.platform import idempotency, ratelimit
 from chalicelib.services.platform.pagination import PageRequest
 from chalicelib.services.platform.storage import ConditionsFailed, as_domain_error
 from chalicelib.services.portals import sessions
 from chalicelib.settings import get_settings
 from chalicelib.tenancy import (
+    LINK_INVALID,
     Caller,
+    SelfServiceContext,
     TenantContext,
     authenticate_api_key,
     authenticate_portal,
+    authenticate_self_service,
 )
 
 _log = logging.getLogger("portway")
@@ -337,9 +339,16 @@ class _Handler:
             sessions.check_sources(ctx)  # nothing is answered from a session that ended
 
     def _caller(self, request: Request) -> Caller | SelfServiceContext:
+        source_ip = _source_ip(request)
         if self.operation.auth == "anonymous":
-            return Caller(_source_ip(request))
-        return contracts.authenticate(request.headers.get("authorization"), _source_ip(request))
+            return Caller(source_ip)
+        try:
+            return authenticate_self_service(request.headers.get("authorization"), source_ip)
+        except Unauthorized as refusal:
+            # A secret that is no link is a guess: counted per address (429 once too many).
+            if refusal.extra.get("reason") == LINK_INVALID:
+                ratelimit.fail(ratelimit.SELF_SERVICE_LINK_PER_ADDRESS, source_ip)
+            raise
 
     def _kwargs(self, request: Request, params: dict[str, str]) -> dict[str, Any]:
         _check_ids(params)

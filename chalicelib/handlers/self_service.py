@@ -8,8 +8,7 @@ from chalicelib.handlers.billing import pdf_response
 from chalicelib.handlers.router import Api
 from chalicelib.schemas import billing as schemas
 from chalicelib.services.billing import contracts, self_service
-from chalicelib.services.billing.contracts import SelfServiceContext
-from chalicelib.tenancy import Caller
+from chalicelib.tenancy import Caller, SelfServiceContext
 
 blueprint = Blueprint(__name__)
 api = Api(blueprint, tag="self-service")

@@ -18,15 +18,14 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, cast
 
 import msgspec
-from pynamodb.exceptions import DoesNotExist
 
 from chalicelib import credentials
 from chalicelib.clock import Clock, utcnow
 
 if TYPE_CHECKING:
     from dateutil.relativedelta import relativedelta
-from chalicelib.errors import Conflict, FieldError, Invalid, NotFound, Unauthorized
-from chalicelib.ids import digest, new_id, new_secret
+from chalicelib.errors import Conflict, FieldError, Invalid, NotFound
+from chalicelib.ids import new_id
 from chalicelib.models import (
     Component,
     Contract,
@@ -53,10 +52,8 @@ from chalicelib.services.platform.storage import (
 )
 from chalicelib.services.platform.tenants import OPERATOR, tenant_id_for_slug
 from chalicelib.settings import get_settings
-from chalicelib.tenancy import Actor, Caller, TenantContext, bearer_token
+from chalicelib.tenancy import Actor, Caller, TenantContext
 
-LINK_PREFIX = credentials.SELF_SERVICE_PREFIX
-LINK_KIND = "self_service"
 _PERIOD = re.compile(r"^P([0-9]{1,3})([DWMY])$")
 
 
@@ -401,7 +398,6 @@ def create(
     ctx: TenantContext, data: schemas.ContractCreate, *, clock: Clock = utcnow
 ) -> schemas.Contract:
     """A contract for an existing customer, made by the provider."""
-    ctx.require("write")
     now = clock()
     t = ctx.tenant_id
     keys: list[tuple[Any, str, str | None]] = [
@@ -636,34 +632,11 @@ def cancel_by_provider(
     ctx: TenantContext, contract_id: str, *, clock: Clock = utcnow
 ) -> schemas.Contract:
     """Cancel on the customer's behalf, at the next date the notice period allows."""
-    ctx.require("write")
     now = clock()
     return contract_out(cancel(ctx, load(ctx, contract_id), now), now)
 
 
 # -- self-service links ----------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class SelfServiceContext:
-    """The holder of one contract's self-service link."""
-
-    tenant_id: str
-    contract_id: str
-    customer_id: str
-    epoch: int
-    expires_at: datetime
-    source_ip: str | None = None
-
-    @property
-    def actor(self) -> str:
-        """How the audit log names this caller."""
-        return f"self_service:{self.contract_id}"
-
-    @property
-    def on_behalf_of(self) -> None:
-        """A link is never a preview."""
-        return None
 
 
 def link_url(slug: str, secret: str, language: str | None = None) -> str:
@@ -685,13 +658,13 @@ def issue_link(
     """A new link: (secret, url, expiry). Only the secret's digest is stored: in `tx` when
     given (whose change records its own event, such as an e-mail's), else at once with a
     `contract.link_created` event naming `by` (the operator when nobody is named)."""
-    secret = new_secret(LINK_PREFIX)
+    secret = credentials.mint(credentials.SELF_SERVICE_PREFIX)
     # Whole seconds: the expiry is stored as a TTL (epoch seconds), and the answer must say
     # the same time the check uses.
     expires = (now + timedelta(minutes=minutes)).replace(microsecond=0)
     token = Token(
-        digest(secret),
-        kind=LINK_KIND,
+        credentials.digest_of(secret),
+        kind=credentials.SELF_SERVICE_KIND,
         tenant_id=tenant.tenant_id,
         subject_id=contract.contract_id,
         customer_id=contract.customer_id,
@@ -723,7 +696,6 @@ def create_link(
 ) -> schemas.SelfServiceLink:
     """A self-service link for one contract, valid for the given minutes (or the
     tenant's default)."""
-    ctx.require("write")
     contract = load(ctx, contract_id)
     settings, _ = settings_service.load(ctx.tenant_id)
     tenant = Tenant.get(ctx.tenant_id, consistent_read=True)
@@ -735,49 +707,9 @@ def create_link(
 
 def revoke_links(ctx: TenantContext, contract_id: str) -> None:
     """Withdraw every self-service link of the contract made so far; they stop at once."""
-    ctx.require("write")
     contract = load(ctx, contract_id)
     with Transaction() as tx:
         tx.update_unversioned(contract, [Contract.link_epoch.add(1)], Contract.contract_id.exists())
         events.record(
             tx, ctx, "contract.links_withdrawn", contract_id, customer_id=contract.customer_id
         )
-
-
-LINK_FAILURES_PER_ADDRESS = ratelimit.Limit("self-service-address", 30, timedelta(minutes=15))
-
-
-def authenticate(
-    authorization: str | None, source_ip: str | None = None, *, clock: Clock = utcnow
-) -> SelfServiceContext:
-    """Resolve a self-service token (one read). Wrong tokens are counted per address."""
-    secret = bearer_token(authorization)
-    now = clock()
-    token = None
-    if secret.startswith(LINK_PREFIX + "_") and len(secret) <= 200:
-        try:
-            token = Token.get(digest(secret), consistent_read=True)
-        except DoesNotExist:
-            token = None
-    if token is None or token.kind != LINK_KIND:
-        ratelimit.fail(LINK_FAILURES_PER_ADDRESS, source_ip, now=now)
-        raise link_refused("This link is not valid.", "invalid")
-    if not token.is_live(now):
-        raise link_refused("This link has expired; ask for a new one.", "expired")
-    return SelfServiceContext(
-        tenant_id=token.tenant_id,
-        contract_id=str(token.subject_id),
-        customer_id=str(token.customer_id),
-        epoch=int(token.epoch or 0),
-        expires_at=token.expires_at,
-        source_ip=source_ip,
-    )
-
-
-def link_refused(detail: str, reason: str) -> Unauthorized:
-    """401 with a `reason` the page turns into a clear message: invalid, expired, revoked."""
-    return Unauthorized(
-        detail,
-        extra={"reason": reason},
-        headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
-    )

@@ -1,9 +1,9 @@
 """The customer's side of a self-service link: the contract and what the provider lets the
 customer see and do with it.
 
-A view is three DynamoDB calls: the token (in `contracts.authenticate`), one batch read of
-the contract, the customer and the settings, and one query of the documents. The contract's
-link epoch is checked on every call, so a withdrawn link stops at once.
+A view is three DynamoDB calls: the token (in `tenancy.authenticate_self_service`), one
+batch read of the contract, the customer and the settings, and one query of the documents.
+The contract's link epoch is checked on every call, so a withdrawn link stops at once.
 """
 
 from __future__ import annotations
@@ -20,10 +20,10 @@ from chalicelib.schemas import billing as schemas
 from chalicelib.schemas.common import rfc3339
 from chalicelib.services.billing import contracts, documents
 from chalicelib.services.billing import self_service_settings as settings_service
-from chalicelib.services.billing.contracts import SelfServiceContext
 from chalicelib.services.platform import events
 from chalicelib.services.platform.storage import ConditionsFailed, Transaction, batch_get
 from chalicelib.services.platform.versioning import change_actions
+from chalicelib.tenancy import SelfServiceContext, link_refused
 
 _CONTACT_FIELDS = tuple(f for f in settings_service.FIELD_RULE if f != "email")
 
@@ -40,10 +40,10 @@ def _load(
         ]
     )
     if contract is None or customer is None:
-        raise contracts.link_refused("This link is not valid.", "invalid")
+        raise link_refused("This link is not valid.", "invalid")
     contract = cast(Contract, contract)
     if int(contract.link_epoch or 0) != ctx.epoch:
-        raise contracts.link_refused("This link was withdrawn; ask for a new one.", "revoked")
+        raise link_refused("This link was withdrawn; ask for a new one.", "revoked")
     settings = settings_service.decode(cast("SelfServiceSettings | None", settings_item))
     return contract, cast(Customer, customer), settings, more
 

@@ -12,9 +12,10 @@ from typing import cast
 import msgspec
 from pynamodb.exceptions import DoesNotExist
 
+from chalicelib import credentials
 from chalicelib.clock import Clock, utcnow
 from chalicelib.errors import Forbidden, NotFound
-from chalicelib.ids import digest, new_id, new_secret
+from chalicelib.ids import new_id
 from chalicelib.models import ApiKey, Token
 from chalicelib.schemas import tenants as schemas
 from chalicelib.schemas.common import Page, page_of, rfc3339
@@ -22,7 +23,7 @@ from chalicelib.services.platform import events
 from chalicelib.services.platform.events import Acting
 from chalicelib.services.platform.pagination import PageRequest, fetch_page
 from chalicelib.services.platform.storage import ConditionsFailed, Transaction, batch_get
-from chalicelib.tenancy import API_KEY_KIND, API_KEY_PREFIX, Actor, TenantContext
+from chalicelib.tenancy import Actor, TenantContext
 
 ALL_SCOPES = ("admin", "read", "write")
 # The object a `tracking.session_*` event is about (an `api_key.*` event's is the default).
@@ -43,8 +44,8 @@ def new_key_items(
     tenant_id: str, name: str, scopes: list[str], created_by: str, now: datetime
 ) -> tuple[ApiKey, Token, str]:
     """The two items of a new key (listing entry and digest) and its secret, unsaved."""
-    secret = new_secret(API_KEY_PREFIX)
-    key_digest = digest(secret)
+    secret = credentials.mint(credentials.API_KEY_PREFIX)
+    key_digest = credentials.digest_of(secret)
     key = ApiKey(
         tenant_id,
         new_id("key"),
@@ -56,7 +57,7 @@ def new_key_items(
     )
     token = Token(
         key_digest,
-        kind=API_KEY_KIND,
+        kind=credentials.API_KEY_KIND,
         tenant_id=tenant_id,
         subject_id=key.key_id,
         scopes=set(scopes),
@@ -163,8 +164,8 @@ def start_tracking_session(
     that key. Its id and secret."""
     parent = _parent_key_id(ctx)
     now = clock()
-    secret = new_secret(API_KEY_PREFIX)
-    key_digest = digest(secret)
+    secret = credentials.mint(credentials.API_KEY_PREFIX)
+    key_digest = credentials.digest_of(secret)
     entry = ApiKey(
         ctx.tenant_id,
         new_id(ApiKey.TRACKING_PREFIX.rstrip("_")),
@@ -178,7 +179,7 @@ def start_tracking_session(
     )
     token = Token(
         key_digest,
-        kind=API_KEY_KIND,
+        kind=credentials.API_KEY_KIND,
         tenant_id=ctx.tenant_id,
         subject_id=entry.key_id,
         source_id=parent,

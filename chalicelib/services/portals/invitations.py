@@ -26,7 +26,7 @@ from chalicelib.errors import (
     Unauthorized,
     Unavailable,
 )
-from chalicelib.ids import digest, new_id, new_secret
+from chalicelib.ids import new_id
 from chalicelib.models import (
     ApiKey,
     DirectoryEntry,
@@ -47,10 +47,8 @@ from chalicelib.services.portals import account_mail, portals, sessions
 from chalicelib.settings import get_settings
 from chalicelib.tenancy import Actor, Caller, PortalContext, TenantContext
 
-LINK_PREFIX = credentials.INVITATION_PREFIX
 INVITES_PER_PORTAL = ratelimit.Limit("invites-portal", 50, timedelta(days=1))
 INVITES_PER_ADDRESS = ratelimit.Limit("invites-address", 3, timedelta(days=1))
-KIND = "invitation"
 ADMIN, USER = "portal_admin", "portal_user"
 
 
@@ -106,7 +104,8 @@ def _issue(
 ) -> schemas.InvitationCreated:
     """Store a new link; an open link for the same person is spent by it."""
     tenant_id, actor = by.tenant_id, by.actor
-    secret = new_secret(LINK_PREFIX)
+    secret = credentials.mint(credentials.INVITATION_PREFIX)
+    token_digest = credentials.digest_of(secret)
     invitation_id = new_id("inv")
     expires = now + timedelta(days=days)
     item = Invitation(
@@ -118,14 +117,14 @@ def _issue(
         email=email,
         role=role,
         status="open",
-        token_digest=digest(secret),
+        token_digest=token_digest,
         created_by=actor,
         created_at=now,
         expires_at=expires,
     )
     token = Token(
-        digest(secret),
-        kind=KIND,
+        token_digest,
+        kind=credentials.INVITATION_KIND,
         tenant_id=tenant_id,
         subject_id=invitation_id,
         customer_id=portal.customer_id,
@@ -360,13 +359,8 @@ _WITHDRAWN = "This invitation link has expired or was withdrawn. Ask for a new o
 
 def _link(caller: Caller, secret: str, now: datetime) -> Token:
     """The link's token, or the reason it cannot be used (failures count per address)."""
-    token = None
-    if secret.startswith(LINK_PREFIX + "_"):
-        try:
-            token = Token.get(digest(secret), consistent_read=True)
-        except DoesNotExist:
-            token = None
-    if token is None or token.kind != KIND:
+    token = credentials.redeem(secret, credentials.INVITATION_PREFIX, credentials.INVITATION_KIND)
+    if token is None:
         ratelimit.fail(ratelimit.LINK_PER_ADDRESS, caller.source_ip)
         raise Unauthorized(_NOT_VALID)
     if token.state == "used":

@@ -19,7 +19,6 @@ from pynamodb.exceptions import DoesNotExist
 from chalicelib import credentials
 from chalicelib.clock import Clock, utcnow
 from chalicelib.errors import Conflict, NotFound, Unauthorized
-from chalicelib.ids import digest, new_secret
 from chalicelib.models import (
     BusinessUnit,
     Customer,
@@ -43,8 +42,6 @@ _WRONG = "The e-mail address or the password is wrong."
 # An address with more accounts than this among one provider's portals signs in from a
 # portal's page (which names the portal).
 MAX_ACCOUNTS_PER_ADDRESS = 10
-RESET_PREFIX = credentials.PASSWORD_RESET_PREFIX
-RESET_KIND = "password_reset"
 RESET_TTL = timedelta(hours=1)
 # Reset links asked for: per source address (429), and per account, from one source and
 # from anywhere (silently: the answer must not tell whether the address is known, and an
@@ -233,10 +230,10 @@ def _send_reset(user: PortalUser, *, clock: Clock = utcnow) -> None:
 def _reset_link(tx: Transaction, user: PortalUser, epoch: int, now: datetime) -> str:
     """Add a single-use reset link of the account (valid one hour, for the session epoch
     it will be used at) to a transaction; its secret."""
-    secret = new_secret(RESET_PREFIX)
+    secret = credentials.mint(credentials.PASSWORD_RESET_PREFIX)
     token = Token(
-        digest(secret),
-        kind=RESET_KIND,
+        credentials.digest_of(secret),
+        kind=credentials.PASSWORD_RESET_KIND,
         tenant_id=user.tenant_id,
         subject_id=user.user_key,
         customer_id=user.customer_id,
@@ -311,11 +308,10 @@ def confirm_reset(
 
 
 def _reset_token(caller: Caller, secret: str, now: datetime) -> Token:
-    token = None
-    if secret.startswith(RESET_PREFIX + "_"):
-        with suppress(DoesNotExist):
-            token = Token.get(digest(secret), consistent_read=True)
-    if token is None or token.kind != RESET_KIND or token.state != "open":
+    token = credentials.redeem(
+        secret, credentials.PASSWORD_RESET_PREFIX, credentials.PASSWORD_RESET_KIND
+    )
+    if token is None or token.state != "open":
         ratelimit.fail(ratelimit.LINK_PER_ADDRESS, caller.source_ip)
         raise Unauthorized(_RESET_INVALID)
     if not token.is_live(now):

@@ -31,7 +31,7 @@ from chalicelib import credentials
 from chalicelib.clock import Clock, utcnow
 from chalicelib.credentials import ISSUER
 from chalicelib.errors import Unauthorized
-from chalicelib.ids import digest, new_id, new_secret
+from chalicelib.ids import new_id
 from chalicelib.models import ApiKey, Portal, PortalUser, SsoIssuer, Token
 from chalicelib.services.platform import events
 from chalicelib.services.platform.storage import (
@@ -49,8 +49,6 @@ REFRESH_TTL = timedelta(days=30)
 # tabs at most): within the window it gets a pair of the same session, a few times only.
 REFRESH_GRACE = timedelta(seconds=20)
 GRACE_USES = 4
-REFRESH_PREFIX = credentials.REFRESH_PREFIX
-REFRESH_KIND = "refresh"
 FAMILY_KIND = "session"
 API_KEY_ACTOR = "api_key:"
 
@@ -132,10 +130,10 @@ def _lineage(grant: Grant) -> dict[str, Any]:
 def _refresh_item(
     grant: Grant, session_id: str, now: datetime, expires: datetime
 ) -> tuple[str, Token]:
-    secret = new_secret(REFRESH_PREFIX)
+    secret = credentials.mint(credentials.REFRESH_PREFIX)
     item = Token(
-        digest(secret),
-        kind=REFRESH_KIND,
+        credentials.digest_of(secret),
+        kind=credentials.REFRESH_KIND,
         family_id=session_id,
         role=grant.role,
         state="live",
@@ -236,9 +234,9 @@ def refresh(secret: str, portal_of: PortalOf, *, clock: Clock = utcnow) -> Pair:
     its family, unless it was spent a moment ago (the same client refreshing twice at once).
     `portal_of(tenant_id, customer_id)` gives the portal's id and apps as they are now."""
     now = clock()
-    if not secret.startswith(REFRESH_PREFIX + "_") or len(secret) > 200:
-        raise Unauthorized(_INVALID_REFRESH)
-    old = _refresh_token(digest(secret), now)
+    old = _live_refresh(
+        credentials.redeem(secret, credentials.REFRESH_PREFIX, credentials.REFRESH_KIND), now
+    )
     for _ in range(2):
         if old.state == "spent" and not _in_grace(old, now):
             revoke_family(old.family_id or "")  # reuse: someone holds a copy of a spent token
@@ -251,16 +249,14 @@ def refresh(secret: str, portal_of: PortalOf, *, clock: Clock = utcnow) -> Pair:
         except ConditionsFailed as exc:
             if "old" not in exc.labels:
                 raise Unauthorized(_INVALID_REFRESH) from None
-        old = _refresh_token(old.digest, now)  # spent by a racing request: look again
+        # Spent by a racing request: look again.
+        old = _live_refresh(credentials.lookup(old.digest, credentials.REFRESH_KIND), now)
     raise Unauthorized(_INVALID_REFRESH)
 
 
-def _refresh_token(token_digest: str, now: datetime) -> Token:
-    try:
-        old = Token.get(token_digest, consistent_read=True)
-    except DoesNotExist:
-        raise Unauthorized(_INVALID_REFRESH) from None
-    if old.kind != REFRESH_KIND or not old.is_live(now) or old.family_id is None:
+def _live_refresh(old: Token | None, now: datetime) -> Token:
+    """The refresh token redeemed, if it is live and of a session; else 401."""
+    if old is None or not old.is_live(now) or old.family_id is None:
         raise Unauthorized(_INVALID_REFRESH)
     return old
 

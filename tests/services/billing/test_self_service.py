@@ -12,6 +12,8 @@ import pytest
 
 from chalicelib.errors import Unauthorized
 from chalicelib.services.billing import contracts
+from chalicelib.services.platform import ratelimit
+from chalicelib.tenancy import authenticate_self_service
 from tests.conftest import problem
 from tests.samples import portal_session, tiny_pdf
 from tests.services.billing.conftest import SETTINGS, order
@@ -247,13 +249,13 @@ def test_a_link_works_until_it_expires_even_if_the_item_is_still_stored(
     expiry = parse(link["expires_at"])
     header = f"Bearer {link['token']}"
 
-    ctx = contracts.authenticate(header, clock=lambda: expiry - timedelta(seconds=1))
+    ctx = authenticate_self_service(header, clock=lambda: expiry - timedelta(seconds=1))
     assert ctx.contract_id == contract_id
 
     # DynamoDB's TTL removes expired items up to 48 hours late: the read checks expiry.
     for late in (timedelta(seconds=1), timedelta(hours=47)):
         with pytest.raises(Unauthorized) as refusal:
-            contracts.authenticate(header, clock=lambda late=late: expiry + late)
+            authenticate_self_service(header, clock=lambda late=late: expiry + late)
         assert refusal.value.extra == {"reason": "expired"}
 
 
@@ -322,6 +324,28 @@ def test_anything_but_a_live_self_service_token_is_401(api, anonymous, tenant, s
         assert refused(api.as_key(secret).get("/v1/self-service/contract")) == "invalid", secret
     assert anonymous.get("/v1/self-service/contract").status_code == 401
     # and the link itself still works
+    assert api.as_key(token).get("/v1/self-service/contract").status_code == 200
+
+
+def test_wrong_links_from_one_address_are_counted_then_429(
+    api, anonymous, tenant, shop, source_address, monkeypatch
+):
+    """Guessing is slowed per address (the router counts what `authenticate_self_service`
+    calls invalid): thirty wrong links in a window, then 429. A missing header is no guess,
+    and a real link is never slowed down."""
+    contract_id = signed_up(anonymous, tenant, shop)
+    # The counters' clock, in the middle of a 15-minute window: the test never crosses one.
+    middle = datetime.now(UTC).replace(minute=7, second=30, microsecond=0)
+    monkeypatch.setattr(ratelimit, "utcnow", lambda: middle)
+    token = new_link(api, contract_id)["token"]
+    for _ in range(3):
+        assert anonymous.get("/v1/self-service/contract").status_code == 401
+    for i in range(30):
+        guess = api.as_key(f"pws_guess-{i:02d}-" + "x" * 34)
+        assert refused(guess.get("/v1/self-service/contract")) == "invalid"
+    limited = api.as_key("pws_guess-30-" + "x" * 34).get("/v1/self-service/contract")
+    assert limited.status_code == 429, limited.body
+    assert int(limited.headers["Retry-After"]) >= 1
     assert api.as_key(token).get("/v1/self-service/contract").status_code == 200
 
 
