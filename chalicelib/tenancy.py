@@ -9,9 +9,9 @@ tenant data takes a context first.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import datetime
 
+import msgspec
 from pynamodb.exceptions import DoesNotExist
 
 from chalicelib import credentials
@@ -39,8 +39,7 @@ def expand_scopes(scopes: set[str] | frozenset[str]) -> frozenset[str]:
     return frozenset().union(*(_IMPLIED.get(s, frozenset()) for s in scopes))
 
 
-@dataclass(frozen=True, slots=True)
-class TenantContext:
+class TenantContext(msgspec.Struct, frozen=True):
     """The verified caller of one request."""
 
     tenant_id: str
@@ -105,8 +104,7 @@ def _parent_live(token: Token) -> bool:
     return parent.revoked_at is None
 
 
-@dataclass(frozen=True, slots=True)
-class Actor:
+class Actor(msgspec.Struct, frozen=True):
     """Who acts where no request context does: the operator, a partner's SSO issuer, a
     person redeeming a link (the link names the tenant)."""
 
@@ -115,23 +113,20 @@ class Actor:
     on_behalf_of: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class Caller:
+class Caller(msgspec.Struct, frozen=True):
     """Someone without credentials yet (signing in, accepting a link): only where from."""
 
     source_ip: str | None
 
 
-@dataclass(slots=True)
-class SourcesChecked:
+class SourcesChecked(msgspec.Struct):
     """Whether this request has read what its session derives from (see
     `services.sessions.check_sources`); every portal request must before it answers."""
 
     done: bool = False
 
 
-@dataclass(frozen=True, slots=True)
-class PortalContext:
+class PortalContext(msgspec.Struct, frozen=True):
     """The verified portal user of one request, or a provider previewing as the customer
     (read-only, with the provider named as the actor behind it)."""
 
@@ -149,7 +144,7 @@ class PortalContext:
     read_only: bool = False
     on_behalf_of: str | None = None
     source_ip: str | None = None
-    sources: SourcesChecked = field(default_factory=SourcesChecked)
+    sources: SourcesChecked = msgspec.field(default_factory=SourcesChecked)
 
     @property
     def actor(self) -> str:
@@ -208,8 +203,7 @@ def authenticate_portal(authorization: str | None, source_ip: str | None = None)
 LINK_INVALID = "invalid"
 
 
-@dataclass(frozen=True, slots=True)
-class SelfServiceContext:
+class SelfServiceContext(msgspec.Struct, frozen=True):
     """The holder of one contract's self-service link."""
 
     tenant_id: str

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, cast
 
@@ -327,8 +326,7 @@ def _given(data: schemas.CustomerData) -> dict[str, Any]:
 # -- making a contract -----------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class _Order:
+class _Order(msgspec.Struct, frozen=True):
     """A checked order, ready to be written."""
 
     variant: PlanVariant

@@ -20,10 +20,10 @@ context, never from X-Forwarded-For.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+import msgspec
 from pynamodb.exceptions import DoesNotExist
 
 from chalicelib.clock import utcnow
@@ -34,8 +34,7 @@ from chalicelib.services.platform.storage import ConditionsFailed, Transaction, 
 KIND = "rate"
 
 
-@dataclass(frozen=True, slots=True)
-class Limit:
+class Limit(msgspec.Struct, frozen=True):
     """At most `attempts` failures per `window` for one key."""
 
     name: str
@@ -119,8 +118,7 @@ def within(limit: Limit, key: str | None, *, now: datetime | None = None) -> boo
 BACKOFF_KIND = "backoff"
 
 
-@dataclass(frozen=True, slots=True)
-class Backoff:
+class Backoff(msgspec.Struct, frozen=True):
     """After `free` failures, each attempt waits `first`, doubled per further failure, at
     most `cap`, counted from the last failure; counts start again with each `window`."""
 
@@ -160,8 +158,7 @@ SIGN_IN_SOURCE = Backoff(
 )
 
 
-@dataclass(frozen=True, slots=True)
-class Counter:
+class Counter(msgspec.Struct, frozen=True):
     """One backoff counter as read: its rule, where it lives, what it remembers."""
 
     rule: Backoff
@@ -197,8 +194,7 @@ def _wait(longest: timedelta) -> RateLimited:
     )
 
 
-@dataclass(frozen=True, slots=True)
-class SignInAttempt:
+class SignInAttempt(msgspec.Struct, frozen=True):
     """A sign-in that passed its counters and holds its turn: on failure `failed` counts it
     everywhere, on success `forget` (in the session's transaction) clears the account's."""
 

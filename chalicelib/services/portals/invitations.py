@@ -10,10 +10,10 @@ them as administrator, all conditioned so that racing requests cannot do any of 
 from __future__ import annotations
 
 from contextlib import suppress
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
 
+import msgspec
 from pynamodb.exceptions import DoesNotExist, PynamoDBException
 
 from chalicelib import credentials
@@ -403,8 +403,7 @@ def accept(
 _ATTEMPTS = 3
 
 
-@dataclass(frozen=True, slots=True)
-class _Shown:
+class _Shown(msgspec.Struct, frozen=True):
     """What the portal showed when it was read: its template (or none) and its apps."""
 
     template_id: str | None

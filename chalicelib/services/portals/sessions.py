@@ -20,10 +20,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from contextlib import suppress
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+import msgspec
 from pynamodb.exceptions import DoesNotExist, UpdateError
 from pynamodb.models import Model
 
@@ -55,8 +55,7 @@ API_KEY_ACTOR = "api_key:"
 ItemKey = tuple[type[Model], str, str | None]
 
 
-@dataclass(frozen=True, slots=True)
-class Grant:
+class Grant(msgspec.Struct, frozen=True):
     """What a portal session is for: who, in which portal, with which apps, and what it
     lives from (the account's session epoch, its SSO registration, a previewing key)."""
 
@@ -74,8 +73,7 @@ class Grant:
     on_behalf_of: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class Pair:
+class Pair(msgspec.Struct, frozen=True):
     """An access token and (except for previews) a refresh token."""
 
     access_token: str

@@ -5,11 +5,11 @@ session epoch and role, its portal is the token's, its SSO registration is the t
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
 import pytest
+from msgspec.structs import replace
 
 from chalicelib.clock import utcnow
 from chalicelib.errors import Unauthorized
