@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import functools
 import importlib
 import json
 import logging
@@ -170,16 +171,23 @@ class Parked:
 
 
 def _clients() -> tuple[Any, Any]:
-    import boto3
-    from botocore.config import Config
-
+    """The DynamoDB and DynamoDB Streams clients of the current settings (made once per
+    endpoint: making a client costs tens of milliseconds, and tests make a reader per test)."""
     from chalicelib.settings import get_settings
 
     settings = get_settings()
-    local = "local" if settings.dynamodb_endpoint else None
+    return _clients_for(settings.region, settings.dynamodb_endpoint)
+
+
+@functools.lru_cache(maxsize=8)
+def _clients_for(region: str, endpoint: str | None) -> tuple[Any, Any]:
+    import boto3
+    from botocore.config import Config
+
+    local = "local" if endpoint else None
     options: dict[str, Any] = {
-        "region_name": settings.region,
-        "endpoint_url": settings.dynamodb_endpoint,
+        "region_name": region,
+        "endpoint_url": endpoint,
         "aws_access_key_id": local,
         "aws_secret_access_key": local,
     }
@@ -302,6 +310,7 @@ class StreamRunner:
 
     def reconnect(self) -> None:
         """New clients, and the stream looked up again, at the next poll."""
+        _clients_for.cache_clear()
         self._clients, self._described_at = None, 0.0
 
     def skip_to_end(self) -> None:
