@@ -10,6 +10,7 @@ tenant data takes a context first.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Protocol
 
 import msgspec
 from pynamodb.exceptions import DoesNotExist
@@ -37,6 +38,41 @@ _IMPLIED = {
 def expand_scopes(scopes: set[str] | frozenset[str]) -> frozenset[str]:
     """The scopes a key holds, with what each implies."""
     return frozenset().union(*(_IMPLIED.get(s, frozenset()) for s in scopes))
+
+
+class OfTenant(Protocol):
+    """Whom a service acts for when there is no caller: a stored item that names its tenant
+    (the page consumer publishes from a `Site`). Never a bare tenant id."""
+
+    @property
+    def tenant_id(self) -> str:
+        """The tenant it belongs to."""
+        ...
+
+
+class OfCustomer(Protocol):
+    """What belongs to one customer of a tenant: a portal account, an SSO issuer's
+    registration."""
+
+    @property
+    def tenant_id(self) -> str:
+        """The tenant it belongs to."""
+        ...
+
+    @property
+    def customer_id(self) -> str | None:
+        """The customer it belongs to."""
+        ...
+
+
+class OfPortal(OfCustomer, Protocol):
+    """What points at one customer's portal: a portal user's context, their account, or an
+    invitation's token. The portal must still be the one with `portal_id`."""
+
+    @property
+    def portal_id(self) -> str | None:
+        """The portal it was made for (a portal given again has a new one)."""
+        ...
 
 
 class TenantContext(msgspec.Struct, frozen=True):

@@ -42,12 +42,13 @@ def _tenant_create(args: argparse.Namespace) -> int:
 
 def _api_key_create(args: argparse.Namespace) -> int:
     from chalicelib.services.platform import api_keys, tenants
+    from chalicelib.tenancy import Actor
 
     tenant_id = tenants.tenant_id_for_slug(args.tenant)
     if tenant_id is None:
         print(f"error: no tenant with the slug '{args.tenant}'", file=sys.stderr)
         return 1
-    created = api_keys.issue(tenant_id, args.name, sorted(set(args.scopes)), "operator")
+    created = api_keys.issue(Actor(tenant_id, "operator"), args.name, sorted(set(args.scopes)))
     print(f"api_key_id: {created.id}\napi_key: {created.key}")
     print("# The API key is shown once. Store it now.", file=sys.stderr)
     return 0

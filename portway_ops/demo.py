@@ -20,7 +20,7 @@ from chalicelib.services.pages import pages
 from chalicelib.services.platform import api_keys, tenants
 from chalicelib.services.portals import portal_templates, portals
 from chalicelib.settings import get_settings
-from chalicelib.tenancy import TenantContext, authenticate_api_key, expand_scopes
+from chalicelib.tenancy import Actor, TenantContext, authenticate_api_key, expand_scopes
 from portway_ops.pdf import simple_pdf
 
 DEMO_SLUG = "demo"
@@ -205,7 +205,9 @@ def ensure_demo(key_file: Path) -> tuple[str, str]:
         _seed_data(_context(tenant_id))
         _seed_billing(_context(tenant_id))
     else:
-        key = api_keys.issue(tenant_id, "demo key", list(api_keys.ALL_SCOPES), "operator").key
+        key = api_keys.issue(
+            Actor(tenant_id, "operator"), "demo key", list(api_keys.ALL_SCOPES)
+        ).key
     key_file.parent.mkdir(parents=True, exist_ok=True)
     key_file.write_text(key + "\n")
     key_file.chmod(0o600)

@@ -13,6 +13,7 @@ from app import app  # noqa: F401  (importing the app registers every operation)
 from chalicelib.models import Event, ReceivedShare
 from chalicelib.operations import OPERATIONS, Operation
 from chalicelib.services.platform import api_keys, events
+from chalicelib.tenancy import Actor
 from tests.samples import REFERENCING, call, make_objects, object_kind
 
 ON_MOTO = pytest.mark.parametrize("backend", ["moto"], indirect=True)
@@ -61,7 +62,7 @@ def samples(api, request):
 @ON_MOTO
 @pytest.mark.parametrize("op", WRITE_OPERATIONS, ids=_id)
 def test_every_write_route_records_exactly_one_event(api, tenant, samples, op):
-    key = api_keys.issue(tenant.id, "events", ["admin"], "test")
+    key = api_keys.issue(Actor(tenant.id, "test"), "events", ["admin"])
     if (op.method, op.path) in DELETES_OF_SAVED:  # deleting what was never saved changes nothing
         put = call(api.as_key(key.key), "PUT", op.path, samples)
         assert put.status_code < 300, put.body

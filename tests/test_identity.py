@@ -1,6 +1,7 @@
 """Identity in one place (issue 12, item 5), read from the source: routes declare scopes and
 services trust them; every caller is authenticated in `chalicelib/tenancy.py`; every secret
-format is minted, digested and redeemed in `chalicelib/credentials.py`. Each scan names the
+format is minted, digested and redeemed in `chalicelib/credentials.py`; services take the
+caller's context (or the stored item they act on), never a bare tenant id. Each scan names the
 offenders by file and line; each is also shown a made-up offender, so a scan that finds
 nothing cannot pass by accident.
 """
@@ -24,6 +25,8 @@ CREDENTIALS = "chalicelib/credentials.py"
 IDS = "chalicelib/ids.py"
 # Keys items named by their parts (a session family, a rate counter): no secret's digest.
 NAMED_DIGESTS = "chalicelib/models/tokens.py"
+# The page consumer publishes for the tenant an event names; nobody is calling.
+PUBLISHER = "chalicelib/services/pages/pages.py"
 PREFIXES = ("pwk", "pwr", "pwi", "pwp", "pws")
 
 Scan = Callable[[str, str], list[str]]
@@ -119,6 +122,21 @@ def secret_handling(source: str, rel: str) -> list[str]:
     return found
 
 
+def bare_tenant_ids(source: str, rel: str) -> list[str]:
+    """Public functions of a service that take a `tenant_id`: whoever calls them could name
+    any tenant. The page publisher's `refresh_*` act for an event's tenant, with no caller."""
+    found = []
+    for node in ast.parse(source, rel).body:
+        if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) or node.name[0] == "_":
+            continue
+        if rel == PUBLISHER and node.name.startswith("refresh_"):
+            continue
+        params = [*node.args.posonlyargs, *node.args.args, *node.args.kwonlyargs]
+        if any(p.arg == "tenant_id" for p in params):
+            found.append(f"{rel}:{node.lineno}: {node.name}() takes a bare tenant_id")
+    return found
+
+
 def _offenders(scan: Scan, paths: list[Path]) -> list[str]:
     return [hit for path in paths for hit in scan(path.read_text(), _rel(path))]
 
@@ -150,6 +168,11 @@ def test_secret_formats_are_minted_digested_and_redeemed_in_credentials_only():
     assert not offenders, f"secrets are handled in {CREDENTIALS} only:\n" + "\n".join(offenders)
 
 
+def test_services_take_a_context_never_a_bare_tenant_id():
+    offenders = _offenders(bare_tenant_ids, sorted(SERVICES.rglob("*.py")))
+    assert not offenders, "pass the caller's context:\n" + "\n".join(offenders)
+
+
 def test_credentials_declare_every_prefix_it_scans_for():
     declared = {
         credentials.API_KEY_PREFIX,
@@ -164,6 +187,9 @@ def test_credentials_declare_every_prefix_it_scans_for():
 # -- the scans find what they look for -------------------------------------------------------
 
 OFFENDING = [
+    (bare_tenant_ids, "chalicelib/services/x.py", "def load(tenant_id, key):\n    pass\n", 1),
+    (bare_tenant_ids, "chalicelib/services/x.py", "\ndef f(ctx, *, tenant_id=None): ...\n", 2),
+    (bare_tenant_ids, PUBLISHER, "def check_budget(tenant_id, draft): ...\n", 1),
     (scope_checks, "chalicelib/services/x.py", "def f(ctx):\n    ctx.require('write')\n", 2),
     (authenticators, "chalicelib/services/x.py", "def authenticate(a):\n    pass\n", 1),
     (authenticators, "chalicelib/handlers/x.py", "class A:\n    def authenticate_x(s): ...\n", 2),
@@ -197,6 +223,8 @@ def test_a_scan_names_an_offender_by_file_and_line(scan: Scan, rel, source, line
 
 
 ALLOWED = [
+    (bare_tenant_ids, "chalicelib/services/x.py", "def _get(tenant_id): ...\ndef g(ctx): ...\n"),
+    (bare_tenant_ids, PUBLISHER, "def refresh_site(tenant_id): ...\n"),
     (scope_checks, "chalicelib/services/x.py", "ctx.require_app('equipment')\n"),
     (authenticators, TENANCY, "def authenticate_api_key(a):\n    pass\n"),
     (secret_handling, CREDENTIALS, "API_KEY_PREFIX = 'pwk'\ns = ids.new_secret('pwk')\n"),

@@ -11,6 +11,7 @@ import pytest
 from app import app  # noqa: F401  (importing the app registers every operation)
 from chalicelib.operations import OPERATIONS, Operation
 from chalicelib.services.platform import api_keys
+from chalicelib.tenancy import Actor
 from tests.conftest import problem
 from tests.samples import REFERENCING, call, make_objects, object_kind
 
@@ -65,7 +66,7 @@ def test_there_are_operations_of_every_scope():
 @ON_MOTO
 @pytest.mark.parametrize("op", API_KEY_OPERATIONS, ids=_id)
 def test_read_key_may_only_read(api, tenant, samples, op):
-    read_key = api_keys.issue(tenant.id, "r", ["read"], "test").key
+    read_key = api_keys.issue(Actor(tenant.id, "test"), "r", ["read"]).key
     response = _call(api, read_key, op, samples)
     if op.method != "GET" or op.scope == "admin":
         _assert_forbidden(response, op)
@@ -76,7 +77,7 @@ def test_read_key_may_only_read(api, tenant, samples, op):
 @ON_MOTO
 @pytest.mark.parametrize("op", API_KEY_OPERATIONS, ids=_id)
 def test_write_key_may_do_everything_but_admin(api, tenant, samples, op):
-    write_key = api_keys.issue(tenant.id, "w", ["write"], "test").key
+    write_key = api_keys.issue(Actor(tenant.id, "test"), "w", ["write"]).key
     response = _call(api, write_key, op, samples)
     if op.scope == "admin":
         _assert_forbidden(response, op)
@@ -87,7 +88,7 @@ def test_write_key_may_do_everything_but_admin(api, tenant, samples, op):
 @ON_MOTO
 @pytest.mark.parametrize("op", [o for o in API_KEY_OPERATIONS if o.method != "GET"], ids=_id)
 def test_refused_read_key_changes_nothing(api, tenant, samples, op):
-    read_key = api_keys.issue(tenant.id, "r", ["read"], "test").key
+    read_key = api_keys.issue(Actor(tenant.id, "test"), "r", ["read"]).key
     before = _snapshot(api, samples)
     _assert_forbidden(_call(api, read_key, op, samples), op)
     assert _snapshot(api, samples) == before

@@ -270,9 +270,10 @@ def test_event_patterns_are_types_areas_or_everything(api, receiver, events, fie
 
 def test_keys_without_admin_scope_cannot_see_endpoints(api, tenant, receiver):
     from chalicelib.services.platform import api_keys
+    from chalicelib.tenancy import Actor
 
     add_endpoint(api, receiver, ["*"])
-    write_key = api_keys.issue(tenant.id, "w", ["write"], "test").key
+    write_key = api_keys.issue(Actor(tenant.id, "test"), "w", ["write"]).key
     answer = api.as_key(write_key).get("/v1/webhook-endpoints")
     assert answer.status_code == 403
 

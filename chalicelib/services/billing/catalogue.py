@@ -126,7 +126,7 @@ def update_plan(
         raise Invalid.field("name", "a plan keeps a name; it cannot be null")
     if changes:
         field = _first(changes, ("description", "name"), "name")
-        check_pages(ctx.tenant_id, PageDraft(plan=_drafted(item, changes)), field)
+        check_pages(ctx, PageDraft(plan=_drafted(item, changes)), field)
     now = clock()
     update_recorded(
         item,
@@ -202,7 +202,7 @@ def create_variant(
         updated_at=now,
     )
     if item.allow_signup:
-        check_pages(ctx.tenant_id, PageDraft(variant=item), "allow_signup")
+        check_pages(ctx, PageDraft(variant=item), "allow_signup")
     with Transaction() as tx:
         tx.save(item, condition=PlanVariant.variant_id.does_not_exist())
         events.record(
@@ -259,7 +259,7 @@ def update_variant(
     drafted = _drafted(item, changes)
     if changes and drafted.allow_signup:
         field = _first(changes, _VARIANT_SHOWN, "allow_signup")
-        check_pages(ctx.tenant_id, PageDraft(variant=drafted), field)
+        check_pages(ctx, PageDraft(variant=drafted), field)
     now = clock()
     update_recorded(
         item,
@@ -358,7 +358,7 @@ def create_component(
     )
     if data.show_in_signup or data.show_as_price_info:
         field = "show_in_signup" if data.show_in_signup else "show_as_price_info"
-        check_pages(ctx.tenant_id, PageDraft(component=item), field)
+        check_pages(ctx, PageDraft(component=item), field)
     with Transaction() as tx:
         tx.save(item, condition=Component.component_id.does_not_exist())
         _keep_minimum(tx, ctx.tenant_id, item)
@@ -437,7 +437,7 @@ def update_component(
     if changes and (merged["show_in_signup"] or merged["show_as_price_info"]):
         field = _first(changes, _COMPONENT_SHOWN, "name")
         drafted = _drafted(item, changes)
-        check_pages(ctx.tenant_id, PageDraft(component=drafted), field)
+        check_pages(ctx, PageDraft(component=drafted), field)
     for name, value in changes.items():
         setattr(item, name, value)
     now = clock()

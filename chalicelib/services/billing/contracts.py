@@ -695,7 +695,7 @@ def create_link(
     """A self-service link for one contract, valid for the given minutes (or the
     tenant's default)."""
     contract = load(ctx, contract_id)
-    settings, _ = settings_service.load(ctx.tenant_id)
+    settings, _ = settings_service.load(ctx)
     tenant = Tenant.get(ctx.tenant_id, consistent_read=True)
     now = clock()
     minutes = data.validity_minutes or settings.token_validity_minutes

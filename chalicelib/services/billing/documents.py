@@ -30,7 +30,7 @@ from chalicelib.services.billing import contracts
 from chalicelib.services.platform import events
 from chalicelib.services.platform.pagination import PageRequest, fetch_page
 from chalicelib.services.platform.storage import ConditionsFailed, Transaction, load_owned
-from chalicelib.tenancy import TenantContext
+from chalicelib.tenancy import SelfServiceContext, TenantContext
 
 if TYPE_CHECKING:
     from pypdf import PdfReader
@@ -563,12 +563,12 @@ def list_documents(
     return page_of(schemas.Document)(items=[document_out(i) for i in items], next_cursor=cursor)
 
 
-def latest(tenant_id: str, contract_id: str) -> list[Document]:
-    """The contract's newest documents (one query), newest first."""
+def latest(ctx: SelfServiceContext) -> list[Document]:
+    """The link's contract's newest documents (one query), newest first."""
     return list(
         Document.query(
-            tenant_id,
-            Document.document_key.startswith(Document.prefix_for(contract_id)),
+            ctx.tenant_id,
+            Document.document_key.startswith(Document.prefix_for(ctx.contract_id)),
             scan_index_forward=False,
             limit=MAX_LISTED,
             consistent_read=True,

@@ -15,6 +15,7 @@ import msgspec
 
 from chalicelib.models import Component, Plan, PlanVariant
 from chalicelib.schemas import billing as schemas
+from chalicelib.tenancy import OfTenant
 
 
 class PageDraft(msgspec.Struct, frozen=True):
@@ -29,5 +30,5 @@ class PageDraft(msgspec.Struct, frozen=True):
 class PageCheck(Protocol):
     """What a route passes in to check a draft's pages."""
 
-    def __call__(self, tenant_id: str, draft: PageDraft, field: str) -> None:
+    def __call__(self, owner: OfTenant, draft: PageDraft, field: str) -> None:
         """Refuse (422 on `field`) a draft whose pages would be over their budget."""

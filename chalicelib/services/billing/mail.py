@@ -291,7 +291,7 @@ def send(
     tx = Transaction()
     link, expires = None, None
     if LINK in body:
-        settings, _ = settings_service.load(t)
+        settings, _ = settings_service.load(ctx)
         _, link, expiry = contracts.issue_link(
             tenant, contract, settings.token_validity_minutes, now, tx=tx
         )

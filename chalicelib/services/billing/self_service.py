@@ -136,9 +136,7 @@ def view(ctx: SelfServiceContext, *, clock: Clock = utcnow) -> schemas.SelfServi
             dict(contract.additional_data.as_dict()) if contract.additional_data else None  # type: ignore[no-untyped-call]
         )
     if sections.documents.visible:
-        out.documents = [
-            documents.document_out(d) for d in documents.latest(ctx.tenant_id, ctx.contract_id)
-        ]
+        out.documents = [documents.document_out(d) for d in documents.latest(ctx)]
     return out
 
 

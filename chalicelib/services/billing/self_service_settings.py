@@ -26,7 +26,7 @@ from chalicelib.services.billing.drafts import PageCheck, PageDraft
 from chalicelib.services.platform import events
 from chalicelib.services.platform.storage import ConditionsFailed, Transaction
 from chalicelib.services.platform.versioning import check_version
-from chalicelib.tenancy import TenantContext
+from chalicelib.tenancy import OfTenant, TenantContext
 
 DEFAULTS = schemas.SelfServiceSettings()
 PLACEHOLDERS = ("tac", "dpp", "withdrawal")
@@ -53,10 +53,10 @@ def decode(item: SelfServiceSettings | None) -> schemas.SelfServiceSettings:
     return msgspec.json.decode(item.document, type=schemas.SelfServiceSettings)
 
 
-def load(tenant_id: str) -> tuple[schemas.SelfServiceSettings, SelfServiceSettings | None]:
+def load(owner: OfTenant) -> tuple[schemas.SelfServiceSettings, SelfServiceSettings | None]:
     """The tenant's settings and the item they came from (None: never saved)."""
     try:
-        item = SelfServiceSettings.get(tenant_id, consistent_read=True)
+        item = SelfServiceSettings.get(owner.tenant_id, consistent_read=True)
     except DoesNotExist:
         return DEFAULTS, None
     return decode(item), item
@@ -75,7 +75,7 @@ def _out(
 
 def get(ctx: TenantContext) -> schemas.SelfServiceSettingsOut:
     """The caller's settings (the defaults until saved)."""
-    return _out(*load(ctx.tenant_id))
+    return _out(*load(ctx))
 
 
 def origin_of(url: str) -> str:
@@ -158,8 +158,8 @@ def put(
     pages again."""
     _check(ctx, data)
     # The signup and self-service pages as these settings would make them: none too big.
-    check_pages(ctx.tenant_id, PageDraft(settings=data), "body")
-    before, item = load(ctx.tenant_id)
+    check_pages(ctx, PageDraft(settings=data), "body")
+    before, item = load(ctx)
     if item is not None:
         check_version(item, if_match)
     elif if_match not in (None, 0):  # never saved: the defaults are version 0

@@ -36,7 +36,7 @@ from chalicelib.services.billing import self_service_settings
 from chalicelib.services.billing.drafts import PageDraft
 from chalicelib.services.platform import events
 from chalicelib.services.platform.storage import Transaction
-from chalicelib.tenancy import TenantContext
+from chalicelib.tenancy import OfTenant, TenantContext
 
 _log = logging.getLogger("portway")
 
@@ -407,7 +407,7 @@ class _Hosted:
         if self.draft.settings is not None:
             self.settings = self.draft.settings
         else:
-            self.settings, _ = self_service_settings.load(site.tenant_id)
+            self.settings, _ = self_service_settings.load(site)
         self._plans: dict[str, Plan | None] = {}
         self._components: dict[str, list[Component]] = {}
 
@@ -645,12 +645,12 @@ def render_all(ctx: TenantContext) -> int:
     return count
 
 
-def check_budget(tenant_id: str, draft: PageDraft, field: str) -> None:
+def check_budget(owner: OfTenant, draft: PageDraft, field: str) -> None:
     """422 on `field` when a signup or self-service page the unsaved `draft` touches would be
     over MAX_PAGE_BYTES once saved. Nothing is written either way. Every page carries the
     embedding origins: the check leaves room for the longest list allowed, so a later change
     of the origins never makes a page too big."""
-    site = msgspec.structs.replace(_site(tenant_id), origins=_longest_origins())
+    site = msgspec.structs.replace(_site(owner.tenant_id), origins=_longest_origins())
     hosted = _Hosted(site, _Sources(site), draft)
     touched = draft.plan or draft.component or draft.variant
     pages: list[_Page] = []
@@ -738,7 +738,7 @@ def refresh_theme(tenant_id: str, theme_id: str) -> int:
         default = sources.template(site.default_template_id) if site.default_template_id else None
         if default is not None and default.theme_id == theme_id:
             yield from _site_pages(site, sources)
-        elif self_service_settings.load(tenant_id)[0].theme_id == theme_id:
+        elif self_service_settings.load(site)[0].theme_id == theme_id:
             yield from _hosted_pages(site, sources)
 
     return _publish(pages())

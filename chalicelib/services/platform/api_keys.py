@@ -41,24 +41,24 @@ def _out(item: ApiKey) -> schemas.ApiKey:
 
 
 def new_key_items(
-    tenant_id: str, name: str, scopes: list[str], created_by: str, now: datetime
+    by: Acting, name: str, scopes: list[str], now: datetime
 ) -> tuple[ApiKey, Token, str]:
     """The two items of a new key (listing entry and digest) and its secret, unsaved."""
     secret = credentials.mint(credentials.API_KEY_PREFIX)
     key_digest = credentials.digest_of(secret)
     key = ApiKey(
-        tenant_id,
+        by.tenant_id,
         new_id("key"),
         name=name,
         digest=key_digest,
         scopes=set(scopes),
         created_at=now,
-        created_by=created_by,
+        created_by=by.actor,
     )
     token = Token(
         key_digest,
         kind=credentials.API_KEY_KIND,
-        tenant_id=tenant_id,
+        tenant_id=by.tenant_id,
         subject_id=key.key_id,
         scopes=set(scopes),
         created_at=now,
@@ -74,15 +74,15 @@ def create(
 
 
 def issue(
-    tenant_id: str, name: str, scopes: list[str], created_by: str, *, clock: Clock = utcnow
+    by: Actor, name: str, scopes: list[str], *, clock: Clock = utcnow
 ) -> schemas.ApiKeyCreated:
-    """Store a new key of a tenant for whoever `created_by` names (the operator, a test,
-    without a request) and return it once."""
-    return _issue(Actor(tenant_id, created_by), name, scopes, clock())
+    """Store a new key of a tenant for an actor without a request (the operator, a test)
+    and return it once."""
+    return _issue(by, name, scopes, clock())
 
 
 def _issue(by: Acting, name: str, scopes: list[str], now: datetime) -> schemas.ApiKeyCreated:
-    key, token, secret = new_key_items(by.tenant_id, name, scopes, by.actor, now)
+    key, token, secret = new_key_items(by, name, scopes, now)
     with Transaction() as tx:
         tx.save(key, condition=ApiKey.key_id.does_not_exist())
         tx.save(token, condition=Token.digest.does_not_exist())

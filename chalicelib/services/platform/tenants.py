@@ -99,7 +99,7 @@ def _create(name: str, slug: str, language: str, clock: Clock) -> NewTenant:
         created_at=now,
     )
     key, token, secret = api_keys.new_key_items(
-        tenant.tenant_id, "first key", list(api_keys.ALL_SCOPES), OPERATOR, now
+        Actor(tenant.tenant_id, OPERATOR), "first key", list(api_keys.ALL_SCOPES), now
     )
     try:
         with Transaction() as tx:

@@ -12,6 +12,7 @@ from chalicelib.schemas.common import LANGUAGES
 from chalicelib.services.platform.outbound_mail import Mail, deliver
 from chalicelib.services.platform.storage import batch_get
 from chalicelib.settings import get_settings
+from chalicelib.tenancy import OfCustomer
 
 # (subject, body) per kind and language; {placeholders} are filled by `send`.
 _TEXTS: dict[str, dict[str, tuple[str, str]]] = {
@@ -85,17 +86,18 @@ def _in_language(link: str, language: str) -> str:
 
 def send(
     kind: str,
+    about: OfCustomer,
     *,
     to: str,
-    tenant_id: str,
-    customer_id: str,
     link: str,
     expires: datetime,
     name: str = "",
     inviter: str | None = None,
 ) -> None:
-    """Send an account e-mail about a customer's portal, in its people's language, with the
-    link opening the page in that language (503 when the mail cannot be sent)."""
+    """Send an account e-mail about a customer's portal (`about`: the portal, or the account
+    it is for), in its people's language, with the link opening the page in that language
+    (503 when the mail cannot be sent)."""
+    tenant_id, customer_id = about.tenant_id, about.customer_id
     tenant, customer = batch_get([(Tenant, tenant_id, None), (Customer, tenant_id, customer_id)])
     tenant, customer = cast(Tenant, tenant), cast("Customer | None", customer)
     language = language_of(tenant, customer)

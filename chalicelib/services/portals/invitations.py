@@ -207,7 +207,7 @@ def create(
     email = data.email.lower() if data.email else None
     created = _issue(ctx, portal, apps, email, role, data.expires_in_days, clock())
     if data.send and email:
-        _send(ctx, portal.customer_id, created, inviter=None)
+        _send(ctx, portal, created, inviter=None)
         created.sent_to = email
     return created
 
@@ -219,7 +219,7 @@ def invite_colleague(
     goes to the colleague's address only: nobody can take an address with a link that was
     not sent to it."""
     ctx.require_admin()
-    found = portals.current(ctx.tenant_id, ctx.customer_id, ctx.portal_id)
+    found = portals.current(ctx)
     if found is None:
         raise NotFound("The portal no longer exists.")
     portal, apps, _ = found
@@ -229,7 +229,7 @@ def invite_colleague(
     ratelimit.spend(INVITES_PER_ADDRESS, f"{portal.portal_id}\0{email}")
     created = _issue(ctx, portal, apps, email, USER, data.expires_in_days, clock())
     inviter = PortalUser.get(ctx.tenant_id, ctx.user_key, attributes_to_get=["name"]).name
-    _send(ctx, ctx.customer_id, created, inviter=inviter)
+    _send(ctx, portal, created, inviter=inviter)
     return schemas.ColleagueInvitation(
         id=created.id,
         email=email,
@@ -241,7 +241,7 @@ def invite_colleague(
 
 def _send(
     by: TenantContext | PortalContext,
-    customer_id: str,
+    portal: Portal,
     created: schemas.InvitationCreated,
     *,
     inviter: str | None,
@@ -251,16 +251,15 @@ def _send(
     try:
         account_mail.send(
             "invitation",
+            portal,
             to=created.email or "",
-            tenant_id=by.tenant_id,
-            customer_id=customer_id,
             link=created.url,
             expires=datetime.fromisoformat(created.expires_at.replace("Z", "+00:00")),
             inviter=inviter,
         )
     except Unavailable:
         with suppress(PortwayError, PynamoDBException):
-            _withdraw(by, customer_id, created.id, utcnow(), reason="not_sent")
+            _withdraw(by, portal.customer_id, created.id, utcnow(), reason="not_sent")
         raise
 
 
@@ -390,7 +389,7 @@ def accept(
         except _PortalChanged:
             # The portal changed since the link was made (its apps, or someone became its
             # administrator a moment ago): look again and join it as it is now.
-            found = portals.current(token.tenant_id, token.customer_id or "", token.portal_id)
+            found = portals.current(token)
             if found is None:
                 # The portal this link was made for was deleted (perhaps given again).
                 raise Unauthorized(_WITHDRAWN) from None

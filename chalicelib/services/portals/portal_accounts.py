@@ -103,7 +103,7 @@ def _email_keys(tenant_id: str, email: str) -> list[str]:
 
 def current_grant(user: PortalUser) -> sessions.Grant:
     """What a new session of this account may see: its portal and apps as they are now."""
-    found = portals.current(user.tenant_id, user.customer_id, user.portal_id)
+    found = portals.current(user)
     if found is None:
         raise Unauthorized("This portal no longer exists.")
     return sessions.grant_for(user, found.portal.portal_id, found.apps, None)
@@ -145,8 +145,8 @@ def refresh(
 ) -> schemas.Session:
     """Spend a refresh token for a new pair."""
 
-    def portal_of(tenant_id: str, customer_id: str) -> tuple[str, list[str]]:
-        found = portals.find(tenant_id, customer_id)
+    def portal_of(user: PortalUser) -> tuple[str, list[str]]:
+        found = portals.find(user)
         if found is None:
             raise Unauthorized("This portal no longer exists.")
         return found.portal.portal_id, found.apps
@@ -168,7 +168,7 @@ def me(ctx: PortalContext) -> schemas.Me:
             user_out = user_schema(PortalUser.get(ctx.tenant_id, ctx.user_key))
         except DoesNotExist:
             raise Unauthorized("This account no longer exists.") from None
-    found = portals.find(ctx.tenant_id, ctx.customer_id)
+    found = portals.find(ctx)
     if found is None:
         raise Unauthorized("This portal no longer exists.")
     portal, apps, theme_id = found
@@ -252,9 +252,8 @@ def _mail_reset(user: PortalUser, secret: str, now: datetime) -> None:
     slug = Tenant.get(user.tenant_id, attributes_to_get=["slug"]).slug
     account_mail.send(
         "password_reset",
+        user,
         to=user.email,
-        tenant_id=user.tenant_id,
-        customer_id=user.customer_id,
         link=f"{portals.page_url(slug, user.portal_id or '')}#reset={secret}",
         expires=now + RESET_TTL,
         name=user.name,
@@ -529,7 +528,7 @@ def delete_portal(ctx: TenantContext, customer_id: str, *, if_match: int | None 
     records none (the event says all of it goes)."""
     portal = portals.delete(ctx, customer_id, if_match=if_match)
     invitations.withdraw_open(ctx, customer_id)
-    sso.forget_customer(ctx.tenant_id, customer_id)
+    sso.forget_customer(ctx, customer_id)
     users = list(_people(ctx.tenant_id, customer_id, portal.portal_id, consistent_read=True))
     for start in range(0, len(users), _ACCOUNTS_PER_TRANSACTION):
         batch = users[start : start + _ACCOUNTS_PER_TRANSACTION]

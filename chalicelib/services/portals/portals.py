@@ -26,7 +26,7 @@ from chalicelib.services.platform.storage import ConditionsFailed, Transaction
 from chalicelib.services.platform.versioning import check_version
 from chalicelib.services.portals.portal_templates import stored_sections
 from chalicelib.settings import get_settings
-from chalicelib.tenancy import TenantContext
+from chalicelib.tenancy import OfCustomer, OfPortal, TenantContext
 
 
 def _find(ctx: TenantContext, customer_id: str) -> Portal | None:
@@ -265,8 +265,12 @@ class Shown(NamedTuple):
     theme_id: str | None
 
 
-def find(tenant_id: str, customer_id: str) -> Shown | None:
-    """A customer's portal and what it shows now, or None."""
+def find(owner: OfCustomer) -> Shown | None:
+    """The customer's portal and what it shows now, or None."""
+    return _looked_up(owner.tenant_id, owner.customer_id) if owner.customer_id else None
+
+
+def _looked_up(tenant_id: str, customer_id: str) -> Shown | None:
     try:
         item = Portal.get(tenant_id, customer_id, consistent_read=True)
     except DoesNotExist:
@@ -282,16 +286,16 @@ def find(tenant_id: str, customer_id: str) -> Shown | None:
     return Shown(item, [str(a) for a in template.apps], template.theme_id)
 
 
-def current(tenant_id: str, customer_id: str, portal_id: str | None) -> Shown | None:
-    """The customer's portal as it is now, if it is still the one with `portal_id` (not
+def current(holder: OfPortal) -> Shown | None:
+    """The customer's portal as it is now, if it is still the one the holder points at (not
     deleted, not given again since)."""
-    found = find(tenant_id, customer_id)
-    return found if found is not None and found.portal.portal_id == portal_id else None
+    found = find(holder)
+    return found if found is not None and found.portal.portal_id == holder.portal_id else None
 
 
 def load_for_customer(ctx: TenantContext, customer_id: str) -> Shown:
     """The customer's portal and what it shows; 404 when it has none."""
-    found = find(ctx.tenant_id, customer_id)
+    found = _looked_up(ctx.tenant_id, customer_id)
     if found is None:
         raise NotFound(f"Customer {customer_id} has no portal; give it one first.")
     return found

@@ -224,13 +224,13 @@ def grant_for(
 # -- refreshing ------------------------------------------------------------------------------
 
 _INVALID_REFRESH = "The refresh token is not valid; sign in again."
-PortalOf = Callable[[str, str], tuple[str, list[str]]]
+PortalOf = Callable[[PortalUser], tuple[str, list[str]]]
 
 
 def refresh(secret: str, portal_of: PortalOf, *, clock: Clock = utcnow) -> Pair:
     """Spend a refresh token and issue the next pair. A spent token presented again revokes
     its family, unless it was spent a moment ago (the same client refreshing twice at once).
-    `portal_of(tenant_id, customer_id)` gives the portal's id and apps as they are now."""
+    `portal_of(user)` gives the account's portal's id and apps as they are now."""
     now = clock()
     old = _live_refresh(
         credentials.redeem(secret, credentials.REFRESH_PREFIX, credentials.REFRESH_KIND), now
@@ -270,7 +270,7 @@ def _current_grant(old: Token, portal_of: PortalOf) -> Grant:
         user = PortalUser.get(old.tenant_id, old.subject_id or "", consistent_read=True)
     except DoesNotExist:
         raise Unauthorized(_INVALID_REFRESH) from None
-    portal_id, apps = portal_of(old.tenant_id, user.customer_id)
+    portal_id, apps = portal_of(user)
     if portal_id != old.portal_id or user.portal_id != old.portal_id:
         raise Unauthorized("This portal no longer exists.")
     if int(user.session_epoch or 0) != int(old.epoch or 0):

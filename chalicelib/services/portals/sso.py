@@ -367,7 +367,7 @@ def login(
     if tenant_id is None or not token:
         raise Unauthorized(_INVALID)
     config, claims = _claims(token, tenant_id, now)
-    found = portals.find(tenant_id, config.customer_id)
+    found = portals.find(config)
     if found is None:
         raise Unauthorized("This portal no longer exists.")
     _spend_jti(tenant_id, config.issuer, str(claims["jti"]), now)
@@ -380,9 +380,9 @@ def login(
     return Landing(f"{target.split('#', 1)[0]}#{fragment}")
 
 
-def forget_customer(tenant_id: str, customer_id: str) -> None:
+def forget_customer(ctx: TenantContext, customer_id: str) -> None:
     """Remove the issuers of a customer whose portal is gone (part of `portal.deleted`:
     no events of their own)."""
     mine = SsoIssuer.customer_id == customer_id
-    for item in SsoIssuer.query(tenant_id, filter_condition=mine):
+    for item in SsoIssuer.query(ctx.tenant_id, filter_condition=mine):
         item.delete()

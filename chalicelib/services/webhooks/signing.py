@@ -27,7 +27,7 @@ def new_salt() -> str:
     return secrets.token_urlsafe(32)
 
 
-def secret_for(tenant_id: str, endpoint_id: str, salt: str) -> str:
+def _secret_for(tenant_id: str, endpoint_id: str, salt: str) -> str:
     """The signing secret of an endpoint with this salt, as a receiver configures it."""
     mac = hmac.new(
         get_settings().webhook_key, f"{tenant_id}\0{endpoint_id}\0{salt}".encode(), "sha256"
@@ -37,7 +37,7 @@ def secret_for(tenant_id: str, endpoint_id: str, salt: str) -> str:
 
 def current_secret(endpoint: WebhookEndpoint) -> str:
     """The endpoint's secret now."""
-    return secret_for(endpoint.tenant_id, endpoint.endpoint_id, endpoint.secret_salt)
+    return _secret_for(endpoint.tenant_id, endpoint.endpoint_id, endpoint.secret_salt)
 
 
 def signing_secrets(endpoint: WebhookEndpoint, now: datetime) -> list[str]:
@@ -47,7 +47,7 @@ def signing_secrets(endpoint: WebhookEndpoint, now: datetime) -> list[str]:
     until = endpoint.previous_secret_until
     if endpoint.previous_secret_salt and until is not None and until > now:
         found.append(
-            secret_for(endpoint.tenant_id, endpoint.endpoint_id, endpoint.previous_secret_salt)
+            _secret_for(endpoint.tenant_id, endpoint.endpoint_id, endpoint.previous_secret_salt)
         )
     return found
 

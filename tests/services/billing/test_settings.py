@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from chalicelib.services.platform import api_keys
+from chalicelib.tenancy import Actor
 from tests.conftest import problem
 from tests.services.billing.conftest import ORIGIN, SETTINGS, make_shop, order
 
@@ -213,7 +214,7 @@ def test_unknown_settings_are_refused(api):
 
 @pytest.mark.parametrize("scopes", [["read"], ["read", "write"]])
 def test_only_an_admin_key_reads_or_changes_the_settings(api, tenant, scopes):
-    key = api_keys.issue(tenant.id, "limited", scopes, "test").key
+    key = api_keys.issue(Actor(tenant.id, "test"), "limited", scopes).key
     limited = api.as_key(key)
     assert limited.get(PATH).status_code == 403
     refused = limited.put(PATH, {"token_validity_minutes": 5})

@@ -19,7 +19,7 @@ from chalicelib.services.fleet import assets, assignments, customers
 from chalicelib.services.fleet.assignments import MAX_CHANGES
 from chalicelib.services.fleet.customers import MAX_BUSINESS_UNITS
 from chalicelib.services.platform import api_keys, tenants
-from chalicelib.tenancy import authenticate_api_key
+from chalicelib.tenancy import Actor, authenticate_api_key
 from tests.conftest import Api, Tenant
 from tests.samples import tiny_png
 
@@ -46,14 +46,14 @@ def _one(api: Api, type_: str, object_id: str) -> dict[str, Any]:
 @pytest.fixture
 def writer(api: Api, tenant: Tenant) -> tuple[Api, str]:
     """A write key of the tenant and the actor its events name."""
-    key = api_keys.issue(tenant.id, "writer", ["write"], "test")
+    key = api_keys.issue(Actor(tenant.id, "test"), "writer", ["write"])
     return api.as_key(key.key), f"api_key:{key.id}"
 
 
 @pytest.fixture
 def admin(api: Api, tenant: Tenant) -> tuple[Api, str]:
     """A second admin key of the tenant and the actor its events name."""
-    key = api_keys.issue(tenant.id, "admin", ["admin"], "test")
+    key = api_keys.issue(Actor(tenant.id, "test"), "admin", ["admin"])
     return api.as_key(key.key), f"api_key:{key.id}"
 
 
@@ -368,7 +368,7 @@ def test_a_new_api_key_is_recorded_without_its_secret(api, admin):
 
 
 def test_an_operator_key_names_the_operator(api, tenant):
-    key = api_keys.issue(tenant.id, "ops", ["read"], "operator")
+    key = api_keys.issue(Actor(tenant.id, "operator"), "ops", ["read"])
     assert _one(api, "api_key.created", key.id)["actor"] == "operator"
 
 
@@ -394,7 +394,7 @@ def test_revoking_an_unknown_key_records_nothing(api):
 
 
 def test_a_tracking_session_records_its_start_and_its_revocation(api, tenant):
-    key = api_keys.issue(tenant.id, "tracker", ["write"], "test")
+    key = api_keys.issue(Actor(tenant.id, "test"), "tracker", ["write"])
     client = api.as_key(key.key)
     started = client.post("/v1/tracking/sessions", {})
     assert started.status_code == 201, started.body

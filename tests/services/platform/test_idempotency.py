@@ -12,7 +12,7 @@ from chalicelib.errors import Conflict, Invalid
 from chalicelib.models import Token, connection
 from chalicelib.services.platform import api_keys, idempotency
 from chalicelib.services.platform.idempotency import StoredResponse
-from chalicelib.tenancy import authenticate_api_key
+from chalicelib.tenancy import Actor, authenticate_api_key
 from tests.conftest import problem
 
 KEY = "order-2026-11-22-0001"
@@ -90,7 +90,7 @@ def test_same_key_of_another_tenant_is_a_fresh_claim(ctx, other_tenant):
 
 
 def test_same_key_of_another_api_key_of_the_same_tenant_is_a_fresh_claim(ctx, tenant):
-    second = api_keys.issue(tenant.id, "second", ["write"], "test")
+    second = api_keys.issue(Actor(tenant.id, "test"), "second", ["write"])
     second_ctx = authenticate_api_key(f"Bearer {second.key}")
     assert second_ctx.tenant_id == ctx.tenant_id
     assert second_ctx.actor != ctx.actor

@@ -145,7 +145,7 @@ def test_a_refused_share_records_nothing(carrier, spoil):
 
 
 def test_a_read_only_key_cannot_share_and_records_nothing(carrier, tenant):
-    reader = carrier.api.as_key(api_keys.issue(tenant.id, "r", ["read"], "test").key)
+    reader = carrier.api.as_key(api_keys.issue(Actor(tenant.id, "test"), "r", ["read"]).key)
     body = {
         "partner_tenant_id": carrier.partner_tenant.public_id,
         "name": "Tour",
@@ -333,7 +333,9 @@ def test_a_refused_shipment_number_records_nothing(carrier, other_tenant):
     granted = share(carrier, carrier.devices[:1])
     inside = shipment_path(granted["id"], carrier.devices[0]["id"])
     outside = shipment_path(granted["id"], carrier.devices[2]["id"])
-    reader = carrier.partner.as_key(api_keys.issue(other_tenant.id, "r", ["read"], "test").key)
+    reader = carrier.partner.as_key(
+        api_keys.issue(Actor(other_tenant.id, "test"), "r", ["read"]).key
+    )
     refused = [
         (carrier.partner.put(inside, {"shipment_number": "SN\x001"}), 422),
         (carrier.partner.put(inside, {"shipment_number": "   "}), 422),

@@ -12,6 +12,7 @@ import openpyxl
 import pytest
 
 from chalicelib.services.platform import api_keys
+from chalicelib.tenancy import Actor
 from tests.conftest import problem
 from tests.services.shares.conftest import share
 
@@ -164,7 +165,9 @@ def test_a_read_only_key_of_the_partner_cannot_set_one_but_a_write_key_can(
     carrier, granted, other_tenant
 ):
     path = _path(granted["id"], carrier.devices[0]["id"])
-    reader = carrier.partner.as_key(api_keys.issue(other_tenant.id, "r", ["read"], "test").key)
+    reader = carrier.partner.as_key(
+        api_keys.issue(Actor(other_tenant.id, "test"), "r", ["read"]).key
+    )
     assert reader.get(f"/v1/received-shares/{granted['id']}/assets").status_code == 200
     answer = reader.put(path, {"shipment_number": "SN-1"})
     body = problem(answer)
@@ -172,7 +175,9 @@ def test_a_read_only_key_of_the_partner_cannot_set_one_but_a_write_key_can(
     assert "tracking" in body["detail"]
     assert [e["kind"] for e in _log(carrier.api, granted["id"])] == ["read"]
 
-    writer = carrier.partner.as_key(api_keys.issue(other_tenant.id, "w", ["write"], "test").key)
+    writer = carrier.partner.as_key(
+        api_keys.issue(Actor(other_tenant.id, "test"), "w", ["write"]).key
+    )
     assert writer.put(path, {"shipment_number": "SN-1"}).status_code == 200
     assert _numbers(carrier, granted["id"])[carrier.devices[0]["id"]] == "SN-1"
 

@@ -14,7 +14,7 @@ from chalicelib.errors import Unauthorized
 from chalicelib.operations import OPERATIONS
 from chalicelib.services.platform import api_keys
 from chalicelib.settings import get_settings
-from chalicelib.tenancy import authenticate_api_key
+from chalicelib.tenancy import Actor, authenticate_api_key
 from tests.conftest import problem
 from tests.services.shares.conftest import share
 
@@ -76,11 +76,11 @@ def test_a_bad_session_request_is_422(api, body, field):
 
 
 def test_a_read_only_key_cannot_start_a_session_but_a_write_key_can(api, tenant):
-    reader = api.as_key(api_keys.issue(tenant.id, "r", ["read"], "test").key)
+    reader = api.as_key(api_keys.issue(Actor(tenant.id, "test"), "r", ["read"]).key)
     body = problem(reader.post(SESSIONS, {}))
     assert body["status"] == 403
     assert "tracking" in body["detail"]
-    writer = api.as_key(api_keys.issue(tenant.id, "w", ["write"], "test").key)
+    writer = api.as_key(api_keys.issue(Actor(tenant.id, "test"), "w", ["write"]).key)
     _session(writer)
 
 
