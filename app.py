@@ -17,6 +17,7 @@ from chalicelib.handlers import (
     self_service,
     shares,
     sso,
+    team,
     tenant,
     themes,
     webhooks,
@@ -43,6 +44,7 @@ for module in (
     sso,
     events,
     webhooks,
+    team,
     pages,
     docs,
     consumers,  # Lambda functions fed by the events stream, and a schedule (no routes)

@@ -7,10 +7,11 @@ kind. `redeem` is the one way back from a secret to its item: well formed, one c
 read, the right kind. Whether the item is still live is the caller's question, since each
 answers an expired secret its own way.
 
-Portal access tokens are JWTs (HS256 with a key derived from the deployment's secret, `typ`
-`portway-access+jwt`, issuer `portway`, audience `portal:{tenant}`): a portal request knows
-who asks without a read. Whether what a session derives from still exists is decided by
-`services.portals.sessions.check_sources`.
+Access tokens are JWTs (HS256 with a key derived from the deployment's secret, `typ`
+`portway-access+jwt`, issuer `portway`, audience `portal:{tenant}` for a portal user's,
+`staff:{tenant}` for a team member's): a request knows who asks without a read. Whether what
+a session derives from still exists is decided by `services.portals.sessions.check_sources`
+and `services.team.staff_sessions.check_sources`.
 """
 
 from __future__ import annotations
@@ -39,6 +40,13 @@ REFRESH_KIND = "refresh"
 INVITATION_KIND = "invitation"
 PASSWORD_RESET_KIND = "password_reset"  # noqa: S105 - a kind, not a secret
 SELF_SERVICE_KIND = "self_service"
+# A team member's: the same formats, kinds of their own (one is never taken for the other).
+TEAM_REFRESH_KIND = "team_refresh"
+TEAM_INVITATION_KIND = "team_invitation"
+TEAM_PASSWORD_RESET_KIND = "team_password_reset"  # noqa: S105 - a kind, not a secret
+# The audiences of access tokens: a portal user's, a team member's.
+PORTAL_AUDIENCE = "portal"
+STAFF_AUDIENCE = "staff"
 # Longer than any secret minted here: a longer one is refused without a read.
 MAX_SECRET_LENGTH = 200
 
@@ -46,6 +54,14 @@ MAX_SECRET_LENGTH = 200
 def mint(prefix: str) -> str:
     """A new secret of the format `prefix` (such as `pwk_...`); store only its digest."""
     return ids.new_secret(prefix)
+
+
+def mint_totp_key() -> str:
+    """A new TOTP key of a team member's authenticator (160 bits as 32 base32 letters):
+    shown to them once, stored sealed (`services.team.mfa`), never as a digest."""
+    import pyotp
+
+    return pyotp.random_base32(32)
 
 
 def digest_of(secret: str) -> str:
@@ -84,12 +100,17 @@ def sign_access(claims: dict[str, Any]) -> str:
     return jwt.encode(claims, key, algorithm="HS256", headers={"typ": ACCESS_TYPE})
 
 
-_REQUIRED = ["exp", "iat", "sub", "aud", "iss", "sid", "cid", "pid", "ukey", "role"]
+_COMMON = ["exp", "iat", "sub", "aud", "iss", "sid", "role"]
+_REQUIRED = {
+    PORTAL_AUDIENCE: [*_COMMON, "cid", "pid", "ukey"],
+    STAFF_AUDIENCE: [*_COMMON, "sep"],
+}
 
 
-def verify_access(token: str) -> dict[str, Any]:
-    """The claims of a validly signed access token; 401 for anything else. Whether the
-    session's sources still exist is `check_sources`' question."""
+def verify_access(token: str, audience: str = PORTAL_AUDIENCE) -> dict[str, Any]:
+    """The claims of a validly signed access token for `audience` (`portal`, `staff`); 401
+    for anything else. Whether the session's sources still exist is `check_sources`'
+    question."""
     import jwt
 
     invalid = Unauthorized(
@@ -105,12 +126,12 @@ def verify_access(token: str) -> dict[str, Any]:
             get_settings().session_key,
             algorithms=["HS256"],  # fixed here, never taken from the token
             issuer=ISSUER,
-            options={"require": _REQUIRED, "verify_aud": False},
+            options={"require": _REQUIRED[audience], "verify_aud": False},
             leeway=LEEWAY_SECONDS,
         )
     except jwt.PyJWTError:
         raise invalid from None
     aud = claims.get("aud")
-    if not isinstance(aud, str) or not aud.startswith("portal:"):
+    if not isinstance(aud, str) or not aud.startswith(f"{audience}:"):
         raise invalid
     return claims

@@ -174,6 +174,7 @@ def _page_operation(op: Operation) -> dict[str, Any]:
 def _responses(op: Operation) -> dict[str, Any]:
     codes = {
         "api_key": {401, 403, 422, 503},
+        "staff": {401, 403, 409, 422, 503},
         "portal": {401, 403, 422, 503},
         "self_service": {401, 403, 422, 429, 503},
         "anonymous": {401, 409, 422, 429, 503},
@@ -229,8 +230,14 @@ def _operation(op: Operation) -> dict[str, Any]:
         result["security"] = [{"portalToken": []}]
     elif op.auth == "self_service":
         result["security"] = [{"selfServiceToken": []}]
+    elif op.auth == "staff":
+        result["security"] = [{"staffToken": []}]
     elif op.scope:
-        result["description"] = f"Requires an API key with the '{op.scope}' scope."
+        result["security"] = [{"apiKey": []}, {"staffToken": []}]
+        result["description"] = (
+            f"Requires an API key with the '{op.scope}' scope, or a team member whose role "
+            "grants it."
+        )
     if op.upload:
         result["requestBody"] = {
             "required": True,
@@ -387,6 +394,12 @@ def document() -> dict[str, Any]:
                     "scheme": "bearer",
                     "bearerFormat": "JWT",
                     "description": "A portal user's access token (from a session).",
+                },
+                "staffToken": {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "bearerFormat": "JWT",
+                    "description": "A team member's console access token (from a session).",
                 },
                 "selfServiceToken": {
                     "type": "http",

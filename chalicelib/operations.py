@@ -15,7 +15,7 @@ from msgspec import Struct
 # credentials, but the view acts (sign in, accept a link) and learns the source address;
 # public: no credentials, a plain read (documents, pages, logos); self_service: a
 # contract's self-service token.
-Auth = Literal["api_key", "portal", "anonymous", "public", "self_service"]
+Auth = Literal["api_key", "staff", "portal", "anonymous", "public", "self_service"]
 # `If-Match: "3"` (or W/"3", or 3): the version a change is based on.
 IF_MATCH_PATTERN = r'^(?:W/)?(?:"(\d{1,12})"|(\d{1,12}))$'
 

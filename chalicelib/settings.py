@@ -90,6 +90,11 @@ class Settings(msgspec.Struct, frozen=True):
         return hmac.new(self.cursor_key, b"portway webhook signing secrets", "sha256").digest()
 
     @property
+    def second_factor_key(self) -> bytes:
+        """The AES-256 key team members' TOTP secrets are sealed with."""
+        return hmac.new(self.cursor_key, b"portway team second factors", "sha256").digest()
+
+    @property
     def cursor_key(self) -> bytes:
         """The HMAC key for pagination cursors; the local default never signs in AWS."""
         if self.secret_key == LOCAL_SECRET and not self.is_local:

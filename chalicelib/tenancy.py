@@ -1,6 +1,7 @@
 """Who is calling: every caller context and its authentication, in one module.
 
-An API key's `TenantContext` (tenant, actor, scopes), a portal user's `PortalContext`, a
+An API key's or a team member's `TenantContext` (tenant, actor, scopes), a portal user's
+`PortalContext`, a
 self-service link's `SelfServiceContext`; `Caller` and `Actor` for those without one. Each
 is built only from verified credentials (a secret redeemed by `credentials`, a signed access
 token); a tenant id in a path, body or header is never consulted. Every service that touches
@@ -25,14 +26,29 @@ TRACKING_SESSION = "tracking_session"
 # A scope grants itself and everything below it.
 # `tracking` (the tracking page's sessions): set shipment numbers on received shares.
 _IMPLIED = {
-    "admin": frozenset({"admin", "write", "read", "tracking"}),
-    "write": frozenset({"write", "read", "tracking"}),
+    "admin": frozenset({"admin", "write", "read", "tracking", "tickets"}),
+    "write": frozenset({"write", "read", "tracking", "tickets"}),
     "read": frozenset({"read"}),
     "tracking": frozenset({"tracking"}),
+    # Support tickets: an agent writes these and nothing else (`write` and above do too).
+    "tickets": frozenset({"tickets"}),
+    # Giving or taking the owner role, removing an owner.
+    "owner": frozenset({"owner", "admin", "write", "read", "tracking", "tickets"}),
     # Marks the tracking page's short-lived keys: the router lets them call only the routes
     # the page needs.
     TRACKING_SESSION: frozenset({TRACKING_SESSION}),
 }
+
+
+# What each role of the team may do, as the scopes an API key would need.
+ROLE_SCOPES: dict[str, frozenset[str]] = {
+    "owner": frozenset({"owner"}),
+    "admin": frozenset({"admin"}),
+    "editor": frozenset({"write"}),
+    "agent": frozenset({"read", "tickets"}),
+    "viewer": frozenset({"read"}),
+}
+MEMBER_ACTOR = "member:"
 
 
 def expand_scopes(scopes: set[str] | frozenset[str]) -> frozenset[str]:
@@ -76,12 +92,19 @@ class OfPortal(OfCustomer, Protocol):
 
 
 class TenantContext(msgspec.Struct, frozen=True):
-    """The verified caller of one request."""
+    """The verified caller of one request: an API key, or a team member signed in to the
+    console (`member_id`, their role, the session, and whether a second factor is still
+    to be set up before anything but `/v1/team/me` is reached)."""
 
     tenant_id: str
     actor: str
     scopes: frozenset[str]
     source_ip: str | None = None
+    member_id: str | None = None
+    role: str | None = None
+    session_id: str | None = None
+    epoch: int = 0
+    second_factor_due: bool = False
 
     @property
     def on_behalf_of(self) -> str | None:
@@ -96,6 +119,11 @@ class TenantContext(msgspec.Struct, frozen=True):
     def require(self, scope: str) -> None:
         """Refuse the request unless the caller holds `scope`."""
         if scope not in self.scopes:
+            if self.role is not None:
+                raise Forbidden(
+                    f"Your role ({self.role}) may not do this; ask an owner or admin.",
+                    extra={"reason": "role", "role": self.role},
+                )
             raise Forbidden(f"This API key lacks the '{scope}' scope.")
 
 
@@ -128,6 +156,39 @@ def authenticate_api_key(
         actor=f"api_key:{token.subject_id}",
         scopes=expand_scopes(token.scopes or set()),
         source_ip=source_ip,
+    )
+
+
+def authenticate_provider(
+    authorization: str | None, source_ip: str | None = None, *, clock: Clock = utcnow
+) -> TenantContext:
+    """Resolve a provider's caller: an API key (`pwk_...`), or a team member's console
+    access token, whose sources the router has read before the request answers."""
+    secret = bearer_token(authorization)
+    if credentials.well_formed(secret, credentials.API_KEY_PREFIX):
+        return authenticate_api_key(authorization, source_ip, clock=clock)
+    return authenticate_staff(authorization, source_ip)
+
+
+def authenticate_staff(authorization: str | None, source_ip: str | None = None) -> TenantContext:
+    """Resolve a team member's access token by its signature (the router then has the
+    member and the session read: `services.team.staff_sessions.check_sources`)."""
+    claims = verify_access(bearer_token(authorization), credentials.STAFF_AUDIENCE)
+    role = str(claims["role"])
+    try:
+        epoch = int(claims["sep"])
+    except (TypeError, ValueError):
+        epoch = -1  # matches no member
+    return TenantContext(
+        tenant_id=str(claims["aud"]).removeprefix(f"{credentials.STAFF_AUDIENCE}:"),
+        actor=f"{MEMBER_ACTOR}{claims['sub']}",
+        scopes=expand_scopes(ROLE_SCOPES.get(role, frozenset())),
+        source_ip=source_ip,
+        member_id=str(claims["sub"]),
+        role=role,
+        session_id=str(claims["sid"]),
+        epoch=epoch,
+        second_factor_due=bool(claims.get("mfa_due", False)),
     )
 
 

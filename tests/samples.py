@@ -34,6 +34,7 @@ ID_KINDS = {
     "/v1/received-shares/{id}": "received_share",
     "/v1/tracking/sessions/{id}": "tracking_session",
     "/v1/webhook-endpoints/{id}": "webhook_endpoint",
+    "/v1/team/members/{id}": "member",
 }
 # Where to read an object of each kind, given its id.
 READ_PATHS = {kind: prefix.replace("{id}", "{}") for prefix, kind in ID_KINDS.items()}
@@ -54,13 +55,22 @@ ANONYMOUS = {
     ("POST", "/v1/portal/sessions/refresh"),
     ("POST", "/v1/portal/password-resets"),
     ("POST", "/v1/portal/password-resets/confirm"),
+    ("POST", "/v1/team/invitations/accept"),
+    ("POST", "/v1/team/sessions"),
+    ("POST", "/v1/team/sessions/refresh"),
+    ("POST", "/v1/team/password-resets"),
+    ("POST", "/v1/team/password-resets/confirm"),
     ("GET", "/sso/{slug}/jwt"),
     ("POST", "/sso/{slug}/jwt"),
     ("POST", "/v1/hosted/{slug}/signup"),
 }
 # Anonymous routes that need no secret at all (a public signup, asking for a reset link):
 # limited per address.
-OPEN = {("POST", "/v1/hosted/{slug}/signup"), ("POST", "/v1/portal/password-resets")}
+OPEN = {
+    ("POST", "/v1/hosted/{slug}/signup"),
+    ("POST", "/v1/portal/password-resets"),
+    ("POST", "/v1/team/password-resets"),
+}
 # Creations whose body names other objects: another tenant's ids are unknown (422).
 REFERENCING = {("POST", "/v1/components"), ("POST", "/v1/contracts"), ("POST", "/v1/shares")}
 # Values of other path parameters than {id}.
@@ -102,6 +112,27 @@ BODIES: dict[tuple[str, str], dict[str, object]] = {
         "password": "a long and uncommon passphrase",
     },
     ("POST", "/v1/portal/users"): {"email": "colleague@example.com"},
+    ("POST", "/v1/team/members"): {"email": "new-member@example.com", "role": "viewer"},
+    ("PATCH", "/v1/team/members/{id}"): {"name": "Renamed member"},
+    ("PUT", "/v1/team/settings"): {"require_second_factor": True},
+    ("POST", "/v1/team/invitations/accept"): {
+        "token": "pwi_not-a-real-link",
+        "name": "Someone",
+        "password": "a long and uncommon passphrase",
+    },
+    ("POST", "/v1/team/sessions"): {
+        "tenant": "nobody",
+        "email": "someone@example.com",
+        "password": "a long and uncommon passphrase",
+    },
+    ("POST", "/v1/team/sessions/refresh"): {"refresh_token": "pwr_not-a-real-token"},
+    ("POST", "/v1/team/password-resets"): {"tenant": "nobody", "email": "someone@example.com"},
+    ("POST", "/v1/team/password-resets/confirm"): {
+        "token": "pwp_not-a-real-link",
+        "password": "a long and uncommon passphrase",
+    },
+    ("POST", "/v1/team/me/mfa/totp/confirm"): {"code": "123456"},
+    ("DELETE", "/v1/team/me/mfa/totp"): {"password": "a long and uncommon passphrase"},
     ("PUT", "/v1/customers/{id}/portal/sso"): {
         "issuer": "https://erp.example.com",
         "algorithm": "HS256",
@@ -187,7 +218,7 @@ _BILLING_KINDS = frozenset({"plan", "variant", "component", "coupon", "contract"
 _SHARE_KINDS = frozenset({"share", "received_share"})
 _EVERY_KIND = frozenset(
     {"customer", "asset", "api_key", "theme", "template", "portal_customer", "portal_user"}
-    | {"tracking_session", "webhook_endpoint"}
+    | {"tracking_session", "webhook_endpoint", "member"}
     | _BILLING_KINDS
     | _SHARE_KINDS
 )
@@ -237,6 +268,9 @@ def _key_objects(api, kinds: frozenset[str]) -> dict[str, str]:
     if "webhook_endpoint" in kinds:
         endpoint = api.post("/v1/webhook-endpoints", BODIES[("POST", "/v1/webhook-endpoints")])
         ids["webhook_endpoint"] = endpoint.json_body["id"]
+    if "member" in kinds:
+        invited = api.post("/v1/team/members", {"email": "member@example.com", "role": "editor"})
+        ids["member"] = invited.json_body["id"]
     return ids
 
 

@@ -47,15 +47,17 @@ from chalicelib.services.platform import idempotency, ratelimit
 from chalicelib.services.platform.pagination import PageRequest
 from chalicelib.services.platform.storage import ConditionsFailed, as_domain_error
 from chalicelib.services.portals import sessions
+from chalicelib.services.team import staff_sessions
 from chalicelib.settings import get_settings
 from chalicelib.tenancy import (
     LINK_INVALID,
     Caller,
     SelfServiceContext,
     TenantContext,
-    authenticate_api_key,
     authenticate_portal,
+    authenticate_provider,
     authenticate_self_service,
+    authenticate_staff,
 )
 
 _log = logging.getLogger("portway")
@@ -307,9 +309,20 @@ class _Handler:
             return self._respond(self.view(**params))
         if op.auth == "portal":
             return self._portal(request, params)
+        if op.auth == "staff":
+            ctx = authenticate_staff(request.headers.get("authorization"), _source_ip(request))
+            staff_sessions.check_sources(ctx)
+            return self._respond(self.view(ctx, **self._kwargs(request, params)))
         if op.auth != "api_key":
             return self._respond(self.view(self._caller(request), **self._kwargs(request, params)))
-        ctx = authenticate_api_key(request.headers.get("authorization"), _source_ip(request))
+        ctx = authenticate_provider(request.headers.get("authorization"), _source_ip(request))
+        if ctx.member_id is not None:
+            staff_sessions.check_sources(ctx)  # the member and the session are still there
+            if ctx.second_factor_due:
+                raise Forbidden(
+                    "Your team requires a second factor: set up your authenticator app first.",
+                    extra={"reason": "second_factor_required"},
+                )
         if ctx.is_tracking_session and not op.tracking:
             raise Forbidden("A tracking session reads devices and received shares, nothing else.")
         if op.scope:

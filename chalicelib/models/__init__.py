@@ -20,6 +20,7 @@ from chalicelib.models.portal_users import Invitation, PortalUser
 from chalicelib.models.portals import Portal
 from chalicelib.models.shares import AccessLogEntry, ReceivedShare, Share
 from chalicelib.models.sso import SsoIssuer
+from chalicelib.models.team import TeamMember
 from chalicelib.models.tenants import DirectoryEntry, Tenant
 from chalicelib.models.themes import Theme
 from chalicelib.models.tokens import Token
@@ -51,6 +52,7 @@ __all__ = [
     "SelfServiceSettings",
     "Share",
     "SsoIssuer",
+    "TeamMember",
     "Tenant",
     "Theme",
     "Token",

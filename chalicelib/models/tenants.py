@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 
 from pynamodb.attributes import (
+    BooleanAttribute,
     ListAttribute,
     UnicodeAttribute,
     UnicodeSetAttribute,
@@ -28,6 +29,9 @@ class Tenant(PortwayModel):
     default_language = UnicodeAttribute(default="en")
     allowed_origins = ListAttribute(of=UnicodeAttribute, null=True)
     default_template_id = UnicodeAttribute(null=True)
+    # Owners and admins of the team must sign in with a second factor.
+    require_second_factor = BooleanAttribute(null=True)
+    updated_at = UTCDateTimeAttribute(null=True)
     created_at = UTCDateTimeAttribute()
     version = VersionAttribute()
 

@@ -30,6 +30,19 @@ class Mail(msgspec.Struct, frozen=True):
     body: str
 
 
+def one_line(text: str) -> str:
+    """Text as one line: a header is one line, whatever a name contains (any of Unicode's
+    line breaks)."""
+    return " ".join(text.replace("\t", " ").splitlines()).strip()
+
+
+def in_language(link: str, language: str) -> str:
+    """The link opening its page in `language` (the query before the fragment)."""
+    address, _, fragment = link.partition("#")
+    joined = f"{address}{'&' if '?' in address else '?'}language={language}"
+    return f"{joined}#{fragment}" if fragment else joined
+
+
 class Transport(Protocol):
     """Where e-mails go."""
 

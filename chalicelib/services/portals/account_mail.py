@@ -9,7 +9,7 @@ from typing import cast
 
 from chalicelib.models import Customer, Tenant
 from chalicelib.schemas.common import LANGUAGES
-from chalicelib.services.platform.outbound_mail import Mail, deliver
+from chalicelib.services.platform.outbound_mail import Mail, deliver, in_language, one_line
 from chalicelib.services.platform.storage import batch_get
 from chalicelib.settings import get_settings
 from chalicelib.tenancy import OfCustomer
@@ -72,18 +72,6 @@ def language_of(tenant: Tenant, customer: Customer | None) -> str:
     return "en"
 
 
-def _one_line(text: str) -> str:
-    # A header is one line, whatever a name contains (any of Unicode's line breaks).
-    return " ".join(text.replace("\t", " ").splitlines()).strip()
-
-
-def _in_language(link: str, language: str) -> str:
-    """The link opening its page in `language` (the query before the fragment)."""
-    address, _, fragment = link.partition("#")
-    joined = f"{address}{'&' if '?' in address else '?'}language={language}"
-    return f"{joined}#{fragment}" if fragment else joined
-
-
 def send(
     kind: str,
     about: OfCustomer,
@@ -104,14 +92,14 @@ def send(
     texts = _TEXTS[kind]
     subject, body = texts.get(language) or texts["en"]
     values = {
-        "provider": _one_line(tenant.name),
-        "customer": _one_line(customer.name if customer else ""),
-        "inviter": _one_line(inviter or tenant.name),
-        "name": _one_line(name),
-        "url": _in_language(link, language),
+        "provider": one_line(tenant.name),
+        "customer": one_line(customer.name if customer else ""),
+        "inviter": one_line(inviter or tenant.name),
+        "name": one_line(name),
+        "url": in_language(link, language),
         "expires": expires.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC"),
     }
     mail = Mail(
-        get_settings().mail_from, to, _one_line(subject.format(**values)), body.format(**values)
+        get_settings().mail_from, to, one_line(subject.format(**values)), body.format(**values)
     )
     deliver(mail, f"the {kind} e-mail")

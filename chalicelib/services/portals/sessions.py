@@ -24,7 +24,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import msgspec
-from pynamodb.exceptions import DoesNotExist, UpdateError
+from pynamodb.exceptions import DoesNotExist
 from pynamodb.models import Model
 
 from chalicelib import credentials
@@ -34,22 +34,15 @@ from chalicelib.errors import Unauthorized
 from chalicelib.ids import new_id
 from chalicelib.models import ApiKey, Portal, PortalUser, SsoIssuer, Token
 from chalicelib.services.platform import events
-from chalicelib.services.platform.storage import (
-    ConditionsFailed,
-    Transaction,
-    batch_get,
-    condition_failed,
-)
+from chalicelib.services.platform import session_families as families
+from chalicelib.services.platform.storage import ConditionsFailed, Transaction, batch_get
 from chalicelib.tenancy import Actor, PortalContext
 
 ACCESS_TTL = timedelta(minutes=10)
 PREVIEW_TTL = timedelta(minutes=30)
-REFRESH_TTL = timedelta(days=30)
-# A spent refresh token presented again this soon is the same client racing itself (a few
-# tabs at most): within the window it gets a pair of the same session, a few times only.
-REFRESH_GRACE = timedelta(seconds=20)
-GRACE_USES = 4
-FAMILY_KIND = "session"
+REFRESH_TTL = families.REFRESH_TTL
+REFRESH_GRACE = families.REFRESH_GRACE
+GRACE_USES = families.GRACE_USES
 API_KEY_ACTOR = "api_key:"
 
 ItemKey = tuple[type[Model], str, str | None]
@@ -83,7 +76,7 @@ class Pair(msgspec.Struct, frozen=True):
 
 
 def _family_digest(session_id: str) -> str:
-    return Token.named_digest(FAMILY_KIND, session_id)
+    return families.family_digest(families.PORTAL, session_id)
 
 
 def access_token(grant: Grant, session_id: str, now: datetime, ttl: timedelta) -> str:
@@ -115,6 +108,7 @@ def access_token(grant: Grant, session_id: str, now: datetime, ttl: timedelta) -
 def _lineage(grant: Grant) -> dict[str, Any]:
     """What the family and each refresh token remember of the grant's sources."""
     return {
+        "role": grant.role,
         "tenant_id": grant.tenant_id,
         "subject_id": grant.user_key,
         "customer_id": grant.customer_id,
@@ -125,37 +119,9 @@ def _lineage(grant: Grant) -> dict[str, Any]:
     }
 
 
-def _refresh_item(
-    grant: Grant, session_id: str, now: datetime, expires: datetime
-) -> tuple[str, Token]:
-    secret = credentials.mint(credentials.REFRESH_PREFIX)
-    item = Token(
-        credentials.digest_of(secret),
-        kind=credentials.REFRESH_KIND,
-        family_id=session_id,
-        role=grant.role,
-        state="live",
-        created_at=now,
-        expires_at=expires,
-        **_lineage(grant),
-    )
-    return secret, item
-
-
 def start(tx: Transaction, grant: Grant, now: datetime) -> Pair:
     """Add a new session family and its first refresh token to a transaction."""
-    session_id = new_id("ses")
-    family = Token(
-        _family_digest(session_id),
-        kind=FAMILY_KIND,
-        state="live",
-        created_at=now,
-        expires_at=now + REFRESH_TTL,
-        **_lineage(grant),
-    )
-    secret, refresh_item = _refresh_item(grant, session_id, now, now + REFRESH_TTL)
-    tx.save(family, condition=Token.digest.does_not_exist())
-    tx.save(refresh_item, condition=Token.digest.does_not_exist())
+    session_id, secret = families.start(tx, families.PORTAL, _lineage(grant), now)
     token = access_token(grant, session_id, now, ACCESS_TTL)
     return Pair(token, secret, int(ACCESS_TTL.total_seconds()), session_id)
 
@@ -223,7 +189,7 @@ def grant_for(
 
 # -- refreshing ------------------------------------------------------------------------------
 
-_INVALID_REFRESH = "The refresh token is not valid; sign in again."
+_INVALID_REFRESH = families.INVALID_REFRESH
 PortalOf = Callable[[PortalUser], tuple[str, list[str]]]
 
 
@@ -232,15 +198,11 @@ def refresh(secret: str, portal_of: PortalOf, *, clock: Clock = utcnow) -> Pair:
     its family, unless it was spent a moment ago (the same client refreshing twice at once).
     `portal_of(user)` gives the account's portal's id and apps as they are now."""
     now = clock()
-    old = _live_refresh(
+    old = families.live_refresh(
         credentials.redeem(secret, credentials.REFRESH_PREFIX, credentials.REFRESH_KIND), now
     )
     for _ in range(2):
-        if old.state == "spent" and not _in_grace(old, now):
-            revoke_family(old.family_id or "")  # reuse: someone holds a copy of a spent token
-            raise Unauthorized("The refresh token was used before; every session of it is closed.")
-        if old.state not in ("live", "spent"):
-            raise Unauthorized(_INVALID_REFRESH)
+        families.refuse_reuse(families.PORTAL, old, now)
         grant = _current_grant(old, portal_of)
         try:
             return _rotate(old, grant, now)
@@ -248,19 +210,8 @@ def refresh(secret: str, portal_of: PortalOf, *, clock: Clock = utcnow) -> Pair:
             if "old" not in exc.labels:
                 raise Unauthorized(_INVALID_REFRESH) from None
         # Spent by a racing request: look again.
-        old = _live_refresh(credentials.lookup(old.digest, credentials.REFRESH_KIND), now)
+        old = families.live_refresh(credentials.lookup(old.digest, credentials.REFRESH_KIND), now)
     raise Unauthorized(_INVALID_REFRESH)
-
-
-def _live_refresh(old: Token | None, now: datetime) -> Token:
-    """The refresh token redeemed, if it is live and of a session; else 401."""
-    if old is None or not old.is_live(now) or old.family_id is None:
-        raise Unauthorized(_INVALID_REFRESH)
-    return old
-
-
-def _in_grace(token: Token, now: datetime) -> bool:
-    return token.spent_at is not None and now - token.spent_at <= REFRESH_GRACE
 
 
 def _current_grant(old: Token, portal_of: PortalOf) -> Grant:
@@ -294,17 +245,11 @@ def _rotate(old: Token, grant: Grant, now: datetime) -> Pair:
     conditioned on every source of the session being as the grant says."""
     session_id = old.family_id or ""
     # A session lasts REFRESH_TTL from its sign-in: refreshing never extends it.
-    new_secret_, new_item = _refresh_item(grant, session_id, now, old.expires_at or now)
+    new_secret_, new_item = families.refresh_item(
+        families.PORTAL, session_id, _lineage(grant), now, old.expires_at or now
+    )
     with Transaction() as tx:
-        if old.state == "live":
-            spend = [Token.state.set("spent"), Token.spent_at.set(now)]
-            tx.update_unversioned(old, spend, Token.state == "live", label="old")
-        else:
-            still = (Token.state == "spent") & (Token.spent_at >= now - REFRESH_GRACE)
-            left = Token.hits.does_not_exist() | (Token.hits < GRACE_USES)
-            tx.update_unversioned(old, [Token.hits.add(1)], still & left, label="old")
-        live = (Token.state == "live") & (Token.expires_at > now)
-        tx.check(Token, _family_digest(session_id), None, live, label="family")
+        families.spend(tx, families.PORTAL, old, now)
         account = (PortalUser.portal_id == grant.portal_id) & (
             PortalUser.session_epoch == grant.epoch
         )
@@ -335,11 +280,7 @@ def sign_out(ctx: PortalContext) -> None:
     session closed meanwhile (another sign-out, a replayed refresh token) is closed either
     way, and records nothing more."""
     with suppress(ConditionsFailed), Transaction() as tx:
-        tx.update_unversioned(
-            Token(_family_digest(ctx.session_id)),
-            [Token.state.set("revoked")],
-            Token.state == "live",
-        )
+        families.close(tx, families.PORTAL, ctx.session_id)
         events.record(
             tx,
             ctx,
@@ -352,16 +293,9 @@ def sign_out(ctx: PortalContext) -> None:
 
 
 def revoke_family(session_id: str) -> None:
-    """Close a session: none of its refresh tokens work any more, nor its access tokens. A
-    session whose item is gone already (ended, removed by TTL) is closed either way. (A
+    """Close a session: none of its refresh tokens work any more, nor its access tokens. (A
     replayed refresh token does this: a refusal, not a change someone makes, so no event.)"""
-    try:
-        Token(_family_digest(session_id)).update(
-            actions=[Token.state.set("revoked")], condition=Token.digest.exists()
-        )
-    except UpdateError as exc:
-        if not condition_failed(exc):
-            raise
+    families.revoke(families.PORTAL, session_id)
 
 
 # -- access tokens ---------------------------------------------------------------------------
@@ -393,7 +327,7 @@ def confirm_sources(ctx: PortalContext, items: Sequence[Model | None], now: date
         ok = ok and _live_key(ctx, key)
     else:
         family, user, *issuer = rest
-        ok = ok and isinstance(family, Token) and family.state == "live" and family.is_live(now)
+        ok = ok and families.is_live(families.PORTAL, family, ctx.session_id, now)
         ok = ok and _live_account(ctx, user)
         if ctx.sso_issuer:
             ok = ok and _live_registration(ctx, issuer[0])

@@ -1,0 +1,1 @@
+"""The provider's team: members, their console sessions, their second factor."""
