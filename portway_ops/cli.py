@@ -1,6 +1,6 @@
 """The `portway` command: operate a stage (local by default) from a terminal.
 
-portway tenant create --name "Acme Rental" [--slug acme] [--json]
+portway tenant create --name "Acme Rental" [--slug acme] [--owner-email EMAIL] [--json]
 portway api-key create --tenant acme [--scopes read write]  (e.g. after a lockout)
 portway --stage prod tenant create --name ...      (uses the AWS credentials you have)
 portway tables create                               (local setup and tests only)
@@ -31,12 +31,25 @@ def _tenant_create(args: argparse.Namespace) -> int:
         "api_key_id": created.api_key_id,
         "api_key": created.api_key,
     }
+    if args.owner_email:
+        from chalicelib.services.team import members
+        from chalicelib.tenancy import Actor
+
+        fields["owner_invitation"] = members.invite_owner(
+            Actor(created.tenant.id, "operator"), args.owner_email
+        )
     if args.json:
         print(json.dumps(fields, indent=2))
     else:
         for name, value in fields.items():
             print(f"{name}: {value}")
         print("# The API key is shown once. Store it now.", file=sys.stderr)
+        if args.owner_email:
+            print(
+                f"# Give the owner's invitation to {args.owner_email}: it works once, for 7 "
+                "days, and makes them the team's owner in the console.",
+                file=sys.stderr,
+            )
     return 0
 
 
@@ -123,6 +136,7 @@ def build_parser() -> argparse.ArgumentParser:
     create.add_argument("--name", required=True)
     create.add_argument("--slug", help="URL slug (default: from the name)")
     create.add_argument("--language", default="en")
+    create.add_argument("--owner-email", help="invite the team's owner: prints their link")
     create.add_argument("--json", action="store_true", help="print JSON instead of lines")
     create.set_defaults(run=_tenant_create)
 

@@ -24,6 +24,9 @@ from chalicelib.tenancy import Actor, TenantContext, authenticate_api_key, expan
 from portway_ops.pdf import simple_pdf
 
 DEMO_SLUG = "demo"
+# The demo's console sign-in (a local machine's demo only; `make run` prints it).
+DEMO_PERSON = "owner@demo.example"
+DEMO_PASSWORD = "portway demo console"  # noqa: S105 - printed for the local demo
 DEMO_ASSETS: list[tuple[str, str, AssetKind]] = [
     ("Excavator 320", "EX320-0042", "machine"),
     ("Wheel loader 950", "WL950-0007", "machine"),
@@ -212,6 +215,56 @@ def ensure_demo(key_file: Path) -> tuple[str, str]:
     key_file.write_text(key + "\n")
     key_file.chmod(0o600)
     return tenant_id, key
+
+
+def ensure_demo_person(tenant_id: str) -> tuple[str, str]:
+    """The demo team's owner, able to sign in to the console with the demo password (set
+    again each run, in case it was changed)."""
+    from pynamodb.exceptions import DoesNotExist
+
+    from chalicelib.models import TeamMember
+    from chalicelib.services.platform import events, passwords
+    from chalicelib.services.platform.storage import Transaction
+
+    member_id = TeamMember.member_id_for(tenant_id, DEMO_PERSON)
+    try:
+        member = TeamMember.get(tenant_id, member_id, consistent_read=True)
+    except DoesNotExist:
+        member = None
+    live = member is not None and member.status == "active" and member.role == "owner"
+    if live and passwords.verify(member.password_hash, DEMO_PASSWORD):  # type: ignore[union-attr]
+        return DEMO_PERSON, DEMO_PASSWORD
+    now = utcnow()
+    item = TeamMember(
+        tenant_id,
+        member_id,
+        email=DEMO_PERSON,
+        name="Demo Owner",
+        role="owner",
+        status="active",
+        session_epoch=int(member.session_epoch or 0) + 1 if member is not None else 0,
+        password_hash=passwords.hash_password(DEMO_PASSWORD),
+        password_changed_at=now,
+        invited_by="operator:demo-seed",
+        created_at=member.created_at if member is not None else now,
+        joined_at=now,
+    )
+    if member is not None:
+        item.version = member.version
+    with Transaction() as tx:
+        tx.save(
+            item, condition=None if member is not None else TeamMember.member_id.does_not_exist()
+        )
+        events.record(
+            tx,
+            Actor(tenant_id, "operator:demo-seed"),
+            "team.member_joined" if member is None else "team.password_reset",
+            member_id,
+            object_type="member",
+            data={"role": "owner"} if member is None else {},
+            now=now,
+        )
+    return DEMO_PERSON, DEMO_PASSWORD
 
 
 def refresh_pages(tenant_id: str) -> int:

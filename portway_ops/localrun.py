@@ -91,6 +91,7 @@ def run(port: int = 8000) -> int:
         )
         consumers.start()
         tenant_id, key = demo.ensure_demo(_state() / "demo-api-key")
+        person, password = demo.ensure_demo_person(tenant_id)
         demo.refresh_pages(tenant_id)  # the page templates may have changed since last run
         urls = demo.page_urls(tenant_id, base)
         page_lines = "".join(f"  Hosted page:    {url}\n" for url in urls)
@@ -99,6 +100,8 @@ def run(port: int = 8000) -> int:
             f"  API reference:  {base}/docs\n"
             f"  OpenAPI:        {base}/v1/openapi.json\n"
             f"  Demo tenant:    {tenant_id} (slug {demo.DEMO_SLUG})\n"
+            f"  Console:        {base}/console/\n"
+            f"    sign in with  team {demo.DEMO_SLUG}, {person}, password '{password}'\n"
             f"  Demo API key:   {key}\n"
             f"{page_lines}\n"
             f"  curl -H 'Authorization: Bearer {key}' {base}/v1/customers\n\n"

@@ -66,6 +66,31 @@ def test_tenant_create_prints_name_value_lines(cli_env):
     assert lines["slug"] == "line-rental"
 
 
+def test_tenant_create_with_an_owner_prints_the_owners_invitation(cli_env):
+    env, client = cli_env
+    result = _portway(
+        env,
+        "tenant",
+        "create",
+        "--name",
+        "Owned Rental",
+        "--owner-email",
+        "Olga@Example.com",
+        "--json",
+    )
+    assert result.returncode == 0, result.stderr
+    out = json.loads(result.stdout)
+    link = out["owner_invitation"]
+    assert "/console/#invite=pwi_" in link
+    secret = link.split("#invite=", 1)[1]
+    digest = hashlib.sha256(secret.encode()).hexdigest()
+    token = client.get_item(TableName="cli-tokens", Key={"digest": {"S": digest}})["Item"]
+    assert token["kind"]["S"] == "team_invitation"
+    assert token["role"]["S"] == "owner"
+    assert token["email"]["S"] == "olga@example.com"
+    assert secret not in json.dumps(token)
+
+
 def test_taken_or_invalid_slug_is_refused_clearly(cli_env):
     env, _ = cli_env
     assert _portway(env, "tenant", "create", "--name", "A", "--slug", "dup-slug").returncode == 0

@@ -17,6 +17,27 @@ def _get(url: str, key: str | None = None) -> tuple[int, dict]:
         return response.status, json.loads(response.read() or b"null")
 
 
+def _post(url: str, body: dict) -> tuple[int, dict]:
+    request = urllib.request.Request(
+        url, data=json.dumps(body).encode(), headers={"Content-Type": "application/json"}
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return response.status, json.loads(response.read() or b"null")
+
+
+def _console_sign_in(banner: str, port: int) -> str:
+    """Sign in as the demo person the banner names; their access token."""
+    found = re.search(r"sign in with\s+team (\S+), (\S+), password '([^']+)'", banner)
+    assert found is not None, banner
+    slug, email, password = found.groups()
+    status, session = _post(
+        f"http://127.0.0.1:{port}/v1/team/sessions",
+        {"tenant": slug, "email": email, "password": password},
+    )
+    assert status == 200
+    return str(session["access_token"])
+
+
 def test_local_run_serves_the_seeded_demo_and_keeps_it(tmp_path):
     ddb_port, port = free_port(), free_port()
     env = {
@@ -31,6 +52,8 @@ def test_local_run_serves_the_seeded_demo_and_keeps_it(tmp_path):
         banner = process.wait_for("Serving on")
         key = (tmp_path / "demo-api-key").read_text().strip()
         assert f"Demo API key:   {key}" in banner
+        person = _console_sign_in(banner, port)
+        assert _get(f"http://127.0.0.1:{port}/v1/team/me", person)[1]["member"]["role"] == "owner"
         status, body = _get(f"http://127.0.0.1:{port}/v1/customers", key)
         assert status == 200
         assert {c["name"] for c in body["items"]} >= {"Nordbau GmbH", "Nordbau Logistik"}
@@ -54,8 +77,9 @@ def test_local_run_serves_the_seeded_demo_and_keeps_it(tmp_path):
 
     again = local_run(env, port)  # stopping and starting keeps the data and the key
     try:
-        again.wait_for("Serving on")
+        banner = again.wait_for("Serving on")
         assert (tmp_path / "demo-api-key").read_text().strip() == key
+        _console_sign_in(banner, port)
         status, body = _get(f"http://127.0.0.1:{port}/v1/customers", key)
         assert status == 200
         assert len(body["items"]) == 3  # seeded once, not again

@@ -78,14 +78,13 @@ def _owners_only(ctx: TenantContext, *roles: str | None) -> None:
 
 
 def _other_owners(ctx: TenantContext, member_id: str) -> int:
-    others = TeamMember.query(
+    owners = TeamMember.query(
         ctx.tenant_id,
-        filter_condition=(TeamMember.role == OWNER)
-        & (TeamMember.status == "active")
-        & (TeamMember.member_id != member_id),
+        filter_condition=(TeamMember.role == OWNER) & (TeamMember.status == "active"),
+        attributes_to_get=["member_id"],
         consistent_read=True,
     )
-    return sum(1 for _ in others)
+    return sum(1 for o in owners if o.member_id != member_id)
 
 
 def _keep_an_owner(ctx: TenantContext, member: TeamMember) -> None:
