@@ -10,13 +10,16 @@ DDB_JAR := .cache/dynamodb-local/DynamoDBLocal.jar
 # npm packages the tests use (openapi-typescript, tsc): reinstalled when the lockfile changes.
 NODE_STAMP := node_modules/.installed-$(shell sha1sum package-lock.json | cut -c1-12)
 PYTEST_ARGS ?=
+# The console (static_pages/console/), built by esbuild when its sources change.
+CONSOLE := static_pages/console/index.html
+CONSOLE_SOURCES := $(wildcard console/*.mjs console/*.html console/src/*.js console/src/*.css console/src/*/*.js)
 
-.PHONY: run test lint typecheck bench venv dynamodb-local infra clean
+.PHONY: run test lint typecheck bench venv dynamodb-local infra clean console
 
-run: $(STAMP) $(DDB_JAR) i18n-compile
+run: $(STAMP) $(DDB_JAR) $(NODE_STAMP) $(CONSOLE) i18n-compile
 	$(BIN)/portway local run
 
-test: $(STAMP) $(DDB_JAR) $(NODE_STAMP) i18n-compile lint typecheck
+test: $(STAMP) $(DDB_JAR) $(NODE_STAMP) $(CONSOLE) i18n-compile lint typecheck
 	$(BIN)/portway infra render --check
 	$(BIN)/pytest $(PYTEST_ARGS)
 
@@ -51,11 +54,16 @@ $(NODE_STAMP): package.json package-lock.json
 	@rm -f node_modules/.installed-*
 	@touch $@
 
+console: $(CONSOLE)
+
+$(CONSOLE): $(NODE_STAMP) $(CONSOLE_SOURCES)
+	node console/build.mjs
+
 $(DDB_JAR): | $(STAMP)
 	$(BIN)/python -m portway_ops.dynamodb_local
 
 clean:
-	rm -rf $(VENV) node_modules .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) node_modules static_pages .pytest_cache .mypy_cache .ruff_cache
 
 # Translations: extract strings from templates, merge them into each language, compile.
 TRANSLATIONS := chalicelib/translations

@@ -5,6 +5,7 @@ from chalice.app import Chalice
 from chalicelib.handlers import (
     assets,
     billing,
+    console,
     consumers,
     customers,
     docs,
@@ -47,6 +48,7 @@ for module in (
     team,
     pages,
     docs,
+    console,
     consumers,  # Lambda functions fed by the events stream, and a schedule (no routes)
 ):
     app.register_blueprint(module.blueprint)

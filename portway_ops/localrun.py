@@ -100,7 +100,7 @@ def run(port: int = 8000) -> int:
             f"  API reference:  {base}/docs\n"
             f"  OpenAPI:        {base}/v1/openapi.json\n"
             f"  Demo tenant:    {tenant_id} (slug {demo.DEMO_SLUG})\n"
-            f"  Console:        {base}/console/\n"
+            f"  Console:        {base}/console\n"
             f"    sign in with  team {demo.DEMO_SLUG}, {person}, password '{password}'\n"
             f"  Demo API key:   {key}\n"
             f"{page_lines}\n"

@@ -44,6 +44,8 @@ PUBLIC = {
     ("GET", "/favicon.ico"),
     ("GET", "/v1/openapi.json"),
     ("GET", "/docs"),
+    ("GET", "/console"),
+    ("GET", "/console/assets/{name}"),
     ("GET", "/p/{slug}/logos/{theme_id}/{name}"),
     ("GET", "/p/{slug}/{page}"),
     ("GET", "/p/{slug}/signup/{variant_id}"),

@@ -31,13 +31,12 @@ def _favicon() -> bytes:
 
 @api.get("/", auth="public", status=302)
 def get_root() -> Response:
-    """Where a person opening the API's address is sent: the API reference."""
-    # The staff console will live at /console; until it does, the reference is the way in.
+    """Where a person opening the address is sent: the provider's console."""
     return Response(
         body="",
         status_code=302,
         headers={
-            "Location": "/docs",
+            "Location": "/console",
             "Cache-Control": "public, max-age=300",
             "Content-Security-Policy": _NOTHING_CSP,
             "X-Content-Type-Options": "nosniff",

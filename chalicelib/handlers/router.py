@@ -65,7 +65,8 @@ _log = logging.getLogger("portway")
 View = Callable[..., Any]
 V = TypeVar("V", bound=View)
 
-_PATH_ID = re.compile(r"^[A-Za-z0-9_-]{1,100}$")
+# An id, or a file name with its extension (the console's bundles).
+_PATH_ID = re.compile(r"^[A-Za-z0-9_-]{1,100}(?:\.[a-z]{1,4})?$")
 _IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]{1,255}$")
 _IF_MATCH = re.compile(IF_MATCH_PATTERN)
 _BASE_HEADERS = {

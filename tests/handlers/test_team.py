@@ -26,7 +26,7 @@ def _invite(api, email: str, role: str, name: str = "Ann Admin") -> str:
     assert answer.status_code == 201, answer.body
     (mail,) = mails.to(email)
     (link,) = links_in(text_of(mail))
-    assert "/console/" in link
+    assert "/console#invite=" in link
     return secret_after(link, "invite")
 
 

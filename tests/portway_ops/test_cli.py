@@ -81,7 +81,7 @@ def test_tenant_create_with_an_owner_prints_the_owners_invitation(cli_env):
     assert result.returncode == 0, result.stderr
     out = json.loads(result.stdout)
     link = out["owner_invitation"]
-    assert "/console/#invite=pwi_" in link
+    assert "/console#invite=pwi_" in link
     secret = link.split("#invite=", 1)[1]
     digest = hashlib.sha256(secret.encode()).hexdigest()
     token = client.get_item(TableName="cli-tokens", Key={"digest": {"S": digest}})["Item"]

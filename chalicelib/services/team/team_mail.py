@@ -84,7 +84,7 @@ _ROLES = {
 
 def console_link(fragment: str) -> str:
     """The console's address with a secret in the fragment (never sent to a server)."""
-    return f"{get_settings().public_base_url}/console/#{fragment}"
+    return f"{get_settings().public_base_url}/console#{fragment}"
 
 
 def send(

@@ -1,0 +1,123 @@
+// The one module that talks to Portway's JSON API: the session's tokens, a refresh when the
+// access token ends, and problems turned into errors the screens read by their `type` and
+// fields (never by their text).
+
+const REFRESH_KEY = "portway.console.refresh";
+let access = null;
+let onSignedOut = () => {};
+
+export class ApiError extends Error {
+  constructor(status, problem) {
+    super(problem.detail || problem.title || `HTTP ${status}`);
+    this.status = status;
+    this.problem = problem;
+    this.kind = (problem.type || "").replace("urn:portway:problem:", "") || "unknown";
+  }
+
+  /** Field errors by field name (`name`, `asset_ids.3`, ...). */
+  get fields() {
+    const found = {};
+    for (const e of this.problem.errors || []) found[e.field] = e.message;
+    return found;
+  }
+}
+
+export class Offline extends Error {}
+
+export function signedIn() {
+  return access !== null || sessionStorage.getItem(REFRESH_KEY) !== null;
+}
+
+export function whenSignedOut(callback) {
+  onSignedOut = callback;
+}
+
+export function keep(session) {
+  access = session.access_token;
+  if (session.refresh_token) sessionStorage.setItem(REFRESH_KEY, session.refresh_token);
+}
+
+export function forget() {
+  access = null;
+  sessionStorage.removeItem(REFRESH_KEY);
+}
+
+async function send(method, path, body, token) {
+  const headers = { Accept: "application/json" };
+  if (token) headers.Authorization = `Bearer ${token}`;
+  if (body !== undefined) headers["Content-Type"] = "application/json";
+  let response;
+  try {
+    response = await fetch(path, {
+      method,
+      headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
+      credentials: "omit",
+    });
+  } catch {
+    throw new Offline();
+  }
+  const text = await response.text();
+  const data = text ? JSON.parse(text) : null;
+  if (!response.ok) throw new ApiError(response.status, data || {});
+  return data;
+}
+
+let refreshing = null;
+
+async function refresh() {
+  const token = sessionStorage.getItem(REFRESH_KEY);
+  if (!token) return false;
+  refreshing ??= send("POST", "/v1/team/sessions/refresh", { refresh_token: token })
+    .then((session) => {
+      keep(session);
+      return true;
+    })
+    .catch((error) => {
+      if (error instanceof ApiError) forget();
+      return false;
+    })
+    .finally(() => {
+      refreshing = null;
+    });
+  return refreshing;
+}
+
+/** A call as the signed-in person; an ended access token is refreshed once. */
+export async function call(method, path, body) {
+  if (access === null && !(await refresh())) {
+    onSignedOut();
+    throw new ApiError(401, { type: "urn:portway:problem:unauthorized" });
+  }
+  try {
+    return await send(method, path, body, access);
+  } catch (error) {
+    if (!(error instanceof ApiError) || error.status !== 401) throw error;
+    access = null;
+    if (!(await refresh())) {
+      onSignedOut();
+      throw error;
+    }
+    return send(method, path, body, access);
+  }
+}
+
+/** A call without a session (signing in, joining, resets). */
+export function anonymous(method, path, body) {
+  return send(method, path, body, null);
+}
+
+export const get = (path) => call("GET", path);
+export const post = (path, body) => call("POST", path, body ?? {});
+export const patch = (path, body) => call("PATCH", path, body);
+export const put = (path, body) => call("PUT", path, body);
+export const del = (path) => call("DELETE", path);
+
+export async function signOut() {
+  try {
+    if (access !== null) await send("DELETE", "/v1/team/sessions", undefined, access);
+  } catch {
+    // Signed out here either way: the tokens are forgotten.
+  }
+  forget();
+}

@@ -1,0 +1,110 @@
+// The console: who is signed in, the navigation, and the screen the URL names.
+import { render } from "preact";
+import { useEffect, useState } from "preact/hooks";
+import "./console.css";
+import { get, signedIn, signOut, whenSignedOut } from "./api.js";
+import { choose, current, LANGUAGES, t } from "./i18n.js";
+import { go, match, takeSecrets, useRoute } from "./router.js";
+import { CustomerDetail, CustomerList, NewCustomer } from "./screens/customers.js";
+import { SecondFactor } from "./screens/mfa.js";
+import { Forgot, Join, Reset, SignIn } from "./screens/signin.js";
+import { Team } from "./screens/team.js";
+import { html, Problem } from "./ui.js";
+
+const NAV = [
+  ["/customers", "nav.customers"],
+  ["/team", "nav.team"],
+];
+
+function LanguagePicker({ onChange }) {
+  return html`<label class="language">
+    <span class="visually-hidden">${t("lang.label")}</span>
+    <select onChange=${(e) => onChange(e.currentTarget.value)} aria-label=${t("lang.label")}>
+      ${LANGUAGES.map((l) => html`<option value=${l} selected=${l === current()}>${t(`language.${l}`)}</option>`)}
+    </select>
+  </label>`;
+}
+
+function Screen({ route, me, refreshMe }) {
+  if (me.second_factor_required) {
+    return html`<${SecondFactor} required=${true} onDone=${refreshMe} />`;
+  }
+  const [path, query] = route.split("?");
+  let params;
+  if (path === "/customers/new") return html`<${NewCustomer} />`;
+  if ((params = match("/customers/:id", path))) {
+    return html`<${CustomerDetail} id=${params.id} created=${(query || "").includes("created=1")} />`;
+  }
+  if (path === "/team") return html`<${Team} me=${me} />`;
+  if (path === "/settings") return html`<${SecondFactor} required=${false} onDone=${refreshMe} />`;
+  return html`<${CustomerList} />`;
+}
+
+function Shell({ me, route, refreshMe, onSignOut, onLanguage }) {
+  const active = (prefix) => route.startsWith(prefix) || (prefix === "/customers" && route === "/");
+  return html`<div class="shell">
+    <a class="skip" href="#main" onClick=${(e) => { e.preventDefault(); document.getElementById("main")?.focus(); }}>${t("app.skip")}</a>
+    <header class="topbar">
+      <span class="brand">Portway <span class="muted">${me.tenant_name}</span></span>
+      <nav aria-label=${t("nav.label")}>
+        <ul>${NAV.map(([to, key]) => html`<li><a href=${`#${to}`} aria-current=${active(to) ? "page" : undefined}>${t(key)}</a></li>`)}
+          <li><a href="#/settings" aria-current=${active("/settings") ? "page" : undefined}>${t("nav.settings")}</a></li>
+        </ul>
+      </nav>
+      <div class="topbar__end">
+        <${LanguagePicker} onChange=${onLanguage} />
+        <span class="who">${me.member.name || me.member.email}</span>
+        <button type="button" class="button button--small" onClick=${onSignOut}>${t("nav.signout")}</button>
+      </div>
+    </header>
+    <main id="main" tabindex="-1" class="content"><${Screen} route=${route} me=${me} refreshMe=${refreshMe} /></main>
+  </div>`;
+}
+
+function App() {
+  const route = useRoute();
+  const [me, setMe] = useState(null);
+  const [error, setError] = useState(null);
+  const [, setLanguage] = useState(current());
+  const [checked, setChecked] = useState(!signedIn());
+
+  async function refreshMe() {
+    try {
+      setMe(await get("/v1/team/me"));
+      setError(null);
+    } catch (failure) {
+      setMe(null);
+      if (signedIn()) setError(failure);
+    } finally {
+      setChecked(true);
+    }
+  }
+  useEffect(() => {
+    whenSignedOut(() => setMe(null));
+    if (signedIn()) refreshMe();
+  }, []);
+  useEffect(() => { document.title = t("app.name"); });
+
+  const onLanguage = (language) => { choose(language); setLanguage(language); };
+  if (!checked) return html`<p class="boot">${t("common.loading")}</p>`;
+  if (me === null) {
+    const auth = { onSignedIn: () => { refreshMe(); go("/customers"); } };
+    let screen;
+    if (route === "/join") screen = html`<${Join} ...${auth} />`;
+    else if (route === "/reset") screen = html`<${Reset} />`;
+    else if (route === "/forgot") screen = html`<${Forgot} />`;
+    else screen = html`<${SignIn} ...${auth} />`;
+    return html`<div class="auth-shell">
+      <div class="auth-shell__bar"><${LanguagePicker} onChange=${onLanguage} /></div>
+      ${error && html`<${Problem} error=${error} />`}
+      ${screen}
+    </div>`;
+  }
+  return html`<${Shell} me=${me} route=${route} refreshMe=${refreshMe} onLanguage=${onLanguage}
+    onSignOut=${async () => { await signOut(); setMe(null); go("/"); }} />`;
+}
+
+takeSecrets();
+const root = document.getElementById("app");
+root.textContent = ""; // the page's placeholder, until the console draws itself
+render(html`<${App} />`, root);

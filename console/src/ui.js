@@ -1,0 +1,94 @@
+// Small shared pieces: fields that show the API's errors beside them, notices, a confirm
+// dialog, and the message a failed call shows in the person's language.
+import { h } from "preact";
+import { useEffect, useRef } from "preact/hooks";
+import htm from "htm";
+import { ApiError, Offline } from "./api.js";
+import { t } from "./i18n.js";
+
+export const html = htm.bind(h);
+
+let counter = 0;
+export function uid(prefix) {
+  counter += 1;
+  return `${prefix}-${counter}`;
+}
+
+/** What a failed call means for the person, in their language. */
+export function messageOf(error) {
+  if (error instanceof Offline) return t("error.offline");
+  if (!(error instanceof ApiError)) return t("error.generic");
+  if (error.status === 422) return t("error.fields");
+  if (error.status === 409 && error.problem.current_version !== undefined) return t("error.conflict");
+  if (error.status === 403) return t("error.forbidden");
+  if (error.status === 404) return t("error.notfound");
+  if (error.status === 401) return t("error.session");
+  if (error.status === 429) return t("signin.slow");
+  if (error.status >= 500) return t("error.generic");
+  return error.message;
+}
+
+export function isStale(error) {
+  return error instanceof ApiError && error.status === 409 && error.problem.current_version !== undefined;
+}
+
+export function Field({ id, label, error, hint, optional, children }) {
+  const described = [hint && `${id}-hint`, error && `${id}-error`].filter(Boolean).join(" ");
+  return html`<div class=${`field${error ? " field--invalid" : ""}`}>
+    <label for=${id}>${label}${optional ? html` <span class="optional">(${t("common.optional")})</span>` : ""}</label>
+    ${children({ id, "aria-describedby": described || undefined, "aria-invalid": error ? "true" : undefined })}
+    ${hint && html`<p class="hint" id=${`${id}-hint`}>${hint}</p>`}
+    ${error && html`<p class="error" id=${`${id}-error`}>${error}</p>`}
+  </div>`;
+}
+
+export function TextField({ id, label, value, onInput, error, hint, optional, type = "text", ...rest }) {
+  return html`<${Field} id=${id} label=${label} error=${error} hint=${hint} optional=${optional}>
+    ${(attrs) => html`<input ...${attrs} ...${rest} type=${type} value=${value ?? ""}
+      onInput=${(e) => onInput(e.currentTarget.value)} />`}
+  <//>`;
+}
+
+export function SelectField({ id, label, value, onChange, error, options, optional }) {
+  return html`<${Field} id=${id} label=${label} error=${error} optional=${optional}>
+    ${(attrs) => html`<select ...${attrs} value=${value ?? ""} onChange=${(e) => onChange(e.currentTarget.value)}>
+      ${options.map(([v, text]) => html`<option value=${v} selected=${v === (value ?? "")}>${text}</option>`)}
+    </select>`}
+  <//>`;
+}
+
+/** A problem summary at the top of a form: announced, and naming what to do next. */
+export function Problem({ error, onReload }) {
+  if (!error) return null;
+  return html`<div class="notice notice--error" role="alert">
+    <p>${messageOf(error)}</p>
+    ${isStale(error) && onReload && html`<button type="button" class="button" onClick=${onReload}>${t("common.reload")}</button>`}
+  </div>`;
+}
+
+export function Notice({ text }) {
+  return html`<p class="notice notice--ok" role="status">${text}</p>`;
+}
+
+export function Confirm({ open, text, action, onConfirm, onCancel, danger = true }) {
+  const ref = useRef(null);
+  useEffect(() => {
+    const dialog = ref.current;
+    if (!dialog) return;
+    if (open && !dialog.open) dialog.showModal();
+    if (!open && dialog.open) dialog.close();
+  }, [open]);
+  return html`<dialog ref=${ref} class="dialog" onCancel=${(e) => { e.preventDefault(); onCancel(); }}
+      aria-labelledby="confirm-text">
+    <p id="confirm-text">${text}</p>
+    <div class="actions">
+      <button type="button" class=${danger ? "button button--danger" : "button button--primary"} onClick=${onConfirm}>${action}</button>
+      <button type="button" class="button" onClick=${onCancel}>${t("common.cancel")}</button>
+    </div>
+  </dialog>`;
+}
+
+/** The field errors of a failed call, by field. */
+export function fieldErrors(error) {
+  return error instanceof ApiError ? error.fields : {};
+}

@@ -1,0 +1,209 @@
+"""The console in a real Chromium (issue 13): a person joins the team by the e-mailed link,
+signs in (with the authenticator's code once they have one), works with customers (a bad
+e-mail shown next to its field, a conflict that offers the current version, a delete that
+says what holds the customer), invites a colleague, and reads it all in German and Danish,
+at phone width, by keyboard. axe-core finds no serious or critical violation on any screen.
+Screenshots of every screen go to test-artifacts/console-*.png.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pyotp
+import pytest
+from playwright.sync_api import expect
+
+from tests.conftest import ROOT, screenshot
+from tests.mail import Outbox, links_in, secret_after, text_of
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.parametrize("backend", ["dynamodb_local"], indirect=True),
+]
+
+PASSWORD = "Hafenkran und Seewind 2026"
+AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+
+
+def _invite_link(api, email: str, role: str, server: str) -> str:
+    mails = Outbox()
+    assert api.post("/v1/team/members", {"email": email, "role": role}).status_code == 201
+    (mail,) = mails.to(email)
+    (link,) = links_in(text_of(mail))
+    return server + "/console#invite=" + secret_after(link, "invite")
+
+
+def _axe(page, name: str) -> None:
+    """No serious or critical accessibility violation on what the page shows now."""
+    if not AXE.exists():
+        pytest.fail(f"{AXE} is missing: npm ci (make test does)")
+    page.evaluate(AXE.read_text())
+    found = page.evaluate(
+        "async () => (await axe.run(document, {resultTypes: ['violations']})).violations"
+        ".map(v => ({id: v.id, impact: v.impact, nodes: v.nodes.map(n => n.target.join(' '))}))"
+    )
+    bad = [v for v in found if v["impact"] in ("serious", "critical")]
+    assert bad == [], f"{name}: {json.dumps(bad, indent=1)}"
+
+
+@pytest.fixture
+def person(browser):
+    # axe-core is put in by the test (the console's CSP rightly refuses any other script).
+    context = browser.new_context(
+        viewport={"width": 1100, "height": 800}, locale="en-GB", bypass_csp=True
+    )
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    yield page
+    context.close()
+    assert errors == []
+
+
+def _shot(page, name: str) -> Path:
+    return screenshot(page, f"console-{name}")
+
+
+def test_a_person_joins_works_with_customers_and_invites_a_colleague(
+    api, tenant, local_server, person
+):
+    page = person
+    link = _invite_link(api, "ann@example.com", "admin", local_server)
+    page.goto(link)
+    page.get_by_role("heading", name="Join your team").wait_for()
+    assert "#invite=" not in page.url  # the secret leaves the address bar at once
+    _axe(page, "join")
+    _shot(page, "join")
+    page.get_by_label("Your name").fill("Ann Admin")
+    page.get_by_label("Choose a password").fill("short")
+    page.get_by_role("button", name="Join").click()
+    page.locator("#join-password-error").wait_for()  # the API's field error, by its field
+    _shot(page, "join-weak-password")
+    page.get_by_label("Choose a password").fill(PASSWORD)
+    page.get_by_role("button", name="Join").click()
+    page.get_by_role("heading", name="Customers").wait_for()
+    _axe(page, "customers-empty")
+
+    # A new customer: a bad address is shown next to its field, nothing is created.
+    page.get_by_role("link", name="New customer").click()
+    page.get_by_label("Name").fill("Hafenbau GmbH")
+    page.get_by_label("E-mail address").fill("not an address")
+    page.get_by_role("button", name="Create").click()
+    page.locator("#customer-email-error").wait_for()
+    assert page.get_by_label("E-mail address").get_attribute("aria-invalid") == "true"
+    _axe(page, "customer-new-invalid")
+    _shot(page, "customer-new-invalid")
+    assert api.get("/v1/customers").json_body["items"] == []
+    page.get_by_label("E-mail address").fill("info@hafenbau.example")
+    page.get_by_label("Language of their people").select_option("de")
+    page.get_by_role("button", name="Create").click()
+    page.get_by_role("heading", name="Hafenbau GmbH").wait_for()
+    page.get_by_text("Customer created.").wait_for()
+    (created,) = api.get("/v1/customers").json_body["items"]
+    assert created["language"] == "de"
+    _axe(page, "customer-detail")
+    _shot(page, "customer-detail")
+
+    # Someone else changes it meanwhile: the edit is not lost silently.
+    api.patch(f"/v1/customers/{created['id']}", {"name": "Hafenbau AG"})
+    page.get_by_label("Name").fill("Hafenbau GmbH & Co. KG")
+    page.get_by_role("button", name="Save").click()
+    page.get_by_text("Someone else changed this meanwhile").wait_for()
+    _shot(page, "customer-conflict")
+    page.get_by_role("button", name="Load the current version").click()
+    expect(page.get_by_label("Name")).to_have_value("Hafenbau AG")
+
+    # Deleting a customer that holds equipment says why it cannot go yet.
+    asset = api.post("/v1/assets", {"name": "Bagger 320"}).json_body
+    api.put(f"/v1/customers/{created['id']}/assets", {"asset_ids": [asset["id"]]})
+    page.get_by_role("button", name="Delete").click()
+    page.get_by_role("dialog").get_by_role("button", name="Delete").click()
+    page.get_by_text("cannot be deleted yet: equipment is assigned").wait_for()
+    _shot(page, "customer-delete-held")
+
+    # The list, and the back button.
+    page.get_by_role("link", name="Customers").first.click()
+    page.get_by_role("link", name="Hafenbau AG").wait_for()
+    page.go_back()
+    page.get_by_role("heading", name="Hafenbau AG").wait_for()
+
+    # The team: invite a colleague; the link goes by e-mail only.
+    page.get_by_role("link", name="Team").click()
+    page.get_by_role("heading", name="Team", exact=True).wait_for()
+    mails = Outbox()
+    page.get_by_label("E-mail address").fill("bo@example.com")
+    page.get_by_label("Role").select_option("viewer")
+    page.get_by_role("button", name="Invite a person").click()
+    page.get_by_text("The invitation is on its way to bo@example.com").wait_for()
+    assert len(mails.to("bo@example.com")) == 1
+    _axe(page, "team")
+    _shot(page, "team")
+
+
+def test_sign_in_with_the_authenticator_code_in_german_at_phone_width(
+    api, tenant, local_server, browser
+):
+    # The person joined and set up an authenticator before (through the API).
+    link = _invite_link(api, "olaf@example.com", "editor", local_server)
+    joined = (
+        api.as_key(None)
+        .post(
+            "/v1/team/invitations/accept",
+            {"token": link.split("#invite=")[1], "name": "Olaf", "password": PASSWORD},
+        )
+        .json_body
+    )
+    me = api.as_key(joined["access_token"])
+    secret = me.post("/v1/team/me/mfa/totp").json_body["secret"]
+    me.post("/v1/team/me/mfa/totp/confirm", {"code": pyotp.TOTP(secret).now()})
+    slug = api.get("/v1/tenant").json_body["slug"]
+    api.post("/v1/customers", {"name": "Nordbau GmbH"})
+
+    context = browser.new_context(
+        viewport={"width": 320, "height": 640}, locale="de-DE", bypass_csp=True
+    )
+    page = context.new_page()
+    page.goto(local_server + "/console")
+    page.get_by_role("heading", name="In der Konsole anmelden").wait_for()
+    _axe(page, "signin-de-320")
+    _shot(page, "signin-de-320")
+    # By keyboard only: type, tab on, submit with Enter.
+    page.get_by_label("Team (der Portway-Name Ihres Unternehmens)").focus()
+    page.keyboard.type(slug)
+    page.keyboard.press("Tab")
+    page.keyboard.type("olaf@example.com")
+    page.keyboard.press("Tab")
+    page.keyboard.type("not the password")
+    page.keyboard.press("Enter")
+    page.get_by_text("E-Mail-Adresse oder Passwort ist falsch.").wait_for()
+    page.get_by_label("Passwort", exact=True).fill(PASSWORD)
+    page.keyboard.press("Enter")
+    code_field = page.get_by_label("Code aus Ihrer Authenticator-App")
+    code_field.wait_for()
+    _shot(page, "signin-code-de-320")
+    code_field.fill(pyotp.TOTP(secret).at(pyotp.TOTP(secret).timecode(_now()) * 30 + 30))
+    page.keyboard.press("Enter")
+    page.get_by_role("heading", name="Kunden").wait_for()
+    page.get_by_role("link", name="Nordbau GmbH").wait_for()
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 320, width  # nothing sticks out of a phone's screen
+    _axe(page, "customers-de-320")
+    _shot(page, "customers-de-320")
+
+    # Danish, chosen in the console, stays chosen.
+    page.get_by_label("Sprache").select_option("da")
+    page.get_by_role("heading", name="Kunder").wait_for()
+    page.reload()
+    page.get_by_role("heading", name="Kunder").wait_for()
+    _shot(page, "customers-da-320")
+    page.get_by_role("button", name="Log ud").click()
+    page.get_by_role("heading", name="Log ind i konsollen").wait_for()
+    context.close()
+
+
+def _now():
+    from datetime import UTC, datetime
+
+    return datetime.now(UTC)
