@@ -23,10 +23,11 @@ test: $(STAMP) $(DDB_JAR) $(NODE_STAMP) $(CONSOLE) i18n-compile lint typecheck
 	$(BIN)/portway infra render --check
 	$(BIN)/pytest $(PYTEST_ARGS)
 
-lint: $(STAMP)
+lint: $(STAMP) $(NODE_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports  # the architecture contracts in pyproject.toml
+	node_modules/.bin/eslint console  # the console's JavaScript
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
