@@ -32,7 +32,7 @@ lint: $(STAMP) $(NODE_STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-bench: $(STAMP) $(DDB_JAR)
+bench: $(STAMP) $(DDB_JAR) $(CONSOLE)
 	$(BIN)/python -m portway_ops.bench
 
 infra: $(STAMP)

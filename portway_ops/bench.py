@@ -259,6 +259,7 @@ def _report() -> int:
         bench_portal,
         bench_self_service,
         bench_shares,
+        bench_team,
     )
 
     failures = 0
@@ -267,6 +268,7 @@ def _report() -> int:
     portal: list[bench_portal.CountedCall] = []
     self_service: list[bench_portal.CountedCall] = []
     share_reads: list[bench_portal.CountedCall] = []
+    team: list[bench_portal.CountedCall] = []
     exports: list[bench_shares.ExportFigure] = []
     # The page consumer's stream clients are made here, not counted as the app's.
     page_consumer = bench_pages.page_consumer()
@@ -290,6 +292,7 @@ def _report() -> int:
                 bench_shares.measure_share_read(client, tenant.api_key, partner.api_key)
             )
             exports.extend(bench_shares.measure_exports(tenant.tenant.id))
+            team.extend(bench_team.measure_sign_in(client, tenant.tenant.id, tenant.tenant.slug))
 
         clients = count_clients(serve)  # the app's first DynamoDB call happens in here
         # Outside the count: the stream reader is not the app and has clients of its own.
@@ -315,6 +318,9 @@ def _report() -> int:
     bench_portal.report("partner shares", share_reads)
     failures += sum(not call.ok for call in share_reads)
     failures += not bench_shares.report_exports(exports)
+    bench_portal.report("team", team)
+    failures += sum(not call.ok for call in team)
+    failures += not bench_team.report_console()
     bench_pages.report(pages[0])
     for failed in pages[0].failures():
         print(f"FAIL: {failed}")

@@ -26,7 +26,8 @@ def _invite(api, email: str, role: str, name: str = "Ann Admin") -> str:
     assert answer.status_code == 201, answer.body
     (mail,) = mails.to(email)
     (link,) = links_in(text_of(mail))
-    assert "/console#invite=" in link
+    assert "/console?language=" in link
+    assert "#invite=pwi_" in link
     return secret_after(link, "invite")
 
 
@@ -375,3 +376,14 @@ def test_a_password_reset_by_mailed_link_ends_every_session(api, slug):
 def test_secrets_are_stored_as_digests_only(api, tenant):
     token = _invite(api, "ann@example.com", "viewer")
     assert not any(token in str(t.attribute_values) for t in Token.scan())
+
+
+def test_a_stale_remembered_slug_costs_a_read_never_a_wrong_tenant(api, other_api, slug):
+    from chalicelib.services.platform import tenants
+
+    _join(api, "ann@example.com", "viewer")
+    other = other_api.get("/v1/tenant").json_body["id"]
+    tenants._KNOWN_SLUGS[tenants._slug_key(slug)] = other  # as if the tables were made again
+    signed_in = _sign_in(api, slug, "ann@example.com")
+    assert signed_in.status_code == 200
+    assert tenants.known_tenant_id(slug) != other

@@ -19,6 +19,7 @@ from chalicelib.schemas.common import LANGUAGES, Language, rfc3339
 from chalicelib.schemas.themes import Embedding, EmbeddingSettings
 from chalicelib.services.platform import api_keys, events
 from chalicelib.services.platform.storage import ConditionsFailed, Transaction
+from chalicelib.settings import get_settings
 from chalicelib.tenancy import Actor, TenantContext
 
 SLUG_PATTERN = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?$")
@@ -138,6 +139,33 @@ def tenant_id_for_slug(slug: str) -> str | None:
         return DirectoryEntry.get(DirectoryEntry.slug_key(slug)).tenant_id
     except DoesNotExist:
         return None
+
+
+# Slugs never change and tenants are never deleted: a process remembers the tenants of the
+# slugs it has looked up. Whoever uses a remembered one checks the tenant it reads names the
+# slug still (`forget_slug` when not), so a stale entry costs a read, never a wrong tenant.
+_KNOWN_SLUGS: dict[tuple[str, str | None, str], str] = {}
+
+
+def _slug_key(slug: str) -> tuple[str, str | None, str]:
+    settings = get_settings()
+    return (settings.table_prefix, settings.dynamodb_endpoint, slug)
+
+
+def known_tenant_id(slug: str) -> str | None:
+    """The tenant behind a slug, from this process's memory when it looked it up before."""
+    key = _slug_key(slug)
+    if key not in _KNOWN_SLUGS:
+        tenant_id = tenant_id_for_slug(slug)
+        if tenant_id is None:
+            return None
+        _KNOWN_SLUGS[key] = tenant_id
+    return _KNOWN_SLUGS[key]
+
+
+def forget_slug(slug: str) -> None:
+    """Drop a remembered slug whose tenant did not name it."""
+    _KNOWN_SLUGS.pop(_slug_key(slug), None)
 
 
 def get(ctx: TenantContext) -> schemas.Tenant:

@@ -29,7 +29,7 @@ from chalicelib.schemas import team as schemas
 from chalicelib.services.platform import events, passwords, ratelimit
 from chalicelib.services.platform import session_families as families
 from chalicelib.services.platform.storage import ConditionsFailed, Transaction, batch_get
-from chalicelib.services.platform.tenants import tenant_id_for_slug
+from chalicelib.services.platform.tenants import forget_slug, known_tenant_id, tenant_id_for_slug
 from chalicelib.services.team import mfa, team_mail
 from chalicelib.tenancy import Actor, Caller, TenantContext
 
@@ -140,20 +140,8 @@ def sign_in(
     down, they never lock the account."""
     now = clock()
     email = data.email.lower()
-    tenant_id = tenant_id_for_slug(data.tenant)
-    attempt = ratelimit.begin_sign_in(
-        f"team\0{tenant_id or data.tenant}\0{email}", caller.source_ip
-    )
-    member, tenant = None, None
-    if tenant_id is not None:
-        found = batch_get(
-            [
-                (TeamMember, tenant_id, TeamMember.member_id_for(tenant_id, email)),
-                (Tenant, tenant_id, None),
-            ]
-        )
-        member = found[0] if isinstance(found[0], TeamMember) else None
-        tenant = found[1] if isinstance(found[1], Tenant) else None
+    attempt = ratelimit.begin_sign_in(f"team\0{data.tenant}\0{email}", caller.source_ip)
+    member, tenant = _member_of(data.tenant, email)
     hashed = member.password_hash if member is not None and member.status == "active" else None
     if not passwords.verify(hashed, data.password) or member is None:
         attempt.failed()
@@ -181,6 +169,25 @@ def sign_in(
     except ConditionsFailed:  # the same code, used a moment ago
         raise Unauthorized(_WRONG_CODE, extra={"mfa_required": True}) from None
     return session
+
+
+def _member_of(slug: str, email: str) -> tuple[TeamMember | None, Tenant | None]:
+    """The member with the address in the slug's tenant, and the tenant (one BatchGetItem
+    when this process knows the slug)."""
+    for _ in range(2):
+        tenant_id = known_tenant_id(slug)
+        if tenant_id is None:
+            return None, None
+        member, tenant = batch_get(
+            [
+                (TeamMember, tenant_id, TeamMember.member_id_for(tenant_id, email)),
+                (Tenant, tenant_id, None),
+            ]
+        )
+        if isinstance(tenant, Tenant) and tenant.slug == slug:
+            return (member if isinstance(member, TeamMember) else None), tenant
+        forget_slug(slug)  # remembered from before the tables were made again
+    return None, None
 
 
 def refresh(data: schemas.TeamRefreshRequest, *, clock: Clock = utcnow) -> schemas.TeamSession:
