@@ -253,6 +253,7 @@ def _report() -> int:
         settings.table_prefix,
     )
     from portway_ops import (
+        bench_imports,
         bench_overhead,
         bench_pages,
         bench_pipeline,
@@ -300,6 +301,8 @@ def _report() -> int:
         pipeline = bench_pipeline.measure_pipeline(
             requester(client, changing.api_key), changing.tenant.slug, changing.tenant.id
         )
+        importing = tenants.create_tenant("Bench Import")
+        imported = bench_imports.measure_import(client, importing.api_key)
         warm = tenants.create_tenant("Bench Overhead")
         overhead = bench_overhead.measure_overhead(client, warm.api_key, warm.tenant.id)
     print(f"{'endpoint':<28}{'calls':>6}{'bound':>7}  by operation")
@@ -329,6 +332,8 @@ def _report() -> int:
     for failed in pipeline.failures():
         print(f"FAIL: {failed}")
     failures += len(pipeline.failures())
+    bench_imports.report(imported)
+    failures += not imported.ok
     bench_overhead.report(overhead)
     failures += not overhead.ok
     print(f"\nDynamoDB clients the app created: {clients} (bound 1)")

@@ -35,6 +35,7 @@ ID_KINDS = {
     "/v1/tracking/sessions/{id}": "tracking_session",
     "/v1/webhook-endpoints/{id}": "webhook_endpoint",
     "/v1/team/members/{id}": "member",
+    "/v1/customer-imports/{id}": "customer_import",
 }
 # Where to read an object of each kind, given its id.
 READ_PATHS = {kind: prefix.replace("{id}", "{}") for prefix, kind in ID_KINDS.items()}
@@ -117,6 +118,7 @@ BODIES: dict[tuple[str, str], dict[str, object]] = {
     ("POST", "/v1/team/members"): {"email": "new-member@example.com", "role": "viewer"},
     ("PATCH", "/v1/team/members/{id}"): {"name": "Renamed member"},
     ("PUT", "/v1/team/settings"): {"require_second_factor": True},
+    ("POST", "/v1/customer-imports/{id}/commit"): {"rows": "valid"},
     ("POST", "/v1/team/invitations/accept"): {
         "token": "pwi_not-a-real-link",
         "name": "Someone",
@@ -211,6 +213,11 @@ UPLOADS = {
         tiny_pdf(),
         "application/pdf",
     ),
+    ("POST", "/v1/customer-imports"): (
+        "?file_name=customers.csv",
+        b"name;email\nImported customer;imported@example.com\n",
+        "text/csv",
+    ),
 }
 # Query strings routes need besides their body.
 QUERIES = {("DELETE", "/v1/customers/{id}/portal/sso"): "?issuer=https://erp.example.com"}
@@ -220,7 +227,7 @@ _BILLING_KINDS = frozenset({"plan", "variant", "component", "coupon", "contract"
 _SHARE_KINDS = frozenset({"share", "received_share"})
 _EVERY_KIND = frozenset(
     {"customer", "asset", "api_key", "theme", "template", "portal_customer", "portal_user"}
-    | {"tracking_session", "webhook_endpoint", "member"}
+    | {"tracking_session", "webhook_endpoint", "member", "customer_import"}
     | _BILLING_KINDS
     | _SHARE_KINDS
 )
@@ -270,6 +277,12 @@ def _key_objects(api, kinds: frozenset[str]) -> dict[str, str]:
     if "webhook_endpoint" in kinds:
         endpoint = api.post("/v1/webhook-endpoints", BODIES[("POST", "/v1/webhook-endpoints")])
         ids["webhook_endpoint"] = endpoint.json_body["id"]
+    if "customer_import" in kinds:
+        query, data, content_type = UPLOADS[("POST", "/v1/customer-imports")]
+        checked = api.request(
+            "POST", "/v1/customer-imports" + query, raw=data, headers={"Content-Type": content_type}
+        )
+        ids["customer_import"] = checked.json_body["id"]
     if "member" in kinds:
         invited = api.post("/v1/team/members", {"email": "member@example.com", "role": "editor"})
         ids["member"] = invited.json_body["id"]

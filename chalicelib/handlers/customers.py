@@ -5,10 +5,12 @@ from __future__ import annotations
 from chalice.app import Blueprint
 
 from chalicelib.handlers.router import Api
+from chalicelib.operations import Upload
 from chalicelib.schemas import assets as asset_schemas
 from chalicelib.schemas import customers as schemas
+from chalicelib.schemas import imports as import_schemas
 from chalicelib.schemas.common import Page, page_of
-from chalicelib.services.fleet import assignments, customers
+from chalicelib.services.fleet import assignments, customers, imports
 from chalicelib.services.platform.pagination import PageRequest
 from chalicelib.tenancy import TenantContext
 
@@ -101,3 +103,40 @@ def list_customer_assets(
 ) -> Page[asset_schemas.Asset]:
     """List the assets a customer holds."""
     return assignments.list_customer_assets(ctx, id, page)
+
+
+# -- importing customers from a file ---------------------------------------------------------
+
+
+@api.post(
+    "/v1/customer-imports",
+    upload=imports.UPLOAD_TYPES,
+    query=import_schemas.ImportQuery,
+    response=import_schemas.CustomerImport,
+    status=201,
+)
+def create_customer_import(
+    ctx: TenantContext, upload: Upload, query: import_schemas.ImportQuery
+) -> import_schemas.CustomerImport:
+    """Read a CSV or Excel file of customers and check every row; nothing is written yet.
+    The answer lists each problem with its row."""
+    return imports.create(ctx, upload, query.file_name)
+
+
+@api.get("/v1/customer-imports/{id}", response=import_schemas.CustomerImport)
+def get_customer_import(ctx: TenantContext, id: str) -> import_schemas.CustomerImport:
+    """An import: its preview, its problems, and how far writing is."""
+    return imports.get(ctx, id)
+
+
+@api.post(
+    "/v1/customer-imports/{id}/commit",
+    body=import_schemas.ImportCommit,
+    response=import_schemas.CustomerImport,
+)
+def commit_customer_import(
+    ctx: TenantContext, id: str, body: import_schemas.ImportCommit
+) -> import_schemas.CustomerImport:
+    """Write the confirmed rows: `all` (refused while a row has a problem) or `valid`. Each
+    call writes the next slice; call again while `written` is below `to_write`."""
+    return imports.commit(ctx, id, body)

@@ -13,7 +13,7 @@ from chalicelib.models.billing import (
     PlanVariant,
     SelfServiceSettings,
 )
-from chalicelib.models.customers import BusinessUnit, Customer
+from chalicelib.models.customers import BusinessUnit, Customer, CustomerImport
 from chalicelib.models.events import Event
 from chalicelib.models.portal_templates import PortalTemplate
 from chalicelib.models.portal_users import Invitation, PortalUser
@@ -37,6 +37,7 @@ __all__ = [
     "Contract",
     "Coupon",
     "Customer",
+    "CustomerImport",
     "DirectoryEntry",
     "Document",
     "EmailTemplate",

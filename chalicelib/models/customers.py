@@ -6,6 +6,7 @@ from pynamodb.attributes import (
     ListAttribute,
     MapAttribute,
     NumberAttribute,
+    TTLAttribute,
     UnicodeAttribute,
     UTCDateTimeAttribute,
     VersionAttribute,
@@ -84,3 +85,34 @@ class BusinessUnit(PortwayModel):
     def prefix_for(customer_id: str) -> str:
         """The range key prefix of one customer's business units."""
         return f"{customer_id}#"
+
+
+class CustomerImport(PortwayModel):
+    """A file of customers read and checked, waiting to be written (or written). The rows as
+    read, each with its problems and the customer id it will get, are a blob (`blob_key`);
+    `written` is how many of the rows to write are written, so that writing continues where it
+    stopped and never writes a row twice."""
+
+    class Meta(metaclass=TableMeta):
+        base_name = "customer-imports"
+
+    tenant_id = UnicodeAttribute(hash_key=True)
+    import_id = UnicodeAttribute(range_key=True)
+    file_name = UnicodeAttribute(null=True)
+    status = UnicodeAttribute()  # previewed | writing | written
+    mode = UnicodeAttribute(null=True)  # all | valid: which rows the person confirmed
+    row_count = NumberAttribute()
+    valid_count = NumberAttribute()
+    to_write = NumberAttribute(default=0)
+    written = NumberAttribute(default=0)
+    blob_key = UnicodeAttribute()
+    created_at = UTCDateTimeAttribute()
+    created_by = UnicodeAttribute()
+    updated_at = UTCDateTimeAttribute(null=True)
+    expires_at = TTLAttribute(null=True)
+    version = VersionAttribute()
+
+    @staticmethod
+    def blob_key_for(tenant_id: str, import_id: str) -> str:
+        """Where the checked rows of an import are kept."""
+        return f"imports/{tenant_id}/{import_id}.json"
