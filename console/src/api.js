@@ -42,18 +42,28 @@ export function forget() {
   sessionStorage.removeItem(REFRESH_KEY);
 }
 
+/** A file sent as it is, with its type (`text/csv`, an Excel workbook, ...). */
+export class Raw {
+  constructor(data, type) {
+    this.data = data;
+    this.type = type;
+  }
+}
+
 async function send(method, path, body, token) {
   const headers = { Accept: "application/json" };
   if (token) headers.Authorization = `Bearer ${token}`;
-  if (body !== undefined) headers["Content-Type"] = "application/json";
+  let payload;
+  if (body instanceof Raw) {
+    headers["Content-Type"] = body.type;
+    payload = body.data;
+  } else if (body !== undefined) {
+    headers["Content-Type"] = "application/json";
+    payload = JSON.stringify(body);
+  }
   let response;
   try {
-    response = await fetch(path, {
-      method,
-      headers,
-      body: body === undefined ? undefined : JSON.stringify(body),
-      credentials: "omit",
-    });
+    response = await fetch(path, { method, headers, body: payload, credentials: "omit" });
   } catch {
     throw new Offline();
   }

@@ -6,6 +6,7 @@ import { get, signedIn, signOut, whenSignedOut } from "./api.js";
 import { choose, current, LANGUAGES, t } from "./i18n.js";
 import { go, match, takeSecrets, useRoute } from "./router.js";
 import { CustomerDetail, CustomerList, NewCustomer } from "./screens/customers.js";
+import { ImportCustomers } from "./screens/imports.js";
 import { SecondFactor } from "./screens/mfa.js";
 import { Forgot, Join, Reset, SignIn } from "./screens/signin.js";
 import { Team } from "./screens/team.js";
@@ -32,6 +33,7 @@ function Screen({ route, me, refreshMe }) {
   const [path, query] = route.split("?");
   let params;
   if (path === "/customers/new") return html`<${NewCustomer} />`;
+  if (path === "/customers/import") return html`<${ImportCustomers} />`;
   if ((params = match("/customers/:id", path))) {
     return html`<${CustomerDetail} id=${params.id} created=${(query || "").includes("created=1")} />`;
   }

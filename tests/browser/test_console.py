@@ -207,3 +207,50 @@ def _now():
     from datetime import UTC, datetime
 
     return datetime.now(UTC)
+
+
+def _join_in_browser(page, link: str, name: str = "Ann Admin") -> None:
+    page.goto(link)
+    page.get_by_label("Your name").fill(name)
+    page.get_by_label("Choose a password").fill(PASSWORD)
+    page.get_by_role("button", name="Join").click()
+    page.get_by_role("heading", name="Customers").wait_for()
+
+
+def test_customers_are_imported_from_a_file_with_every_problem_shown_first(
+    api, tenant, local_server, person, tmp_path
+):
+    page = person
+    _join_in_browser(page, _invite_link(api, "ann@example.com", "editor", local_server))
+    api.post("/v1/customers", {"name": "Existing", "external_id": "K-7"})
+    csv_file = tmp_path / "kunden.csv"
+    csv_file.write_bytes(
+        "Kundenname;Kundennummer;E-Mail\n"
+        "Nordbau GmbH;K-1;info@nordbau.example\n"
+        ";K-2;\n"
+        "=HYPERLINK(1);K-3;\n"
+        "Hafenbau AG;K-7;\n"
+        "Fjord Byg ApS;K-8;not a mail\n"
+        "Kranwerk KG;K-9;\n".encode()
+    )
+    page.get_by_role("link", name="Import from a file").click()
+    page.get_by_role("heading", name="Import customers").wait_for()
+    page.get_by_label("CSV or Excel file").set_input_files(str(csv_file))
+    page.get_by_role("button", name="Check the file").click()
+    page.get_by_text("6 rows read, 2 without problems.").wait_for()
+    rows = page.locator("#import-problems + .table-wrap tbody tr")
+    expect(rows).to_have_count(4)
+    texts = rows.all_inner_texts()
+    assert "Missing: a customer needs a name." in texts[0]
+    assert "formula" in texts[1]
+    assert "exists already" in texts[2]
+    assert "Not an e-mail address." in texts[3]
+    expect(page.get_by_role("button", name="Import all 6 rows")).to_be_disabled()
+    _axe(page, "import-preview")
+    _shot(page, "import-preview")
+    assert [c["name"] for c in api.get("/v1/customers").json_body["items"]] == ["Existing"]
+    page.get_by_role("button", name="Import only the 2 rows without problems").click()
+    page.get_by_text("2 customers imported.").wait_for()
+    _shot(page, "import-done")
+    names = sorted(c["name"] for c in api.get("/v1/customers").json_body["items"])
+    assert names == ["Existing", "Kranwerk KG", "Nordbau GmbH"]

@@ -37,7 +37,10 @@ export function CustomerList() {
   return html`<section aria-labelledby="customers-title">
     <div class="heading">
       <h1 id="customers-title">${t("customers.title")}</h1>
-      <a class="button button--primary" href="#/customers/new">${t("customers.new")}</a>
+      <div class="actions">
+        <a class="button button--primary" href="#/customers/new">${t("customers.new")}</a>
+        <a class="button" href="#/customers/import">${t("customers.import")}</a>
+      </div>
     </div>
     <${Problem} error=${state.error} />
     ${items.length === 0 && !state.loading && !state.error ? html`<p>${t("common.none")}</p>` : html`
