@@ -6,6 +6,7 @@ import { get, signedIn, signOut, whenSignedOut } from "./api.js";
 import { choose, current, LANGUAGES, t } from "./i18n.js";
 import { go, match, takeSecrets, useRoute } from "./router.js";
 import { CustomerDetail, CustomerList, NewCustomer } from "./screens/customers.js";
+import { CustomerEquipment, EquipmentList, NewEquipment } from "./screens/equipment.js";
 import { ImportCustomers } from "./screens/imports.js";
 import { SecondFactor } from "./screens/mfa.js";
 import { Forgot, Join, Reset, SignIn } from "./screens/signin.js";
@@ -14,6 +15,7 @@ import { html, Problem } from "./ui.js";
 
 const NAV = [
   ["/customers", "nav.customers"],
+  ["/equipment", "nav.equipment"],
   ["/team", "nav.team"],
 ];
 
@@ -35,8 +37,11 @@ function Screen({ route, me, refreshMe }) {
   if (path === "/customers/new") return html`<${NewCustomer} />`;
   if (path === "/customers/import") return html`<${ImportCustomers} />`;
   if ((params = match("/customers/:id", path))) {
-    return html`<${CustomerDetail} id=${params.id} created=${(query || "").includes("created=1")} />`;
+    return html`<${CustomerDetail} id=${params.id} created=${(query || "").includes("created=1")} />
+      <${CustomerEquipment} customerId=${params.id} />`;
   }
+  if (path === "/equipment/new") return html`<${NewEquipment} />`;
+  if (path === "/equipment") return html`<${EquipmentList} />`;
   if (path === "/team") return html`<${Team} me=${me} />`;
   if (path === "/settings") return html`<${SecondFactor} required=${false} onDone=${refreshMe} />`;
   return html`<${CustomerList} />`;

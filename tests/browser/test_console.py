@@ -254,3 +254,31 @@ def test_customers_are_imported_from_a_file_with_every_problem_shown_first(
     _shot(page, "import-done")
     names = sorted(c["name"] for c in api.get("/v1/customers").json_body["items"])
     assert names == ["Existing", "Kranwerk KG", "Nordbau GmbH"]
+
+
+def test_equipment_is_added_and_assigned_to_a_customer(api, tenant, local_server, person):
+    page = person
+    _join_in_browser(page, _invite_link(api, "ann@example.com", "editor", local_server))
+    customer = api.post("/v1/customers", {"name": "Hafenbau GmbH"}).json_body
+    page.get_by_role("link", name="Equipment").click()
+    page.get_by_role("heading", name="Equipment").wait_for()
+    for name, serial in (("Bagger 320", "EX320-1"), ("Radlader 950", "WL950-2")):
+        page.get_by_role("link", name="New equipment").click()
+        page.get_by_label("Name").fill(name)
+        page.get_by_label("Kind").select_option("machine")
+        page.get_by_label("Serial number").fill(serial)
+        page.get_by_role("button", name="Create").click()
+        page.get_by_role("rowheader", name=name).wait_for()
+    _axe(page, "equipment")
+    _shot(page, "equipment")
+    page.goto(f"{local_server}/console#/customers/{customer['id']}")
+    page.get_by_role("heading", name="Equipment of this customer").wait_for()
+    page.get_by_label("Bagger 320").check()
+    page.get_by_role("button", name="Save the assignment").click()
+    page.get_by_role("status").filter(has_text="Saved.").wait_for()
+    _axe(page, "customer-equipment")
+    _shot(page, "customer-equipment")
+    held = api.get(f"/v1/customers/{customer['id']}/assets").json_body["items"]
+    assert [a["name"] for a in held] == ["Bagger 320"]
+    page.get_by_role("link", name="Equipment").click()
+    page.get_by_role("link", name="Hafenbau GmbH").wait_for()  # the list names the customer
