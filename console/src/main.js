@@ -11,11 +11,13 @@ import { ImportCustomers } from "./screens/imports.js";
 import { SecondFactor } from "./screens/mfa.js";
 import { Forgot, Join, Reset, SignIn } from "./screens/signin.js";
 import { Team } from "./screens/team.js";
+import { ThemeEditor, ThemeList } from "./screens/themes.js";
 import { html, Problem } from "./ui.js";
 
 const NAV = [
   ["/customers", "nav.customers"],
   ["/equipment", "nav.equipment"],
+  ["/themes", "nav.themes"],
   ["/team", "nav.team"],
 ];
 
@@ -42,6 +44,8 @@ function Screen({ route, me, refreshMe }) {
   }
   if (path === "/equipment/new") return html`<${NewEquipment} />`;
   if (path === "/equipment") return html`<${EquipmentList} />`;
+  if (path === "/themes") return html`<${ThemeList} />`;
+  if ((params = match("/themes/:id", path))) return html`<${ThemeEditor} id=${params.id} />`;
   if (path === "/team") return html`<${Team} me=${me} />`;
   if (path === "/settings") return html`<${SecondFactor} required=${false} onDone=${refreshMe} />`;
   return html`<${CustomerList} />`;

@@ -35,14 +35,17 @@ def _invite_link(api, email: str, role: str, server: str) -> str:
     return server + "/console#invite=" + secret_after(link, "invite")
 
 
-def _axe(page, name: str) -> None:
-    """No serious or critical accessibility violation on what the page shows now."""
+def _axe(page, name: str, exclude: tuple[str, ...] = ()) -> None:
+    """No serious or critical accessibility violation on what the page shows now (`exclude`:
+    selectors of what shows the tenant's own colours as chosen, such as a theme preview)."""
     if not AXE.exists():
         pytest.fail(f"{AXE} is missing: npm ci (make test does)")
     page.evaluate(AXE.read_text())
     found = page.evaluate(
-        "async () => (await axe.run(document, {resultTypes: ['violations']})).violations"
-        ".map(v => ({id: v.id, impact: v.impact, nodes: v.nodes.map(n => n.target.join(' '))}))"
+        "async (exclude) => (await axe.run({exclude: exclude.map(s => [s])},"
+        " {resultTypes: ['violations']})).violations"
+        ".map(v => ({id: v.id, impact: v.impact, nodes: v.nodes.map(n => n.target.join(' '))}))",
+        list(exclude),
     )
     bad = [v for v in found if v["impact"] in ("serious", "critical")]
     assert bad == [], f"{name}: {json.dumps(bad, indent=1)}"
@@ -57,6 +60,11 @@ def person(browser):
     page = context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda e: errors.append(str(e)))
+    # What the console's CSP refuses (an inline style or script) shows as a console error.
+    page.on(
+        "console",
+        lambda m: errors.append(m.text) if "Content Security Policy" in m.text else None,
+    )
     yield page
     context.close()
     assert errors == []
@@ -109,7 +117,7 @@ def test_a_person_joins_works_with_customers_and_invites_a_colleague(
     # Someone else changes it meanwhile: the edit is not lost silently.
     api.patch(f"/v1/customers/{created['id']}", {"name": "Hafenbau AG"})
     page.get_by_label("Name").fill("Hafenbau GmbH & Co. KG")
-    page.get_by_role("button", name="Save").click()
+    page.get_by_role("button", name="Save", exact=True).click()
     page.get_by_text("Someone else changed this meanwhile").wait_for()
     _shot(page, "customer-conflict")
     page.get_by_role("button", name="Load the current version").click()
@@ -225,13 +233,13 @@ def test_customers_are_imported_from_a_file_with_every_problem_shown_first(
     api.post("/v1/customers", {"name": "Existing", "external_id": "K-7"})
     csv_file = tmp_path / "kunden.csv"
     csv_file.write_bytes(
-        "Kundenname;Kundennummer;E-Mail\n"
-        "Nordbau GmbH;K-1;info@nordbau.example\n"
-        ";K-2;\n"
-        "=HYPERLINK(1);K-3;\n"
-        "Hafenbau AG;K-7;\n"
-        "Fjord Byg ApS;K-8;not a mail\n"
-        "Kranwerk KG;K-9;\n".encode()
+        b"Kundenname;Kundennummer;E-Mail\n"
+        b"Nordbau GmbH;K-1;info@nordbau.example\n"
+        b";K-2;\n"
+        b"=HYPERLINK(1);K-3;\n"
+        b"Hafenbau AG;K-7;\n"
+        b"Fjord Byg ApS;K-8;not a mail\n"
+        b"Kranwerk KG;K-9;\n"
     )
     page.get_by_role("link", name="Import from a file").click()
     page.get_by_role("heading", name="Import customers").wait_for()
@@ -282,3 +290,38 @@ def test_equipment_is_added_and_assigned_to_a_customer(api, tenant, local_server
     assert [a["name"] for a in held] == ["Bagger 320"]
     page.get_by_role("link", name="Equipment").click()
     page.get_by_role("link", name="Hafenbau GmbH").wait_for()  # the list names the customer
+
+
+def test_a_theme_is_designed_with_its_contrast_shown_as_it_is_typed(
+    api, tenant, local_server, person
+):
+    from tests.samples import tiny_png
+
+    page = person
+    _join_in_browser(page, _invite_link(api, "ann@example.com", "editor", local_server))
+    page.get_by_role("link", name="Branding").click()
+    page.get_by_label("Theme name").fill("Hafen Blau")
+    page.get_by_role("button", name="Create").click()
+    page.get_by_role("heading", name="Hafen Blau").wait_for()
+    # A pale button text on a pale button: the pair shows as too low before anything is saved.
+    field = page.get_by_role("textbox", name="Button text", exact=True)
+    field.fill("#d9dde3")
+    row = page.get_by_role("row", name="Button text / Button")
+    expect(row).to_contain_text("too low")
+    _axe(page, "theme-editor", exclude=(".preview",))
+    _shot(page, "theme-editor-low-contrast")
+    field.fill("#1d2330")
+    expect(row).to_contain_text("passes")
+    page.get_by_role("textbox", name="Section header", exact=True).fill("#0b3d2e")
+    page.get_by_role("button", name="Save", exact=True).click()
+    page.get_by_role("status").filter(has_text="Saved.").wait_for()
+    (theme,) = api.get("/v1/themes").json_body["items"]
+    assert theme["colors"]["section_header_background"] == "#0b3d2e"
+    assert theme["warnings"] == []
+    path = ROOT / "test-artifacts" / "logo.png"
+    path.parent.mkdir(exist_ok=True)
+    path.write_bytes(tiny_png())
+    page.get_by_label("Small logo (menu)").set_input_files(str(path))
+    page.get_by_role("img", name="Small logo (menu)").wait_for()
+    assert api.get(f"/v1/themes/{theme['id']}").json_body["logos"]["small"] is not None
+    _shot(page, "theme-editor")
