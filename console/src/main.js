@@ -11,6 +11,7 @@ import { ImportCustomers } from "./screens/imports.js";
 import { SecondFactor } from "./screens/mfa.js";
 import { Forgot, Join, Reset, SignIn } from "./screens/signin.js";
 import { Team } from "./screens/team.js";
+import { TemplateEditor, TemplateList } from "./screens/templates.js";
 import { ThemeEditor, ThemeList } from "./screens/themes.js";
 import { html, Problem } from "./ui.js";
 
@@ -18,6 +19,7 @@ const NAV = [
   ["/customers", "nav.customers"],
   ["/equipment", "nav.equipment"],
   ["/themes", "nav.themes"],
+  ["/templates", "nav.templates"],
   ["/team", "nav.team"],
 ];
 
@@ -46,6 +48,9 @@ function Screen({ route, me, refreshMe }) {
   if (path === "/equipment") return html`<${EquipmentList} />`;
   if (path === "/themes") return html`<${ThemeList} />`;
   if ((params = match("/themes/:id", path))) return html`<${ThemeEditor} id=${params.id} />`;
+  if (path === "/templates") return html`<${TemplateList} />`;
+  if (path === "/templates/new") return html`<${TemplateEditor} id=${null} />`;
+  if ((params = match("/templates/:id", path))) return html`<${TemplateEditor} id=${params.id} />`;
   if (path === "/team") return html`<${Team} me=${me} />`;
   if (path === "/settings") return html`<${SecondFactor} required=${false} onDone=${refreshMe} />`;
   return html`<${CustomerList} />`;

@@ -387,3 +387,17 @@ def test_a_stale_remembered_slug_costs_a_read_never_a_wrong_tenant(api, other_ap
     signed_in = _sign_in(api, slug, "ann@example.com")
     assert signed_in.status_code == 200
     assert tenants.known_tenant_id(slug) != other
+
+
+def test_a_members_preview_as_the_customer_ends_when_the_member_is_removed(api):
+    customer = api.post("/v1/customers", {"name": "Previewed"}).json_body["id"]
+    api.put(f"/v1/customers/{customer}/portal", {"apps": ["equipment"]})
+    joined = _join(api, "ann@example.com", "editor")
+    person = api.as_key(joined["access_token"])
+    started = person.post(f"/v1/customers/{customer}/portal/preview")
+    assert started.status_code == 201, started.body
+    preview = api.as_key(started.json_body["url"].split("#session=")[1])
+    assert preview.get("/v1/portal/me").status_code == 200
+    assert preview.post("/v1/portal/users", {"email": "x@example.com"}).status_code == 403
+    assert api.delete(f"/v1/team/members/{joined['member']['id']}").status_code == 204
+    assert preview.get("/v1/portal/me").status_code == 401

@@ -483,8 +483,8 @@ def start_preview(
     ctx: TenantContext, customer_id: str, *, clock: Clock = utcnow
 ) -> schemas.Preview:
     """A read-only portal session as the customer, carrying the provider as its actor. Only
-    an API key can start one, so a preview can never start another; it ends when the key
-    is revoked or the portal deleted."""
+    an API key or a team member can start one, so a preview can never start another; it ends
+    when the key is revoked, the member removed, or the portal deleted."""
     portal, apps, _ = portals.load_for_customer(ctx, customer_id)
     now = clock()
     grant = sessions.Grant(

@@ -32,11 +32,11 @@ from chalicelib.clock import Clock, utcnow
 from chalicelib.credentials import ISSUER
 from chalicelib.errors import Unauthorized
 from chalicelib.ids import new_id
-from chalicelib.models import ApiKey, Portal, PortalUser, SsoIssuer, Token
+from chalicelib.models import ApiKey, Portal, PortalUser, SsoIssuer, TeamMember, Token
 from chalicelib.services.platform import events
 from chalicelib.services.platform import session_families as families
 from chalicelib.services.platform.storage import ConditionsFailed, Transaction, batch_get
-from chalicelib.tenancy import Actor, PortalContext
+from chalicelib.tenancy import MEMBER_ACTOR, Actor, PortalContext
 
 ACCESS_TTL = timedelta(minutes=10)
 PREVIEW_TTL = timedelta(minutes=30)
@@ -305,8 +305,11 @@ def source_keys(ctx: PortalContext) -> list[ItemKey]:
     """The items a portal session lives from, to be read before the request answers."""
     keys: list[ItemKey] = [(Portal, ctx.tenant_id, ctx.customer_id)]
     if ctx.read_only:
-        key_id = (ctx.on_behalf_of or "").removeprefix(API_KEY_ACTOR)
-        keys.append((ApiKey, ctx.tenant_id, key_id or "-"))
+        behind = ctx.on_behalf_of or ""
+        if behind.startswith(MEMBER_ACTOR):  # a team member previewing from the console
+            keys.append((TeamMember, ctx.tenant_id, behind.removeprefix(MEMBER_ACTOR) or "-"))
+        else:
+            keys.append((ApiKey, ctx.tenant_id, behind.removeprefix(API_KEY_ACTOR) or "-"))
         return keys
     keys.append((Token, _family_digest(ctx.session_id), None))
     keys.append((PortalUser, ctx.tenant_id, ctx.user_key))
@@ -337,6 +340,8 @@ def confirm_sources(ctx: PortalContext, items: Sequence[Model | None], now: date
 
 
 def _live_key(ctx: PortalContext, key: Model | None) -> bool:
+    if isinstance(key, TeamMember):
+        return key.status == "active" and ctx.on_behalf_of == f"{MEMBER_ACTOR}{key.member_id}"
     return (
         isinstance(key, ApiKey)
         and key.revoked_at is None
