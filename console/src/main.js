@@ -8,6 +8,7 @@ import { go, match, takeSecrets, useRoute } from "./router.js";
 import { CustomerDetail, CustomerList, NewCustomer } from "./screens/customers.js";
 import { CustomerEquipment, EquipmentList, NewEquipment } from "./screens/equipment.js";
 import { ImportCustomers } from "./screens/imports.js";
+import { CustomerPortal } from "./screens/portal.js";
 import { SecondFactor } from "./screens/mfa.js";
 import { Forgot, Join, Reset, SignIn } from "./screens/signin.js";
 import { Team } from "./screens/team.js";
@@ -42,15 +43,16 @@ function Screen({ route, me, refreshMe }) {
   if (path === "/customers/import") return html`<${ImportCustomers} />`;
   if ((params = match("/customers/:id", path))) {
     return html`<${CustomerDetail} id=${params.id} created=${(query || "").includes("created=1")} />
-      <${CustomerEquipment} customerId=${params.id} />`;
+      <${CustomerEquipment} customerId=${params.id} />
+      <${CustomerPortal} customerId=${params.id} />`;
   }
   if (path === "/equipment/new") return html`<${NewEquipment} />`;
   if (path === "/equipment") return html`<${EquipmentList} />`;
   if (path === "/themes") return html`<${ThemeList} />`;
-  if ((params = match("/themes/:id", path))) return html`<${ThemeEditor} id=${params.id} />`;
+  if ((params = match("/themes/:id", path))) return html`<${ThemeEditor} key=${params.id} id=${params.id} />`;
   if (path === "/templates") return html`<${TemplateList} />`;
-  if (path === "/templates/new") return html`<${TemplateEditor} id=${null} />`;
-  if ((params = match("/templates/:id", path))) return html`<${TemplateEditor} id=${params.id} />`;
+  if (path === "/templates/new") return html`<${TemplateEditor} key="new" id=${null} />`;
+  if ((params = match("/templates/:id", path))) return html`<${TemplateEditor} key=${params.id} id=${params.id} />`;
   if (path === "/team") return html`<${Team} me=${me} />`;
   if (path === "/settings") return html`<${SecondFactor} required=${false} onDone=${refreshMe} />`;
   return html`<${CustomerList} />`;

@@ -325,3 +325,86 @@ def test_a_theme_is_designed_with_its_contrast_shown_as_it_is_typed(
     page.get_by_role("img", name="Small logo (menu)").wait_for()
     assert api.get(f"/v1/themes/{theme['id']}").json_body["logos"]["small"] is not None
     _shot(page, "theme-editor")
+
+
+def test_trackunit_journey_from_sign_in_to_the_customer_seeing_its_equipment(
+    api, tenant, local_server, person, browser
+):
+    """Reference journey (a): sign in, add equipment, assign it, make a theme and a template,
+    run the portal wizard, copy the link, register in a second browser, see exactly the
+    assigned equipment."""
+    page = person
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"])
+    _join_in_browser(page, _invite_link(api, "ann@example.com", "admin", local_server))
+    customer = api.post("/v1/customers", {"name": "Hafenbau GmbH"}).json_body
+    page.get_by_role("link", name="Equipment").click()
+    for name in ("Bagger 320", "Radlader 950", "Kran 80"):
+        page.get_by_role("link", name="New equipment").click()
+        page.get_by_label("Name").fill(name)
+        page.get_by_role("button", name="Create").click()
+        page.get_by_role("rowheader", name=name).wait_for()
+    # A theme and a template.
+    page.get_by_role("link", name="Branding").click()
+    page.get_by_label("Theme name").fill("Hafen Blau")
+    page.get_by_role("button", name="Create").click()
+    page.get_by_role("heading", name="Hafen Blau").wait_for()
+    page.get_by_role("link", name="Portal templates").click()
+    page.get_by_role("link", name="New template").click()
+    page.get_by_label("Template name").fill("Baustelle")
+    page.get_by_label("Activity").check()
+    page.get_by_label("Branding theme").select_option(label="Hafen Blau")
+    page.get_by_label("Default template").check()
+    page.get_by_role("button", name="Create").click()
+    page.get_by_role("heading", name="Baustelle").wait_for()
+    _axe(page, "template-editor")
+    _shot(page, "template-editor")
+    # The customer: its equipment, then the portal wizard.
+    page.goto(f"{local_server}/console#/customers/{customer['id']}")
+    page.get_by_label("Bagger 320").check()
+    page.get_by_label("Radlader 950").check()
+    page.get_by_role("button", name="Save the assignment").click()
+    page.get_by_role("status").filter(has_text="Saved.").wait_for()
+    wizard = page.get_by_role("region", name="Customer portal")
+    expect(wizard.get_by_label("Portal template", exact=True)).to_have_value(
+        api.get("/v1/portal-templates").json_body["items"][0]["id"]
+    )
+    _axe(page, "portal-wizard-setup")
+    _shot(page, "portal-wizard-setup")
+    for _ in range(3):
+        wizard.get_by_role("button", name="Next").click()
+    wizard.get_by_text("Hafen Blau").wait_for()  # the review names the template's theme
+    _shot(page, "portal-wizard-review")
+    wizard.get_by_role("button", name="Save the portal").click()
+    wizard.get_by_role("button", name="Create a link").click()
+    link_field = wizard.get_by_label("Invitation link")
+    link = link_field.input_value()
+    assert "#token=" in link
+    wizard.get_by_role("button", name="Copy the link").click()
+    wizard.get_by_text("The link is copied.").wait_for()
+    assert page.evaluate("navigator.clipboard.readText()") == link
+    _axe(page, "portal-wizard-link")
+    _shot(page, "portal-wizard-link")
+
+    # The customer's person opens the link in a browser of their own and registers.
+    other = browser.new_context(viewport={"width": 390, "height": 800}, locale="de-DE")
+    customer_page = other.new_page()
+    customer_page.goto(link.replace("http://localhost:8000", local_server))
+    customer_page.fill("#name", "Anna Admin")
+    customer_page.fill("#email", "anna@hafenbau.example")
+    customer_page.fill("#password", PASSWORD)
+    customer_page.check("#terms")
+    customer_page.click("#accept-form button[type=submit]")
+    customer_page.wait_for_selector("[data-section=equipment] table")
+    seen = customer_page.locator("[data-section=equipment] tbody tr td:first-child")
+    assert sorted(seen.all_inner_texts()) == ["Bagger 320", "Radlader 950"]
+    assert "Kran 80" not in customer_page.content()
+    screenshot(customer_page, "console-journey-customer-portal")
+    other.close()
+
+    # Back in the console: the overview names the administrator and offers a preview.
+    page.reload()
+    wizard = page.get_by_role("region", name="Customer portal")
+    wizard.get_by_text("Anna Admin (anna@hafenbau.example)").wait_for()
+    wizard.get_by_text("anna@hafenbau.example · administrator").wait_for()
+    _axe(page, "portal-overview")
+    _shot(page, "portal-overview")

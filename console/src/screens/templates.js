@@ -128,7 +128,7 @@ export function TemplateEditor({ id }) {
   const set = (name) => (value) => setForm({ ...form, [name]: value });
   return html`<section aria-labelledby="template-title">
     <p><a href="#/templates">← ${t("templates.title")}</a></p>
-    <h1 id="template-title">${id ? template.name : t("templates.new")}</h1>
+    <h1 id="template-title">${id ? template?.name ?? form.name : t("templates.new")}</h1>
     ${saved && html`<${Notice} text=${saved} />`}
     <${Problem} error=${error} onReload=${isStale(error) ? load : undefined} />
     <form class="form" onSubmit=${(e) => { e.preventDefault(); save(false); }} novalidate>
