@@ -117,6 +117,38 @@ export function anonymous(method, path, body) {
   return send(method, path, body, null);
 }
 
+/** A file the API answers (an Excel protocol), saved by the browser under `name`. */
+export async function download(path, type, name) {
+  const attempt = async () => {
+    let response;
+    try {
+      response = await fetch(path, { headers: { Accept: type, Authorization: `Bearer ${access}` }, credentials: "omit" });
+    } catch {
+      throw new Offline();
+    }
+    if (!response.ok) {
+      const text = await response.text();
+      throw new ApiError(response.status, text ? JSON.parse(text) : {});
+    }
+    return response.blob();
+  };
+  if (access === null && !(await refresh())) throw new ApiError(401, {});
+  let blob;
+  try {
+    blob = await attempt();
+  } catch (error) {
+    if (!(error instanceof ApiError) || error.status !== 401 || !(await refresh())) throw error;
+    blob = await attempt();
+  }
+  const link = document.createElement("a");
+  link.href = URL.createObjectURL(blob);
+  link.download = name;
+  document.body.append(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(link.href), 10000);
+}
+
 export const get = (path) => call("GET", path);
 export const post = (path, body) => call("POST", path, body ?? {});
 export const patch = (path, body) => call("PATCH", path, body);

@@ -11,6 +11,7 @@ import { ImportCustomers } from "./screens/imports.js";
 import { CustomerPortal } from "./screens/portal.js";
 import { SecondFactor } from "./screens/mfa.js";
 import { Forgot, Join, Reset, SignIn } from "./screens/signin.js";
+import { Shares } from "./screens/shares.js";
 import { Team } from "./screens/team.js";
 import { TemplateEditor, TemplateList } from "./screens/templates.js";
 import { ThemeEditor, ThemeList } from "./screens/themes.js";
@@ -21,6 +22,7 @@ const NAV = [
   ["/equipment", "nav.equipment"],
   ["/themes", "nav.themes"],
   ["/templates", "nav.templates"],
+  ["/shares", "nav.shares"],
   ["/team", "nav.team"],
 ];
 
@@ -53,6 +55,7 @@ function Screen({ route, me, refreshMe }) {
   if (path === "/templates") return html`<${TemplateList} />`;
   if (path === "/templates/new") return html`<${TemplateEditor} key="new" id=${null} />`;
   if ((params = match("/templates/:id", path))) return html`<${TemplateEditor} key=${params.id} id=${params.id} />`;
+  if (path === "/shares") return html`<${Shares} />`;
   if (path === "/team") return html`<${Team} me=${me} />`;
   if (path === "/settings") return html`<${SecondFactor} required=${false} onDone=${refreshMe} />`;
   return html`<${CustomerList} />`;

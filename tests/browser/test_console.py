@@ -8,6 +8,7 @@ Screenshots of every screen go to test-artifacts/console-*.png.
 
 from __future__ import annotations
 
+import io
 import json
 from pathlib import Path
 
@@ -408,3 +409,56 @@ def test_trackunit_journey_from_sign_in_to_the_customer_seeing_its_equipment(
     wizard.get_by_text("anna@hafenbau.example · administrator").wait_for()
     _axe(page, "portal-overview")
     _shot(page, "portal-overview")
+
+
+def test_timocom_journey_a_share_reaches_the_partner_who_downloads_the_protocol(
+    api, other_api, tenant, other_tenant, local_server, person, browser
+):
+    """Reference journey (c): a carrier shares two GPS devices with the organisation it drives
+    for; the partner's person sees the share in their console and downloads the access
+    protocol, which a real Excel reader opens."""
+    from openpyxl import load_workbook
+
+    page = person
+    _join_in_browser(page, _invite_link(api, "ann@example.com", "editor", local_server))
+    for name in ("Truck HH-PW 1", "Truck HH-PW 2", "Truck HH-PW 3"):
+        api.post("/v1/assets", {"name": name, "kind": "gps_device"})
+    page.get_by_role("link", name="Partner shares").click()
+    page.get_by_role("heading", name="Partner shares").wait_for()
+    page.get_by_label("Partner's Portway id").fill(other_tenant.public_id)
+    page.get_by_label("Name of the share").fill("Tour Hamburg")
+    page.get_by_label("Truck HH-PW 1").check()
+    page.get_by_label("Truck HH-PW 2").check()
+    page.get_by_label("Contact person's e-mail at the partner").fill("dispo@partner.example")
+    page.get_by_role("button", name="Share", exact=True).click()
+    page.get_by_text("The share is active.").wait_for()
+    page.locator("strong", has_text="Tour Hamburg").wait_for()
+    _axe(page, "shares")
+    _shot(page, "shares")
+    (share,) = api.get("/v1/shares").json_body["items"]
+    assert len(share["asset_ids"]) == 2
+
+    # The partner reads the shared devices (logged), then its person opens the console.
+    received = other_api.get("/v1/received-shares").json_body["items"][0]
+    assert other_api.get(f"/v1/received-shares/{received['id']}/assets").status_code == 200
+    partner_link = _invite_link(other_api, "dispo@partner.example", "viewer", local_server)
+    context = browser.new_context(viewport={"width": 1100, "height": 800}, accept_downloads=True)
+    partner = context.new_page()
+    _join_in_browser(partner, partner_link, "Dora Dispo")
+    partner.get_by_role("link", name="Partner shares").click()
+    partner.get_by_role("heading", name="Shares you receive").wait_for()
+    partner.get_by_text("from Tenant A").wait_for()
+    with partner.expect_download() as downloading:
+        partner.get_by_role("button", name="Access protocol (Excel) Tour Hamburg").click()
+    assert downloading.value.suggested_filename == "Tour Hamburg.xlsx"
+    book = load_workbook(io.BytesIO(Path(downloading.value.path()).read_bytes()), read_only=True)
+    rows = list(book.worksheets[0].iter_rows(values_only=True))
+    assert any("Truck HH-PW 1" in str(row) for row in rows), rows[:5]
+    screenshot(partner, "console-shares-partner")
+    context.close()
+
+    # The carrier revokes: the partner's next read is refused.
+    page.get_by_role("button", name="Revoke Tour Hamburg").click()
+    page.get_by_role("dialog").get_by_role("button", name="Revoke").click()
+    page.get_by_text("Tour Hamburg is revoked.").wait_for()
+    assert other_api.get(f"/v1/received-shares/{received['id']}/assets").status_code in (403, 404)
