@@ -11,6 +11,7 @@ import { ImportCustomers } from "./screens/imports.js";
 import { CustomerPortal } from "./screens/portal.js";
 import { SecondFactor } from "./screens/mfa.js";
 import { Forgot, Join, Reset, SignIn } from "./screens/signin.js";
+import { Settings } from "./screens/settings.js";
 import { Shares } from "./screens/shares.js";
 import { Team } from "./screens/team.js";
 import { TemplateEditor, TemplateList } from "./screens/templates.js";
@@ -57,7 +58,7 @@ function Screen({ route, me, refreshMe }) {
   if ((params = match("/templates/:id", path))) return html`<${TemplateEditor} key=${params.id} id=${params.id} />`;
   if (path === "/shares") return html`<${Shares} />`;
   if (path === "/team") return html`<${Team} me=${me} />`;
-  if (path === "/settings") return html`<${SecondFactor} required=${false} onDone=${refreshMe} />`;
+  if (path === "/settings") return html`<${Settings} me=${me} refreshMe=${refreshMe} />`;
   return html`<${CustomerList} />`;
 }
 

@@ -462,3 +462,34 @@ def test_timocom_journey_a_share_reaches_the_partner_who_downloads_the_protocol(
     page.get_by_role("dialog").get_by_role("button", name="Revoke").click()
     page.get_by_text("Tour Hamburg is revoked.").wait_for()
     assert other_api.get(f"/v1/received-shares/{received['id']}/assets").status_code in (403, 404)
+
+
+def test_settings_keys_embedding_and_an_audit_log_naming_the_person(
+    api, tenant, local_server, person
+):
+    page = person
+    _join_in_browser(page, _invite_link(api, "ann@example.com", "admin", local_server))
+    page.get_by_role("link", name="Settings").click()
+    page.get_by_role("heading", name="API keys").wait_for()
+    page.get_by_label("Websites allowed to embed your pages").fill(
+        "https://www.hafenbau.example\nnot an origin"
+    )
+    page.locator("form[aria-labelledby=embedding-title] button").click()
+    page.get_by_text("Line 2 is not an origin").wait_for()
+    page.get_by_label("Websites allowed to embed your pages").fill("https://www.hafenbau.example")
+    page.locator("form[aria-labelledby=embedding-title] button").click()
+    page.locator("form[aria-labelledby=embedding-title]").get_by_text("Saved.").wait_for()
+    assert api.get("/v1/settings/embedding").json_body["allowed_origins"] == [
+        "https://www.hafenbau.example"
+    ]
+    page.get_by_label("Name of the key").fill("ERP export")
+    page.get_by_role("button", name="Create a key").click()
+    secret = page.locator("code.secret").inner_text()
+    assert secret.startswith("pwk_")
+    assert api.as_key(secret).get("/v1/customers").status_code == 200
+    page.reload()
+    page.get_by_role("heading", name="Audit log").wait_for()
+    row = page.get_by_role("row").filter(has_text="api_key.created")
+    expect(row).to_contain_text("Ann Admin")
+    _axe(page, "settings")
+    _shot(page, "settings")
