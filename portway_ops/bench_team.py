@@ -60,20 +60,23 @@ def measure_sign_in(client: Any, tenant_id: str, slug: str) -> list[CountedCall]
     ]
 
 
-def console_weight() -> tuple[int, int]:
-    """Bytes of the console's JavaScript and CSS as built (before compression)."""
+def console_weight() -> tuple[int, int, int]:
+    """Bytes of JavaScript the console's first screen loads (the entry, its static imports,
+    the largest language), of all its JavaScript, and of its CSS, as built (before
+    compression)."""
     manifest = json.loads((CONSOLE / "manifest.json").read_text())
-    js = sum(o["bytes"] for o in manifest["outputs"] if o["file"].endswith(".js"))
+    every = sum(o["bytes"] for o in manifest["outputs"] if o["file"].endswith(".js"))
     css = sum(o["bytes"] for o in manifest["outputs"] if o["file"].endswith(".css"))
-    return js, css
+    return int(manifest["first_screen_js_bytes"]), every, css
 
 
 def report_console() -> bool:
     """Print the console's weight; True within the bound."""
-    js, css = console_weight()
-    ok = js <= CONSOLE_JS_BOUND
+    first, every, css = console_weight()
+    ok = first <= CONSOLE_JS_BOUND
     print(
-        f"\nconsole first screen: JavaScript {js / 1024:.1f} KB (bound "
-        f"{CONSOLE_JS_BOUND // 1024} KB), CSS {css / 1024:.1f} KB{'' if ok else '  FAIL'}"
+        f"\nconsole first screen: JavaScript {first / 1024:.1f} KB (bound "
+        f"{CONSOLE_JS_BOUND // 1024} KB; every screen together {every / 1024:.1f} KB), "
+        f"CSS {css / 1024:.1f} KB{'' if ok else '  FAIL'}"
     )
     return ok

@@ -1,5 +1,5 @@
-"""The console's texts (console/src/messages.js): every key in English, German and Danish,
-no language with a text the others lack, and every key the screens ask for exists."""
+"""The console's texts (console/src/messages/{en,de,da}.js): every key in English, German and
+Danish, no language with a text the others lack, and every key the screens ask for exists."""
 
 from __future__ import annotations
 
@@ -16,16 +16,20 @@ SOURCES = ROOT / "console" / "src"
 def _catalogues() -> dict[str, dict[str, str]]:
     node = shutil.which("node")
     assert node is not None, "node is missing (make test installs the npm packages with it)"
-    script = "import(process.argv[1]).then(m => process.stdout.write(JSON.stringify(m.MESSAGES)))"
+    script = (
+        "Promise.all(process.argv.slice(1).map(f => import(f))).then(ms => process.stdout"
+        ".write(JSON.stringify(ms.map(m => m.default))))"
+    )
+    languages = ["en", "de", "da"]
+    files = [(SOURCES / "messages" / f"{language}.js").as_uri() for language in languages]
     out = subprocess.run(
-        [node, "-e", script, (SOURCES / "messages.js").as_uri()],
+        [node, "--no-warnings", "-e", script, *files],
         capture_output=True,
         text=True,
         check=True,
         timeout=30,
     )
-    catalogues: dict[str, dict[str, str]] = json.loads(out.stdout)
-    return catalogues
+    return dict(zip(languages, json.loads(out.stdout), strict=True))
 
 
 def test_every_text_exists_in_every_language():

@@ -1,8 +1,13 @@
-// The person's language: what they chose, else their browser's, else English.
-import { MESSAGES } from "./messages.js";
+// The person's language: what they chose, else their browser's, else English. Each
+// language's texts are a chunk of their own, loaded before the console shows anything in it.
 
 export const LANGUAGES = ["en", "de", "da"];
 const KEY = "portway.console.language";
+const LOADERS = {
+  en: () => import("./messages/en.js"),
+  de: () => import("./messages/de.js"),
+  da: () => import("./messages/da.js"),
+};
 
 function initial() {
   const asked = new URLSearchParams(location.search).get("language");
@@ -14,22 +19,28 @@ function initial() {
 }
 
 let language = initial();
-document.documentElement.lang = language;
+let texts = {};
 
 export function current() {
   return language;
 }
 
-export function choose(next) {
+/** Load a language's texts and make it the console's. */
+export async function choose(next) {
   if (!LANGUAGES.includes(next)) return;
+  texts = (await LOADERS[next]()).default;
   language = next;
   localStorage.setItem(KEY, next);
   document.documentElement.lang = next;
 }
 
+export function ready() {
+  return choose(language);
+}
+
 /** The text of `key` in the person's language, with {placeholders} filled. */
 export function t(key, values = {}) {
-  const text = MESSAGES[language][key] ?? MESSAGES.en[key] ?? key;
+  const text = texts[key] ?? key;
   return text.replace(/\{(\w+)\}/g, (_, name) => String(values[name] ?? ""));
 }
 

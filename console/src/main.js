@@ -3,20 +3,28 @@ import { render } from "preact";
 import { useEffect, useState } from "preact/hooks";
 import "./console.css";
 import { get, signedIn, signOut, whenSignedOut } from "./api.js";
-import { choose, current, LANGUAGES, t } from "./i18n.js";
+import { choose, current, LANGUAGES, ready, t } from "./i18n.js";
 import { go, match, takeSecrets, useRoute } from "./router.js";
-import { CustomerDetail, CustomerList, NewCustomer } from "./screens/customers.js";
-import { CustomerEquipment, EquipmentList, NewEquipment } from "./screens/equipment.js";
-import { ImportCustomers } from "./screens/imports.js";
-import { CustomerPortal } from "./screens/portal.js";
-import { SecondFactor } from "./screens/mfa.js";
 import { Forgot, Join, Reset, SignIn } from "./screens/signin.js";
-import { Settings } from "./screens/settings.js";
-import { Shares } from "./screens/shares.js";
-import { Team } from "./screens/team.js";
-import { TemplateEditor, TemplateList } from "./screens/templates.js";
-import { ThemeEditor, ThemeList } from "./screens/themes.js";
-import { html, Problem } from "./ui.js";
+import { html, lazy, Problem } from "./ui.js";
+
+// Screens load when first shown: the sign-in needs none of them.
+const CustomerList = lazy(() => import("./screens/customers.js"), "CustomerList");
+const CustomerDetail = lazy(() => import("./screens/customers.js"), "CustomerDetail");
+const NewCustomer = lazy(() => import("./screens/customers.js"), "NewCustomer");
+const CustomerEquipment = lazy(() => import("./screens/equipment.js"), "CustomerEquipment");
+const EquipmentList = lazy(() => import("./screens/equipment.js"), "EquipmentList");
+const NewEquipment = lazy(() => import("./screens/equipment.js"), "NewEquipment");
+const ImportCustomers = lazy(() => import("./screens/imports.js"), "ImportCustomers");
+const CustomerPortal = lazy(() => import("./screens/portal.js"), "CustomerPortal");
+const SecondFactor = lazy(() => import("./screens/mfa.js"), "SecondFactor");
+const Settings = lazy(() => import("./screens/settings.js"), "Settings");
+const Shares = lazy(() => import("./screens/shares.js"), "Shares");
+const Team = lazy(() => import("./screens/team.js"), "Team");
+const TemplateEditor = lazy(() => import("./screens/templates.js"), "TemplateEditor");
+const TemplateList = lazy(() => import("./screens/templates.js"), "TemplateList");
+const ThemeEditor = lazy(() => import("./screens/themes.js"), "ThemeEditor");
+const ThemeList = lazy(() => import("./screens/themes.js"), "ThemeList");
 
 const NAV = [
   ["/customers", "nav.customers"],
@@ -107,7 +115,7 @@ function App() {
   }, []);
   useEffect(() => { document.title = t("app.name"); });
 
-  const onLanguage = (language) => { choose(language); setLanguage(language); };
+  const onLanguage = async (language) => { await choose(language); setLanguage(language); };
   if (!checked) return html`<p class="boot">${t("common.loading")}</p>`;
   if (me === null) {
     const auth = { onSignedIn: () => { refreshMe(); go("/customers"); } };
@@ -127,6 +135,8 @@ function App() {
 }
 
 takeSecrets();
-const root = document.getElementById("app");
-root.textContent = ""; // the page's placeholder, until the console draws itself
-render(html`<${App} />`, root);
+ready().then(() => {
+  const root = document.getElementById("app");
+  root.textContent = ""; // the page's placeholder, until the console draws itself
+  render(html`<${App} />`, root);
+});

@@ -1,12 +1,30 @@
 // Small shared pieces: fields that show the API's errors beside them, notices, a confirm
 // dialog, and the message a failed call shows in the person's language.
 import { h } from "preact";
-import { useEffect, useRef } from "preact/hooks";
+import { useEffect, useRef, useState } from "preact/hooks";
 import htm from "htm";
 import { ApiError, Offline } from "./api.js";
 import { t } from "./i18n.js";
 
 export const html = htm.bind(h);
+
+/** A component whose module loads when it is first shown (a chunk of its own). */
+export function lazy(load, name) {
+  let loaded = null;
+  return function Lazy(props) {
+    const [component, setComponent] = useState(() => loaded);
+    const [failed, setFailed] = useState(null);
+    useEffect(() => {
+      if (component) return;
+      load().then((module) => {
+        loaded = module[name];
+        setComponent(() => loaded);
+      }, setFailed);
+    }, []);
+    if (failed) return html`<${Problem} error=${failed} />`;
+    return component ? h(component, props) : html`<p class="boot">${t("common.loading")}</p>`;
+  };
+}
 
 let counter = 0;
 export function uid(prefix) {
