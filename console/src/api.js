@@ -50,8 +50,8 @@ export class Raw {
   }
 }
 
-async function send(method, path, body, token) {
-  const headers = { Accept: "application/json" };
+async function send(method, path, body, token, extra = {}) {
+  const headers = { Accept: "application/json", ...extra };
   if (token) headers.Authorization = `Bearer ${token}`;
   let payload;
   if (body instanceof Raw) {
@@ -94,13 +94,13 @@ async function refresh() {
 }
 
 /** A call as the signed-in person; an ended access token is refreshed once. */
-export async function call(method, path, body) {
+export async function call(method, path, body, headers = {}) {
   if (access === null && !(await refresh())) {
     onSignedOut();
     throw new ApiError(401, { type: "urn:portway:problem:unauthorized" });
   }
   try {
-    return await send(method, path, body, access);
+    return await send(method, path, body, access, headers);
   } catch (error) {
     if (!(error instanceof ApiError) || error.status !== 401) throw error;
     access = null;
@@ -108,7 +108,7 @@ export async function call(method, path, body) {
       onSignedOut();
       throw error;
     }
-    return send(method, path, body, access);
+    return send(method, path, body, access, headers);
   }
 }
 

@@ -9,6 +9,7 @@ import { Forgot, Join, Reset, SignIn } from "./screens/signin.js";
 import { html, lazy, Problem } from "./ui.js";
 
 // Screens load when first shown: the sign-in needs none of them.
+const Billing = lazy(() => import("./screens/billing.js"), "Billing");
 const CustomerList = lazy(() => import("./screens/customers.js"), "CustomerList");
 const CustomerDetail = lazy(() => import("./screens/customers.js"), "CustomerDetail");
 const NewCustomer = lazy(() => import("./screens/customers.js"), "NewCustomer");
@@ -31,6 +32,7 @@ const NAV = [
   ["/equipment", "nav.equipment"],
   ["/themes", "nav.themes"],
   ["/templates", "nav.templates"],
+  ["/billing", "nav.billing"],
   ["/shares", "nav.shares"],
   ["/team", "nav.team"],
 ];
@@ -64,6 +66,8 @@ function Screen({ route, me, refreshMe }) {
   if (path === "/templates") return html`<${TemplateList} />`;
   if (path === "/templates/new") return html`<${TemplateEditor} key="new" id=${null} />`;
   if ((params = match("/templates/:id", path))) return html`<${TemplateEditor} key=${params.id} id=${params.id} />`;
+  if (path === "/billing") return html`<${Billing} tab="plans" />`;
+  if ((params = match("/billing/:tab", path))) return html`<${Billing} tab=${params.tab} />`;
   if (path === "/shares") return html`<${Shares} />`;
   if (path === "/team") return html`<${Team} me=${me} />`;
   if (path === "/settings") return html`<${Settings} me=${me} refreshMe=${refreshMe} />`;

@@ -493,3 +493,69 @@ def test_settings_keys_embedding_and_an_audit_log_naming_the_person(
     expect(row).to_contain_text("Ann Admin")
     _axe(page, "settings")
     _shot(page, "settings")
+
+
+def test_billwerk_journey_settings_change_the_signup_page_and_a_contract_gets_its_link(
+    api, tenant, local_server, person, browser
+):
+    """Reference journey (b): a plan and a variant, the settings tabs change what the signup
+    page asks, a contract is made and its self-service link opens the contract."""
+    page = person
+    _join_in_browser(page, _invite_link(api, "ann@example.com", "admin", local_server))
+    api.post("/v1/customers", {"name": "Fjord Byg ApS", "email": "info@fjordbyg.example"})
+    page.get_by_role("link", name="Billing").click()
+    page.get_by_label("Plan name").fill("Fleet Tracking")
+    page.get_by_role("button", name="Create the plan").click()
+    page.get_by_role("heading", name="Fleet Tracking").wait_for()
+    page.get_by_label("Variant name").fill("Monthly")
+    page.get_by_label("Price per period (EUR)").fill("29,90")
+    page.get_by_role("button", name="Add the variant").click()
+    page.get_by_text("29.90 EUR").wait_for()
+    _axe(page, "billing-plans")
+    _shot(page, "billing-plans")
+    (variant,) = api.get(
+        f"/v1/plans/{api.get('/v1/plans').json_body['items'][0]['id']}/variants"
+    ).json_body["items"]
+    signup = local_server + variant["signup_url"].split("localhost:8000", 1)[1]
+
+    # The settings tabs: ask for a coupon on the signup page.
+    page.get_by_role("link", name="Signup and self-service").click()
+    page.get_by_role("tab", name="General").wait_for()
+    page.get_by_role("tab", name="General").focus()
+    page.keyboard.press("ArrowRight")  # by keyboard, as the tabs pattern has it
+    expect(page.get_by_role("tab", name="Hosted signup")).to_have_attribute("aria-selected", "true")
+    page.get_by_label("Ask for a coupon code").check()
+    page.get_by_label("Phone").select_option("required")
+    page.get_by_role("button", name="Save", exact=True).click()
+    page.get_by_text("Saved. The signup and self-service pages show it").wait_for()
+    _axe(page, "billing-settings")
+    _shot(page, "billing-settings")
+    shop = browser.new_context(viewport={"width": 390, "height": 800}, locale="da-DK")
+    customer_page = shop.new_page()
+    for _ in range(50):  # the page consumer renders the page a moment after the change
+        customer_page.goto(signup)
+        if customer_page.locator("#f-coupon_code").count():
+            break
+        customer_page.wait_for_timeout(200)
+    expect(customer_page.locator("#f-coupon_code")).to_be_visible()
+    expect(customer_page.locator("#f-phone")).to_have_attribute("required", "")
+    screenshot(customer_page, "console-billing-signup-changed")
+
+    # A contract, and its self-service link.
+    page.get_by_role("link", name="Contracts").click()
+    page.get_by_label("Customer").select_option(label="Fjord Byg ApS")
+    page.get_by_label("Plan variant").select_option(label="Fleet Tracking · Monthly (29.90 EUR)")
+    page.get_by_role("button", name="Create the contract").click()
+    page.get_by_role("heading", name="Fjord Byg ApS: Fleet Tracking · Monthly").wait_for()
+    page.get_by_label("Link valid for (minutes)").fill("60")
+    page.get_by_label("Language").last.select_option("da")
+    page.get_by_role("button", name="Create a self-service link").click()
+    link = page.get_by_label("Self-service link").input_value()
+    assert "language=da" in link
+    assert "#token=pws_" in link
+    _axe(page, "billing-contracts")
+    _shot(page, "billing-contracts")
+    customer_page.goto(local_server + link.split("localhost:8000", 1)[1])
+    customer_page.get_by_text("Fleet Tracking").first.wait_for()
+    screenshot(customer_page, "console-billing-self-service")
+    shop.close()

@@ -1,0 +1,275 @@
+// Billing: plans and their variants (with each variant's signup page), contracts with their
+// self-service access, and the signup and self-service settings as tabs.
+import { useEffect, useState } from "preact/hooks";
+import { call, get, post } from "../api.js";
+import { formatDate, LANGUAGES, t } from "../i18n.js";
+import { go } from "../router.js";
+import { fieldErrors, html, isStale, Notice, Problem, SelectField, TextField } from "../ui.js";
+import { useThemes } from "./templates.js";
+
+const TABS = ["plans", "contracts", "settings"];
+const PERIODS = ["P1M", "P3M", "P6M", "P1Y"];
+const periodOptions = () => PERIODS.map((p) => [p, t(`billing.period.${p}`)]);
+
+function Tabs({ current, base, tabs, label }) {
+  return html`<nav class="tabs" aria-label=${label}><ul>${tabs.map((tab) => html`<li key=${tab}>
+    <a href=${`#${base}/${tab}`} aria-current=${tab === current ? "page" : undefined}>${t(`billing.tab.${tab}`)}</a></li>`)}</ul></nav>`;
+}
+
+function Variants({ plan }) {
+  const [variants, setVariants] = useState([]);
+  const [form, setForm] = useState({ name: "", price: "", billing_period: "P1M", notice_period: "P1M", allow_signup: true });
+  const [error, setError] = useState(null);
+  const load = () => get(`/v1/plans/${plan.id}/variants?limit=100`).then((p) => setVariants(p.items), setError);
+  useEffect(() => { load(); }, [plan.id]);
+  async function add(event) {
+    event.preventDefault();
+    setError(null);
+    try {
+      await post(`/v1/plans/${plan.id}/variants`, { ...form, price: form.price.replace(",", ".") });
+      setForm({ ...form, name: "", price: "" });
+      load();
+    } catch (failure) {
+      setError(failure);
+    }
+  }
+  const fields = fieldErrors(error);
+  const id = (name) => `variant-${plan.id}-${name}`;
+  return html`<div>
+    <ul class="people">${variants.map((v) => html`<li key=${v.id}>
+      <span><strong>${v.name}</strong> <span class="muted">${v.price} ${v.currency} · ${t(`billing.period.${v.billing_period}`) || v.billing_period}</span></span>
+      ${v.signup_url ? html`<a href=${new URL(v.signup_url).pathname} target="_blank" rel="noopener">${t("billing.signup.open")}<span class="visually-hidden"> ${v.name}</span></a>` : html`<span class="muted">${t("billing.signup.off")}</span>`}
+    </li>`)}</ul>
+    <form class="form" onSubmit=${add} novalidate aria-label=${t("billing.variant.new", { plan: plan.name })}>
+      <${Problem} error=${error} />
+      <div class="row">
+        <${TextField} id=${id("name")} label=${t("billing.variant.name")} value=${form.name} onInput=${(v) => setForm({ ...form, name: v })} error=${fields.name} required />
+        <${TextField} id=${id("price")} label=${t("billing.variant.price", { currency: plan.currency })} value=${form.price} inputmode="decimal"
+          onInput=${(v) => setForm({ ...form, price: v })} error=${fields.price} required />
+      </div>
+      <div class="row">
+        <${SelectField} id=${id("billing")} label=${t("billing.variant.billing")} value=${form.billing_period} onChange=${(v) => setForm({ ...form, billing_period: v })} options=${periodOptions()} />
+        <${SelectField} id=${id("notice")} label=${t("billing.variant.notice")} value=${form.notice_period} onChange=${(v) => setForm({ ...form, notice_period: v })} options=${periodOptions()} />
+      </div>
+      <label class="check"><input type="checkbox" checked=${form.allow_signup} onChange=${() => setForm({ ...form, allow_signup: !form.allow_signup })} />
+        <span>${t("billing.variant.signup")}</span></label>
+      <button class="button">${t("billing.variant.add")}</button>
+    </form>
+  </div>`;
+}
+
+function Plans() {
+  const [plans, setPlans] = useState([]);
+  const [form, setForm] = useState({ name: "", currency: "EUR" });
+  const [error, setError] = useState(null);
+  const load = () => get("/v1/plans?limit=100").then((p) => setPlans(p.items), setError);
+  useEffect(() => { load(); }, []);
+  async function add(event) {
+    event.preventDefault();
+    setError(null);
+    try {
+      await post("/v1/plans", form);
+      setForm({ name: "", currency: form.currency });
+      load();
+    } catch (failure) {
+      setError(failure);
+    }
+  }
+  return html`<div>
+    ${plans.map((plan) => html`<section class="panel panel--wide" key=${plan.id} aria-labelledby=${`plan-${plan.id}`}>
+      <h2 id=${`plan-${plan.id}`}>${plan.name} <span class="muted">(${plan.currency})</span></h2>
+      <${Variants} plan=${plan} />
+    </section>`)}
+    <form class="form panel" onSubmit=${add} novalidate aria-labelledby="new-plan-title">
+      <h2 id="new-plan-title">${t("billing.plan.new")}</h2>
+      <${Problem} error=${error} />
+      <${TextField} id="plan-name" label=${t("billing.plan.name")} value=${form.name} onInput=${(v) => setForm({ ...form, name: v })} error=${fieldErrors(error).name} required />
+      <${TextField} id="plan-currency" label=${t("billing.plan.currency")} value=${form.currency} maxlength="3"
+        onInput=${(v) => setForm({ ...form, currency: v.toUpperCase() })} error=${fieldErrors(error).currency} />
+      <button class="button button--primary">${t("billing.plan.create")}</button>
+    </form>
+  </div>`;
+}
+
+function Access({ contract }) {
+  const [minutes, setMinutes] = useState("1440");
+  const [language, setLanguage] = useState("de");
+  const [link, setLink] = useState(null);
+  const [error, setError] = useState(null);
+  async function create(event) {
+    event.preventDefault();
+    setError(null);
+    try {
+      setLink(await post(`/v1/contracts/${contract.id}/self-service-token`, { validity_minutes: Number(minutes), language }));
+    } catch (failure) {
+      setError(failure);
+    }
+  }
+  const id = (name) => `access-${contract.id}-${name}`;
+  return html`<form class="form" onSubmit=${create} novalidate aria-label=${t("billing.access.title")}>
+    <${Problem} error=${error} />
+    <div class="row">
+      <${TextField} id=${id("minutes")} label=${t("billing.access.minutes")} type="number" min="1" max="10080" value=${minutes}
+        onInput=${setMinutes} error=${fieldErrors(error).validity_minutes} hint=${t("billing.access.minutes.hint")} />
+      <${SelectField} id=${id("language")} label=${t("lang.label")} value=${language} onChange=${setLanguage}
+        options=${LANGUAGES.map((l) => [l, t(`language.${l}`)])} />
+    </div>
+    <button class="button">${t("billing.access.create")}</button>
+    ${link && html`<div class="field"><label for=${id("link")}>${t("billing.access.link", { time: formatDate(link.expires_at) })}</label>
+      <input id=${id("link")} type="text" readonly value=${link.url} onFocus=${(e) => e.currentTarget.select()} />
+      <div class="actions"><button type="button" class="button button--small" onClick=${() => navigator.clipboard.writeText(link.url).catch(() => {})}>${t("portal.link.copy")}</button>
+        <a class="button button--small" href=${new URL(link.url).pathname + new URL(link.url).search + new URL(link.url).hash} target="_blank" rel="noopener">${t("billing.access.open")}</a></div></div>`}
+  </form>`;
+}
+
+function Contracts() {
+  const [contracts, setContracts] = useState([]);
+  const [customers, setCustomers] = useState([]);
+  const [variants, setVariants] = useState([]);
+  const [form, setForm] = useState({ customer_id: "", plan_variant_id: "" });
+  const [error, setError] = useState(null);
+  const load = () => get("/v1/contracts?limit=100").then((p) => setContracts(p.items), setError);
+  useEffect(() => {
+    load();
+    get("/v1/customers?limit=100").then((p) => setCustomers(p.items), setError);
+    get("/v1/plans?limit=100").then(async (p) => {
+      const all = [];
+      for (const plan of p.items) {
+        for (const v of (await get(`/v1/plans/${plan.id}/variants?limit=100`)).items) all.push({ ...v, plan: plan.name });
+      }
+      setVariants(all);
+    }, setError);
+  }, []);
+  async function add(event) {
+    event.preventDefault();
+    setError(null);
+    try {
+      await post("/v1/contracts", form);
+      load();
+    } catch (failure) {
+      setError(failure);
+    }
+  }
+  const names = Object.fromEntries(customers.map((c) => [c.id, c.name]));
+  const fields = fieldErrors(error);
+  return html`<div>
+    ${contracts.map((c) => html`<section class="panel panel--wide" key=${c.id} aria-labelledby=${`contract-${c.id}`}>
+      <h2 id=${`contract-${c.id}`}>${names[c.customer_id] || c.customer_id}: ${c.plan_name} · ${c.variant_name}</h2>
+      <p class="muted">${c.price} ${c.currency}${c.end_at ? ` · ${t("billing.contract.ends", { time: formatDate(c.end_at) })}` : ""}</p>
+      <${Access} contract=${c} />
+    </section>`)}
+    <form class="form panel" onSubmit=${add} novalidate aria-labelledby="new-contract-title">
+      <h2 id="new-contract-title">${t("billing.contract.new")}</h2>
+      <${Problem} error=${error} />
+      <${SelectField} id="contract-customer" label=${t("equipment.customer")} value=${form.customer_id} error=${fields.customer_id}
+        onChange=${(v) => setForm({ ...form, customer_id: v })} options=${[["", "—"], ...customers.map((c) => [c.id, c.name])]} />
+      <${SelectField} id="contract-variant" label=${t("billing.contract.variant")} value=${form.plan_variant_id} error=${fields.plan_variant_id}
+        onChange=${(v) => setForm({ ...form, plan_variant_id: v })} options=${[["", "—"], ...variants.map((v) => [v.id, `${v.plan} · ${v.name} (${v.price} ${v.currency})`])]} />
+      <button class="button button--primary">${t("billing.contract.create")}</button>
+    </form>
+  </div>`;
+}
+
+const SETTING_TABS = ["general", "signup", "page", "style"];
+const FIELDS = ["company", "email", "address", "address_lines", "phone", "vat_id", "delivery_method", "birth_date"];
+const PAGE_SECTIONS = ["customer", "payment", "contract", "account", "documents", "additional_data"];
+
+function Check({ checked, onChange, label }) {
+  return html`<label class="check"><input type="checkbox" checked=${checked} onChange=${() => onChange(!checked)} /><span>${label}</span></label>`;
+}
+
+function SettingsTabs() {
+  const themes = useThemes();
+  const [settings, setSettings] = useState(null);
+  const [tab, setTab] = useState("general");
+  const [error, setError] = useState(null);
+  const [saved, setSaved] = useState(false);
+  const [signupUrl, setSignupUrl] = useState(null);
+  const load = () => get("/v1/settings/self-service").then((s) => { setSettings(s); setError(null); }, setError);
+  useEffect(() => {
+    load();
+    get("/v1/plans?limit=100").then(async (p) => {
+      for (const plan of p.items) {
+        const open = (await get(`/v1/plans/${plan.id}/variants?limit=100`)).items.find((v) => v.signup_url);
+        if (open) { setSignupUrl(new URL(open.signup_url).pathname); return; }
+      }
+    }, () => {});
+  }, []);
+  if (settings === null) return html`<${Problem} error=${error} />`;
+  const change = (path, value) => {
+    setSaved(false);
+    const next = structuredClone(settings);
+    let target = next;
+    for (const key of path.slice(0, -1)) target = target[key];
+    target[path[path.length - 1]] = value;
+    setSettings(next);
+  };
+  async function save(event) {
+    event.preventDefault();
+    setError(null);
+    const { version, updated_at: _updated, ...body } = settings;
+    try {
+      setSettings(await call("PUT", "/v1/settings/self-service", body, { "If-Match": `"${version}"` }));
+      setSaved(true);
+    } catch (failure) {
+      setError(failure);
+    }
+  }
+  const fields = fieldErrors(error);
+  let panel;
+  if (tab === "general") {
+    panel = html`<${TextField} id="settings-minutes" label=${t("billing.access.minutes")} type="number" min="1" max="10080"
+        value=${settings.token_validity_minutes} onInput=${(v) => change(["token_validity_minutes"], Number(v))}
+        error=${fields.token_validity_minutes} hint=${t("billing.access.minutes.hint")} />
+      <${Check} checked=${settings.allow_contact_edit} onChange=${(v) => change(["allow_contact_edit"], v)} label=${t("billing.settings.contact_edit")} />
+      <${Check} checked=${settings.allow_cancellation} onChange=${(v) => change(["allow_cancellation"], v)} label=${t("billing.settings.cancellation")} />`;
+  } else if (tab === "signup") {
+    panel = html`<${Check} checked=${settings.signup.ask_coupon} onChange=${(v) => change(["signup", "ask_coupon"], v)} label=${t("billing.settings.coupon")} />
+      <${Check} checked=${settings.signup.ask_payment} onChange=${(v) => change(["signup", "ask_payment"], v)} label=${t("billing.settings.payment")} />
+      <${Check} checked=${settings.signup.show_external_id} onChange=${(v) => change(["signup", "show_external_id"], v)} label=${t("billing.settings.external_id")} />
+      <fieldset class="fieldset"><legend>${t("billing.settings.fields")}</legend>
+        ${FIELDS.map((f) => html`<${SelectField} key=${f} id=${`rule-${f}`} label=${t(`billing.field.${f}`)} value=${settings.fields[f]}
+          onChange=${(v) => change(["fields", f], v)} error=${fields[`fields.${f}`]}
+          options=${["optional", "required", "hidden"].map((r) => [r, t(`billing.rule.${r}`)])} />`)}
+      </fieldset>`;
+  } else if (tab === "page") {
+    panel = html`<fieldset class="fieldset"><legend>${t("billing.settings.sections")}</legend>
+      ${PAGE_SECTIONS.map((s) => html`<${Check} key=${s} checked=${settings.sections[s].visible}
+        onChange=${(v) => change(["sections", s, "visible"], v)} label=${t(`billing.section.${s}`)} />`)}</fieldset>`;
+  } else {
+    panel = html`<${SelectField} id="settings-theme" label=${t("templates.theme")} value=${settings.theme_id || ""}
+      onChange=${(v) => change(["theme_id"], v || null)} options=${[["", t("templates.theme.none")], ...themes.map((th) => [th.id, th.name])]} />`;
+  }
+  return html`<div>
+    <div class="tabs" role="tablist" aria-label=${t("billing.tab.settings")} onKeyDown=${(e) => {
+      // Arrow keys move between tabs, as the ARIA tabs pattern has it.
+      const step = { ArrowRight: 1, ArrowLeft: -1 }[e.key];
+      if (!step) return;
+      const next = SETTING_TABS[(SETTING_TABS.indexOf(tab) + step + SETTING_TABS.length) % SETTING_TABS.length];
+      setTab(next);
+      document.getElementById(`stab-${next}`)?.focus();
+    }}>
+      ${SETTING_TABS.map((name) => html`<button type="button" role="tab" key=${name} id=${`stab-${name}`}
+        aria-selected=${name === tab ? "true" : "false"} aria-controls="settings-panel" tabindex=${name === tab ? 0 : -1}
+        onClick=${() => setTab(name)}>${t(`billing.settings.tab.${name}`)}</button>`)}
+    </div>
+    <form class="form panel" id="settings-panel" role="tabpanel" aria-labelledby=${`stab-${tab}`} onSubmit=${save} novalidate>
+      ${saved && html`<${Notice} text=${t("billing.settings.saved")} />`}
+      <${Problem} error=${error} onReload=${isStale(error) ? load : undefined} />
+      ${panel}
+      <div class="actions"><button class="button button--primary">${t("common.save")}</button>
+        ${signupUrl && html`<a class="button" href=${signupUrl} target="_blank" rel="noopener">${t("billing.signup.open")}</a>`}</div>
+    </form>
+  </div>`;
+}
+
+export function Billing({ tab }) {
+  const current = TABS.includes(tab) ? tab : "plans";
+  useEffect(() => { if (tab !== current) go(`/billing/${current}`); }, [tab]);
+  return html`<section aria-labelledby="billing-title">
+    <h1 id="billing-title">${t("billing.title")}</h1>
+    <${Tabs} current=${current} base="/billing" tabs=${TABS} label=${t("billing.title")} />
+    ${current === "plans" ? html`<${Plans} />` : current === "contracts" ? html`<${Contracts} />` : html`<${SettingsTabs} />`}
+  </section>`;
+}
+
