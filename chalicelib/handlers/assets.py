@@ -6,7 +6,7 @@ from chalice.app import Blueprint
 
 from chalicelib.handlers.router import Api
 from chalicelib.schemas import assets as schemas
-from chalicelib.schemas.common import Page, page_of
+from chalicelib.schemas.common import Page, SearchQuery, page_of
 from chalicelib.services.fleet import assets
 from chalicelib.services.platform.pagination import PageRequest
 from chalicelib.tenancy import TenantContext
@@ -27,10 +27,12 @@ def create_asset(ctx: TenantContext, body: schemas.AssetCreate) -> schemas.Asset
     return assets.create(ctx, body)
 
 
-@api.get("/v1/assets", response=page_of(schemas.Asset), paginated=True, tracking=True)
-def list_assets(ctx: TenantContext, page: PageRequest) -> Page[schemas.Asset]:
-    """List assets, oldest first."""
-    return assets.list_assets(ctx, page)
+@api.get(
+    "/v1/assets", response=page_of(schemas.Asset), paginated=True, tracking=True, query=SearchQuery
+)
+def list_assets(ctx: TenantContext, page: PageRequest, query: SearchQuery) -> Page[schemas.Asset]:
+    """List assets, oldest first; `q` finds those whose name or serial number contains it."""
+    return assets.list_assets(ctx, page, query.q)
 
 
 @api.get("/v1/assets/{id}", response=schemas.Asset, tracking=True)

@@ -9,7 +9,7 @@ from chalicelib.operations import Upload
 from chalicelib.schemas import assets as asset_schemas
 from chalicelib.schemas import customers as schemas
 from chalicelib.schemas import imports as import_schemas
-from chalicelib.schemas.common import Page, page_of
+from chalicelib.schemas.common import Page, SearchQuery, page_of
 from chalicelib.services.fleet import assignments, customers, imports
 from chalicelib.services.platform.pagination import PageRequest
 from chalicelib.tenancy import TenantContext
@@ -30,10 +30,12 @@ def create_customer(ctx: TenantContext, body: schemas.CustomerCreate) -> schemas
     return customers.create(ctx, body)
 
 
-@api.get("/v1/customers", response=page_of(schemas.Customer), paginated=True)
-def list_customers(ctx: TenantContext, page: PageRequest) -> Page[schemas.Customer]:
-    """List customers, oldest first."""
-    return customers.list_customers(ctx, page)
+@api.get("/v1/customers", response=page_of(schemas.Customer), paginated=True, query=SearchQuery)
+def list_customers(
+    ctx: TenantContext, page: PageRequest, query: SearchQuery
+) -> Page[schemas.Customer]:
+    """List customers, oldest first; `q` finds those whose name or external id contains it."""
+    return customers.list_customers(ctx, page, query.q)
 
 
 @api.get("/v1/customers/{id}", response=schemas.Customer)

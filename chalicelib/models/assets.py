@@ -37,6 +37,8 @@ class Asset(PortwayModel):
     asset_id = UnicodeAttribute(range_key=True)
     name = UnicodeAttribute()
     serial_number = UnicodeAttribute(null=True)
+    # What a search matches: the name and serial number, lower-cased.
+    search_text = UnicodeAttribute(null=True)
     kind = UnicodeAttribute(default="machine")
     customer_id = UnicodeAttribute(null=True)
     business_unit_id = UnicodeAttribute(null=True)

@@ -117,3 +117,8 @@ def key_time(time: datetime) -> str:
     """A time inside a sort key: UTC, always with milliseconds (`2026-11-22T10:00:00.000Z`),
     so that keys sort as the times do."""
     return time.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+
+
+def search_text_for(*parts: str | None) -> str:
+    """What a list's search matches of an item: its words lower-cased, one per line."""
+    return "\n".join(p.casefold() for p in parts if p)

@@ -51,6 +51,8 @@ class Customer(PortwayModel):
     external_id = UnicodeAttribute(null=True)
     language = UnicodeAttribute(null=True)
     email = UnicodeAttribute(null=True)
+    # What a search matches: the name and external id, lower-cased (`search_text_for`).
+    search_text = UnicodeAttribute(null=True)
     contact = Contact(null=True)  # type: ignore[no-untyped-call]
     asset_count = NumberAttribute(default=0)
     unit_count = NumberAttribute(default=0)

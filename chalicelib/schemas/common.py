@@ -123,6 +123,12 @@ class ListQuery(Struct, kw_only=True):
     cursor: Annotated[str, Meta(max_length=4096)] | None = None
 
 
+class SearchQuery(Struct, kw_only=True):
+    """A list's search: items whose name (or number) contains the text, in any case."""
+
+    q: Annotated[str, Meta(min_length=1, max_length=100)] | None = None
+
+
 T = TypeVar("T")
 
 

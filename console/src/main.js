@@ -51,6 +51,7 @@ function Screen({ route, me, refreshMe }) {
     return html`<${SecondFactor} required=${true} onDone=${refreshMe} />`;
   }
   const [path, query] = route.split("?");
+  const search = new URLSearchParams(query || "").get("q") || "";
   let params;
   if (path === "/customers/new") return html`<${NewCustomer} />`;
   if (path === "/customers/import") return html`<${ImportCustomers} />`;
@@ -60,7 +61,7 @@ function Screen({ route, me, refreshMe }) {
       <${CustomerPortal} customerId=${params.id} />`;
   }
   if (path === "/equipment/new") return html`<${NewEquipment} />`;
-  if (path === "/equipment") return html`<${EquipmentList} />`;
+  if (path === "/equipment") return html`<${EquipmentList} q=${search} />`;
   if (path === "/themes") return html`<${ThemeList} />`;
   if ((params = match("/themes/:id", path))) return html`<${ThemeEditor} key=${params.id} id=${params.id} />`;
   if (path === "/templates") return html`<${TemplateList} />`;
@@ -71,7 +72,7 @@ function Screen({ route, me, refreshMe }) {
   if (path === "/shares") return html`<${Shares} />`;
   if (path === "/team") return html`<${Team} me=${me} />`;
   if (path === "/settings") return html`<${Settings} me=${me} refreshMe=${refreshMe} />`;
-  return html`<${CustomerList} />`;
+  return html`<${CustomerList} q=${search} />`;
 }
 
 function Shell({ me, route, refreshMe, onSignOut, onLanguage }) {

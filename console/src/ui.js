@@ -106,6 +106,20 @@ export function Confirm({ open, text, action, onConfirm, onCancel, danger = true
   </dialog>`;
 }
 
+/** A list's search: the text goes into the URL (`?q=`), so back and forward keep it. */
+export function Search({ id, label, value, base }) {
+  const [text, setText] = useState(value || "");
+  useEffect(() => setText(value || ""), [value]);
+  return html`<form class="search" role="search" onSubmit=${(e) => {
+    e.preventDefault();
+    location.hash = text.trim() ? `${base}?q=${encodeURIComponent(text.trim())}` : base;
+  }}>
+    <label for=${id} class="visually-hidden">${label}</label>
+    <input id=${id} type="search" value=${text} placeholder=${label} onInput=${(e) => setText(e.currentTarget.value)} />
+    <button class="button">${t("common.search")}</button>
+  </form>`;
+}
+
 /** The field errors of a failed call, by field. */
 export function fieldErrors(error) {
   return error instanceof ApiError ? error.fields : {};

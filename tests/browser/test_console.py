@@ -337,7 +337,28 @@ def test_trackunit_journey_from_sign_in_to_the_customer_seeing_its_equipment(
     page = person
     page.context.grant_permissions(["clipboard-read", "clipboard-write"])
     _join_in_browser(page, _invite_link(api, "ann@example.com", "admin", local_server))
-    customer = api.post("/v1/customers", {"name": "Hafenbau GmbH"}).json_body
+    # "Import or add your customers": three from a file, then the one we want by search.
+    csv_file = ROOT / "test-artifacts" / "journey-customers.csv"
+    csv_file.parent.mkdir(exist_ok=True)
+    csv_file.write_bytes(b"Name;Kundennummer\nHafenbau GmbH;K-1\nNordbau AG;K-2\nKranwerk KG;K-3\n")
+    page.get_by_role("link", name="Import from a file").click()
+    page.get_by_label("CSV or Excel file").set_input_files(str(csv_file))
+    page.get_by_role("button", name="Check the file").click()
+    page.get_by_role("button", name="Import all 3 rows").click()
+    page.get_by_text("3 customers imported.").wait_for()
+    page.get_by_role("link", name="Customers").first.click()
+    page.get_by_role("searchbox", name="Search customers by name or number").fill("hafen")
+    page.keyboard.press("Enter")
+    page.get_by_role("link", name="Hafenbau GmbH").wait_for()
+    expect(page.get_by_role("link", name="Nordbau AG")).to_have_count(0)
+    _shot(page, "customers-search")
+    page.get_by_role("link", name="Hafenbau GmbH").click()
+    page.get_by_label("New business unit").fill("Baustelle Hafen")
+    page.locator("[aria-labelledby=units-title] button").click()
+    page.locator("[aria-labelledby=units-title] li", has_text="Baustelle Hafen").wait_for()
+    customer = next(
+        c for c in api.get("/v1/customers").json_body["items"] if c["name"] == "Hafenbau GmbH"
+    )
     page.get_by_role("link", name="Equipment").click()
     for name in ("Bagger 320", "Radlader 950", "Kran 80"):
         page.get_by_role("link", name="New equipment").click()

@@ -747,3 +747,11 @@ def test_asset_endpoints_need_an_api_key(anonymous, api):
     assert problem(anonymous.get(f"/v1/assets/{mine['id']}"))["status"] == 401
     assert problem(anonymous.post("/v1/assets", {"name": "X"}))["status"] == 401
     assert api.get("/v1/assets").json_body["items"] == [mine]
+
+
+def test_a_search_finds_assets_by_name_or_serial_number(api):
+    api.post("/v1/assets", {"name": "Bagger 320", "serial_number": "EX320-0042"})
+    api.post("/v1/assets", {"name": "Radlader 950", "serial_number": "WL950-0007"})
+    assert [a["name"] for a in api.get("/v1/assets?q=BAGGER").json_body["items"]] == ["Bagger 320"]
+    assert [a["name"] for a in api.get("/v1/assets?q=wl950").json_body["items"]] == ["Radlader 950"]
+    assert api.get("/v1/assets?q=kran").json_body["items"] == []

@@ -179,3 +179,25 @@ def test_deleting_a_customer_that_holds_assets_names_them(api):
     assert body["status"] == 409
     assert body["held_by"] == {"asset_count": 2, "asset_ids": sorted(asset_ids)}
     assert api.get(f"/v1/customers/{customer['id']}").status_code == 200
+
+
+def test_a_search_finds_customers_by_name_or_number_in_any_case_page_by_page(api):
+    for name, number in (("Nordbau GmbH", "K-1"), ("Hafenbau AG", "K-2"), ("NORDLICHT ApS", None)):
+        body = {"name": name} | ({"external_id": number} if number else {})
+        assert api.post("/v1/customers", body).status_code == 201
+    found = api.get("/v1/customers?q=nord").json_body
+    assert [c["name"] for c in found["items"]] == ["Nordbau GmbH", "NORDLICHT ApS"]
+    assert [c["name"] for c in api.get("/v1/customers?q=k-2").json_body["items"]] == ["Hafenbau AG"]
+    first = api.get("/v1/customers?q=NORD&limit=1").json_body
+    assert [c["name"] for c in first["items"]] == ["Nordbau GmbH"]
+    rest = api.get(f"/v1/customers?q=NORD&limit=1&cursor={first['next_cursor']}").json_body
+    assert [c["name"] for c in rest["items"]] == ["NORDLICHT ApS"]
+    assert rest["next_cursor"] is None
+    # A renamed customer is found by its new name only.
+    hafen = api.get("/v1/customers?q=hafen").json_body["items"][0]
+    api.patch(f"/v1/customers/{hafen['id']}", {"name": "Seehafen Bau"})
+    assert [c["name"] for c in api.get("/v1/customers?q=seehafen").json_body["items"]] == [
+        "Seehafen Bau"
+    ]
+    assert api.get("/v1/customers?q=").status_code == 422
+    assert api.get("/v1/customers?q=" + "x" * 101).status_code == 422

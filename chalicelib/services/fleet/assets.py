@@ -11,6 +11,7 @@ from chalicelib.clock import Clock, utcnow
 from chalicelib.errors import Conflict, Invalid
 from chalicelib.ids import new_id
 from chalicelib.models import Asset, AssetEvent
+from chalicelib.models.base import search_text_for
 from chalicelib.schemas import assets as schemas
 from chalicelib.schemas.common import Page, page_of, present, rfc3339
 from chalicelib.services.platform import events
@@ -60,7 +61,14 @@ def create(
     """Create an asset."""
     now = clock()
     fields = msgspec.structs.asdict(data)
-    item = Asset(ctx.tenant_id, new_id("ast"), created_at=now, updated_at=now, **fields)
+    item = Asset(
+        ctx.tenant_id,
+        new_id("ast"),
+        created_at=now,
+        updated_at=now,
+        search_text=search_text_for(data.name, data.serial_number),
+        **fields,
+    )
     with Transaction() as tx:
         tx.save(item, condition=Asset.asset_id.does_not_exist())
         events.record(tx, ctx, "asset.created", item.asset_id, now=now)
@@ -72,9 +80,19 @@ def get(ctx: TenantContext, asset_id: str) -> schemas.Asset:
     return to_schema(load(ctx, asset_id))
 
 
-def list_assets(ctx: TenantContext, page: PageRequest) -> Page[schemas.Asset]:
-    """The tenant's assets, oldest first."""
-    items, cursor = fetch_page(ctx, "assets", page, lambda **kw: Asset.query(ctx.tenant_id, **kw))
+def list_assets(
+    ctx: TenantContext, page: PageRequest, search: str | None = None
+) -> Page[schemas.Asset]:
+    """The tenant's assets, oldest first; with `search`, those whose name or serial number
+    contains it (in any case)."""
+    wanted = search.casefold() if search else None
+    found = Asset.search_text.contains(wanted) | Asset.name.contains(search) if wanted else None
+    items, cursor = fetch_page(
+        ctx,
+        f"assets\0{wanted or ''}",
+        page,
+        lambda **kw: Asset.query(ctx.tenant_id, filter_condition=found, **kw),
+    )
     return page_of(schemas.Asset)(items=[to_schema(i) for i in items], next_cursor=cursor)
 
 
@@ -93,11 +111,16 @@ def update(
     for required in ("name", "kind"):
         if required in changes and changes[required] is None:
             raise Invalid.field(required, "cannot be null")
+    stored = dict(changes)
+    if "name" in changes or "serial_number" in changes:
+        stored["search_text"] = search_text_for(
+            changes.get("name", item.name), changes.get("serial_number", item.serial_number)
+        )
     now = clock()
     return to_schema(
         update_recorded(
             item,
-            changes,
+            stored,
             now,
             lambda tx: events.record(
                 tx,

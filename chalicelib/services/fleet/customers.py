@@ -11,6 +11,7 @@ from chalicelib.clock import Clock, utcnow
 from chalicelib.errors import Conflict, Invalid
 from chalicelib.ids import new_id
 from chalicelib.models import Asset, BusinessUnit, Customer, Portal
+from chalicelib.models.base import search_text_for
 from chalicelib.schemas import customers as schemas
 from chalicelib.schemas.common import Language, Page, page_of, present, rfc3339
 from chalicelib.services.platform import events
@@ -67,7 +68,12 @@ def create(
     """Create a customer."""
     now = clock()
     item = Customer(
-        ctx.tenant_id, new_id("cus"), created_at=now, updated_at=now, **msgspec.structs.asdict(data)
+        ctx.tenant_id,
+        new_id("cus"),
+        created_at=now,
+        updated_at=now,
+        search_text=search_text_for(data.name, data.external_id),
+        **msgspec.structs.asdict(data),
     )
     with Transaction() as tx:
         tx.save(item, condition=Customer.customer_id.does_not_exist())
@@ -82,10 +88,20 @@ def get(ctx: TenantContext, customer_id: str) -> schemas.Customer:
     return to_schema(load(ctx, customer_id))
 
 
-def list_customers(ctx: TenantContext, page: PageRequest) -> Page[schemas.Customer]:
-    """The tenant's customers, oldest first."""
+def list_customers(
+    ctx: TenantContext, page: PageRequest, search: str | None = None
+) -> Page[schemas.Customer]:
+    """The tenant's customers, oldest first; with `search`, those whose name or external id
+    contains it (in any case)."""
+    wanted = search.casefold() if search else None
+    found = (
+        Customer.search_text.contains(wanted) | Customer.name.contains(search) if wanted else None
+    )
     items, cursor = fetch_page(
-        ctx, "customers", page, lambda **kw: Customer.query(ctx.tenant_id, **kw)
+        ctx,
+        f"customers\0{wanted or ''}",
+        page,
+        lambda **kw: Customer.query(ctx.tenant_id, filter_condition=found, **kw),
     )
     return page_of(schemas.Customer)(items=[to_schema(i) for i in items], next_cursor=cursor)
 
@@ -104,11 +120,16 @@ def update(
     changes = present(data)
     if "name" in changes and changes["name"] is None:
         raise Invalid.field("name", "a customer keeps a name; it cannot be null")
+    stored = dict(changes)
+    if "name" in changes or "external_id" in changes:
+        stored["search_text"] = search_text_for(
+            changes.get("name", item.name), changes.get("external_id", item.external_id)
+        )
     now = clock()
     return to_schema(
         update_recorded(
             item,
-            changes,
+            stored,
             now,
             lambda tx: events.record(
                 tx,

@@ -34,6 +34,7 @@ from chalicelib.clock import Clock, utcnow
 from chalicelib.errors import Conflict, Invalid
 from chalicelib.ids import new_id
 from chalicelib.models import Customer, CustomerImport
+from chalicelib.models.base import search_text_for
 from chalicelib.operations import Upload
 from chalicelib.schemas import imports as schemas
 from chalicelib.schemas.common import rfc3339
@@ -370,7 +371,12 @@ def _write_slice(ctx: TenantContext, rows: list[_Row], import_id: str, clock: Cl
             for row in missing:
                 values: dict[str, Any] = {k: v for k, v in row.values.items() if v is not None}
                 customer = Customer(
-                    ctx.tenant_id, row.customer_id, created_at=now, updated_at=now, **values
+                    ctx.tenant_id,
+                    row.customer_id,
+                    created_at=now,
+                    updated_at=now,
+                    search_text=search_text_for(row.values["name"], row.values["external_id"]),
+                    **values,
                 )
                 tx.save(customer, condition=Customer.customer_id.does_not_exist())
             events.record(

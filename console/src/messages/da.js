@@ -65,7 +65,7 @@ export default {
   "error.session": "Din session er slut. Log ind igen.",
   "customers.title": "Kunder",
   "customers.new": "Ny kunde",
-  "customers.search": "Søg kunder efter navn",
+  "customers.search": "Søg kunder efter navn eller nummer",
   "customers.name": "Navn",
   "customers.type": "Kundetype",
   "customers.type.end_customer": "Slutkunde",
@@ -371,4 +371,6 @@ export default {
   "billing.section.account": "Konto",
   "billing.section.documents": "Dokumenter",
   "billing.section.additional_data": "Yderligere data",
+  "common.nomatch": "Intet matcher ”{q}”.",
+  "equipment.search": "Søg udstyr efter navn eller serienummer",
 };

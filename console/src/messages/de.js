@@ -65,7 +65,7 @@ export default {
   "error.session": "Ihre Sitzung ist beendet. Melden Sie sich erneut an.",
   "customers.title": "Kunden",
   "customers.new": "Neuer Kunde",
-  "customers.search": "Kunden nach Namen suchen",
+  "customers.search": "Kunden nach Name oder Nummer suchen",
   "customers.name": "Name",
   "customers.type": "Kundentyp",
   "customers.type.end_customer": "Endkunde",
@@ -371,4 +371,6 @@ export default {
   "billing.section.account": "Konto",
   "billing.section.documents": "Dokumente",
   "billing.section.additional_data": "Zusätzliche Daten",
+  "common.nomatch": "Nichts passt zu „{q}“.",
+  "equipment.search": "Ausrüstung nach Name oder Seriennummer suchen",
 };

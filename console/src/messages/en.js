@@ -65,7 +65,7 @@ export default {
   "error.session": "Your session has ended. Sign in again.",
   "customers.title": "Customers",
   "customers.new": "New customer",
-  "customers.search": "Search customers by name",
+  "customers.search": "Search customers by name or number",
   "customers.name": "Name",
   "customers.type": "Customer type",
   "customers.type.end_customer": "End customer",
@@ -371,4 +371,6 @@ export default {
   "billing.section.account": "Account",
   "billing.section.documents": "Documents",
   "billing.section.additional_data": "Additional data",
+  "common.nomatch": "Nothing matches “{q}”.",
+  "equipment.search": "Search equipment by name or serial number",
 };

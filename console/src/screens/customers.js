@@ -4,7 +4,7 @@ import { useEffect, useState } from "preact/hooks";
 import { ApiError, del, get, patch, post } from "../api.js";
 import { formatDate, LANGUAGES, t } from "../i18n.js";
 import { go } from "../router.js";
-import { Confirm, fieldErrors, html, Notice, Problem, SelectField, TextField } from "../ui.js";
+import { Confirm, fieldErrors, html, Notice, Problem, Search, SelectField, TextField } from "../ui.js";
 
 const TYPES = ["end_customer", "dealer", "service_partner"];
 
@@ -16,7 +16,7 @@ function typeOptions(current) {
 
 const languageOptions = () => [["", t("customers.type.none")], ...LANGUAGES.map((l) => [l, t(`language.${l}`)])];
 
-export function CustomerList() {
+export function CustomerList({ q }) {
   const [items, setItems] = useState([]);
   const [cursor, setCursor] = useState(null);
   const [state, setState] = useState({ loading: true, error: null });
@@ -24,7 +24,8 @@ export function CustomerList() {
   async function load(after) {
     setState({ loading: true, error: null });
     try {
-      const page = await get(`/v1/customers?limit=50${after ? `&cursor=${encodeURIComponent(after)}` : ""}`);
+      const search = q ? `&q=${encodeURIComponent(q)}` : "";
+      const page = await get(`/v1/customers?limit=50${search}${after ? `&cursor=${encodeURIComponent(after)}` : ""}`);
       setItems((before) => (after ? [...before, ...page.items] : page.items));
       setCursor(page.next_cursor);
       setState({ loading: false, error: null });
@@ -32,7 +33,7 @@ export function CustomerList() {
       setState({ loading: false, error });
     }
   }
-  useEffect(() => { load(null); }, []);
+  useEffect(() => { load(null); }, [q]);
 
   return html`<section aria-labelledby="customers-title">
     <div class="heading">
@@ -42,8 +43,9 @@ export function CustomerList() {
         <a class="button" href="#/customers/import">${t("customers.import")}</a>
       </div>
     </div>
+    <${Search} id="customers-search" label=${t("customers.search")} value=${q} base="/customers" />
     <${Problem} error=${state.error} />
-    ${items.length === 0 && !state.loading && !state.error ? html`<p>${t("common.none")}</p>` : html`
+    ${items.length === 0 && !state.loading && !state.error ? html`<p>${q ? t("common.nomatch", { q }) : t("common.none")}</p>` : html`
     <div class="table-wrap" role="region" aria-labelledby="customers-title" tabindex="0">
       <table class="table">
         <thead><tr>
@@ -124,6 +126,35 @@ export function NewCustomer() {
   </section>`;
 }
 
+function Units({ customerId }) {
+  const [units, setUnits] = useState([]);
+  const [name, setName] = useState("");
+  const [error, setError] = useState(null);
+  const path = `/v1/customers/${encodeURIComponent(customerId)}/business-units`;
+  const load = () => get(`${path}?limit=100`).then((p) => setUnits(p.items), setError);
+  useEffect(() => { load(); }, [customerId]);
+  async function add(event) {
+    event.preventDefault();
+    setError(null);
+    try {
+      await post(path, { name });
+      setName("");
+      load();
+    } catch (failure) {
+      setError(failure);
+    }
+  }
+  return html`<div class="panel" aria-labelledby="units-title">
+    <h2 id="units-title">${t("customers.units")}</h2>
+    ${units.length > 0 && html`<ul class="people">${units.map((u) => html`<li key=${u.id}>${u.name}</li>`)}</ul>`}
+    <form class="form" onSubmit=${add} novalidate>
+      <${Problem} error=${error} />
+      <${TextField} id="unit-name" label=${t("customers.unit.new")} value=${name} onInput=${setName} error=${fieldErrors(error).name} required />
+      <button class="button">${t("common.create")}</button>
+    </form>
+  </div>`;
+}
+
 function heldText(error, name) {
   const held = (error instanceof ApiError && error.problem.held_by) || {};
   const reasons = [];
@@ -194,6 +225,7 @@ export function CustomerDetail({ id, created }) {
     ${held ? html`<div class="notice notice--error" role="alert"><p>${held}</p></div>` : html`<${Problem} error=${error} onReload=${load} />`}
     <${CustomerForm} form=${form} setForm=${setForm} error=${error} onSubmit=${save}
       submitLabel=${t("common.save")} busy=${busy} />
+    <${Units} customerId=${id} />
     <div class="danger-zone">
       <button type="button" class="button button--danger" onClick=${() => setConfirming(true)}>${t("common.delete")}</button>
     </div>

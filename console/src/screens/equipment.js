@@ -4,7 +4,7 @@ import { useEffect, useState } from "preact/hooks";
 import { get, post, put } from "../api.js";
 import { formatDate, t } from "../i18n.js";
 import { go } from "../router.js";
-import { fieldErrors, html, Notice, Problem, SelectField, TextField } from "../ui.js";
+import { fieldErrors, html, Notice, Problem, Search, SelectField, TextField } from "../ui.js";
 
 const KINDS = ["machine", "vehicle", "trailer", "container", "gps_device", "tool", "other"];
 const kindOptions = () => KINDS.map((k) => [k, t(`equipment.kind.${k}`)]);
@@ -26,7 +26,7 @@ async function customerNames() {
   return names;
 }
 
-export function EquipmentList() {
+export function EquipmentList({ q }) {
   const [items, setItems] = useState([]);
   const [names, setNames] = useState({});
   const [cursor, setCursor] = useState(null);
@@ -35,7 +35,8 @@ export function EquipmentList() {
   async function load(after) {
     setState({ loading: true, error: null });
     try {
-      const page = await get(`/v1/assets?limit=50${after ? `&cursor=${encodeURIComponent(after)}` : ""}`);
+      const search = q ? `&q=${encodeURIComponent(q)}` : "";
+      const page = await get(`/v1/assets?limit=50${search}${after ? `&cursor=${encodeURIComponent(after)}` : ""}`);
       setItems((before) => (after ? [...before, ...page.items] : page.items));
       setCursor(page.next_cursor);
       setState({ loading: false, error: null });
@@ -43,18 +44,17 @@ export function EquipmentList() {
       setState({ loading: false, error });
     }
   }
-  useEffect(() => {
-    load(null);
-    customerNames().then(setNames, () => {});
-  }, []);
+  useEffect(() => { load(null); }, [q]);
+  useEffect(() => { customerNames().then(setNames, () => {}); }, []);
 
   return html`<section aria-labelledby="equipment-title">
     <div class="heading">
       <h1 id="equipment-title">${t("equipment.title")}</h1>
       <a class="button button--primary" href="#/equipment/new">${t("equipment.new")}</a>
     </div>
+    <${Search} id="equipment-search" label=${t("equipment.search")} value=${q} base="/equipment" />
     <${Problem} error=${state.error} />
-    ${items.length === 0 && !state.loading && !state.error ? html`<p>${t("common.none")}</p>` : html`
+    ${items.length === 0 && !state.loading && !state.error ? html`<p>${q ? t("common.nomatch", { q }) : t("common.none")}</p>` : html`
     <div class="table-wrap" role="region" aria-labelledby="equipment-title" tabindex="0">
       <table class="table">
         <thead><tr>
