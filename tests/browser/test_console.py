@@ -521,6 +521,8 @@ def test_billwerk_journey_settings_change_the_signup_page_and_a_contract_gets_it
 ):
     """Reference journey (b): a plan and a variant, the settings tabs change what the signup
     page asks, a contract is made and its self-service link opens the contract."""
+    from tests.samples import tiny_pdf
+
     page = person
     _join_in_browser(page, _invite_link(api, "ann@example.com", "admin", local_server))
     api.post("/v1/customers", {"name": "Fjord Byg ApS", "email": "info@fjordbyg.example"})
@@ -529,9 +531,15 @@ def test_billwerk_journey_settings_change_the_signup_page_and_a_contract_gets_it
     page.get_by_role("button", name="Create the plan").click()
     page.get_by_role("heading", name="Fleet Tracking").wait_for()
     page.get_by_label("Variant name").fill("Monthly")
-    page.get_by_label("Price per period (EUR)").fill("29,90")
+    page.get_by_label("Price per period (EUR)").first.fill("29,90")
     page.get_by_role("button", name="Add the variant").click()
     page.get_by_text("29.90 EUR").wait_for()
+    page.get_by_label("Component name").fill("Extra tracker")
+    page.get_by_label("Kind").select_option("quantity")
+    page.get_by_label("Price per period (EUR)").last.fill("4.50")
+    page.get_by_label("Unit").fill("device")
+    page.get_by_role("button", name="Add the component").click()
+    page.get_by_text("4.50 EUR / device").wait_for()
     _axe(page, "billing-plans")
     _shot(page, "billing-plans")
     (variant,) = api.get(
@@ -574,8 +582,31 @@ def test_billwerk_journey_settings_change_the_signup_page_and_a_contract_gets_it
     link = page.get_by_label("Self-service link").input_value()
     assert "language=da" in link
     assert "#token=pws_" in link
+    pdf = ROOT / "test-artifacts" / "R-2026-1.pdf"
+    pdf.write_bytes(tiny_pdf())
+    page.get_by_label("Number").fill("R-2026-1")
+    page.get_by_label("PDF file").set_input_files(str(pdf))
+    page.get_by_role("button", name="Upload the document").click()
+    page.get_by_text("R-2026-1", exact=True).wait_for()
     _axe(page, "billing-contracts")
     _shot(page, "billing-contracts")
+    page.get_by_role("link", name="Coupons").click()
+    page.get_by_label("Code").fill("SPRING10")
+    page.get_by_role("button", name="Create the coupon").click()
+    page.get_by_text("SPRING10", exact=True).wait_for()
+    _axe(page, "billing-coupons")
+    page.get_by_role("link", name="E-mails").click()
+    page.get_by_label("Subject").fill("Ihre Rechnung {DocumentNumber}")
+    page.get_by_role("button", name="Save", exact=True).click()
+    page.get_by_role("status").filter(has_text="Saved.").wait_for()
+    assert api.get("/v1/email-templates/invoice/de").json_body["subject"] == (
+        "Ihre Rechnung {DocumentNumber}"
+    )
+    page.get_by_label("Subject").fill("Ihre Rechnung {Nonsense}")
+    page.get_by_role("button", name="Save", exact=True).click()
+    page.locator("#email-subject-error").wait_for()  # the API's field error, by its field
+    _axe(page, "billing-emails")
+    _shot(page, "billing-emails")
     customer_page.goto(local_server + link.split("localhost:8000", 1)[1])
     customer_page.get_by_text("Fleet Tracking").first.wait_for()
     screenshot(customer_page, "console-billing-self-service")

@@ -1,13 +1,14 @@
 // Billing: plans and their variants (with each variant's signup page), contracts with their
 // self-service access, and the signup and self-service settings as tabs.
 import { useEffect, useState } from "preact/hooks";
-import { call, get, post } from "../api.js";
+import { ApiError, call, del, get, post, put, Raw } from "../api.js";
 import { formatDate, LANGUAGES, t } from "../i18n.js";
 import { go } from "../router.js";
 import { fieldErrors, html, isStale, Notice, Problem, SelectField, TextField } from "../ui.js";
 import { useThemes } from "./templates.js";
 
-const TABS = ["plans", "contracts", "settings"];
+const TABS = ["plans", "contracts", "coupons", "emails", "settings"];
+const KINDS = ["quantity", "on_off", "metered"];
 const PERIODS = ["P1M", "P3M", "P6M", "P1Y"];
 const periodOptions = () => PERIODS.map((p) => [p, t(`billing.period.${p}`)]);
 
@@ -58,6 +59,192 @@ function Variants({ plan }) {
   </div>`;
 }
 
+function Components({ plan }) {
+  const [components, setComponents] = useState([]);
+  const [form, setForm] = useState({ name: "", kind: "on_off", price: "", unit: "", show_in_signup: true });
+  const [error, setError] = useState(null);
+  const load = () => get(`/v1/plans/${plan.id}/components?limit=100`).then((p) => setComponents(p.items), setError);
+  useEffect(() => { load(); }, [plan.id]);
+  async function add(event) {
+    event.preventDefault();
+    setError(null);
+    const body = { plan_id: plan.id, name: form.name, kind: form.kind, price: form.price.replace(",", "."), unit: form.unit || null };
+    if (form.kind === "metered") body.show_as_price_info = form.show_in_signup;
+    else body.show_in_signup = form.show_in_signup;
+    if (form.kind === "quantity") body.max_quantity = 100;
+    try {
+      await post("/v1/components", body);
+      setForm({ ...form, name: "", price: "", unit: "" });
+      load();
+    } catch (failure) {
+      setError(failure);
+    }
+  }
+  const fields = fieldErrors(error);
+  const id = (name) => `component-${plan.id}-${name}`;
+  return html`<div>
+    <h3 class="step-title">${t("billing.components")}</h3>
+    <ul class="people">${components.map((c) => html`<li key=${c.id}>
+      <span><strong>${c.name}</strong> <span class="muted">${t(`billing.kind.${c.kind}`)} · ${c.price} ${plan.currency}${c.unit ? ` / ${c.unit}` : ""}</span></span></li>`)}</ul>
+    <form class="form" onSubmit=${add} novalidate aria-label=${t("billing.component.new", { plan: plan.name })}>
+      <${Problem} error=${error} />
+      <div class="row">
+        <${TextField} id=${id("name")} label=${t("billing.component.name")} value=${form.name} onInput=${(v) => setForm({ ...form, name: v })} error=${fields.name} required />
+        <${SelectField} id=${id("kind")} label=${t("billing.component.kind")} value=${form.kind} onChange=${(v) => setForm({ ...form, kind: v })}
+          options=${KINDS.map((k) => [k, t(`billing.kind.${k}`)])} />
+      </div>
+      <div class="row">
+        <${TextField} id=${id("price")} label=${t("billing.variant.price", { currency: plan.currency })} value=${form.price} inputmode="decimal"
+          onInput=${(v) => setForm({ ...form, price: v })} error=${fields.price} required />
+        <${TextField} id=${id("unit")} label=${t("billing.component.unit")} value=${form.unit} onInput=${(v) => setForm({ ...form, unit: v })} error=${fields.unit} optional />
+      </div>
+      <label class="check"><input type="checkbox" checked=${form.show_in_signup} onChange=${() => setForm({ ...form, show_in_signup: !form.show_in_signup })} />
+        <span>${t("billing.component.signup")}</span></label>
+      <button class="button">${t("billing.component.add")}</button>
+    </form>
+  </div>`;
+}
+
+function Coupons() {
+  const [coupons, setCoupons] = useState([]);
+  const [form, setForm] = useState({ code: "", percent: "10", until: "" });
+  const [error, setError] = useState(null);
+  const load = () => get("/v1/coupons?limit=100").then((p) => setCoupons(p.items), setError);
+  useEffect(() => { load(); }, []);
+  async function add(event) {
+    event.preventDefault();
+    setError(null);
+    const body = { code: form.code.trim(), discount_percent: Number(form.percent) };
+    if (form.until) body.valid_until = new Date(form.until).toISOString();
+    try {
+      await post("/v1/coupons", body);
+      setForm({ code: "", percent: form.percent, until: "" });
+      load();
+    } catch (failure) {
+      setError(failure);
+    }
+  }
+  const fields = fieldErrors(error);
+  return html`<div>
+    <ul class="people">${coupons.map((c) => html`<li key=${c.code}><span><strong>${c.code}</strong>
+      <span class="muted">${c.discount_percent} % · ${t("billing.coupon.used", { count: c.redemptions })}${c.valid_until ? ` · ${t("shares.until.short", { time: formatDate(c.valid_until) })}` : ""}</span></span></li>`)}</ul>
+    <form class="form panel" onSubmit=${add} novalidate aria-labelledby="new-coupon-title">
+      <h2 id="new-coupon-title">${t("billing.coupon.new")}</h2>
+      <${Problem} error=${error} />
+      <${TextField} id="coupon-code" label=${t("billing.coupon.code")} value=${form.code} onInput=${(v) => setForm({ ...form, code: v })} error=${fields.code} required />
+      <${TextField} id="coupon-percent" label=${t("billing.coupon.percent")} type="number" min="1" max="100" value=${form.percent}
+        onInput=${(v) => setForm({ ...form, percent: v })} error=${fields.discount_percent} required />
+      <${TextField} id="coupon-until" label=${t("billing.coupon.until")} type="datetime-local" value=${form.until}
+        onInput=${(v) => setForm({ ...form, until: v })} error=${fields.valid_until} optional />
+      <button class="button button--primary">${t("billing.coupon.create")}</button>
+    </form>
+  </div>`;
+}
+
+function Emails() {
+  const [choice, setChoice] = useState({ kind: "invoice", language: "de" });
+  const [template, setTemplate] = useState(null);
+  const [error, setError] = useState(null);
+  const [saved, setSaved] = useState(null);
+  const path = `/v1/email-templates/${choice.kind}/${choice.language}`;
+  async function load() {
+    setError(null);
+    setSaved(null);
+    try {
+      setTemplate(await get(path));
+    } catch (failure) {
+      if (failure instanceof ApiError && failure.status === 404) setTemplate({ subject: "", body: "", custom: false });
+      else setError(failure);
+    }
+  }
+  useEffect(() => { load(); }, [choice.kind, choice.language]);
+  async function save(event) {
+    event.preventDefault();
+    setError(null);
+    try {
+      setTemplate(await put(path, { subject: template.subject, body: template.body }));
+      setSaved(t("common.saved"));
+    } catch (failure) {
+      setError(failure);
+    }
+  }
+  async function reset() {
+    try {
+      await del(path);
+      load();
+    } catch (failure) {
+      setError(failure);
+    }
+  }
+  const fields = fieldErrors(error);
+  return html`<form class="form panel" onSubmit=${save} novalidate aria-labelledby="emails-title">
+    <h2 id="emails-title">${t("billing.tab.emails")}</h2>
+    <div class="row">
+      <${SelectField} id="email-kind" label=${t("billing.email.kind")} value=${choice.kind} onChange=${(v) => setChoice({ ...choice, kind: v })}
+        options=${["invoice", "credit_note", "reminder"].map((k) => [k, t(`billing.email.${k}`)])} />
+      <${SelectField} id="email-language" label=${t("lang.label")} value=${choice.language} onChange=${(v) => setChoice({ ...choice, language: v })}
+        options=${LANGUAGES.map((l) => [l, t(`language.${l}`)])} />
+    </div>
+    ${saved && html`<${Notice} text=${saved} />`}
+    <${Problem} error=${error} />
+    ${template && html`<div>
+      <p class="muted">${template.custom ? t("billing.email.custom") : t("billing.email.default")}</p>
+      <${TextField} id="email-subject" label=${t("billing.email.subject")} value=${template.subject}
+        onInput=${(v) => setTemplate({ ...template, subject: v })} error=${fields.subject} required />
+      <div class=${`field${fields.body ? " field--invalid" : ""}`}>
+        <label for="email-body">${t("billing.email.body")}</label>
+        <textarea id="email-body" rows="8" value=${template.body} aria-describedby="email-body-hint"
+          onInput=${(e) => setTemplate({ ...template, body: e.currentTarget.value })}></textarea>
+        <p class="hint" id="email-body-hint">${t("billing.email.hint", {
+          list: "{CustomerName}, {ContractId}, {PlanName}, {DocumentNumber}, {ProviderName}",
+          link: "{SelfServicePortalUrl}",
+        })}</p>
+        ${fields.body && html`<p class="error">${fields.body}</p>`}
+      </div>
+      <div class="actions"><button class="button button--primary">${t("common.save")}</button>
+        ${template.custom && html`<button type="button" class="button" onClick=${reset}>${t("billing.email.reset")}</button>`}</div>
+    </div>`}
+  </form>`;
+}
+
+function Documents({ contract }) {
+  const [documents, setDocuments] = useState([]);
+  const [form, setForm] = useState({ kind: "invoice", number: "", file: null });
+  const [error, setError] = useState(null);
+  const base = `/v1/contracts/${contract.id}/documents`;
+  const load = () => get(`${base}?limit=100`).then((p) => setDocuments(p.items), setError);
+  useEffect(() => { load(); }, [contract.id]);
+  async function upload(event) {
+    event.preventDefault();
+    if (!form.file) return;
+    setError(null);
+    const query = `?kind=${form.kind}${form.number ? `&number=${encodeURIComponent(form.number)}` : ""}`;
+    try {
+      await post(`${base}${query}`, new Raw(await form.file.arrayBuffer(), "application/pdf"));
+      load();
+    } catch (failure) {
+      setError(failure);
+    }
+  }
+  const id = (name) => `document-${contract.id}-${name}`;
+  return html`<div>
+    <h3 class="step-title">${t("billing.documents")}</h3>
+    <ul class="people">${documents.map((d) => html`<li key=${d.id}><span><strong>${d.number}</strong>
+      <span class="muted">${t(`billing.email.${d.kind}`)} · ${d.issued_on} · ${t("billing.document.pages", { count: d.pages })}</span></span></li>`)}</ul>
+    <form class="form" onSubmit=${upload} novalidate aria-label=${t("billing.document.upload")}>
+      <${Problem} error=${error} />
+      <div class="row">
+        <${SelectField} id=${id("kind")} label=${t("billing.email.kind")} value=${form.kind} onChange=${(v) => setForm({ ...form, kind: v })}
+          options=${["invoice", "credit_note"].map((k) => [k, t(`billing.email.${k}`)])} />
+        <${TextField} id=${id("number")} label=${t("billing.document.number")} value=${form.number} onInput=${(v) => setForm({ ...form, number: v })} optional />
+      </div>
+      <div class="field"><label for=${id("file")}>${t("billing.document.file")}</label>
+        <input id=${id("file")} type="file" accept="application/pdf,.pdf" onChange=${(e) => setForm({ ...form, file: e.currentTarget.files[0] || null })} /></div>
+      <button class="button" disabled=${!form.file}>${t("billing.document.upload")}</button>
+    </form>
+  </div>`;
+}
+
 function Plans() {
   const [plans, setPlans] = useState([]);
   const [form, setForm] = useState({ name: "", currency: "EUR" });
@@ -79,6 +266,7 @@ function Plans() {
     ${plans.map((plan) => html`<section class="panel panel--wide" key=${plan.id} aria-labelledby=${`plan-${plan.id}`}>
       <h2 id=${`plan-${plan.id}`}>${plan.name} <span class="muted">(${plan.currency})</span></h2>
       <${Variants} plan=${plan} />
+      <${Components} plan=${plan} />
     </section>`)}
     <form class="form panel" onSubmit=${add} novalidate aria-labelledby="new-plan-title">
       <h2 id="new-plan-title">${t("billing.plan.new")}</h2>
@@ -157,6 +345,7 @@ function Contracts() {
       <h2 id=${`contract-${c.id}`}>${names[c.customer_id] || c.customer_id}: ${c.plan_name} · ${c.variant_name}</h2>
       <p class="muted">${c.price} ${c.currency}${c.end_at ? ` · ${t("billing.contract.ends", { time: formatDate(c.end_at) })}` : ""}</p>
       <${Access} contract=${c} />
+      <${Documents} contract=${c} />
     </section>`)}
     <form class="form panel" onSubmit=${add} novalidate aria-labelledby="new-contract-title">
       <h2 id="new-contract-title">${t("billing.contract.new")}</h2>
@@ -269,7 +458,8 @@ export function Billing({ tab }) {
   return html`<section aria-labelledby="billing-title">
     <h1 id="billing-title">${t("billing.title")}</h1>
     <${Tabs} current=${current} base="/billing" tabs=${TABS} label=${t("billing.title")} />
-    ${current === "plans" ? html`<${Plans} />` : current === "contracts" ? html`<${Contracts} />` : html`<${SettingsTabs} />`}
+    ${{ plans: html`<${Plans} />`, contracts: html`<${Contracts} />`, coupons: html`<${Coupons} />`,
+      emails: html`<${Emails} />`, settings: html`<${SettingsTabs} />` }[current]}
   </section>`;
 }
 
