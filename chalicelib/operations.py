@@ -46,6 +46,8 @@ class Operation(msgspec.Struct, frozen=True):
     # A portal read that checks its session's sources in its own batch read (one call less);
     # every other portal call has them checked before the view runs.
     folds_session_check: bool = False
+    # Its path names a file (`main-4F2K.js`): an id with an extension.
+    file_names: bool = False
 
 
 class Upload(msgspec.Struct, frozen=True):

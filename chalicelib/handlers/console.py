@@ -49,7 +49,12 @@ def get_console() -> Response:
     return _file(BUILT / "index.html", "text/html; charset=utf-8", "no-cache")
 
 
-@api.get("/console/assets/{name}", auth="public", produces=("text/javascript", "text/css"))
+@api.get(
+    "/console/assets/{name}",
+    auth="public",
+    produces=("text/javascript", "text/css"),
+    file_names=True,
+)
 def get_console_asset(name: str) -> Response:
     """A file of the console, named by its content's hash: cached for a year."""
     match = _ASSET.match(name)

@@ -65,8 +65,9 @@ _log = logging.getLogger("portway")
 View = Callable[..., Any]
 V = TypeVar("V", bound=View)
 
-# An id, or a file name with its extension (the console's bundles).
-_PATH_ID = re.compile(r"^[A-Za-z0-9_-]{1,100}(?:\.[a-z]{1,4})?$")
+_PATH_ID = re.compile(r"^[A-Za-z0-9_-]{1,100}$")
+# A file's name with its extension (the console's bundles), where a route says so.
+_FILE_NAME = re.compile(r"^[A-Za-z0-9_-]{1,100}\.[a-z]{1,4}$")
 _IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]{1,255}$")
 _IF_MATCH = re.compile(IF_MATCH_PATTERN)
 _BASE_HEADERS = {
@@ -160,10 +161,11 @@ def _source_ip(request: Request) -> str | None:
     return source
 
 
-def _check_ids(params: dict[str, str]) -> None:
+def _check_ids(params: dict[str, str], *, files: bool = False) -> None:
     # An id no object can have is answered like one that does not exist.
+    pattern = _FILE_NAME if files else _PATH_ID
     for value in params.values():
-        if not _PATH_ID.fullmatch(value):
+        if not pattern.fullmatch(value):
             raise NotFound("No such object.")
 
 
@@ -233,6 +235,7 @@ class Api:
         on_error: Callable[[PortwayError], Response] | None = None,
         tracking: bool = False,
         folds_session_check: bool = False,
+        file_names: bool = False,
     ) -> Callable[[V], V]:
         """Declare a route: its schemas, status, scope and behaviours. `on_error` answers
         errors instead of problem+json (hosted pages answer with HTML and their CSP)."""
@@ -260,6 +263,7 @@ class Api:
                 html_errors=on_error is not None,
                 tracking=tracking,
                 folds_session_check=folds_session_check,
+                file_names=file_names,
             )
             OPERATIONS.append(operation)
             handler = _Handler(self.blueprint, operation, view, on_error or problem_response)
@@ -306,7 +310,7 @@ class _Handler:
     def _handle(self, request: Request, params: dict[str, str]) -> Response:
         op = self.operation
         if op.auth == "public":
-            _check_ids(params)
+            _check_ids(params, files=op.file_names)
             return self._respond(self.view(**params))
         if op.auth == "portal":
             return self._portal(request, params)

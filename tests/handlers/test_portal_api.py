@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from chalicelib.models import Asset
-from chalicelib.services.portals import sessions
+from chalicelib.services.platform import session_families
 from tests.conftest import problem
 from tests.mail import Outbox, links_in, secret_after, text_of
 from tests.samples import portal_session
@@ -191,7 +191,7 @@ def test_refresh_issues_a_new_pair_and_spends_the_old_refresh_token(api):
 
 def test_presenting_a_spent_refresh_token_again_revokes_the_whole_family(api, tenant, monkeypatch):
     # Past the grace window in which a client's own concurrent refreshes are forgiven.
-    monkeypatch.setattr(sessions, "REFRESH_GRACE", timedelta(0))
+    monkeypatch.setattr(session_families, "REFRESH_GRACE", timedelta(0))
     customer_id, _ = _customer(api)
     first, _ = _person(api, customer_id)
     newest = _refresh(api, first["refresh_token"]).json_body["refresh_token"]

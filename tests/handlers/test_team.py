@@ -401,3 +401,22 @@ def test_a_members_preview_as_the_customer_ends_when_the_member_is_removed(api):
     assert preview.post("/v1/portal/users", {"email": "x@example.com"}).status_code == 403
     assert api.delete(f"/v1/team/members/{joined['member']['id']}").status_code == 204
     assert preview.get("/v1/portal/me").status_code == 401
+
+
+def test_guessing_team_links_from_one_address_is_slowed_down(api, monkeypatch):
+    from chalicelib.services.platform import ratelimit
+
+    monkeypatch.setattr(
+        ratelimit, "TEAM_LINK_PER_ADDRESS", ratelimit.Limit("team-link-test", 3, timedelta(hours=1))
+    )
+    guesses = [
+        api.as_key(None)
+        .post(
+            "/v1/team/invitations/accept",
+            {"token": f"pwi_guess{i}", "name": "G", "password": PASSWORD},
+        )
+        .status_code
+        for i in range(5)
+    ]
+    assert guesses[:3] == [401, 401, 401]
+    assert guesses[3:] == [429, 429]

@@ -46,6 +46,8 @@ LINK_PER_ADDRESS = Limit("link-address", 20, timedelta(minutes=15))
 # Wrong self-service links (401 `invalid` from `tenancy.authenticate_self_service`), counted
 # by the router, which authenticates them.
 SELF_SERVICE_LINK_PER_ADDRESS = Limit("self-service-address", 30, timedelta(minutes=15))
+# Wrong team links (invitations, password resets): the console's own budget per address.
+TEAM_LINK_PER_ADDRESS = Limit("team-link-address", 20, timedelta(minutes=15))
 
 
 def _window(limit: Limit, now: datetime) -> tuple[datetime, datetime]:

@@ -134,12 +134,12 @@ def revoke(kinds: Kinds, session_id: str) -> None:
             raise
 
 
-def is_live(kinds: Kinds, family: object, session_id: str, now: datetime) -> bool:
-    """Whether a family item read for a request is of this session and still live."""
+def is_live(kinds: Kinds, family: object, now: datetime) -> bool:
+    """Whether the family item read for a request (by its session's digest) is a family of
+    this sort of session and still live."""
     return (
         isinstance(family, Token)
         and family.kind == kinds.family
-        and family.digest == family_digest(kinds, session_id)
         and family.state == "live"
         and family.is_live(now)
     )

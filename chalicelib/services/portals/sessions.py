@@ -40,9 +40,6 @@ from chalicelib.tenancy import MEMBER_ACTOR, Actor, PortalContext
 
 ACCESS_TTL = timedelta(minutes=10)
 PREVIEW_TTL = timedelta(minutes=30)
-REFRESH_TTL = families.REFRESH_TTL
-REFRESH_GRACE = families.REFRESH_GRACE
-GRACE_USES = families.GRACE_USES
 API_KEY_ACTOR = "api_key:"
 
 ItemKey = tuple[type[Model], str, str | None]
@@ -244,7 +241,7 @@ def _rotate(old: Token, grant: Grant, now: datetime) -> Pair:
     """Spend `old` (or, inside the grace window, leave it spent) and store the next token,
     conditioned on every source of the session being as the grant says."""
     session_id = old.family_id or ""
-    # A session lasts REFRESH_TTL from its sign-in: refreshing never extends it.
+    # A session lasts `families.REFRESH_TTL` from its sign-in: refreshing never extends it.
     new_secret_, new_item = families.refresh_item(
         families.PORTAL, session_id, _lineage(grant), now, old.expires_at or now
     )
@@ -330,7 +327,7 @@ def confirm_sources(ctx: PortalContext, items: Sequence[Model | None], now: date
         ok = ok and _live_key(ctx, key)
     else:
         family, user, *issuer = rest
-        ok = ok and families.is_live(families.PORTAL, family, ctx.session_id, now)
+        ok = ok and families.is_live(families.PORTAL, family, now)
         ok = ok and _live_account(ctx, user)
         if ctx.sso_issuer:
             ok = ok and _live_registration(ctx, issuer[0])

@@ -236,7 +236,7 @@ def accept(
         data.token, credentials.INVITATION_PREFIX, credentials.TEAM_INVITATION_KIND
     )
     if token is None or token.state != "open":
-        ratelimit.fail(ratelimit.LINK_PER_ADDRESS, caller.source_ip)
+        ratelimit.fail(ratelimit.TEAM_LINK_PER_ADDRESS, caller.source_ip)
         raise Unauthorized(_LINK_INVALID)
     if not token.is_live(now):
         raise Unauthorized(_LINK_INVALID)

@@ -259,7 +259,7 @@ def check_sources(ctx: TenantContext, *, clock: Clock = utcnow) -> None:
         and member.status == "active"
         and member.role == ctx.role
         and int(member.session_epoch or 0) == ctx.epoch
-        and families.is_live(families.TEAM, family, ctx.session_id or "", clock())
+        and families.is_live(families.TEAM, family, clock())
     )
     if not ok:
         raise Unauthorized(_ENDED, headers={"WWW-Authenticate": 'Bearer error="invalid_token"'})
@@ -333,7 +333,7 @@ def confirm_reset(
         data.token, credentials.PASSWORD_RESET_PREFIX, credentials.TEAM_PASSWORD_RESET_KIND
     )
     if token is None or token.state != "open":
-        ratelimit.fail(ratelimit.LINK_PER_ADDRESS, caller.source_ip)
+        ratelimit.fail(ratelimit.TEAM_LINK_PER_ADDRESS, caller.source_ip)
         raise Unauthorized(_RESET_INVALID)
     if not token.is_live(now):
         raise Unauthorized(_RESET_INVALID)

@@ -14,6 +14,7 @@ from chalicelib.errors import Unauthorized
 from chalicelib.ids import digest
 from chalicelib.models import PortalUser, Token
 from chalicelib.schemas.portal_access import PasswordResetConfirm, RefreshRequest, Session
+from chalicelib.services.platform import session_families
 from chalicelib.services.portals import portal_accounts, sessions
 from chalicelib.tenancy import Caller
 from tests.mail import Outbox, links_in, secret_after, text_of
@@ -63,7 +64,7 @@ def test_the_grace_window_gives_a_few_pairs_not_any_number(person):
     _, session = person
     now = utcnow()
     _refresh(session["refresh_token"], now)
-    for i in range(sessions.GRACE_USES):
+    for i in range(session_families.GRACE_USES):
         _refresh(session["refresh_token"], now + timedelta(seconds=1 + i))
     with pytest.raises(Unauthorized):
         _refresh(session["refresh_token"], now + timedelta(seconds=10))
