@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import json
+import secrets
 from pathlib import Path
 
 import pyotp
@@ -376,8 +377,12 @@ def test_trackunit_journey_from_sign_in_to_the_customer_seeing_its_equipment(
     page.get_by_label("Activity").check()
     page.get_by_label("Branding theme").select_option(label="Hafen Blau")
     page.get_by_label("Default template").check()
+    page.locator("#heading-equipment-de").fill("Unsere Maschinen")
     page.get_by_role("button", name="Create").click()
     page.get_by_role("heading", name="Baustelle").wait_for()
+    (made,) = api.get("/v1/portal-templates").json_body["items"]
+    sections = {s["key"]: s for s in made["sections"]}
+    assert sections["equipment"]["headings"]["de"] == "Unsere Maschinen"
     _axe(page, "template-editor")
     _shot(page, "template-editor")
     # The customer: its equipment, then the portal wizard.
@@ -428,6 +433,10 @@ def test_trackunit_journey_from_sign_in_to_the_customer_seeing_its_equipment(
     wizard = page.get_by_role("region", name="Customer portal")
     wizard.get_by_text("Anna Admin (anna@hafenbau.example)").wait_for()
     wizard.get_by_text("anna@hafenbau.example · administrator").wait_for()
+    wizard.get_by_label("Issuer (the platform's iss)").fill("https://erp.hafenbau.example")
+    wizard.get_by_label("Shared secret").fill(secrets.token_urlsafe(32))
+    wizard.get_by_role("button", name="Save the issuer").click()
+    wizard.locator("li", has_text="https://erp.hafenbau.example").wait_for()
     _axe(page, "portal-overview")
     _shot(page, "portal-overview")
 

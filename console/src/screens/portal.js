@@ -134,6 +134,60 @@ function InvitationStep({ customerId, hasAdmin = false }) {
   </div>`;
 }
 
+function SsoSetup({ customerId }) {
+  const [issuers, setIssuers] = useState([]);
+  const [form, setForm] = useState({ issuer: "", algorithm: "HS256", secret: "", public_key: "" });
+  const [error, setError] = useState(null);
+  const base = `/v1/customers/${encodeURIComponent(customerId)}/portal/sso`;
+  const load = () => get(base).then((p) => setIssuers(p.items), setError);
+  useEffect(() => { load(); }, [customerId]);
+  async function save(event) {
+    event.preventDefault();
+    setError(null);
+    const body = { issuer: form.issuer.trim(), algorithm: form.algorithm };
+    if (form.algorithm === "HS256") body.secret = form.secret;
+    else body.public_key = form.public_key;
+    try {
+      await put(base, body);
+      setForm({ ...form, issuer: "", secret: "", public_key: "" });
+      load();
+    } catch (failure) {
+      setError(failure);
+    }
+  }
+  async function remove(issuer) {
+    try {
+      await del(`${base}?issuer=${encodeURIComponent(issuer)}`);
+      load();
+    } catch (failure) {
+      setError(failure);
+    }
+  }
+  const fields = fieldErrors(error);
+  return html`<div>
+    <h3 class="step-title">${t("portal.sso")}</h3>
+    <p>${t("portal.sso.intro")}</p>
+    <ul class="people">${issuers.map((s) => html`<li key=${s.issuer}>
+      <span><strong>${s.issuer}</strong> <span class="muted">${s.algorithm} · ${t("portal.sso.login")}: <code>${s.login_url}</code></span></span>
+      <button type="button" class="button button--small" onClick=${() => remove(s.issuer)}>${t("team.remove")}<span class="visually-hidden"> ${s.issuer}</span></button>
+    </li>`)}</ul>
+    <form class="form" onSubmit=${save} novalidate aria-label=${t("portal.sso")}>
+      <${Problem} error=${error} />
+      <${TextField} id="sso-issuer" label=${t("portal.sso.issuer")} value=${form.issuer} onInput=${(v) => setForm({ ...form, issuer: v })}
+        error=${fields.issuer} hint=${t("portal.sso.issuer.hint")} required />
+      <${SelectField} id="sso-algorithm" label=${t("portal.sso.algorithm")} value=${form.algorithm}
+        onChange=${(v) => setForm({ ...form, algorithm: v })} options=${[["HS256", t("portal.sso.hs256")], ["RS256", "RS256"], ["ES256", "ES256"]]} />
+      ${form.algorithm === "HS256"
+        ? html`<${TextField} id="sso-secret" label=${t("portal.sso.secret")} type="password" autocomplete="off" value=${form.secret}
+            onInput=${(v) => setForm({ ...form, secret: v })} error=${fields.secret} hint=${t("portal.sso.secret.hint")} required />`
+        : html`<div class=${`field${fields.public_key ? " field--invalid" : ""}`}><label for="sso-key">${t("portal.sso.key")}</label>
+            <textarea id="sso-key" rows="5" value=${form.public_key} onInput=${(e) => setForm({ ...form, public_key: e.currentTarget.value })}></textarea>
+            ${fields.public_key && html`<p class="error">${fields.public_key}</p>`}</div>`}
+      <button class="button">${t("portal.sso.save")}</button>
+    </form>
+  </div>`;
+}
+
 function Overview({ portal, customerId }) {
   const [users, setUsers] = useState([]);
   const [notice, setNotice] = useState(null);
@@ -187,6 +241,7 @@ function Overview({ portal, customerId }) {
         <button type="button" class="button button--small" onClick=${() => setRemoving(u)}>${t("team.remove")}<span class="visually-hidden"> ${u.email}</span></button>
       </span></li>`)}</ul>
     <${InvitationStep} customerId=${customerId} hasAdmin=${portal.admin !== null} />
+    <${SsoSetup} customerId=${customerId} />
     <${Confirm} open=${removing !== null} text=${removing ? t("portal.user.remove.confirm", { email: removing.email }) : ""}
       action=${t("team.remove")} onConfirm=${() => { const u = removing; setRemoving(null); act(() => del(`${base}/users/${u.id}`)); }}
       onCancel=${() => setRemoving(null)} />

@@ -29,18 +29,31 @@ export function AppChoice({ apps, onChange, error, idPrefix }) {
 
 /** The sections a portal's home page shows: those whose app is chosen, ticked or not. */
 export function sectionsFor(apps, chosen) {
-  return Object.keys(SECTIONS).filter((key) => apps.includes(SECTIONS[key]))
-    .map((key) => ({ key, visible: chosen.find((s) => s.key === key)?.visible ?? true }));
+  return Object.keys(SECTIONS).filter((key) => apps.includes(SECTIONS[key])).map((key) => {
+    const before = chosen.find((s) => s.key === key);
+    const headings = Object.fromEntries(Object.entries(before?.headings || {}).filter(([, v]) => v && v.trim()));
+    return { key, visible: before?.visible ?? true, ...(Object.keys(headings).length ? { headings } : {}) };
+  });
 }
 
-export function SectionChoice({ apps, sections, onChange }) {
+export function SectionChoice({ apps, sections, onChange, withHeadings = false }) {
   const shown = sectionsFor(apps, sections);
   const toggle = (key) => onChange(shown.map((s) => (s.key === key ? { ...s, visible: !s.visible } : s)));
+  // Headings are edited as typed (blank ones included); sectionsFor drops the blank ones.
+  const heading = (key, language, value) => onChange(sections.filter((s) => s.key !== key).concat([{
+    ...(shown.find((s) => s.key === key) || { key, visible: true }),
+    headings: { ...(sections.find((s) => s.key === key)?.headings || {}), [language]: value },
+  }]));
   return html`<fieldset class="fieldset"><legend>${t("templates.sections")}</legend>
     ${shown.length === 0 ? html`<p class="muted">${t("templates.sections.none")}</p>` : html`<div class="checks">
-      ${shown.map((s) => html`<label class="check" key=${s.key}>
+      ${shown.map((s) => html`<div key=${s.key}><label class="check">
         <input type="checkbox" checked=${s.visible} onChange=${() => toggle(s.key)} />
-        <span>${t(`section.${s.key}`)}</span></label>`)}</div>`}
+        <span>${t(`section.${s.key}`)}</span></label>
+        ${withHeadings && s.visible && html`<div class="row">${["en", "de", "da"].map((language) => html`
+          <${TextField} key=${language} id=${`heading-${s.key}-${language}`} label=${t("templates.heading", { language: t(`language.${language}`) })}
+            value=${sections.find((x) => x.key === s.key)?.headings?.[language] || ""} optional maxlength="80"
+            onInput=${(v) => heading(s.key, language, v)} />`)}</div>`}
+      </div>`)}</div>`}
   </fieldset>`;
 }
 
@@ -140,7 +153,7 @@ export function TemplateEditor({ id }) {
         error=${fields.theme_id} options=${themeOptions(themes)} />
       <${SelectField} id="template-home" label=${t("templates.home")} value=${form.home_page} onChange=${set("home_page")}
         error=${fields.home_page} options=${homeOptions()} />
-      <${SectionChoice} apps=${form.apps} sections=${form.sections} onChange=${set("sections")} />
+      <${SectionChoice} apps=${form.apps} sections=${form.sections} onChange=${set("sections")} withHeadings=${true} />
       <label class="check"><input type="checkbox" checked=${form.is_default} onChange=${() => set("is_default")(!form.is_default)} />
         <span>${t("templates.is_default")}</span></label>
       <div class="actions"><button class="button button--primary">${id ? t("common.save") : t("common.create")}</button></div>
