@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import secrets
 from pathlib import Path
 
@@ -620,3 +621,71 @@ def test_billwerk_journey_settings_change_the_signup_page_and_a_contract_gets_it
     customer_page.get_by_text("Fleet Tracking").first.wait_for()
     screenshot(customer_page, "console-billing-self-service")
     shop.close()
+
+
+SCREENS = [
+    "/customers",
+    "/customers/{customer}",
+    "/customers/import",
+    "/equipment",
+    "/equipment/new",
+    "/themes",
+    "/themes/{theme}",
+    "/templates",
+    "/templates/{template}",
+    "/billing/plans",
+    "/billing/contracts",
+    "/billing/coupons",
+    "/billing/emails",
+    "/billing/settings",
+    "/shares",
+    "/team",
+    "/settings",
+]
+
+
+@pytest.mark.parametrize("language", ["de", "da"])
+def test_every_screen_at_phone_width_in_german_and_danish(
+    api, tenant, local_server, browser, language
+):
+    """Every screen in the person's language at 320 px: nothing sticks out sideways, no
+    English left on the page, axe-core finds nothing serious. Screenshots of each."""
+    customer = api.post("/v1/customers", {"name": "Nordbau GmbH", "email": "a@nordbau.example"})
+    ids = {"customer": customer.json_body["id"]}
+    ids["theme"] = api.post("/v1/themes", {"name": "Hafen"}).json_body["id"]
+    ids["template"] = api.post(
+        "/v1/portal-templates", {"name": "Baustelle", "apps": ["equipment"]}
+    ).json_body["id"]
+    api.post("/v1/assets", {"name": "Bagger 320", "serial_number": "EX320-1"})
+    plan = api.post("/v1/plans", {"name": "Fleet"}).json_body["id"]
+    variant = api.post(f"/v1/plans/{plan}/variants", {"name": "M", "price": "9.90"}).json_body
+    api.post("/v1/contracts", {"customer_id": ids["customer"], "plan_variant_id": variant["id"]})
+    link = _invite_link(api, f"{language}@example.com", "admin", local_server)
+    context = browser.new_context(
+        viewport={"width": 320, "height": 700}, locale=language, bypass_csp=True
+    )
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(link)
+    page.locator("#join-name").fill("Person")
+    page.locator("#join-password").fill(PASSWORD)
+    page.locator("form button").click()
+    page.locator("main#main h1").first.wait_for()
+    english = ["Customers", "Equipment", "Sign out", "Save", "Create", "Loading"]
+    for route in SCREENS:
+        path = route.format(**ids)
+        page.goto(f"{local_server}/console#{path}")
+        page.locator("main#main h1").first.wait_for()
+        page.wait_for_load_state("networkidle")
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 320, (route, width)
+        words = page.locator("main#main").inner_text() + page.locator("header").inner_text()
+        left = [w for w in english if re.search(rf"\b{w}\b", words)]
+        assert left == [], (route, left)
+        name = path.strip("/").replace("/", "-").replace(ids.get("customer", "-"), "detail")
+        name = name.replace(ids["theme"], "editor").replace(ids["template"], "editor")
+        _axe(page, f"{language}-{name}", exclude=(".preview",))
+        screenshot(page, f"console-320-{language}-{name}")
+    context.close()
+    assert errors == []
