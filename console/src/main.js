@@ -77,11 +77,16 @@ function Screen({ route, me, refreshMe }) {
 
 function Shell({ me, route, refreshMe, onSignOut, onLanguage }) {
   const active = (prefix) => route.startsWith(prefix) || (prefix === "/customers" && route === "/");
+  // On a phone the menu folds away behind a button; choosing a screen folds it again.
+  const [open, setOpen] = useState(false);
+  useEffect(() => setOpen(false), [route]);
   return html`<div class="shell">
     <a class="skip" href="#main" onClick=${(e) => { e.preventDefault(); document.getElementById("main")?.focus(); }}>${t("app.skip")}</a>
     <header class="topbar">
       <span class="brand">Portway <span class="muted">${me.tenant_name}</span></span>
-      <nav aria-label=${t("nav.label")}>
+      <button type="button" class="button button--small menu-button" aria-expanded=${open ? "true" : "false"}
+        aria-controls="main-menu" onClick=${() => setOpen(!open)}>${t("nav.menu")}</button>
+      <nav aria-label=${t("nav.label")} id="main-menu" class=${open ? "nav nav--open" : "nav"}>
         <ul>${NAV.map(([to, key]) => html`<li><a href=${`#${to}`} aria-current=${active(to) ? "page" : undefined}>${t(key)}</a></li>`)}
           <li><a href="#/settings" aria-current=${active("/settings") ? "page" : undefined}>${t("nav.settings")}</a></li>
         </ul>

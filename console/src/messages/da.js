@@ -418,4 +418,5 @@ export default {
   "portal.sso.key": "Offentlig nøgle (PEM)",
   "portal.sso.save": "Gem udstederen",
   "templates.heading": "Overskrift på {language}",
+  "nav.menu": "Menu",
 };

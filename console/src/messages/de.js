@@ -418,4 +418,5 @@ export default {
   "portal.sso.key": "Öffentlicher Schlüssel (PEM)",
   "portal.sso.save": "Aussteller speichern",
   "templates.heading": "Überschrift auf {language}",
+  "nav.menu": "Menü",
 };

@@ -418,4 +418,5 @@ export default {
   "portal.sso.key": "Public key (PEM)",
   "portal.sso.save": "Save the issuer",
   "templates.heading": "Heading in {language}",
+  "nav.menu": "Menu",
 };
