@@ -34,6 +34,8 @@ REFRESH_PREFIX = "pwr"
 INVITATION_PREFIX = "pwi"
 PASSWORD_RESET_PREFIX = "pwp"  # noqa: S105 - a prefix, not a secret
 SELF_SERVICE_PREFIX = "pws"
+# A page preview's address (a capability for a few minutes; stored as a blob, not a Token).
+PREVIEW_PREFIX = "pwv"
 # The kinds of the items their digests are stored as (`Token.kind`), format by format.
 API_KEY_KIND = "api_key"
 REFRESH_KIND = "refresh"

@@ -47,6 +47,7 @@ PUBLIC = {
     ("GET", "/docs"),
     ("GET", "/console"),
     ("GET", "/console/assets/{name}"),
+    ("GET", "/v1/page-previews/{id}"),
     ("GET", "/p/{slug}/logos/{theme_id}/{name}"),
     ("GET", "/p/{slug}/{page}"),
     ("GET", "/p/{slug}/signup/{variant_id}"),
@@ -119,6 +120,7 @@ BODIES: dict[tuple[str, str], dict[str, object]] = {
     ("PATCH", "/v1/team/members/{id}"): {"name": "Renamed member"},
     ("PUT", "/v1/team/settings"): {"require_second_factor": True},
     ("POST", "/v1/customer-imports/{id}/commit"): {"rows": "valid"},
+    ("POST", "/v1/settings/self-service/preview"): {"allow_cancellation": True},
     ("POST", "/v1/team/invitations/accept"): {
         "token": "pwi_not-a-real-link",
         "name": "Someone",

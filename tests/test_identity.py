@@ -27,7 +27,7 @@ IDS = "chalicelib/ids.py"
 NAMED_DIGESTS = "chalicelib/models/tokens.py"
 # The page consumer publishes for the tenant an event names; nobody is calling.
 PUBLISHER = "chalicelib/services/pages/pages.py"
-PREFIXES = ("pwk", "pwr", "pwi", "pwp", "pws")
+PREFIXES = ("pwk", "pwr", "pwi", "pwp", "pws", "pwv")
 
 Scan = Callable[[str, str], list[str]]
 
@@ -180,6 +180,7 @@ def test_credentials_declare_every_prefix_it_scans_for():
         credentials.INVITATION_PREFIX,
         credentials.PASSWORD_RESET_PREFIX,
         credentials.SELF_SERVICE_PREFIX,
+        credentials.PREVIEW_PREFIX,
     }
     assert declared == set(PREFIXES)
 

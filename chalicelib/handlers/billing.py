@@ -11,9 +11,10 @@ from chalicelib.handlers.router import Api
 from chalicelib.models import Document
 from chalicelib.operations import Upload
 from chalicelib.schemas import billing as schemas
-from chalicelib.schemas.common import Page, page_of
+from chalicelib.schemas.common import Page, page_of, rfc3339
 from chalicelib.services.billing import catalogue, contracts, documents, mail
 from chalicelib.services.billing import self_service_settings as settings_service
+from chalicelib.services.billing.drafts import PageDraft
 from chalicelib.services.pages import pages
 from chalicelib.services.platform.pagination import PageRequest
 from chalicelib.tenancy import TenantContext
@@ -337,3 +338,27 @@ def get_email_template(ctx: TenantContext, kind: str, language: str) -> schemas.
 def delete_email_template(ctx: TenantContext, kind: str, language: str) -> None:
     """Go back to Portway's own text for this kind and language."""
     mail.delete_template(ctx, kind, language)
+
+
+@api.post(
+    "/v1/settings/self-service/preview",
+    body=schemas.SelfServiceSettings,
+    query=schemas.PreviewQuery,
+    response=schemas.PagePreview,
+    scope="admin",
+    status=201,
+)
+def preview_self_service_settings(
+    ctx: TenantContext, body: schemas.SelfServiceSettings, query: schemas.PreviewQuery
+) -> schemas.PagePreview:
+    """The signup or self-service page as these settings would make it, before they are
+    saved (for 10 minutes, framed by this origin only; it sends nothing)."""
+    path, expires = pages.preview_hosted(ctx, PageDraft(settings=body), query.page, query.language)
+    return schemas.PagePreview(url=path, expires_at=rfc3339(expires))
+
+
+@api.get("/v1/page-previews/{id}", auth="public", produces=("text/html",))
+def get_page_preview(id: str) -> Response:
+    """A page preview while it lasts."""
+    page = pages.stored_preview(id)
+    return Response(body=page.html, status_code=200, headers=page.headers)

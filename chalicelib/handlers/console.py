@@ -15,10 +15,12 @@ blueprint = Blueprint(__name__)
 api = Api(blueprint, tag="console")
 
 BUILT = Path(__file__).resolve().parents[2] / "static_pages" / "console"
-# Scripts, styles and calls from our own origin only; nothing inline, nothing framed.
+# Scripts, styles, calls and frames (page previews) from our own origin only; nothing inline;
+# nobody frames the console.
 CSP = (
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-    "connect-src 'self'; font-src 'self'; base-uri 'none'; form-action 'self'; "
+    "connect-src 'self'; font-src 'self'; frame-src 'self'; base-uri 'none'; "
+    "form-action 'self'; "
     "frame-ancestors 'none'"
 )
 _ASSET = re.compile(r"^[A-Za-z0-9_-]+\.(js|css)$")

@@ -483,6 +483,21 @@ class TokenRequest(Input):
     language: Language | None = None
 
 
+class PreviewQuery(Struct, kw_only=True):
+    """Which page the preview shows (the signup page of the first variant open for signup,
+    or the self-service page), in which language."""
+
+    page: Literal["signup", "self_service"] = "self_service"
+    language: Language = "en"
+
+
+class PagePreview(Output):
+    """Where the preview is (this origin only may frame it), and until when."""
+
+    url: str
+    expires_at: Timestamp
+
+
 class SelfServiceLink(Output):
     """A self-service link: the token is in `url` (after `#`) and in `token`."""
 

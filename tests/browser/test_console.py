@@ -575,6 +575,12 @@ def test_billwerk_journey_settings_change_the_signup_page_and_a_contract_gets_it
     expect(page.get_by_role("tab", name="Hosted signup")).to_have_attribute("aria-selected", "true")
     page.get_by_label("Ask for a coupon code").check()
     page.get_by_label("Phone").select_option("required")
+    # The preview shows the change before it is saved, inside the console.
+    page.get_by_role("button", name="Preview (not saved yet)").click()
+    framed = page.frame_locator("iframe.page-preview")
+    expect(framed.locator("#f-coupon_code")).to_be_visible()
+    _shot(page, "billing-settings-preview")
+    assert api.get("/v1/settings/self-service").json_body["signup"]["ask_coupon"] is False
     page.get_by_role("button", name="Save", exact=True).click()
     page.get_by_text("Saved. The signup and self-service pages show it").wait_for()
     _axe(page, "billing-settings")

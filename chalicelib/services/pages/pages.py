@@ -21,15 +21,17 @@ import logging
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, timedelta
 from typing import Any, cast
 
 import msgspec
 from pynamodb.exceptions import DoesNotExist
 
-from chalicelib import branding
+from chalicelib import branding, credentials
 from chalicelib.blobs import BlobStore, blob_store
 from chalicelib.catalogue import APPS, BUILT_IN_APPS, SECTION_APPS
-from chalicelib.errors import Invalid, Unavailable
+from chalicelib.clock import Clock, utcnow
+from chalicelib.errors import Conflict, Invalid, NotFound, Unavailable
 from chalicelib.models import Component, Plan, PlanVariant, Portal, PortalTemplate, Tenant, Theme
 from chalicelib.pages import formats, store
 from chalicelib.services.billing import self_service_settings
@@ -750,3 +752,70 @@ def remove_portal(slug: str, portal_id: str) -> None:
     for page in store.PORTAL_PAGES:
         for language in (*store.LANGUAGES, store.DEFAULT):
             target.delete(store.page_key(slug, page, portal_id, language))
+
+
+# -- previews of unsaved settings ------------------------------------------------------------
+
+PREVIEW_TTL = timedelta(minutes=10)
+
+
+def _preview_key(preview_id: str) -> str:
+    return f"previews/{preview_id}.html"
+
+
+def _previewed(site: Site, hosted: _Hosted, kind: str) -> _Page:
+    if kind == "self_service":
+        return next(_self_service_pages(site, hosted))
+    variants = hosted.open_variants()
+    page = next(_signup_pages(site, hosted, variants[0]), None) if variants else None
+    if page is None:
+        raise Conflict(
+            "No plan variant allows signup yet: there is no signup page to preview.",
+            extra={"reason": "no_signup_page"},
+        )
+    return page
+
+
+def preview_hosted(
+    ctx: TenantContext, draft: PageDraft, kind: str, language: str, *, clock: Clock = utcnow
+) -> tuple[str, datetime]:
+    """The signup or self-service page (`kind`) as `draft` would make it, stored for
+    PREVIEW_TTL under an unguessable address that only this origin may frame (the console).
+    It cannot send anything: its script may connect nowhere. Its path and expiry."""
+    site = _site(ctx.tenant_id)
+    page = _previewed(site, _Hosted(site, _Sources(site), draft), kind)
+    html = page.html(language)
+    headers = headers_for(html, site, cacheable=False)
+    policy = headers["Content-Security-Policy"]
+    policy = re.sub(r"frame-ancestors [^;]*", "frame-ancestors 'self'", policy)
+    headers["Content-Security-Policy"] = policy.replace("connect-src 'self'", "connect-src 'none'")
+    expires = clock() + PREVIEW_TTL
+    headers["Expires"] = expires.strftime("%a, %d %b %Y %H:%M:%S GMT")
+    preview_id = credentials.mint(credentials.PREVIEW_PREFIX)
+    blob_store().put(_preview_key(preview_id), store.encode(headers, html), store.PAGE_CONTENT_TYPE)
+    with Transaction() as tx:  # the preview stores no data of the tenant's: its event
+        events.record(
+            tx,
+            ctx,
+            "self_service.previewed",
+            page.name,
+            object_type="hosted_page",
+            data={"language": language},
+        )
+    return f"/v1/page-previews/{preview_id}", expires
+
+
+def stored_preview(preview_id: str, *, clock: Clock = utcnow) -> store.StoredPage:
+    """A preview while it lasts; 404 before and after."""
+    if not credentials.well_formed(preview_id, credentials.PREVIEW_PREFIX):
+        raise NotFound("No such preview.")
+    blob = blob_store().get(_preview_key(preview_id))
+    if blob is None:
+        raise NotFound("No such preview.")
+    from email.utils import parsedate_to_datetime  # only when a preview is looked at
+
+    page = store.decode(blob)
+    expires = parsedate_to_datetime(str(page.headers.get("Expires", "")))
+    if expires <= clock():
+        raise NotFound("This preview has ended; preview again.")
+    return page

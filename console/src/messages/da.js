@@ -419,4 +419,6 @@ export default {
   "portal.sso.save": "Gem udstederen",
   "templates.heading": "Overskrift på {language}",
   "nav.menu": "Menu",
+  "billing.settings.preview": "Forhåndsvisning (ikke gemt endnu)",
+  "billing.settings.preview.title": "Forhåndsvisning af siden med disse indstillinger",
 };

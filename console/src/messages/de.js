@@ -419,4 +419,6 @@ export default {
   "portal.sso.save": "Aussteller speichern",
   "templates.heading": "Überschrift auf {language}",
   "nav.menu": "Menü",
+  "billing.settings.preview": "Vorschau (noch nicht gespeichert)",
+  "billing.settings.preview.title": "Vorschau der Seite mit diesen Einstellungen",
 };

@@ -419,4 +419,6 @@ export default {
   "portal.sso.save": "Save the issuer",
   "templates.heading": "Heading in {language}",
   "nav.menu": "Menu",
+  "billing.settings.preview": "Preview (not saved yet)",
+  "billing.settings.preview.title": "Preview of the page with these settings",
 };

@@ -2,7 +2,7 @@
 // self-service access, and the signup and self-service settings as tabs.
 import { useEffect, useState } from "preact/hooks";
 import { ApiError, call, del, get, post, put, Raw } from "../api.js";
-import { formatDate, LANGUAGES, t } from "../i18n.js";
+import { current, formatDate, LANGUAGES, t } from "../i18n.js";
 import { go } from "../router.js";
 import { fieldErrors, html, isStale, Notice, Problem, SelectField, TextField } from "../ui.js";
 import { useThemes } from "./templates.js";
@@ -374,6 +374,7 @@ function SettingsTabs() {
   const [error, setError] = useState(null);
   const [saved, setSaved] = useState(false);
   const [signupUrl, setSignupUrl] = useState(null);
+  const [preview, setPreview] = useState(null);
   const load = () => get("/v1/settings/self-service").then((s) => { setSettings(s); setError(null); }, setError);
   useEffect(() => {
     load();
@@ -393,6 +394,17 @@ function SettingsTabs() {
     target[path[path.length - 1]] = value;
     setSettings(next);
   };
+  async function show() {
+    setError(null);
+    const { version: _version, updated_at: _updated, ...body } = settings;
+    const page = tab === "signup" ? "signup" : "self_service";
+    try {
+      const made = await post(`/v1/settings/self-service/preview?page=${page}&language=${current()}`, body);
+      setPreview(made.url);
+    } catch (failure) {
+      setError(failure);
+    }
+  }
   async function save(event) {
     event.preventDefault();
     setError(null);
@@ -447,8 +459,10 @@ function SettingsTabs() {
       <${Problem} error=${error} onReload=${isStale(error) ? load : undefined} />
       ${panel}
       <div class="actions"><button class="button button--primary">${t("common.save")}</button>
+        <button type="button" class="button" onClick=${show}>${t("billing.settings.preview")}</button>
         ${signupUrl && html`<a class="button" href=${signupUrl} target="_blank" rel="noopener">${t("billing.signup.open")}</a>`}</div>
     </form>
+    ${preview && html`<iframe class="page-preview" src=${preview} title=${t("billing.settings.preview.title")}></iframe>`}
   </div>`;
 }
 
