@@ -7,6 +7,7 @@ status code. Bodies follow RFC 9457 (`type`, `title`, `status`, `detail`), with
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -120,6 +121,54 @@ class InternalError(PortwayError):
     status, slug, title = 500, "internal", "Internal error"
 
 
+# Stable codes of field errors, by what the message says (msgspec's own words, or ours), so
+# that pages and the console can say it in the person's language; `limit` is the number the
+# rule names (a length, a bound).
+_CODES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+    (re.compile(pattern), code)
+    for pattern, code in (
+        (r"^required$", "required"),
+        (r"^unknown field$", "unknown"),
+        (r"^Expected `(?:str|string)` of length >= (\d+)", "too_short"),
+        (r"^Expected `(?:str|string)` of length <= (\d+)", "too_long"),
+        (r"^Expected `(?:array|object)` of length >= (\d+)", "too_few"),
+        (r"^Expected `(?:array|object)` of length <= (\d+)", "too_many"),
+        (r"^Expected `(?:int|float|number)` >= (-?[\d.]+)", "too_small"),
+        (r"^Expected `(?:int|float|number)` > (-?[\d.]+)", "too_small"),
+        (r"^Expected `(?:int|float|number)` <= (-?[\d.]+)", "too_large"),
+        (r"^Expected `(?:int|float|number)` < (-?[\d.]+)", "too_large"),
+        (r"^Expected `str` matching regex", "format"),
+        (r"^Invalid enum value", "choice"),
+        (r"^Invalid (?:RFC 3339 encoded datetime|ISO 8601 date|datetime|date)", "format"),
+        (r"^is not a real date", "format"),
+        (r"^Expected `\w+`, got `\w+`$", "type"),
+        (r"^expected a JSON object$", "type"),
+        (r"^use at least (\d+) characters$", "too_short"),
+        (r"^use at most (\d+) characters$", "too_long"),
+        (r"^is one of the passwords tried first by attackers$", "common_password"),
+        (r"^must not be your e-mail address$", "password_is_email"),
+    )
+)
+
+
+def code_of(message: str) -> tuple[str, float | None]:
+    """The stable code of a field error's message, and the number its rule names."""
+    for pattern, code in _CODES:
+        match = pattern.match(message)
+        if match:
+            number = match.group(1) if match.groups() else None
+            return code, float(number) if number is not None else None
+    return "invalid", None
+
+
+def _field_error(error: FieldError) -> dict[str, Any]:
+    code, limit = code_of(error.message)
+    out: dict[str, Any] = {"field": error.field, "message": error.message, "code": code}
+    if limit is not None:
+        out["limit"] = int(limit) if limit.is_integer() else limit
+    return out
+
+
 def problem(error: PortwayError) -> tuple[int, dict[str, str], dict[str, Any]]:
     """Map a domain error to (status, headers, problem+json body)."""
     body: dict[str, Any] = {
@@ -129,7 +178,7 @@ def problem(error: PortwayError) -> tuple[int, dict[str, str], dict[str, Any]]:
         "detail": error.detail,
     }
     if error.errors:
-        body["errors"] = [{"field": e.field, "message": e.message} for e in error.errors]
+        body["errors"] = [_field_error(e) for e in error.errors]
     body.update(error.extra)
     headers = {"Content-Type": PROBLEM_CONTENT_TYPE, **error.headers}
     return error.status, headers, body

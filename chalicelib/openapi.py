@@ -49,7 +49,13 @@ _FIELD_ERROR: dict[str, Any] = {
     "properties": {
         "field": {"type": "string"},
         "message": {"type": "string"},
-        "code": {"type": "string", "description": "A stable code for the message, if given."},
+        "code": {
+            "type": "string",
+            "description": "A stable code of what is wrong: required, unknown, too_short, "
+            "too_long, too_few, too_many, too_small, too_large, format, choice, type, "
+            "common_password, password_is_email, invalid.",
+        },
+        "limit": {"type": "number", "description": "The length or bound the rule names."},
     },
     "required": ["field", "message"],
 }

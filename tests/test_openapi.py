@@ -130,6 +130,7 @@ def test_every_4xx_problem_types_its_field_errors():
         "field": "string",
         "message": "string",
         "code": "string",
+        "limit": "number",
     }
     for method, path, operation in _operations(doc):
         for status, response in operation["responses"].items():

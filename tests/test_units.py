@@ -59,7 +59,7 @@ def test_problem_documents_carry_type_title_status_detail_and_fields():
         "title": "Invalid input",
         "status": 422,
         "detail": "name: required",
-        "errors": [{"field": "name", "message": "required"}],
+        "errors": [{"field": "name", "message": "required", "code": "required"}],
     }
     assert problem(NotFound("No customer x."))[2]["type"] == "urn:portway:problem:not-found"
     status, headers, _ = problem(RateLimited("slow down", retry_after_seconds=7))
@@ -71,3 +71,27 @@ def test_menu_text_is_whichever_of_dark_or_white_reads_better():
 
     assert readable_text("#0f3d3e") == LIGHT_TEXT
     assert readable_text("#f5f5dc") == DARK_TEXT
+
+
+@pytest.mark.parametrize(
+    ("message", "code", "limit"),
+    [
+        ("required", "required", None),
+        ("unknown field", "unknown", None),
+        ("Expected `str` of length <= 200", "too_long", 200),
+        ("Expected `str` of length >= 1", "too_short", 1),
+        ("Expected `array` of length <= 50", "too_many", 50),
+        ("Expected `int` >= 1", "too_small", 1),
+        ("Expected `int` <= 10080", "too_large", 10080),
+        ("Expected `str` matching regex '^[a-z]+$'", "format", None),
+        ("Invalid enum value 'klingon'", "choice", None),
+        ("Expected `str`, got `int`", "type", None),
+        ("lists an app twice", "invalid", None),
+    ],
+)
+def test_field_errors_carry_a_stable_code_and_the_limit_their_rule_names(message, code, limit):
+    from chalicelib.errors import FieldError, Invalid, problem
+
+    (entry,) = problem(Invalid("x", errors=[FieldError("f", message)]))[2]["errors"]
+    assert (entry["code"], entry.get("limit")) == (code, limit)
+    assert entry["message"] == message

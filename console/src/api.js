@@ -13,13 +13,6 @@ export class ApiError extends Error {
     this.problem = problem;
     this.kind = (problem.type || "").replace("urn:portway:problem:", "") || "unknown";
   }
-
-  /** Field errors by field name (`name`, `asset_ids.3`, ...). */
-  get fields() {
-    const found = {};
-    for (const e of this.problem.errors || []) found[e.field] = e.message;
-    return found;
-  }
 }
 
 export class Offline extends Error {}

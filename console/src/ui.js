@@ -4,7 +4,7 @@ import { h } from "preact";
 import { useEffect, useRef, useState } from "preact/hooks";
 import htm from "htm";
 import { ApiError, Offline } from "./api.js";
-import { t } from "./i18n.js";
+import { current, t } from "./i18n.js";
 
 export const html = htm.bind(h);
 
@@ -120,7 +120,19 @@ export function Search({ id, label, value, base }) {
   </form>`;
 }
 
-/** The field errors of a failed call, by field. */
+// What is wrong with a field, in the person's language, by the problem's stable `code`; the
+// API's own words only in English, where no code says more than "invalid".
+function fieldText(e) {
+  if (e.code === "format" && /(^|[._])email$/.test(e.field)) return t("field.email");
+  if (e.code === "too_short" && e.limit === 1) return t("field.required"); // left empty
+  if (e.code && e.code !== "invalid") return t(`field.${e.code}`, { limit: e.limit ?? "" });
+  return current() === "en" ? e.message : t("field.invalid");
+}
+
+/** The field errors of a failed call, by field, in the person's language. */
 export function fieldErrors(error) {
-  return error instanceof ApiError ? error.fields : {};
+  if (!(error instanceof ApiError)) return {};
+  const found = {};
+  for (const e of error.problem.errors || []) found[e.field] = fieldText(e);
+  return found;
 }

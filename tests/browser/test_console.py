@@ -102,7 +102,7 @@ def test_a_person_joins_works_with_customers_and_invites_a_colleague(
     page.get_by_label("Name").fill("Hafenbau GmbH")
     page.get_by_label("E-mail address").fill("not an address")
     page.get_by_role("button", name="Create").click()
-    page.locator("#customer-email-error").wait_for()
+    expect(page.locator("#customer-email-error")).to_have_text("Not an e-mail address.")
     assert page.get_by_label("E-mail address").get_attribute("aria-invalid") == "true"
     _axe(page, "customer-new-invalid")
     _shot(page, "customer-new-invalid")
@@ -178,6 +178,11 @@ def test_sign_in_with_the_authenticator_code_in_german_at_phone_width(
     page = context.new_page()
     page.goto(local_server + "/console")
     page.get_by_role("heading", name="In der Konsole anmelden").wait_for()
+    # Sent empty: each field says what is missing, in German, next to itself.
+    page.get_by_role("button", name="Anmelden").click()
+    expect(page.locator("#signin-tenant-error")).to_have_text("Bitte ausfüllen.")
+    expect(page.locator("#signin-email-error")).to_contain_text("E-Mail-Adresse")
+    _axe(page, "signin-de-320-errors")
     _axe(page, "signin-de-320")
     _shot(page, "signin-de-320")
     # By keyboard only: type, tab on, submit with Enter.

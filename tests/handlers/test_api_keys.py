@@ -342,7 +342,7 @@ def test_tenant_id_field_is_rejected(api, other_api, other_tenant):
     for field in ("tenant_id", "tenant"):
         body = problem(api.post("/v1/customers", {"name": "Field trick", field: other_tenant.id}))
         assert body["status"] == 422
-        assert body["errors"] == [{"field": field, "message": "unknown field"}]
+        assert body["errors"] == [{"field": field, "message": "unknown field", "code": "unknown"}]
     body = problem(api.post("/v1/api-keys", {"name": "k", "tenant_id": other_tenant.id}))
     assert body["status"] == 422
     assert [e["field"] for e in body["errors"]] == ["tenant_id"]

@@ -175,7 +175,7 @@ def test_missing_name_is_422_naming_name(api):
 def test_unknown_field_is_422_naming_the_field(api):
     body = problem(api.post("/v1/assets", {"name": "X", "colour": "yellow"}))
     assert body["status"] == 422
-    assert body["errors"] == [{"field": "colour", "message": "unknown field"}]
+    assert body["errors"] == [{"field": "colour", "message": "unknown field", "code": "unknown"}]
 
 
 def test_rejected_creates_store_nothing(api):

@@ -109,7 +109,7 @@ def test_invalid_fields_are_422_naming_each(api, payload, fields):
 
 def test_unknown_field_message(api):
     body = rejected(api.post("/v1/customers", {"name": "a", "colour": "red"}), 422, "colour")
-    assert body["errors"] == [{"field": "colour", "message": "unknown field"}]
+    assert body["errors"] == [{"field": "colour", "message": "unknown field", "code": "unknown"}]
     assert_no_customers(api)
 
 

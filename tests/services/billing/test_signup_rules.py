@@ -327,9 +327,7 @@ def test_a_closed_variant_and_another_tenants_variant_get_the_same_answer(
         assert answer.status_code == 422, answer.body
         assert written(api) == before
         answers.append(problem(answer))
-    assert answers[0]["errors"] == [
-        {"field": "plan_variant_id", "message": answers[0]["errors"][0]["message"]}
-    ]
+    assert [e["field"] for e in answers[0]["errors"]] == ["plan_variant_id"]
     assert answers[0] == answers[1] == answers[2]
     assert other_api.get("/v1/contracts").json_body["items"] == []
 
