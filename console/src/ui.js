@@ -3,7 +3,7 @@
 import { h } from "preact";
 import { useEffect, useRef, useState } from "preact/hooks";
 import htm from "htm";
-import { ApiError, Offline } from "./api.js";
+import { ApiError, get, Offline } from "./api.js";
 import { current, t } from "./i18n.js";
 
 export const html = htm.bind(h);
@@ -104,6 +104,29 @@ export function Confirm({ open, text, action, onConfirm, onCancel, danger = true
       <button type="button" class="button" onClick=${onCancel}>${t("common.cancel")}</button>
     </div>
   </dialog>`;
+}
+
+/** A list the server pages: its items so far, the next page on demand, reloading. */
+export function usePaged(path, size = 50) {
+  const [state, setState] = useState({ items: null, cursor: null, error: null, loading: true });
+  async function load(after) {
+    setState((s) => ({ ...s, loading: true }));
+    const join = path.includes("?") ? "&" : "?";
+    try {
+      const page = await get(`${path}${join}limit=${size}${after ? `&cursor=${encodeURIComponent(after)}` : ""}`);
+      setState((s) => ({ items: after ? [...(s.items || []), ...page.items] : page.items, cursor: page.next_cursor, error: null, loading: false }));
+    } catch (error) {
+      setState((s) => ({ ...s, error, loading: false }));
+    }
+  }
+  useEffect(() => { load(null); }, [path]);
+  return { ...state, reload: () => load(null), more: () => load(state.cursor) };
+}
+
+/** "Show more" while the server has more. */
+export function More({ list }) {
+  if (!list.cursor || list.loading) return null;
+  return html`<button type="button" class="button" onClick=${list.more}>${t("common.more")}</button>`;
 }
 
 /** A list's search: the text goes into the URL (`?q=`), so back and forward keep it. */

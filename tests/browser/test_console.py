@@ -710,3 +710,19 @@ def test_every_screen_at_phone_width_in_german_and_danish(
         screenshot(page, f"console-320-{language}-{name}")
     context.close()
     assert errors == []
+
+
+def test_lists_page_from_the_server(api, tenant, local_server, person):
+    for i in range(55):
+        assert (
+            api.post("/v1/coupons", {"code": f"CODE{i:02d}", "discount_percent": 5}).status_code
+            == 201
+        )
+    page = person
+    _join_in_browser(page, _invite_link(api, "ann@example.com", "admin", local_server))
+    page.goto(f"{local_server}/console#/billing/coupons")
+    items = page.locator("ul.people li")
+    expect(items).to_have_count(50)
+    page.get_by_role("button", name="Show more").click()
+    expect(items).to_have_count(55)
+    expect(page.get_by_role("button", name="Show more")).to_have_count(0)

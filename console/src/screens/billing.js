@@ -4,7 +4,7 @@ import { useEffect, useState } from "preact/hooks";
 import { ApiError, call, del, get, post, put, Raw } from "../api.js";
 import { current, formatDate, LANGUAGES, t } from "../i18n.js";
 import { go } from "../router.js";
-import { fieldErrors, html, isStale, Notice, Problem, SelectField, TextField } from "../ui.js";
+import { fieldErrors, html, isStale, More, Notice, Problem, SelectField, TextField, usePaged } from "../ui.js";
 import { useThemes } from "./templates.js";
 
 const TABS = ["plans", "contracts", "coupons", "emails", "settings"];
@@ -106,11 +106,11 @@ function Components({ plan }) {
 }
 
 function Coupons() {
-  const [coupons, setCoupons] = useState([]);
+  const list = usePaged("/v1/coupons");
+  const coupons = list.items || [];
   const [form, setForm] = useState({ code: "", percent: "10", until: "" });
   const [error, setError] = useState(null);
-  const load = () => get("/v1/coupons?limit=100").then((p) => setCoupons(p.items), setError);
-  useEffect(() => { load(); }, []);
+  const load = list.reload;
   async function add(event) {
     event.preventDefault();
     setError(null);
@@ -128,6 +128,7 @@ function Coupons() {
   return html`<div>
     <ul class="people">${coupons.map((c) => html`<li key=${c.code}><span><strong>${c.code}</strong>
       <span class="muted">${c.discount_percent} % · ${t("billing.coupon.used", { count: c.redemptions })}${c.valid_until ? ` · ${t("shares.until.short", { time: formatDate(c.valid_until) })}` : ""}</span></span></li>`)}</ul>
+    <${More} list=${list} />
     <form class="form panel" onSubmit=${add} novalidate aria-labelledby="new-coupon-title">
       <h2 id="new-coupon-title">${t("billing.coupon.new")}</h2>
       <${Problem} error=${error} />
@@ -246,11 +247,11 @@ function Documents({ contract }) {
 }
 
 function Plans() {
-  const [plans, setPlans] = useState([]);
+  const list = usePaged("/v1/plans", 20);
+  const plans = list.items || [];
   const [form, setForm] = useState({ name: "", currency: "EUR" });
   const [error, setError] = useState(null);
-  const load = () => get("/v1/plans?limit=100").then((p) => setPlans(p.items), setError);
-  useEffect(() => { load(); }, []);
+  const load = list.reload;
   async function add(event) {
     event.preventDefault();
     setError(null);
@@ -268,6 +269,7 @@ function Plans() {
       <${Variants} plan=${plan} />
       <${Components} plan=${plan} />
     </section>`)}
+    <${More} list=${list} />
     <form class="form panel" onSubmit=${add} novalidate aria-labelledby="new-plan-title">
       <h2 id="new-plan-title">${t("billing.plan.new")}</h2>
       <${Problem} error=${error} />
@@ -311,14 +313,14 @@ function Access({ contract }) {
 }
 
 function Contracts() {
-  const [contracts, setContracts] = useState([]);
+  const list = usePaged("/v1/contracts", 20);
+  const contracts = list.items || [];
   const [customers, setCustomers] = useState([]);
   const [variants, setVariants] = useState([]);
   const [form, setForm] = useState({ customer_id: "", plan_variant_id: "" });
   const [error, setError] = useState(null);
-  const load = () => get("/v1/contracts?limit=100").then((p) => setContracts(p.items), setError);
+  const load = list.reload;
   useEffect(() => {
-    load();
     get("/v1/customers?limit=100").then((p) => setCustomers(p.items), setError);
     get("/v1/plans?limit=100").then(async (p) => {
       const all = [];
@@ -347,6 +349,7 @@ function Contracts() {
       <${Access} contract=${c} />
       <${Documents} contract=${c} />
     </section>`)}
+    <${More} list=${list} />
     <form class="form panel" onSubmit=${add} novalidate aria-labelledby="new-contract-title">
       <h2 id="new-contract-title">${t("billing.contract.new")}</h2>
       <${Problem} error=${error} />

@@ -3,7 +3,7 @@
 import { useEffect, useState } from "preact/hooks";
 import { del, get, post, put } from "../api.js";
 import { formatDate, t } from "../i18n.js";
-import { Confirm, fieldErrors, html, Notice, Problem, TextField } from "../ui.js";
+import { Confirm, fieldErrors, html, More, Notice, Problem, TextField, usePaged } from "../ui.js";
 import { SecondFactor } from "./mfa.js";
 
 function Secret({ label, value }) {
@@ -71,14 +71,14 @@ function Embedding() {
 }
 
 function ApiKeys() {
-  const [keys, setKeys] = useState([]);
+  const list = usePaged("/v1/api-keys");
+  const keys = (list.items || []).filter((k) => !k.revoked_at);
   const [name, setName] = useState("");
   const [scope, setScope] = useState("read");
   const [created, setCreated] = useState(null);
   const [error, setError] = useState(null);
   const [revoking, setRevoking] = useState(null);
-  const load = () => get("/v1/api-keys?limit=100").then((p) => setKeys(p.items.filter((k) => !k.revoked_at)), setError);
-  useEffect(() => { load(); }, []);
+  const load = list.reload;
   async function create(event) {
     event.preventDefault();
     setError(null);
@@ -108,6 +108,7 @@ function ApiKeys() {
       <span><strong>${k.name}</strong> <span class="muted">${k.scopes.join(", ")} · ${formatDate(k.created_at)}</span></span>
       <button type="button" class="button button--small" onClick=${() => setRevoking(k)}>${t("shares.revoke")}<span class="visually-hidden"> ${k.name}</span></button>
     </li>`)}</ul>
+    <${More} list=${list} />
     <form class="form" onSubmit=${create} novalidate>
       <${TextField} id="key-name" label=${t("settings.keys.name")} value=${name} onInput=${setName} error=${fieldErrors(error).name} required />
       <div class="field"><label for="key-scope">${t("settings.keys.scope")}</label>
@@ -122,12 +123,12 @@ function ApiKeys() {
 }
 
 function Webhooks() {
-  const [endpoints, setEndpoints] = useState([]);
+  const list = usePaged("/v1/webhook-endpoints");
+  const endpoints = list.items || [];
   const [form, setForm] = useState({ url: "", events: "*" });
   const [created, setCreated] = useState(null);
   const [error, setError] = useState(null);
-  const load = () => get("/v1/webhook-endpoints?limit=100").then((p) => setEndpoints(p.items), setError);
-  useEffect(() => { load(); }, []);
+  const load = list.reload;
   async function create(event) {
     event.preventDefault();
     setError(null);
@@ -146,6 +147,7 @@ function Webhooks() {
     ${created && html`<${Secret} label=${t("settings.webhooks.once")} value=${created.secret} />`}
     <ul class="people">${endpoints.map((e) => html`<li key=${e.id}>
       <span><strong>${e.url}</strong> <span class="muted">${e.events.join(", ")}</span></span></li>`)}</ul>
+    <${More} list=${list} />
     <form class="form" onSubmit=${create} novalidate>
       <${TextField} id="hook-url" label=${t("settings.webhooks.url")} type="url" value=${form.url}
         onInput=${(v) => setForm({ ...form, url: v })} error=${fields.url} required />

@@ -3,7 +3,7 @@
 import { useEffect, useState } from "preact/hooks";
 import { del, download, get, post } from "../api.js";
 import { formatDate, t } from "../i18n.js";
-import { Confirm, fieldErrors, html, Notice, Problem, TextField } from "../ui.js";
+import { Confirm, fieldErrors, html, More, Notice, Problem, TextField, usePaged } from "../ui.js";
 
 const XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 
@@ -57,20 +57,13 @@ function NewShare({ onCreated }) {
 }
 
 export function Shares() {
-  const [granted, setGranted] = useState(null);
-  const [received, setReceived] = useState(null);
+  const grantedList = usePaged("/v1/shares");
+  const receivedList = usePaged("/v1/received-shares");
+  const [granted, received] = [grantedList.items, receivedList.items];
   const [error, setError] = useState(null);
   const [notice, setNotice] = useState(null);
   const [revoking, setRevoking] = useState(null);
-  async function load() {
-    try {
-      setGranted((await get("/v1/shares?limit=100")).items);
-      setReceived((await get("/v1/received-shares?limit=100")).items);
-    } catch (failure) {
-      setError(failure);
-    }
-  }
-  useEffect(() => { load(); }, []);
+  const load = () => { grantedList.reload(); receivedList.reload(); };
   async function revoke() {
     const share = revoking;
     setRevoking(null);
@@ -86,7 +79,7 @@ export function Shares() {
   return html`<section aria-labelledby="shares-title">
     <h1 id="shares-title">${t("shares.title")}</h1>
     ${notice && html`<${Notice} text=${notice} />`}
-    <${Problem} error=${error} />
+    <${Problem} error=${error || grantedList.error || receivedList.error} />
     <h2 id="granted-title">${t("shares.granted")}</h2>
     ${granted === null ? html`<p>${t("common.loading")}</p>` : granted.length === 0 ? html`<p>${t("common.none")}</p>` : html`
     <ul class="people" aria-labelledby="granted-title">${granted.map((s) => html`<li key=${s.id}>
@@ -95,6 +88,7 @@ export function Shares() {
         <${Protocol} path=${`/v1/shares/${s.id}/access-log.xlsx`} share=${s.name} onError=${setError} />
         ${s.status === "active" && html`<button type="button" class="button button--small" onClick=${() => setRevoking(s)}>${t("shares.revoke")}<span class="visually-hidden"> ${s.name}</span></button>`}
       </span></li>`)}</ul>`}
+    <${More} list=${grantedList} />
     <${NewShare} onCreated=${() => { setNotice(t("shares.created")); load(); }} />
     <h2 id="received-title">${t("shares.received")}</h2>
     ${received === null ? html`<p>${t("common.loading")}</p>` : received.length === 0 ? html`<p>${t("common.none")}</p>` : html`
@@ -102,6 +96,7 @@ export function Shares() {
       <span><strong>${s.name}</strong> <span class="muted">${t("shares.from", { sender: s.sender_name })} · ${t("shares.count", { count: s.asset_count })} · ${status(s)}</span></span>
       <span class="actions"><${Protocol} path=${`/v1/received-shares/${s.id}/access-log.xlsx`} share=${s.name} onError=${setError} /></span>
     </li>`)}</ul>`}
+    <${More} list=${receivedList} />
     <${Confirm} open=${revoking !== null} text=${revoking ? t("shares.revoke.confirm", { name: revoking.name }) : ""}
       action=${t("shares.revoke")} onConfirm=${revoke} onCancel=${() => setRevoking(null)} />
   </section>`;

@@ -1,29 +1,23 @@
 // The team: who is in it with which role, inviting a person (the link goes by e-mail to
 // them only), changing a role, removing someone.
-import { useEffect, useState } from "preact/hooks";
-import { del, get, patch, post } from "../api.js";
+import { useState } from "preact/hooks";
+import { del, patch, post } from "../api.js";
 import { t } from "../i18n.js";
-import { Confirm, fieldErrors, html, Notice, Problem, SelectField, TextField } from "../ui.js";
+import { Confirm, fieldErrors, html, More, Notice, Problem, SelectField, TextField, usePaged } from "../ui.js";
 
 const ROLES = ["owner", "admin", "editor", "agent", "viewer"];
 const roleOptions = () => ROLES.map((r) => [r, t(`team.role.${r}`)]);
 
 export function Team({ me }) {
-  const [members, setMembers] = useState([]);
+  const list = usePaged("/v1/team/members");
+  const members = list.items || [];
   const [form, setForm] = useState({ email: "", name: "", role: "editor" });
   const [error, setError] = useState(null);
   const [notice, setNotice] = useState(null);
   const [removing, setRemoving] = useState(null);
   const mayAdminister = me.scopes.includes("admin");
 
-  async function load() {
-    try {
-      setMembers((await get("/v1/team/members?limit=100")).items);
-    } catch (failure) {
-      setError(failure);
-    }
-  }
-  useEffect(() => { load(); }, []);
+  const load = list.reload;
 
   async function invite(event) {
     event.preventDefault();
@@ -67,7 +61,7 @@ export function Team({ me }) {
   return html`<section aria-labelledby="team-title">
     <h1 id="team-title">${t("team.title")}</h1>
     ${notice && html`<${Notice} text=${notice} />`}
-    <${Problem} error=${error} />
+    <${Problem} error=${error || list.error} />
     <div class="table-wrap" role="region" aria-labelledby="team-title" tabindex="0">
       <table class="table">
         <thead><tr>
@@ -90,6 +84,7 @@ export function Team({ me }) {
         </tr>`)}</tbody>
       </table>
     </div>
+    <${More} list=${list} />
     ${mayAdminister && html`<form class="form panel" onSubmit=${invite} novalidate aria-labelledby="invite-title">
       <h2 id="invite-title">${t("team.invite")}</h2>
       <${TextField} id="invite-email" label=${t("team.email")} type="email" value=${form.email}

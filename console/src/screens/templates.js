@@ -4,7 +4,7 @@ import { useEffect, useState } from "preact/hooks";
 import { ApiError, get, patch, post } from "../api.js";
 import { t } from "../i18n.js";
 import { go } from "../router.js";
-import { Confirm, fieldErrors, html, isStale, Notice, Problem, SelectField, TextField } from "../ui.js";
+import { Confirm, fieldErrors, html, isStale, More, Notice, Problem, SelectField, TextField, usePaged } from "../ui.js";
 
 export const APPS = ["equipment", "activity", "reports", "billing", "support", "tracking"];
 export const HOME_PAGES = ["overview", "equipment", "map", "reports"];
@@ -61,9 +61,9 @@ export const homeOptions = () => HOME_PAGES.map((h) => [h, t(`home.${h}`)]);
 export const themeOptions = (themes) => [["", t("templates.theme.none")], ...themes.map((th) => [th.id, th.name])];
 
 export function TemplateList() {
-  const [templates, setTemplates] = useState(null);
-  const [error, setError] = useState(null);
-  useEffect(() => { get("/v1/portal-templates?limit=100").then((p) => setTemplates(p.items), setError); }, []);
+  const list = usePaged("/v1/portal-templates");
+  const templates = list.items;
+  const error = list.error;
   return html`<section aria-labelledby="templates-title">
     <div class="heading">
       <h1 id="templates-title">${t("templates.title")}</h1>
@@ -76,6 +76,7 @@ export function TemplateList() {
       <span class="muted">${tpl.apps.map((a) => t(`app.${a}`)).join(", ")}</span>
       ${tpl.is_default && html`<span class="badge badge--ok">${t("templates.default")}</span>`}
     </li>`)}</ul>`}
+    <${More} list=${list} />
   </section>`;
 }
 

@@ -4,7 +4,7 @@ import { useEffect, useState } from "preact/hooks";
 import { get, patch, post, put, Raw } from "../api.js";
 import { t } from "../i18n.js";
 import { go } from "../router.js";
-import { fieldErrors, html, isStale, Notice, Problem, TextField } from "../ui.js";
+import { fieldErrors, html, isStale, More, Notice, Problem, TextField, usePaged } from "../ui.js";
 
 // Portway's defaults (chalicelib/branding.py): a colour left out takes these.
 const DEFAULTS = {
@@ -41,10 +41,10 @@ export function contrast(a, b) {
 const pathOf = (url) => (url ? new URL(url, location.origin).pathname : null);
 
 export function ThemeList() {
-  const [themes, setThemes] = useState(null);
+  const list = usePaged("/v1/themes");
+  const themes = list.items;
   const [name, setName] = useState("");
   const [error, setError] = useState(null);
-  useEffect(() => { get("/v1/themes?limit=100").then((p) => setThemes(p.items), setError); }, []);
   async function create(event) {
     event.preventDefault();
     setError(null);
@@ -57,7 +57,7 @@ export function ThemeList() {
   }
   return html`<section aria-labelledby="themes-title">
     <h1 id="themes-title">${t("themes.title")}</h1>
-    <${Problem} error=${error} />
+    <${Problem} error=${error || list.error} />
     ${themes === null ? html`<p>${t("common.loading")}</p>` : themes.length === 0 ? html`<p>${t("common.none")}</p>` : html`
       <ul class="cards">${themes.map((theme) => html`<li key=${theme.id} class="card">
         <a href=${`#/themes/${theme.id}`}>${theme.name}</a>
@@ -65,6 +65,7 @@ export function ThemeList() {
           (k) => html`<span class="swatch" style=${{ background: theme.colors[k] }}></span>`)}</span>
         ${theme.warnings.length > 0 && html`<span class="badge badge--warn">${t("themes.warnings", { count: theme.warnings.length })}</span>`}
       </li>`)}</ul>`}
+    <${More} list=${list} />
     <form class="form panel" onSubmit=${create} novalidate aria-labelledby="new-theme-title">
       <h2 id="new-theme-title">${t("themes.new")}</h2>
       <${TextField} id="theme-new-name" label=${t("themes.name")} value=${name} onInput=${setName}
