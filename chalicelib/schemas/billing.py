@@ -488,7 +488,8 @@ class PreviewQuery(Struct, kw_only=True):
     or the self-service page), in which language."""
 
     page: Literal["signup", "self_service"] = "self_service"
-    language: Language = "en"
+    # The languages pages are rendered in (chalicelib/pages/store.py).
+    language: Literal["en", "de", "da"] = "en"
 
 
 class PagePreview(Output):

@@ -61,6 +61,10 @@ def test_a_draft_the_api_would_refuse_is_422_and_previews_nothing(api):
     answer = _preview(api, {"token_validity_minutes": 0}, page="self_service")
     assert answer.status_code == 422
     assert [e["field"] for e in problem(answer)["errors"]] == ["token_validity_minutes"]
+    # Pages are rendered in English, German and Danish only (found by the fuzzer: a 500).
+    other = _preview(api, {}, page="self_service", language="es")
+    assert other.status_code == 422
+    assert [e["field"] for e in problem(other)["errors"]] == ["query.language"]
 
 
 def test_a_preview_ends_after_ten_minutes_and_a_guess_is_not_found(api, anonymous):
