@@ -55,6 +55,11 @@ def page_key(slug: str, page: str, variant: str, language: str) -> str:
     return f"pages/{slug}/{page}/{variant}/{language}.html"
 
 
+def preview_key(preview_id: str) -> str:
+    """The blob key of a page preview (a draft's page, kept for minutes)."""
+    return f"previews/{preview_id}.html"
+
+
 def encode(headers: dict[str, str], html: str) -> bytes:
     """The stored form: the headers as one JSON line, then the HTML."""
     return json.dumps(headers, separators=(",", ":")).encode() + b"\n" + html.encode()

@@ -144,7 +144,7 @@ def test_a_weak_password_is_422_on_its_field(api):
 # -- signing in, refreshing, signing out -----------------------------------------------------
 
 
-def test_sign_in_refresh_and_sign_out(api, slug):
+def test_sign_in_refresh_and_sign_out(api, tenant, slug):
     _join(api, "ann@example.com", "viewer")
     wrong = _sign_in(api, slug, "ann@example.com", "not the password at all")
     assert wrong.status_code == 401
@@ -158,6 +158,7 @@ def test_sign_in_refresh_and_sign_out(api, slug):
         "/v1/team/sessions/refresh", {"refresh_token": session["refresh_token"]}
     )
     assert refreshed.status_code == 200
+    assert "team.session_refreshed" in {e.type for e in Event.query(tenant.id)}
     # The spent token, presented again later, closes the whole session.
     new = refreshed.json_body
     assert api.as_key(new["access_token"]).delete("/v1/team/sessions").status_code == 204

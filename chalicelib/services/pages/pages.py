@@ -759,10 +759,6 @@ def remove_portal(slug: str, portal_id: str) -> None:
 PREVIEW_TTL = timedelta(minutes=10)
 
 
-def _preview_key(preview_id: str) -> str:
-    return f"previews/{preview_id}.html"
-
-
 def _previewed(site: Site, hosted: _Hosted, kind: str) -> _Page:
     if kind == "self_service":
         return next(_self_service_pages(site, hosted))
@@ -792,7 +788,9 @@ def preview_hosted(
     expires = clock() + PREVIEW_TTL
     headers["Expires"] = expires.strftime("%a, %d %b %Y %H:%M:%S GMT")
     preview_id = credentials.mint(credentials.PREVIEW_PREFIX)
-    blob_store().put(_preview_key(preview_id), store.encode(headers, html), store.PAGE_CONTENT_TYPE)
+    blob_store().put(
+        store.preview_key(preview_id), store.encode(headers, html), store.PAGE_CONTENT_TYPE
+    )
     with Transaction() as tx:  # the preview stores no data of the tenant's: its event
         events.record(
             tx,
@@ -809,7 +807,7 @@ def stored_preview(preview_id: str, *, clock: Clock = utcnow) -> store.StoredPag
     """A preview while it lasts; 404 before and after."""
     if not credentials.well_formed(preview_id, credentials.PREVIEW_PREFIX):
         raise NotFound("No such preview.")
-    blob = blob_store().get(_preview_key(preview_id))
+    blob = blob_store().get(store.preview_key(preview_id))
     if blob is None:
         raise NotFound("No such preview.")
     from email.utils import parsedate_to_datetime  # only when a preview is looked at

@@ -22,7 +22,8 @@ from chalicelib.errors import Conflict, Forbidden, NotFound, PortwayError, Unaut
 from chalicelib.models import TeamMember, Tenant, Token
 from chalicelib.schemas import team as schemas
 from chalicelib.schemas.common import Page, page_of, rfc3339
-from chalicelib.services.platform import events, passwords, ratelimit
+from chalicelib.services.platform import events, passwords
+from chalicelib.services.platform.events import Acting
 from chalicelib.services.platform.pagination import PageRequest, fetch_page
 from chalicelib.services.platform.storage import ConditionsFailed, Transaction
 from chalicelib.services.platform.versioning import check_version, update_recorded
@@ -102,7 +103,7 @@ def _keep_an_owner(ctx: TenantContext, member: TeamMember) -> None:
 # -- inviting --------------------------------------------------------------------------------
 
 
-def _invitation(tx: Transaction, by: Any, member: TeamMember, epoch: int, now: datetime) -> str:
+def _invitation(tx: Transaction, member: TeamMember, epoch: int, now: datetime) -> str:
     """Add a single-use invitation link of the member to a transaction; its secret."""
     secret = credentials.mint(credentials.INVITATION_PREFIX)
     tx.save(
@@ -124,7 +125,7 @@ def _invitation(tx: Transaction, by: Any, member: TeamMember, epoch: int, now: d
 
 
 def _store_invitation(
-    by: Any, email: str, name: str, role: str, now: datetime
+    by: Acting, email: str, name: str, role: str, now: datetime
 ) -> tuple[TeamMember, str]:
     """Store the member (new, or invited before: the earlier link stops working) and a new
     link with the event `team.member_invited`; 409 for an address already in the team."""
@@ -154,7 +155,7 @@ def _store_invitation(
             tx.save(item, condition=TeamMember.member_id.does_not_exist())
         else:
             tx.save(item, condition=TeamMember.status == "invited")
-        secret = _invitation(tx, by, item, epoch, now)
+        secret = _invitation(tx, item, epoch, now)
         events.record(
             tx,
             by,
@@ -232,18 +233,14 @@ def accept(
     their first session starts (`team.member_joined`). A used, replaced or expired link is
     401, and changes nothing."""
     now = clock()
-    token = credentials.redeem(
-        data.token, credentials.INVITATION_PREFIX, credentials.TEAM_INVITATION_KIND
+    token, member = staff_sessions.redeem_link(
+        caller,
+        data.token,
+        credentials.INVITATION_PREFIX,
+        credentials.TEAM_INVITATION_KIND,
+        _LINK_INVALID,
+        now,
     )
-    if token is None or token.state != "open":
-        ratelimit.fail(ratelimit.TEAM_LINK_PER_ADDRESS, caller.source_ip)
-        raise Unauthorized(_LINK_INVALID)
-    if not token.is_live(now):
-        raise Unauthorized(_LINK_INVALID)
-    try:
-        member = TeamMember.get(token.tenant_id, token.subject_id or "-", consistent_read=True)
-    except DoesNotExist:
-        raise Unauthorized(_LINK_INVALID) from None
     passwords.check(data.password, member.email)
     epoch = int(token.epoch or 0)
     if member.status != "invited" or int(member.session_epoch or 0) != epoch:

@@ -230,6 +230,14 @@ def _rotate(old: Token, grant: Grant, now: datetime) -> schemas.TeamSession:
         same = (TeamMember.session_epoch == grant.epoch) & (TeamMember.status == "active")
         tx.check(TeamMember, grant.tenant_id, grant.member_id, same, label="member")
         tx.save(item, condition=Token.digest.does_not_exist())
+        events.record(
+            tx,
+            _by(grant.member_id, grant.tenant_id),
+            "team.session_refreshed",
+            grant.member_id,
+            object_type="member",
+            now=now,
+        )
     return _session(grant, session_id, secret, now)
 
 
@@ -322,6 +330,24 @@ def request_reset(
     )
 
 
+def redeem_link(
+    caller: Caller, secret: str, prefix: str, kind: str, refused: str, now: datetime
+) -> tuple[Token, TeamMember]:
+    """An open, live team link (an invitation, a password reset) and the member it is for;
+    401 with `refused` otherwise. A secret that is no link is a guess, counted per address."""
+    token = credentials.redeem(secret, prefix, kind)
+    if token is None or token.state != "open":
+        ratelimit.fail(ratelimit.TEAM_LINK_PER_ADDRESS, caller.source_ip)
+        raise Unauthorized(refused)
+    if not token.is_live(now):
+        raise Unauthorized(refused)
+    try:
+        member = TeamMember.get(token.tenant_id, token.subject_id or "-", consistent_read=True)
+    except DoesNotExist:
+        raise Unauthorized(refused) from None
+    return token, member
+
+
 def confirm_reset(
     caller: Caller, data: schemas.TeamPasswordResetConfirm, *, clock: Clock = utcnow
 ) -> None:
@@ -329,18 +355,14 @@ def confirm_reset(
     (`team.password_reset`). No session starts here: the member signs in, with their second
     factor when they have one."""
     now = clock()
-    token = credentials.redeem(
-        data.token, credentials.PASSWORD_RESET_PREFIX, credentials.TEAM_PASSWORD_RESET_KIND
+    token, member = redeem_link(
+        caller,
+        data.token,
+        credentials.PASSWORD_RESET_PREFIX,
+        credentials.TEAM_PASSWORD_RESET_KIND,
+        _RESET_INVALID,
+        now,
     )
-    if token is None or token.state != "open":
-        ratelimit.fail(ratelimit.TEAM_LINK_PER_ADDRESS, caller.source_ip)
-        raise Unauthorized(_RESET_INVALID)
-    if not token.is_live(now):
-        raise Unauthorized(_RESET_INVALID)
-    try:
-        member = TeamMember.get(token.tenant_id, token.subject_id or "-", consistent_read=True)
-    except DoesNotExist:
-        raise Unauthorized(_RESET_INVALID) from None
     passwords.check(data.password, member.email)
     epoch = int(token.epoch or 0)
     try:

@@ -4,7 +4,7 @@ import { useEffect, useState } from "preact/hooks";
 import { ApiError, del, get, patch, post } from "../api.js";
 import { formatDate, LANGUAGES, t } from "../i18n.js";
 import { go } from "../router.js";
-import { Confirm, fieldErrors, html, Notice, Problem, Search, SelectField, TextField } from "../ui.js";
+import { Confirm, fieldErrors, html, Notice, More, Problem, Search, usePaged, SelectField, TextField } from "../ui.js";
 
 const TYPES = ["end_customer", "dealer", "service_partner"];
 
@@ -17,23 +17,9 @@ function typeOptions(current) {
 const languageOptions = () => [["", t("customers.type.none")], ...LANGUAGES.map((l) => [l, t(`language.${l}`)])];
 
 export function CustomerList({ q }) {
-  const [items, setItems] = useState([]);
-  const [cursor, setCursor] = useState(null);
-  const [state, setState] = useState({ loading: true, error: null });
-
-  async function load(after) {
-    setState({ loading: true, error: null });
-    try {
-      const search = q ? `&q=${encodeURIComponent(q)}` : "";
-      const page = await get(`/v1/customers?limit=50${search}${after ? `&cursor=${encodeURIComponent(after)}` : ""}`);
-      setItems((before) => (after ? [...before, ...page.items] : page.items));
-      setCursor(page.next_cursor);
-      setState({ loading: false, error: null });
-    } catch (error) {
-      setState({ loading: false, error });
-    }
-  }
-  useEffect(() => { load(null); }, [q]);
+  const list = usePaged(q ? `/v1/customers?q=${encodeURIComponent(q)}` : "/v1/customers");
+  const items = list.items || [];
+  const state = { loading: list.loading, error: list.error };
 
   return html`<section aria-labelledby="customers-title">
     <div class="heading">
@@ -63,7 +49,7 @@ export function CustomerList({ q }) {
       </table>
     </div>`}
     <p class="muted" aria-live="polite">${state.loading ? t("common.loading") : t("customers.count", { count: items.length })}</p>
-    ${cursor && !state.loading && html`<button type="button" class="button" onClick=${() => load(cursor)}>${t("common.more")}</button>`}
+    <${More} list=${list} />
   </section>`;
 }
 

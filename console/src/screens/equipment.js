@@ -4,7 +4,7 @@ import { useEffect, useState } from "preact/hooks";
 import { get, post, put } from "../api.js";
 import { formatDate, t } from "../i18n.js";
 import { go } from "../router.js";
-import { fieldErrors, html, Notice, Problem, Search, SelectField, TextField } from "../ui.js";
+import { fieldErrors, html, Notice, More, Problem, Search, usePaged, SelectField, TextField } from "../ui.js";
 
 const KINDS = ["machine", "vehicle", "trailer", "container", "gps_device", "tool", "other"];
 const kindOptions = () => KINDS.map((k) => [k, t(`equipment.kind.${k}`)]);
@@ -27,24 +27,10 @@ async function customerNames() {
 }
 
 export function EquipmentList({ q }) {
-  const [items, setItems] = useState([]);
+  const list = usePaged(q ? `/v1/assets?q=${encodeURIComponent(q)}` : "/v1/assets");
+  const items = list.items || [];
+  const state = { loading: list.loading, error: list.error };
   const [names, setNames] = useState({});
-  const [cursor, setCursor] = useState(null);
-  const [state, setState] = useState({ loading: true, error: null });
-
-  async function load(after) {
-    setState({ loading: true, error: null });
-    try {
-      const search = q ? `&q=${encodeURIComponent(q)}` : "";
-      const page = await get(`/v1/assets?limit=50${search}${after ? `&cursor=${encodeURIComponent(after)}` : ""}`);
-      setItems((before) => (after ? [...before, ...page.items] : page.items));
-      setCursor(page.next_cursor);
-      setState({ loading: false, error: null });
-    } catch (error) {
-      setState({ loading: false, error });
-    }
-  }
-  useEffect(() => { load(null); }, [q]);
   useEffect(() => { customerNames().then(setNames, () => {}); }, []);
 
   return html`<section aria-labelledby="equipment-title">
@@ -73,7 +59,7 @@ export function EquipmentList({ q }) {
       </table>
     </div>`}
     <p class="muted" aria-live="polite">${state.loading ? t("common.loading") : t("customers.count", { count: items.length })}</p>
-    ${cursor && !state.loading && html`<button type="button" class="button" onClick=${() => load(cursor)}>${t("common.more")}</button>`}
+    <${More} list=${list} />
   </section>`;
 }
 
