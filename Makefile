@@ -10,6 +10,9 @@ DDB_JAR := .cache/dynamodb-local/DynamoDBLocal.jar
 # npm packages the tests use (openapi-typescript, tsc): reinstalled when the lockfile changes.
 NODE_STAMP := node_modules/.installed-$(shell sha1sum package-lock.json | cut -c1-12)
 PYTEST_ARGS ?=
+# Tests run in one process per core (pytest-xdist); a module stays in one process, since
+# moto's tables live per module. Each process has its own DynamoDB Local.
+PYTEST_WORKERS ?= auto
 # The console (static_pages/console/), built by esbuild when its sources change.
 CONSOLE := static_pages/console/index.html
 CONSOLE_SOURCES := $(wildcard console/*.mjs console/*.html console/src/*.js console/src/*.css console/src/*/*.js)
@@ -21,7 +24,7 @@ run: $(STAMP) $(DDB_JAR) $(NODE_STAMP) $(CONSOLE) i18n-compile
 
 test: $(STAMP) $(DDB_JAR) $(NODE_STAMP) $(CONSOLE) i18n-compile lint typecheck
 	$(BIN)/portway infra render --check
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 lint: $(STAMP) $(NODE_STAMP)
 	$(BIN)/ruff check .

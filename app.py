@@ -21,6 +21,7 @@ from chalicelib.handlers import (
     team,
     tenant,
     themes,
+    tickets,
     webhooks,
 )
 
@@ -42,6 +43,7 @@ for module in (
     billing,
     self_service,
     shares,
+    tickets,
     sso,
     events,
     webhooks,

@@ -43,8 +43,8 @@ class Operation(msgspec.Struct, frozen=True):
     html_errors: bool = False
     # Open to the tracking page's sessions (which may call nothing else).
     tracking: bool = False
-    # A portal read that checks its session's sources in its own batch read (one call less);
-    # every other portal call has them checked before the view runs.
+    # A portal call that checks its session's sources in its own batch read, before it writes
+    # anything (one call less); every other portal call has them checked before the view.
     folds_session_check: bool = False
     # Its path names a file (`main-4F2K.js`): an id with an extension.
     file_names: bool = False

@@ -311,11 +311,11 @@ def anonymous(chalice_client: Client, request: pytest.FixtureRequest) -> Api:
     )
 
 
-@pytest.fixture
+@pytest.fixture(autouse=True)
 def source_address(monkeypatch: pytest.MonkeyPatch) -> str:
-    """An address of this test's own for every request through Chalice's test client and
+    """An address of each test's own for every request through Chalice's test client and
     local server (which otherwise send all from 127.0.0.1): rate limits count per address,
-    and other tests' counts must not reach this one."""
+    and other tests' counts must not reach this one, whatever order the tests run in."""
     from chalice.local import LambdaEventConverter
 
     address = f"2001:db8::{secrets.token_hex(2)}:{secrets.token_hex(2)}:{secrets.token_hex(2)}"

@@ -18,6 +18,10 @@ from portway_ops.pdf import simple_pdf
 # Which kind of object a path's {id} names, by the path's start (first match wins).
 ID_KINDS = {
     "/v1/customers/{id}/portal": "portal_customer",
+    "/v1/customers/{id}/support": "portal_customer",
+    "/v1/customers/{id}/ticket-tags": "portal_customer",
+    "/v1/customers/{id}/board-queries": "portal_customer",
+    "/v1/customers/{id}/exclusion-rules": "portal_customer",
     "/v1/portal/assets/{id}": "asset",
     "/v1/portal/users/{id}": "portal_user",
     "/v1/customers/{id}": "customer",
@@ -36,6 +40,15 @@ ID_KINDS = {
     "/v1/webhook-endpoints/{id}": "webhook_endpoint",
     "/v1/team/members/{id}": "member",
     "/v1/customer-imports/{id}": "customer_import",
+    "/v1/ticket-areas/{id}": "ticket_area",
+    "/v1/ticket-types/{id}": "ticket_type",
+    "/v1/plan-boards/{id}": "plan_board",
+    "/v1/portal/plan-boards/{id}": "plan_board",
+    "/v1/tickets/{id}/approval": "awaiting_ticket",
+    "/v1/portal/tickets/{id}/approval": "awaiting_ticket",
+    "/v1/tickets/{id}": "ticket",
+    "/v1/portal/tickets/{id}": "ticket",
+    "/v1/exclusion-rules/{id}": "exclusion_rule",
 }
 # Where to read an object of each kind, given its id.
 READ_PATHS = {kind: prefix.replace("{id}", "{}") for prefix, kind in ID_KINDS.items()}
@@ -76,7 +89,14 @@ OPEN = {
     ("POST", "/v1/team/password-resets"),
 }
 # Creations whose body names other objects: another tenant's ids are unknown (422).
-REFERENCING = {("POST", "/v1/components"), ("POST", "/v1/contracts"), ("POST", "/v1/shares")}
+REFERENCING = {
+    ("POST", "/v1/components"),
+    ("POST", "/v1/contracts"),
+    ("POST", "/v1/shares"),
+    ("POST", "/v1/tickets"),
+    ("POST", "/v1/plan-boards"),
+    ("POST", "/v1/exclusion-rules"),
+}
 # Values of other path parameters than {id}.
 PATH_VALUES = {"{kind}": "invoice", "{language}": "de"}
 
@@ -185,6 +205,46 @@ BODIES: dict[tuple[str, str], dict[str, object]] = {
         "events": ["customer.*"],
     },
     ("PATCH", "/v1/webhook-endpoints/{id}"): {"events": ["*"]},
+    ("POST", "/v1/ticket-areas"): {"name": "Service", "names": {"de": "Kundendienst"}},
+    ("PATCH", "/v1/ticket-areas/{id}"): {"name": "renamed"},
+    ("POST", "/v1/ticket-types"): {"name": "Repair", "names": {"da": "Reparation"}},
+    ("PATCH", "/v1/ticket-types/{id}"): {"name": "renamed"},
+    ("PUT", "/v1/customers/{id}/support"): {
+        "active": False,
+        "areas": [],
+        "ticket_types": [],
+    },
+    ("POST", "/v1/customers/{id}/ticket-tags"): {"name": "Hydraulics"},
+    ("PATCH", "/v1/customers/{id}/ticket-tags/{tag_id}"): {"description": "Oil and hoses"},
+    ("POST", "/v1/customers/{id}/board-queries"): {
+        "name": "Open tickets",
+        "filter": {"statuses": ["open"]},
+    },
+    ("PATCH", "/v1/customers/{id}/board-queries/{query_id}"): {"name": "renamed"},
+    ("POST", "/v1/exclusion-rules"): {"name": "No billing", "area_ids": ["<ticket_area>"]},
+    ("POST", "/v1/customers/{id}/exclusion-rules"): {
+        "name": "No orders",
+        "type_ids": ["<ticket_type>"],
+    },
+    ("POST", "/v1/plan-boards"): {"name": "Visits", "customer_ids": ["<portal_customer>"]},
+    ("PATCH", "/v1/plan-boards/{id}"): {"name": "renamed"},
+    ("POST", "/v1/tickets"): {
+        "customer_id": "<portal_customer>",
+        "area_id": "<ticket_area>",
+        "type_id": "<ticket_type>",
+        "title": "Hydraulic leak",
+    },
+    ("PATCH", "/v1/tickets/{id}"): {"priority": "high"},
+    ("POST", "/v1/tickets/{id}/transitions"): {"to": "in_progress"},
+    ("POST", "/v1/tickets/{id}/approval"): {"decision": "approve"},
+    ("POST", "/v1/tickets/{id}/positions"): {"text": "Checked the hoses"},
+    ("POST", "/v1/portal/tickets"): {
+        "area_id": "<portal_area>",
+        "type_id": "<portal_type>",
+        "title": "Leak at the boom",
+    },
+    ("POST", "/v1/portal/tickets/{id}/positions"): {"text": "Thank you"},
+    ("POST", "/v1/portal/tickets/{id}/approval"): {"decision": "approve"},
 }
 
 
@@ -220,6 +280,16 @@ UPLOADS = {
         b"name;email\nImported customer;imported@example.com\n",
         "text/csv",
     ),
+    ("POST", "/v1/tickets/{id}/attachments"): (
+        "?file_name=report.pdf",
+        tiny_pdf(),
+        "application/pdf",
+    ),
+    ("POST", "/v1/portal/tickets/{id}/attachments"): (
+        "?file_name=leak.png",
+        tiny_png(),
+        "image/png",
+    ),
 }
 # Query strings routes need besides their body.
 QUERIES = {("DELETE", "/v1/customers/{id}/portal/sso"): "?issuer=https://erp.example.com"}
@@ -227,12 +297,34 @@ QUERIES = {("DELETE", "/v1/customers/{id}/portal/sso"): "?issuer=https://erp.exa
 
 _BILLING_KINDS = frozenset({"plan", "variant", "component", "coupon", "contract"})
 _SHARE_KINDS = frozenset({"share", "received_share"})
+_TICKET_KINDS = frozenset(
+    {"ticket_area", "ticket_type", "ticket", "awaiting_ticket", "plan_board", "exclusion_rule"}
+)
 _EVERY_KIND = frozenset(
     {"customer", "asset", "api_key", "theme", "template", "portal_customer", "portal_user"}
     | {"tracking_session", "webhook_endpoint", "member", "customer_import"}
     | _BILLING_KINDS
     | _SHARE_KINDS
+    | _TICKET_KINDS
 )
+
+
+def kinds_for(method: str, path: str) -> tuple[frozenset[str], bool]:
+    """The sample kinds one route needs (the object its path names, what its body names,
+    the basics a snapshot reads), and whether it needs a portal user."""
+    kinds = {"customer", "asset", "api_key", object_kind(path) or "customer"}
+    if (method, path) in REFERENCING:  # the body names other objects
+        kinds |= {"contract", "share", "portal_customer", "ticket"}
+    if any(p in path for p in ("{tag_id}", "{query_id}", "{rule_id}", "{attachment_id}")):
+        kinds |= {"portal_customer", "ticket"}
+    if "<ticket" in str(BODIES.get((method, path))) or "<portal_" in str(
+        BODIES.get((method, path))
+    ):
+        kinds |= {"portal_customer", "ticket"}
+    portal_user = "{user_id}" in path
+    if portal_user:
+        kinds.add("portal_user")
+    return frozenset(kinds), portal_user
 
 
 def make_objects(
@@ -266,8 +358,74 @@ def make_objects(
         ids.update(_billing_objects(api))
     if kinds & _SHARE_KINDS:
         ids.update(_share_objects(api))
+    if kinds & _TICKET_KINDS:
+        ids.update(_ticket_objects(api, ids.get("portal_customer"), ids.get("portal_user")))
     ids.update(_key_objects(api, kinds))
     return ids
+
+
+def _ticket_objects(api, customer: str | None, approver: str | None) -> dict[str, str]:
+    """An area and a type, the portal customer's integration (with a tag, a board query and
+    a rule), a cross-customer rule, a plan board and a ticket the portal's person sees, with
+    an attachment. The portal customer's ticket options: the area and the type."""
+    if customer is None:
+        customer = api.post("/v1/customers", {"name": "Ticket customer"}).json_body["id"]
+    area = api.post("/v1/ticket-areas", {"name": "Service"}).json_body["id"]
+    kind = api.post("/v1/ticket-types", {"name": "Repair"}).json_body["id"]
+    # The samples any route may delete: used by tickets, but not by an integration.
+    spare_area = api.post("/v1/ticket-areas", {"name": "Spare"}).json_body["id"]
+    spare_type = api.post("/v1/ticket-types", {"name": "Spare"}).json_body["id"]
+    order = api.post("/v1/ticket-types", {"name": "Order"}).json_body["id"]
+    integrated = api.put(
+        f"/v1/customers/{customer}/support",
+        {
+            "active": True,
+            "areas": [area],
+            "ticket_types": [{"type_id": kind}, {"type_id": order, "requires_approval": True}],
+            "visibility": "customer",
+            "approvers": [approver] if approver and approver != "usr_none" else [],
+        },
+    )
+    assert integrated.status_code == 200, integrated.body
+    tag = api.post(f"/v1/customers/{customer}/ticket-tags", {"name": "Hoses"}).json_body["id"]
+    query = api.post(f"/v1/customers/{customer}/board-queries", {"name": "All"}).json_body["id"]
+    unused = api.post("/v1/ticket-types", {"name": "Unused"}).json_body["id"]
+    rule = api.post(
+        f"/v1/customers/{customer}/exclusion-rules", {"name": "Nothing", "type_ids": [unused]}
+    ).json_body["id"]
+    tenant_rule = api.post(
+        "/v1/exclusion-rules", {"name": "Nothing", "type_ids": [unused]}
+    ).json_body["id"]
+    board = api.post("/v1/plan-boards", {"name": "Visits", "customer_ids": [customer]})
+    ticket = api.post(
+        "/v1/tickets",
+        {"customer_id": customer, "area_id": area, "type_id": kind, "title": "Sample ticket"},
+    ).json_body["id"]
+    awaiting = api.post(
+        "/v1/tickets",
+        {"customer_id": customer, "area_id": area, "type_id": order, "title": "Quote"},
+    ).json_body
+    assert awaiting["status"] == "awaiting_approval", awaiting
+    attachment = api.request(
+        "POST",
+        f"/v1/tickets/{ticket}/attachments?internal=false",
+        raw=tiny_png(),
+        headers={"Content-Type": "image/png"},
+    ).json_body["id"]
+    return {
+        "ticket_area": spare_area,
+        "ticket_type": spare_type,
+        "portal_area": area,
+        "portal_type": kind,
+        "ticket": ticket,
+        "awaiting_ticket": awaiting["id"],
+        "tag": tag,
+        "board_query": query,
+        "customer_rule": rule,
+        "exclusion_rule": tenant_rule,
+        "plan_board": board.json_body["id"],
+        "attachment": attachment,
+    }
 
 
 def _key_objects(api, kinds: frozenset[str]) -> dict[str, str]:
@@ -350,7 +508,7 @@ def _billing_objects(api) -> dict[str, str]:
 def _portal_objects(api, with_user: bool) -> dict[str, str]:
     # A customer of its own for the portal: the sample customer must stay deletable.
     customer = api.post("/v1/customers", {"name": "Portal customer"}).json_body["id"]
-    api.put(f"/v1/customers/{customer}/portal", {"apps": ["equipment"]})
+    api.put(f"/v1/customers/{customer}/portal", {"apps": ["equipment", "support"]})
     session = portal_session(api, customer) if with_user else None
     invitation = api.post(
         f"/v1/customers/{customer}/portal/invitations", {"email": "x@example.com"}
@@ -392,6 +550,10 @@ def call(api, method: str, path: str, ids: dict[str, str]):
     concrete = concrete.replace("{document_id}", ids.get("document", ""))
     concrete = concrete.replace("{asset_id}", ids.get("shared_asset", ""))
     concrete = concrete.replace("{user_id}", ids.get("portal_user", ""))
+    concrete = concrete.replace("{tag_id}", ids.get("tag", ""))
+    concrete = concrete.replace("{query_id}", ids.get("board_query", ""))
+    concrete = concrete.replace("{rule_id}", ids.get("customer_rule", ""))
+    concrete = concrete.replace("{attachment_id}", ids.get("attachment", ""))
     for name, value in PATH_VALUES.items():
         concrete = concrete.replace(name, value)
     if (method, path) in UPLOADS:

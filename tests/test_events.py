@@ -14,7 +14,7 @@ from chalicelib.models import Event, ReceivedShare
 from chalicelib.operations import OPERATIONS, Operation
 from chalicelib.services.platform import api_keys, events
 from chalicelib.tenancy import Actor
-from tests.samples import REFERENCING, call, make_objects, object_kind
+from tests.samples import call, kinds_for, make_objects
 
 ON_MOTO = pytest.mark.parametrize("backend", ["moto"], indirect=True)
 # Reads that change something: a partner's read of a share is logged (share.read).
@@ -50,13 +50,8 @@ def _tenants(tenant_id: str, ids: dict[str, str]) -> tuple[str, ...]:
 @pytest.fixture
 def samples(api, request):
     op = request.node.callspec.params["op"]
-    kinds = {"customer", "asset", "api_key", object_kind(op.path) or "customer"}
-    if (op.method, op.path) in REFERENCING:
-        kinds |= {"contract", "share"}
-    portal_user = "{user_id}" in op.path
-    if portal_user:
-        kinds.add("portal_user")
-    return make_objects(api, assigned=False, portal_user=portal_user, kinds=frozenset(kinds))
+    kinds, portal_user = kinds_for(op.method, op.path)
+    return make_objects(api, assigned=False, portal_user=portal_user, kinds=kinds)
 
 
 @ON_MOTO

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import boto3
 
-from chalicelib.models import TABLE_MODELS, AccessLogEntry
+from chalicelib.models import TABLE_MODELS, AccessLogEntry, TicketEntry
 from chalicelib.models.base import base_name
 from portway_ops.tables import create_table_requests, load_template, render_text
 
@@ -39,12 +39,14 @@ def test_template_has_a_table_per_model_with_its_keys_indexes_and_ttl():
 
 def test_every_tenant_owned_table_is_keyed_by_tenant():
     global_tables = {"directory", "tokens"}  # looked up by a unique name or a secret's digest
-    # A share's log is written across shards: its key starts with the sender's tenant id.
-    sharded = {"access-log"}
+    # A share's log is written across shards, a ticket's entries are one partition per
+    # ticket: their keys start with the tenant id.
+    sharded = {"access-log", "ticket-entries"}
     for model in TABLE_MODELS:
         if base_name(model) not in global_tables | sharded:
             assert model._hash_keyname == "tenant_id", model.__name__
     assert AccessLogEntry.log_key_for("ten_1", "shr_1", 3) == "ten_1#shr_1#3"
+    assert TicketEntry.ticket_key_for("ten_1", "tkt_1") == "ten_1#tkt_1"
 
 
 def test_local_tables_are_created_from_the_template(backend):

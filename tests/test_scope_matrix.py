@@ -13,7 +13,7 @@ from chalicelib.operations import OPERATIONS, Operation
 from chalicelib.services.platform import api_keys
 from chalicelib.tenancy import Actor
 from tests.conftest import problem
-from tests.samples import REFERENCING, call, make_objects, object_kind
+from tests.samples import call, kinds_for, make_objects
 
 # Scopes are decided in the code, not the store: moto is enough.
 ON_MOTO = pytest.mark.parametrize("backend", ["moto"], indirect=True)
@@ -31,15 +31,10 @@ def samples(api, request):
     """Real objects of the tenant: the kind the operation's path names (and what the
     snapshot of refused changes reads)."""
     op = request.node.callspec.params["op"]
-    kinds = {"customer", "asset", "api_key", object_kind(op.path) or "customer"}
-    if (op.method, op.path) in REFERENCING:  # the body names other objects
-        kinds |= {"contract", "share"}
     # Unassigned, so that deleting the asset is allowed; a portal user only for the routes
     # that name one.
-    portal_user = "{user_id}" in op.path
-    if portal_user:
-        kinds.add("portal_user")
-    return make_objects(api, assigned=False, portal_user=portal_user, kinds=frozenset(kinds))
+    kinds, portal_user = kinds_for(op.method, op.path)
+    return make_objects(api, assigned=False, portal_user=portal_user, kinds=kinds)
 
 
 def _call(api, key: str, op: Operation, samples: dict[str, str]):
@@ -60,7 +55,7 @@ def _assert_allowed(response, op: Operation) -> None:
 
 def test_there_are_operations_of_every_scope():
     scopes = {o.scope for o in API_KEY_OPERATIONS}
-    assert scopes == {"read", "write", "admin", "tracking"}
+    assert scopes == {"read", "write", "admin", "tracking", "tickets"}
 
 
 @ON_MOTO

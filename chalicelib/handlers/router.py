@@ -344,12 +344,12 @@ class _Handler:
 
     def _portal(self, request: Request, params: dict[str, str]) -> Response:
         """A portal call: the session's sources are checked before the view runs, unless the
-        view folds that check into its own batch read (a read only); either way nothing is
-        answered from a session that ended."""
+        view folds that check into its own batch read (which comes before anything it
+        writes); either way nothing is answered from a session that ended."""
         ctx = authenticate_portal(request.headers.get("authorization"), _source_ip(request))
         if self.operation.method != "GET":
             ctx.require_writable()
-        if self.operation.method != "GET" or not self.operation.folds_session_check:
+        if not self.operation.folds_session_check:
             sessions.check_sources(ctx)
         try:
             return self._respond(self.view(ctx, **self._kwargs(request, params)))

@@ -23,6 +23,7 @@ from chalicelib.models.sso import SsoIssuer
 from chalicelib.models.team import TeamMember
 from chalicelib.models.tenants import DirectoryEntry, Tenant
 from chalicelib.models.themes import Theme
+from chalicelib.models.tickets import Ticket, TicketEntry, TicketSetting
 from chalicelib.models.tokens import Token
 from chalicelib.models.webhooks import WebhookAttempt, WebhookEndpoint, WebhookMessage
 
@@ -56,6 +57,9 @@ __all__ = [
     "TeamMember",
     "Tenant",
     "Theme",
+    "Ticket",
+    "TicketEntry",
+    "TicketSetting",
     "Token",
     "WebhookAttempt",
     "WebhookEndpoint",

@@ -68,7 +68,9 @@ def parse_input_time(field: str, text: str) -> datetime:
 
 # Patterns use explicit ranges, never \s or \S: they mean different things in Python and in
 # the ECMAScript regexes of JSON Schema, and the OpenAPI document must say what is enforced.
-_MAILBOX = r"[^@\x00-\x20\x7f-\x9f\u2028\u2029<>\"']+"
+# Of an address, what a mail header carries unquoted: no spaces, controls or the characters
+# RFC 5322 gives a meaning in headers (a `;` or `:` would turn the address into a group).
+_MAILBOX = r"[^@\x00-\x20\x7f-\x9f\u2028\u2029<>\"'(),:;\[\\\]]+"
 # One line of text: no control characters (a NUL or line break in a name ends up in e-mail
 # headers, file names and logs), and at least one visible character.
 _LINE = r"^[^\x00-\x1f\x7f]*[^\x00-\x20\x7f][^\x00-\x1f\x7f]*$"

@@ -80,7 +80,7 @@ def check_png(data: bytes) -> CheckedImage:
         raise PayloadTooLarge(f"A PNG logo may be at most {MAX_LOGO_BYTES // 1024} KB.")
     if not data.startswith(PNG_SIGNATURE):
         raise Invalid.field("body", "is not a PNG (its first bytes are not a PNG signature)")
-    chunks = list(_png_chunks(data))
+    chunks = list(png_chunks(data))
     if not chunks or chunks[0][0] != b"IHDR" or chunks[-1][0] != b"IEND" or len(chunks[0][1]) != 13:
         raise Invalid.field("body", "is not a complete PNG (IHDR first, IEND last)")
     width, height = struct.unpack(">II", chunks[0][1][:8])
@@ -89,7 +89,9 @@ def check_png(data: bytes) -> CheckedImage:
     return CheckedImage(data, "image/png", width, height)
 
 
-def _png_chunks(data: bytes) -> list[tuple[bytes, bytes]]:
+def png_chunks(data: bytes) -> list[tuple[bytes, bytes]]:
+    """A PNG's chunks (kind, body), each checked against its checksum; 422 when the file
+    is truncated or damaged."""
     chunks, offset = [], len(PNG_SIGNATURE)
     while offset < len(data):
         if offset + 12 > len(data):
