@@ -261,6 +261,7 @@ def _report() -> int:
         bench_self_service,
         bench_shares,
         bench_team,
+        bench_tickets,
     )
 
     failures = 0
@@ -270,6 +271,7 @@ def _report() -> int:
     self_service: list[bench_portal.CountedCall] = []
     share_reads: list[bench_portal.CountedCall] = []
     team: list[bench_portal.CountedCall] = []
+    ticket_calls: list[bench_portal.CountedCall] = []
     exports: list[bench_shares.ExportFigure] = []
     # The page consumer's stream clients are made here, not counted as the app's.
     page_consumer = bench_pages.page_consumer()
@@ -294,6 +296,7 @@ def _report() -> int:
             )
             exports.extend(bench_shares.measure_exports(tenant.tenant.id))
             team.extend(bench_team.measure_sign_in(client, tenant.tenant.id, tenant.tenant.slug))
+            ticket_calls.extend(bench_tickets.measure_tickets(client, request))
 
         clients = count_clients(serve)  # the app's first DynamoDB call happens in here
         # Outside the count: the stream reader is not the app and has clients of its own.
@@ -303,6 +306,15 @@ def _report() -> int:
         )
         importing = tenants.create_tenant("Bench Import")
         imported = bench_imports.measure_import(client, importing.api_key)
+        small_desk = tenants.create_tenant("Bench Small Desk")
+        large_desk = tenants.create_tenant("Bench Large Desk")
+        scale = bench_tickets.measure_scale(
+            client,
+            requester(client, small_desk.api_key),
+            small_desk.tenant.id,
+            requester(client, large_desk.api_key),
+            large_desk.tenant.id,
+        )
         warm = tenants.create_tenant("Bench Overhead")
         overhead = bench_overhead.measure_overhead(client, warm.api_key, warm.tenant.id)
     print(f"{'endpoint':<28}{'calls':>6}{'bound':>7}  by operation")
@@ -324,6 +336,10 @@ def _report() -> int:
     bench_portal.report("team", team)
     failures += sum(not call.ok for call in team)
     failures += not bench_team.report_console()
+    bench_portal.report("tickets", ticket_calls)
+    failures += sum(not call.ok for call in ticket_calls)
+    bench_tickets.report_scale(scale)
+    failures += not scale.ok
     bench_pages.report(pages[0])
     for failed in pages[0].failures():
         print(f"FAIL: {failed}")

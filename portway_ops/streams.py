@@ -41,6 +41,7 @@ from pathlib import Path
 from typing import Any
 
 from chalicelib.services.pages import consumer as pages_consumer
+from chalicelib.services.tickets import notifications as tickets_notifications
 
 ROOT = Path(__file__).resolve().parent.parent
 _log = logging.getLogger("portway.streams")
@@ -103,6 +104,12 @@ SUBSCRIPTIONS: tuple[Subscription, ...] = (
         name="webhooks_consumer",
         handler="chalicelib.handlers.consumers.webhooks_consumer",
         types=None,
+    ),
+    # E-mails about tickets: a mail server that is slow holds neither pages nor webhooks.
+    Subscription(
+        name="tickets_consumer",
+        handler="chalicelib.handlers.consumers.tickets_consumer",
+        types=tickets_notifications.TYPES,
     ),
 )
 # How often `make run` sends the webhook deliveries whose retry is due (AWS: every minute).

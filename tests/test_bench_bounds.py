@@ -7,6 +7,7 @@ from portway_ops.bench import measure, requester
 from portway_ops.bench_pages import measure_pages
 from portway_ops.bench_portal import measure_portal
 from portway_ops.bench_self_service import measure_self_service
+from portway_ops.bench_tickets import measure_scale, measure_tickets
 
 
 def test_every_endpoint_stays_within_its_call_bound(chalice_client, tenant):
@@ -48,3 +49,28 @@ def test_signup_and_the_self_service_view_stay_within_their_bounds(chalice_clien
     ], [(r.name, r.status, dict(r.calls)) for r in results]
     view = results[1].calls
     assert (view["GetItem"], view["BatchGetItem"], view["Query"]) == (1, 1, 1)
+
+
+def test_a_ticket_is_filed_and_a_board_page_listed_within_their_bounds(chalice_client, tenant):
+    results = measure_tickets(chalice_client, requester(chalice_client, tenant.key))
+    assert [(r.name, r.ok) for r in results] == [
+        ("POST /v1/portal/tickets", True),
+        ("GET /v1/portal/tickets", True),
+    ], [(r.name, r.status, dict(r.calls)) for r in results]
+
+
+def test_a_large_tenants_board_page_costs_what_a_small_ones_does(
+    chalice_client, tenant, other_tenant
+):
+    # `make bench` stores 100,000 tickets across 1,000 customers; here fewer, same rule.
+    figure = measure_scale(
+        chalice_client,
+        requester(chalice_client, tenant.key),
+        tenant.id,
+        requester(chalice_client, other_tenant.key),
+        other_tenant.id,
+        large_tickets=2_000,
+        large_customers=40,
+    )
+    assert figure.ok, figure
+    assert figure.large_shown == 25

@@ -48,7 +48,11 @@ def _references(api) -> dict[str, str]:
     ).json_body
     customer = api.post("/v1/customers", {"name": "Fuzz customer"}).json_body["id"]
     device = api.post("/v1/assets", {"name": "Fuzz device", "kind": "gps_device"}).json_body
+    area = api.post("/v1/ticket-areas", {"name": "Fuzz area"}).json_body["id"]
+    kind = api.post("/v1/ticket-types", {"name": "Fuzz type"}).json_body["id"]
     return {
+        "area_id": area,
+        "type_id": kind,
         "plan_id": plan,
         "plan_variant_id": variant["id"],
         "component_id": component["id"],
@@ -81,6 +85,19 @@ def _name_real_objects(body: dict, refs: dict[str, str]) -> None:
         body["urls"].pop("success", None)
         body["urls"].pop("error", None)
     _real_secrets_and_addresses(body)
+
+
+def _real_desk_objects(body: dict, refs: dict[str, str], path: str) -> None:
+    """Tickets and the desk's settings name real areas, types and customers; tags, equipment,
+    assignees and the planned window's order are tested in tests/handlers/test_tickets.py."""
+    if path.endswith("/exclusion-rules"):  # a rule names at least one area, type or tag
+        body["area_ids"], body["type_ids"], body["tag_ids"] = [refs["area_id"]], [], []
+    if "area_id" in body and "title" in body:  # a ticket
+        body["tag_ids"], body["asset_ids"] = [], []
+        for name in ("assignee_id", "planned_start", "planned_end"):
+            body.pop(name, None)
+    if "customer_ids" in body:
+        body["customer_ids"] = [refs["customer_id"]] if refs else []
 
 
 def _real_secrets_and_addresses(body: dict) -> None:
@@ -116,6 +133,7 @@ def test_operation_conforms_to_the_openapi_document(
             for name in ("theme_id", "template_id", "sections"):
                 case.body.pop(name, None)
             _name_real_objects(case.body, refs)
+            _real_desk_objects(case.body, refs, path)
         if path == "/v1/customer-imports":
             # A file of customers needs a header row naming its columns: what a file may hold
             # is tested in tests/services/fleet/test_imports.py.

@@ -45,6 +45,23 @@ def webhooks_consumer(event: dict[str, Any], context: Any) -> dict[str, Any]:
     return {"batchItemFailures": []}
 
 
+@blueprint.lambda_function(name="tickets_consumer")
+def tickets_consumer(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """Send the e-mails ticket events call for (each through the recipient's visibility);
+    answer the first record that failed, so the retry starts there (an e-mail already sent
+    for a record is not sent again)."""
+    from chalicelib.services.tickets.notifications import notify  # the mailer, here only
+
+    for index, record in enumerate(event.get("Records", [])):
+        try:
+            notify(Event.from_raw_data(record["dynamodb"]["NewImage"]))
+        except Exception:  # retried by the mapping from this record on
+            failed = [{"itemIdentifier": record["dynamodb"]["SequenceNumber"]}]
+            _log.exception("tickets: event %d of the batch failed", index + 1)
+            return {"batchItemFailures": failed}
+    return {"batchItemFailures": []}
+
+
 @blueprint.schedule(Rate(1, unit=Rate.MINUTES), name="webhooks_retries")
 def webhooks_retries(event: Any) -> None:
     """Send the deliveries whose retry is due (backoff for up to three days)."""

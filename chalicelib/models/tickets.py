@@ -13,6 +13,7 @@ from pynamodb.attributes import (
     ListAttribute,
     MapAttribute,
     NumberAttribute,
+    TTLAttribute,
     UnicodeAttribute,
     UTCDateTimeAttribute,
     VersionAttribute,
@@ -25,8 +26,8 @@ from chalicelib.models.base import PortwayModel, TableMeta
 class TicketSetting(PortwayModel):
     """One of the desk's settings. Range keys: `area#{id}`, `type#{id}`, `board#{id}` (plan
     boards), `profile#{customer_id}` (a customer's integration with its tags, board queries
-    and exclusion rules), `rules` (the cross-customer exclusion rules) and `counter` (the
-    next ticket number)."""
+    and exclusion rules), `rules` (the cross-customer exclusion rules), `counter` (the
+    next ticket number) and `sent#...` (an e-mail the notifier sent, expiring)."""
 
     class Meta(metaclass=TableMeta):
         base_name = "ticket-settings"
@@ -45,6 +46,8 @@ class TicketSetting(PortwayModel):
     next_number = NumberAttribute(null=True)
     created_at = UTCDateTimeAttribute(null=True)
     updated_at = UTCDateTimeAttribute(null=True)
+    # Markers of e-mails sent (`sent#{event_id}#...`) expire; settings do not.
+    expires_at = TTLAttribute(null=True)
     version = VersionAttribute()
 
     AREA = "area#"

@@ -19,7 +19,29 @@ from chalicelib.schemas.common import (
 
 # The languages a name may be given in besides the default `name`.
 NameLanguage = Literal["en", "de", "da", "fr", "nl", "sv", "nb", "fi", "es", "it", "pl"]
-Names = Annotated[dict[NameLanguage, Name], Meta(max_length=11)]
+
+
+class Names(Input):
+    """An area's or type's name in other languages (the default `name` where one is left
+    out)."""
+
+    en: Name | None = None
+    de: Name | None = None
+    da: Name | None = None
+    fr: Name | None = None
+    nl: Name | None = None
+    sv: Name | None = None
+    nb: Name | None = None
+    fi: Name | None = None
+    es: Name | None = None
+    it: Name | None = None
+    pl: Name | None = None
+
+    def as_dict(self) -> dict[str, str]:
+        """The names given, by language."""
+        return {k: v for k in self.__struct_fields__ if (v := getattr(self, k)) is not None}
+
+
 Status = Literal[
     "awaiting_approval",
     "rejected",

@@ -75,7 +75,7 @@ def create_named(
         ctx.tenant_id,
         _PREFIX[kind] + item_id,
         name=data.name,
-        names=dict(data.names or {}),
+        names=data.names.as_dict() if data.names else {},
         created_at=now,
         updated_at=now,
     )
@@ -122,7 +122,7 @@ def update_named(
     if "name" in changes and changes["name"] is None:
         raise Invalid.field("name", "keeps a name; it cannot be null")
     if "names" in changes:
-        changes["names"] = dict(changes["names"] or {})
+        changes["names"] = changes["names"].as_dict() if changes["names"] else None
     now = clock()
     return _named_schema(
         kind,
