@@ -22,6 +22,9 @@ const SecondFactor = lazy(() => import("./screens/mfa.js"), "SecondFactor");
 const Settings = lazy(() => import("./screens/settings.js"), "Settings");
 const Shares = lazy(() => import("./screens/shares.js"), "Shares");
 const Team = lazy(() => import("./screens/team.js"), "Team");
+const CustomerSupport = lazy(() => import("./screens/support.js"), "CustomerSupport");
+const Inbox = lazy(() => import("./screens/support.js"), "Inbox");
+const TicketView = lazy(() => import("./screens/support.js"), "TicketView");
 const TemplateEditor = lazy(() => import("./screens/templates.js"), "TemplateEditor");
 const TemplateList = lazy(() => import("./screens/templates.js"), "TemplateList");
 const ThemeEditor = lazy(() => import("./screens/themes.js"), "ThemeEditor");
@@ -30,6 +33,7 @@ const ThemeList = lazy(() => import("./screens/themes.js"), "ThemeList");
 const NAV = [
   ["/customers", "nav.customers"],
   ["/equipment", "nav.equipment"],
+  ["/tickets", "nav.tickets"],
   ["/themes", "nav.themes"],
   ["/templates", "nav.templates"],
   ["/billing", "nav.billing"],
@@ -58,8 +62,14 @@ function Screen({ route, me, refreshMe }) {
   if ((params = match("/customers/:id", path))) {
     return html`<${CustomerDetail} id=${params.id} created=${(query || "").includes("created=1")} />
       <${CustomerEquipment} customerId=${params.id} />
-      <${CustomerPortal} customerId=${params.id} />`;
+      <${CustomerPortal} customerId=${params.id} />
+      <${CustomerSupport} customerId=${params.id} />`;
   }
+  if (path === "/tickets") {
+    const filters = new URLSearchParams(query || "");
+    return html`<${Inbox} status=${filters.get("status") || ""} customer=${filters.get("customer") || ""} />`;
+  }
+  if ((params = match("/tickets/:id", path))) return html`<${TicketView} key=${params.id} id=${params.id} />`;
   if (path === "/equipment/new") return html`<${NewEquipment} />`;
   if (path === "/equipment") return html`<${EquipmentList} q=${search} />`;
   if (path === "/themes") return html`<${ThemeList} />`;
