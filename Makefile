@@ -20,10 +20,12 @@ CONSOLE_SOURCES := $(wildcard console/*.mjs console/*.html console/src/*.js cons
 .PHONY: run test lint typecheck bench venv dynamodb-local infra clean console
 
 run: $(STAMP) $(DDB_JAR) $(NODE_STAMP) $(CONSOLE) i18n-compile
+	node console/pages.mjs  # the pages' scripts, minified (committed; see console/pages.mjs)
 	$(BIN)/portway local run
 
 test: $(STAMP) $(DDB_JAR) $(NODE_STAMP) $(CONSOLE) i18n-compile lint typecheck
 	$(BIN)/portway infra render --check
+	node console/pages.mjs --check  # the pages' minified scripts are up to date
 	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 lint: $(STAMP) $(NODE_STAMP)

@@ -64,6 +64,7 @@ PUBLIC = {
     ("GET", "/p/{slug}/logos/{theme_id}/{name}"),
     ("GET", "/p/{slug}/{page}"),
     ("GET", "/p/{slug}/signup/{variant_id}"),
+    ("GET", "/page-assets/{name}"),
 }
 # Routes without credentials that act (sign in, accept a link): they refuse bad secrets.
 ANONYMOUS = {
@@ -523,7 +524,9 @@ def _portal_objects(api, with_user: bool) -> dict[str, str]:
     }
 
 
-def portal_session(api, customer_id: str, email: str = "first@example.com") -> dict:
+def portal_session(
+    api, customer_id: str, email: str = "first@example.com", name: str = "Portal person"
+) -> dict:
     """Invite someone into the customer's portal and accept: the new user and tokens."""
     invitation = api.post(
         f"/v1/customers/{customer_id}/portal/invitations", {"email": email}
@@ -533,7 +536,7 @@ def portal_session(api, customer_id: str, email: str = "first@example.com") -> d
         {
             "token": invitation["url"].split("#token=")[1],
             "email": email,
-            "name": "Portal person",
+            "name": name,
             "password": "a long and uncommon passphrase",
             "accept_terms": True,
         },

@@ -5,9 +5,9 @@ from __future__ import annotations
 from chalice.app import Blueprint, Response
 from msgspec import Struct
 
-from chalicelib.errors import PortwayError, problem
+from chalicelib.errors import NotFound, PortwayError, problem
 from chalicelib.handlers.router import Api
-from chalicelib.pages import store
+from chalicelib.pages import modules, store
 
 blueprint = Blueprint(__name__)
 api = Api(blueprint, tag="pages")
@@ -65,3 +65,21 @@ def get_signup_page(slug: str, variant_id: str) -> Response:
     """The signup page of a plan variant that allows signup."""
     query = dict(blueprint.current_request.query_params or {})
     return _answer(store.find(slug, "signup", variant_id, query.get("language")))
+
+
+@api.get("/page-assets/{name}", auth="public", produces=("text/javascript",), file_names=True)
+def get_page_asset(name: str) -> Response:
+    """A module a hosted page loads (named by its content's hash: cached for a year)."""
+    data = modules.served(name)
+    if data is None:
+        raise NotFound("No such file.")
+    return Response(
+        body=data.decode(),
+        status_code=200,
+        headers={
+            "Content-Type": "text/javascript; charset=utf-8",
+            "Cache-Control": "public, max-age=31536000, immutable",
+            "X-Content-Type-Options": "nosniff",
+            "Cross-Origin-Resource-Policy": "same-origin",
+        },
+    )

@@ -590,10 +590,10 @@ def list_portal_board_queries(ctx: PortalContext) -> Page[schemas.BoardQuery]:
 @portal.get(
     "/v1/portal/plan-boards",
     auth="portal",
-    response=page_of(schemas.PlanBoard),
+    response=page_of(schemas.PortalPlanBoard),
     folds_session_check=True,
 )
-def list_portal_plan_boards(ctx: PortalContext) -> Page[schemas.PlanBoard]:
+def list_portal_plan_boards(ctx: PortalContext) -> Page[schemas.PortalPlanBoard]:
     """The plan boards shared with this customer."""
     return portal_tickets.plan_boards(ctx)
 
@@ -601,9 +601,9 @@ def list_portal_plan_boards(ctx: PortalContext) -> Page[schemas.PlanBoard]:
 @portal.get(
     "/v1/portal/plan-boards/{id}",
     auth="portal",
-    response=schemas.PlanBoardView,
+    response=schemas.PortalPlanBoardView,
     folds_session_check=True,
 )
-def get_portal_plan_board(ctx: PortalContext, id: str) -> schemas.PlanBoardView:
+def get_portal_plan_board(ctx: PortalContext, id: str) -> schemas.PortalPlanBoardView:
     """A plan board with the customer's planned tickets."""
     return portal_tickets.plan_board(ctx, id)

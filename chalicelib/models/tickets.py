@@ -38,7 +38,7 @@ class TicketSetting(PortwayModel):
     # Areas and types: the name in other languages ({"de": ..., "da": ...}).
     names = MapAttribute[str, str](null=True)  # type: ignore[no-untyped-call]
     # A profile (integration, tags, board queries, rules) or the cross-customer rules, as
-    # JSON of their schema in services/tickets/settings.py: one read decides visibility.
+    # JSON of their structs in services/tickets/profiles.py: one read decides visibility.
     document = UnicodeAttribute(null=True)
     # A plan board's customers.
     customer_ids = ListAttribute[str](of=UnicodeAttribute, null=True)  # type: ignore[arg-type]

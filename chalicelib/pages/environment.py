@@ -14,6 +14,7 @@ from pathlib import Path
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
 from chalicelib.branding import readable_text
+from chalicelib.pages.modules import module_file
 from chalicelib.pages.store import LANGUAGES
 
 DEFAULT_LANGUAGE = LANGUAGES[0]
@@ -51,4 +52,19 @@ def environment(language: str = DEFAULT_LANGUAGE) -> Environment:
     env.install_gettext_translations(catalogue, newstyle=True)  # type: ignore[attr-defined]
     env.globals["language"] = language
     env.globals["readable_text"] = readable_text
+    env.filters["compact"] = compact
+    env.globals["page_module"] = page_module
     return env
+
+
+def page_module(name: str) -> str:
+    """Where a page loads one of its modules from (our own origin)."""
+    return f"/page-assets/{module_file(name)[0]}"
+
+
+def compact(script: str) -> str:
+    """A page's script without what only its readers need: indentation, blank lines and
+    lines that are only a `//` comment (pages stay within their weight; the scripts use no
+    template literals, so no line is inside a string)."""
+    lines = (line.strip() for line in script.splitlines())
+    return "\n".join(line for line in lines if line and not line.startswith("//"))

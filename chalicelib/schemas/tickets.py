@@ -175,7 +175,7 @@ class TagCreate(Input):
     internal_only: bool = False
 
 
-class TagUpdate(Versioned):
+class TagUpdate(Input):
     """Change a tag."""
 
     name: Name | UnsetType = UNSET
@@ -212,7 +212,7 @@ class BoardQueryCreate(Input):
     filter: BoardFilter = field(default_factory=BoardFilter)
 
 
-class BoardQueryUpdate(Versioned):
+class BoardQueryUpdate(Input):
     """Change a board query."""
 
     name: Name | UnsetType = UNSET
@@ -298,13 +298,6 @@ class PlannedTicket(Output):
     customer_id: str
     planned_start: Timestamp
     planned_end: Timestamp | None
-
-
-class PlanBoardView(Output):
-    """A plan board with its tickets, earliest first."""
-
-    board: PlanBoard
-    tickets: list[PlannedTicket]
 
 
 # -- tickets ---------------------------------------------------------------------------------
@@ -398,6 +391,31 @@ class Ticket(Output):
     version: int
 
 
+class PortalApproval(Output):
+    """How an approval was decided, as a customer's person sees it."""
+
+    decision: Decision
+    by: Literal["you", "colleague", "provider"]
+    at: Timestamp
+    comment: str | None
+
+
+class PortalPlanBoard(Output):
+    """A plan board shared with the person's company."""
+
+    id: str
+    name: str
+
+
+class PortalPlanBoardView(Output):
+    """A plan board with the company's planned tickets the person sees; `complete` is false
+    when the company has more tickets than one request reads."""
+
+    board: PortalPlanBoard
+    tickets: list[PlannedTicket]
+    complete: bool
+
+
 class PortalTicket(Output):
     """A ticket as a customer's person sees it: no internal flag, no assignee, only the tags
     the person may see, and whether the person can approve it now."""
@@ -416,7 +434,7 @@ class PortalTicket(Output):
     planned_end: Timestamp | None
     mine: bool
     can_approve: bool
-    approval: Approval | None
+    approval: PortalApproval | None
     created_at: Timestamp
     updated_at: Timestamp
 
@@ -542,10 +560,12 @@ class TicketOptions(Output):
 
 
 class TicketCounts(Output):
-    """How many tickets a customer's person sees, by status."""
+    """How many tickets a customer's person sees, by status; `complete` is false when the
+    company has more tickets than one request reads (the counts are of those read)."""
 
     total: int
     by_status: dict[str, int]
+    complete: bool
 
 
 class OptionsQuery(Struct, kw_only=True):

@@ -83,3 +83,24 @@ def other_api(other_api: Api) -> Api:
     """Tenant B's key; each change's pages are published before it answers."""
     other_api.settle_writes = True
     return other_api
+
+
+@pytest.fixture
+def person(browser):
+    """A person at a desktop browser (1100 px, English) who has not signed in yet; the test
+    fails on any script error or anything the CSP refused."""
+    # axe-core is put in by the test (the console's CSP rightly refuses any other script).
+    context = browser.new_context(
+        viewport={"width": 1100, "height": 800}, locale="en-GB", bypass_csp=True
+    )
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    # What the console's CSP refuses (an inline style or script) shows as a console error.
+    page.on(
+        "console",
+        lambda m: errors.append(m.text) if "Content Security Policy" in m.text else None,
+    )
+    yield page
+    context.close()
+    assert errors == []

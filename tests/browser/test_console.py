@@ -54,25 +54,6 @@ def _axe(page, name: str, exclude: tuple[str, ...] = ()) -> None:
     assert bad == [], f"{name}: {json.dumps(bad, indent=1)}"
 
 
-@pytest.fixture
-def person(browser):
-    # axe-core is put in by the test (the console's CSP rightly refuses any other script).
-    context = browser.new_context(
-        viewport={"width": 1100, "height": 800}, locale="en-GB", bypass_csp=True
-    )
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    # What the console's CSP refuses (an inline style or script) shows as a console error.
-    page.on(
-        "console",
-        lambda m: errors.append(m.text) if "Content Security Policy" in m.text else None,
-    )
-    yield page
-    context.close()
-    assert errors == []
-
-
 def _shot(page, name: str) -> Path:
     return screenshot(page, f"console-{name}")
 
@@ -736,78 +717,3 @@ def test_lists_page_from_the_server(api, tenant, local_server, person):
     page.get_by_role("button", name="Show more").click()
     expect(items).to_have_count(55)
     expect(page.get_by_role("button", name="Show more")).to_have_count(0)
-
-
-def test_support_is_set_up_for_a_customer_and_an_agent_answers_in_the_console(
-    api, tenant, local_server, person
-):
-    """Reference journey (c), the provider's side: the customer's Support tab with its
-    sub-tabs (areas, ticket types with the approval checkbox, approvers, visibility), then an
-    agent answers a ticket internally and publicly, told apart at a glance; the customer's
-    person sees only the public answer."""
-    from tests.samples import portal_session
-
-    page = person
-    customer = api.post("/v1/customers", {"name": "Hafenbau GmbH"}).json_body["id"]
-    api.put(f"/v1/customers/{customer}/portal", {"apps": ["equipment", "support"]})
-    anna = portal_session(api, customer, "anna@hafenbau.example")
-    ben = portal_session(api, customer, "ben@hafenbau.example")
-    _join_in_browser(page, _invite_link(api, "ann@example.com", "admin", local_server))
-    page.goto(f"{local_server}/console#/customers/{customer}")
-    page.get_by_role("heading", name="Support").wait_for()
-    # Active without an area: refused, and the area tab says why.
-    page.get_by_label("Support for this customer is active").check()
-    page.get_by_role("tab", name="Areas").click()
-    page.get_by_text("an active integration needs at least one area").wait_for()
-    page.get_by_label("New area").fill("Service")
-    page.locator("#support-panel button", has_text="Create").click()
-    page.get_by_role("checkbox", name="Service").check()
-    page.get_by_text("Saved").wait_for()
-    page.get_by_role("tab", name="Ticket types").click()
-    page.get_by_label("New ticket type").fill("Spare parts")
-    page.locator("#support-panel button", has_text="Create").click()
-    page.get_by_role("checkbox", name="Allowed: Spare parts").check()
-    page.wait_for_function("!document.querySelector('[id^=approval-]').disabled")
-    page.get_by_role("checkbox", name="Needs approval: Spare parts").check()
-    page.get_by_role("tab", name="Customer accesses").click()
-    page.get_by_label("Who sees which tickets").select_option("customer")
-    page.get_by_role("checkbox", name="Approver: Portal person").last.check()
-    page.get_by_label("Support for this customer is active").check()
-    expect(page.get_by_label("Support for this customer is active")).to_be_checked()
-    _axe(page, "customer-support")
-    _shot(page, "customer-support")
-    support = api.get(f"/v1/customers/{customer}/support").json_body
-    assert support["active"] is True
-    assert support["visibility"] == "customer"
-    assert [t["requires_approval"] for t in support["ticket_types"]] == [True]
-    assert len(support["approvers"]) == 1
-    assert support["approvers"][0] in (anna["user"]["id"], ben["user"]["id"])
-
-    # A customer's person files a ticket; an agent answers in the inbox.
-    person_api = api.as_key(anna["access_token"])
-    filed = person_api.post(
-        "/v1/portal/tickets",
-        {
-            "area_id": support["areas"][0],
-            "type_id": support["ticket_types"][0]["type_id"],
-            "title": "Zwei Filter",
-        },
-    )
-    assert filed.status_code == 201, filed.body
-    page.get_by_role("link", name="Tickets").first.click()
-    page.get_by_role("link", name="Zwei Filter").click()
-    page.get_by_role("button", name="Approve for the customer").click()
-    page.locator("#move-in_progress").wait_for()
-    page.locator("#reply-text").fill("Kunde zahlt spät")
-    page.locator("#reply-send").click()
-    page.get_by_text("The internal note is saved. The customer does not see it.").wait_for()
-    page.locator("#reply-public").check()
-    page.locator("#reply-text").fill("Die Filter kommen am Donnerstag.")
-    page.get_by_role("button", name="Send the reply to the customer").click()
-    page.get_by_text("The reply is sent to the customer.").wait_for()
-    expect(page.locator(".position--internal")).to_have_count(1)
-    expect(page.locator(".position:not(.position--internal)")).to_have_count(1)
-    _axe(page, "ticket")
-    _shot(page, "ticket")
-    seen = person_api.get(f"/v1/portal/tickets/{filed.json_body['id']}/positions").json_body
-    assert [p["text"] for p in seen["items"]] == ["Die Filter kommen am Donnerstag."]

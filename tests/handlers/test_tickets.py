@@ -114,7 +114,13 @@ def test_a_customer_files_a_ticket_that_needs_approval_and_an_approver_decides(d
     approved = ben.post(f"/v1/portal/tickets/{ticket['id']}/approval", {"decision": "approve"})
     assert approved.status_code == 200, approved.body
     assert approved.json_body["status"] == "open"
-    assert approved.json_body["approval"]["by"] == f"portal_user:{desk.second['user']['id']}"
+    # The person sees who decided as "you", "colleague" or "provider", never an account id.
+    assert approved.json_body["approval"]["by"] == "you"
+    assert anna.get(f"/v1/portal/tickets/{ticket['id']}").json_body["approval"]["by"] == (
+        "colleague"
+    )
+    provider_view = desk.api.get(f"/v1/tickets/{ticket['id']}").json_body
+    assert provider_view["approval"]["by"] == f"portal_user:{desk.second['user']['id']}"
     again = ben.post(f"/v1/portal/tickets/{ticket['id']}/approval", {"decision": "reject"})
     assert again.status_code == 409
 
@@ -142,7 +148,7 @@ def test_internal_positions_and_tickets_never_reach_the_customer(desk):
     assert [p["text"] for p in positions] == ["A technician comes on Monday"]
     assert positions[0]["from_provider"] is True
     counts = anna.get("/v1/portal/ticket-counts").json_body
-    assert counts == {"total": 1, "by_status": {"open": 1}}
+    assert counts == {"total": 1, "by_status": {"open": 1}, "complete": True}
     # The team sees both positions.
     everything = desk.api.get(f"/v1/tickets/{public['id']}/positions").json_body["items"]
     assert len(everything) == 2
@@ -354,6 +360,9 @@ def test_the_plan_board_shows_the_customers_planned_visits(desk):
     assert [b["id"] for b in boards] == [board.json_body["id"]]
     view = anna.get(f"/v1/portal/plan-boards/{board.json_body['id']}").json_body
     assert [t["id"] for t in view["tickets"]] == [visit["id"]]
+    # Whom else a board serves is the provider's business.
+    assert set(view["board"]) == {"id", "name"}
+    assert all(set(b) == {"id", "name"} for b in boards)
     other = desk.api.post("/v1/plan-boards", {"name": "Not theirs"}).json_body["id"]
     assert anna.get(f"/v1/portal/plan-boards/{other}").status_code == 404
 
@@ -412,12 +421,27 @@ def test_the_portal_export_holds_what_the_person_sees(desk):
     desk.integrate(visibility="customer")
     anna = desk.person(desk.first)
     desk.ticket(title="Visible one")
+    desk.ticket(title="https://evil.example/steal")
     desk.ticket(title="Secret one", internal=True)
     got = anna.get(
         "/v1/portal/tickets.xlsx?language=de",
         headers={"Accept": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"},
     )
     assert got.status_code == 200, got.body
-    rows = list(load_workbook(io.BytesIO(got.body)).active.iter_rows(values_only=True))
-    assert [r[1] for r in rows[1:]] == ["Visible one"]
+    sheet = load_workbook(io.BytesIO(got.body)).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert sorted(r[1] for r in rows[1:]) == ["Visible one", "https://evil.example/steal"]
     assert rows[1][3] == "Kundendienst"
+    assert all(cell.hyperlink is None for row in sheet.iter_rows() for cell in row)
+
+
+def test_an_integration_changed_meanwhile_is_a_409_not_a_silent_merge(desk):
+    first = desk.integrate()
+    desk.integrate(visibility="customer")
+    stale = desk.api.put(
+        f"/v1/customers/{desk.customer}/support",
+        {"active": False, "areas": [desk.area], "ticket_types": [], "version": first["version"]},
+    )
+    assert stale.status_code == 409
+    assert problem(stale)["current_version"] == first["version"] + 1
+    assert desk.api.get(f"/v1/customers/{desk.customer}/support").json_body["active"] is True

@@ -209,6 +209,11 @@ def _hashes(pattern: re.Pattern[str], html: str) -> str:
     return " ".join(digests) or "'none'"
 
 
+def _modules_from_self(html: str) -> str:
+    """`'self'` for a page that loads one of its modules from our origin (/page-assets/)."""
+    return " 'self'" if 'src="/page-assets/' in html else ""
+
+
 def frame_ancestors(origins: Iterable[str]) -> str:
     """The CSP `frame-ancestors` value: the allowed origins, or `'none'`."""
     return " ".join(origins) or "'none'"
@@ -220,7 +225,7 @@ def headers_for(html: str, site: Site, *, cacheable: bool) -> dict[str, str]:
     policy = "; ".join(
         (
             "default-src 'none'",
-            f"script-src {_hashes(_INLINE_SCRIPT, html)}",
+            f"script-src {_hashes(_INLINE_SCRIPT, html)}{_modules_from_self(html)}",
             f"style-src {_hashes(_INLINE_STYLE, html)}",
             "img-src 'self'",
             "connect-src 'self'",

@@ -4,6 +4,8 @@ and exclusion rules, the cross-customer exclusion rules, and plan boards."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import datetime
 from typing import Any, Literal
 
 import msgspec
@@ -274,21 +276,14 @@ def put_support(
 def _change_profile(
     ctx: TenantContext,
     customer_id: str,
-    change: Any,
+    change: Callable[[Profile], Profile],
     event_type: str,
     object_id: str,
-    now: Any,
+    now: datetime,
     expected_version: int | None = None,
     object_type: str = "support",
 ) -> tuple[Profile, int]:
     key = TicketSetting.profile_key(customer_id)
-    if expected_version is not None:
-        _, current = _stored(ctx, customer_id)
-        if current != expected_version:
-            raise Conflict(
-                "The integration was changed by someone else; read it again.",
-                extra={"current_version": current},
-            )
     return profiles.change_document(
         ctx,
         key,
@@ -304,6 +299,7 @@ def _change_profile(
             now=now,
         ),
         now,
+        expected_version,
     )
 
 

@@ -14,9 +14,10 @@ e-mail decide on the ticket read consistently.
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from pynamodb.models import Model
 
@@ -36,8 +37,8 @@ from chalicelib.tenancy import OfTenant, PortalContext, TenantContext
 ItemKey = tuple[type[Model], str, str | None]
 # A count or export reads a customer's tickets page by page, this many per call.
 _PAGE = 200
-# An export holds at most this many tickets.
-MAX_EXPORT = 5_000
+# A count, an export or a plan board reads at most this many of a customer's tickets.
+MAX_READ = 5_000
 
 
 def _as_tenant(ctx: PortalContext) -> TenantContext:
@@ -97,9 +98,28 @@ def portal_schema(item: Ticket, scope: Scope) -> schemas.PortalTicket:
         planned_end=full.planned_end,
         mine=item.requester_user_id == scope.viewer.user_id,
         can_approve=scope.may_approve(item),
-        approval=full.approval,
+        approval=_approval_seen(full.approval, scope),
         created_at=full.created_at,
         updated_at=full.updated_at,
+    )
+
+
+def _approval_seen(
+    approval: schemas.Approval | None, scope: Scope
+) -> schemas.PortalApproval | None:
+    """How a decision shows to a customer's person: by them, by a colleague or by the
+    provider, never whose key or account it was."""
+    if approval is None:
+        return None
+    by: Literal["you", "colleague", "provider"]
+    if approval.by == scope.viewer.actor:
+        by = "you"
+    elif approval.by.startswith("portal_user:"):
+        by = "colleague"
+    else:
+        by = "provider"
+    return schemas.PortalApproval(
+        decision=approval.decision, by=by, at=approval.at, comment=approval.comment
     )
 
 
@@ -206,66 +226,89 @@ def _shown(scope: Scope, board: StoredFilter | None, text: str | None, item: Tic
     return text is None or text.casefold() in (item.search_text or "")
 
 
-def _one_page(
-    scope: Scope, ctx: PortalContext, start: dict[str, Any] | None, size: int
-) -> tuple[list[Ticket], dict[str, Any] | None]:
-    """One query of the customer's tickets (at most `size` read): those read and where the
-    next query starts (None at the end)."""
+def _candidates(
+    ctx: PortalContext, start: dict[str, Any] | None, size: int
+) -> tuple[list[str], dict[str, Any] | None]:
+    """One query of the customer's tickets on the index, newest first (at most `size`
+    read): the ids of those the index does not show as internal, and where the next query
+    starts (None at the end). The index may lag: the tickets are read again before anything
+    is decided."""
     key = Ticket.customer_key_for(ctx.tenant_id, ctx.customer_id)
     result = Ticket.by_customer.query(
         key,
-        filter_condition=scope.narrowing(),
+        filter_condition=Ticket.internal == False,  # noqa: E712 (a DynamoDB condition)
         page_size=size,
         last_evaluated_key=start,
+        scan_index_forward=False,
     )
     page = next(result.page_iter, None)
     if page is None:
         return [], None
-    items = [Ticket.from_raw_data(raw) for raw in page.get("Items", [])]
-    return items, result.page_iter.last_evaluated_key
+    ids = [str(raw["ticket_id"]["S"]) for raw in page.get("Items", [])]
+    return ids, result.page_iter.last_evaluated_key
+
+
+def _decided(ctx: PortalContext, ids: list[str]) -> tuple[Scope, list[Ticket]]:
+    """The person's scope and, of these tickets read consistently (in the same batch), those
+    it lets the person see, in the order asked."""
+    scope, found = _read(ctx, [(Ticket, ctx.tenant_id, i) for i in ids])
+    return scope, [t for t in found if isinstance(t, Ticket) and scope.sees(t)]
 
 
 def list_tickets(
     ctx: PortalContext, query: schemas.PortalTicketQuery, page: PageRequest
 ) -> Page[schemas.PortalTicket]:
-    """The tickets this person sees, oldest first, in one board query's view (or found by
-    text): one batch read (the scope, with the session's sources) and one index query per
-    page. A page may hold fewer tickets than asked when others are not visible; follow
-    `next_cursor` while it is given."""
-    scope, _ = _read(ctx, [])
-    board = _board(scope, query.board)
+    """The tickets this person sees, newest first, in one board query's view (or found by
+    text): one index query and one batch read (the tickets, consistently, with the scope and
+    the session's sources) per page. A page may hold fewer tickets than asked when others
+    are not visible; follow `next_cursor` while it is given."""
     name = f"portal_tickets:{ctx.customer_id}:{ctx.user_id}:{query.board or ''}:{query.q or ''}"
     start = decode_cursor(_as_tenant(ctx), name, page.cursor)
-    items, after = _one_page(scope, ctx, start, page.limit)
-    shown = [i for i in items if _shown(scope, board, query.q, i)]
+    ids, after = _candidates(ctx, start, page.limit)
+    scope, visible = _decided(ctx, ids)
+    board = _board(scope, query.board)
+    shown = [i for i in visible if _shown(scope, board, query.q, i)]
     cursor = encode_cursor(_as_tenant(ctx), name, after) if after else None
     return page_of(schemas.PortalTicket)(
         items=[portal_schema(i, scope) for i in shown], next_cursor=cursor
     )
 
 
-def _all_visible(scope: Scope, ctx: PortalContext, limit: int) -> Iterator[Ticket]:
+@dataclass
+class _Reading:
+    """Every ticket a person sees, read page by page up to a bound."""
+
+    scope: Scope
+    tickets: list[Ticket]
+    complete: bool
+
+
+def _all_visible(ctx: PortalContext) -> _Reading:
+    """The tickets this person sees, newest first; at most MAX_READ of the customer's
+    tickets are read for one request (`complete` says whether that was all of them)."""
+    scope, _ = _read(ctx, [])
     start: dict[str, Any] | None = None
-    seen = 0
-    while True:
-        items, start = _one_page(scope, ctx, start, _PAGE)
-        for item in items:
-            if scope.sees(item):
-                seen += 1
-                if seen > limit:
-                    return
-                yield item
+    shown: list[Ticket] = []
+    read = 0
+    while read < MAX_READ:
+        ids, start = _candidates(ctx, start, min(_PAGE, MAX_READ - read))
+        read += len(ids)
+        scope, visible = _decided(ctx, ids) if ids else (scope, [])
+        shown += visible
         if start is None:
-            return
+            return _Reading(scope, shown, True)
+    return _Reading(scope, shown, False)
 
 
 def counts(ctx: PortalContext) -> schemas.TicketCounts:
     """How many tickets this person sees, by status."""
-    scope, _ = _read(ctx, [])
+    reading = _all_visible(ctx)
     by_status: dict[str, int] = {}
-    for item in _all_visible(scope, ctx, limit=10**9):
+    for item in reading.tickets:
         by_status[item.status] = by_status.get(item.status, 0) + 1
-    return schemas.TicketCounts(total=sum(by_status.values()), by_status=by_status)
+    return schemas.TicketCounts(
+        total=sum(by_status.values()), by_status=by_status, complete=reading.complete
+    )
 
 
 def export(ctx: PortalContext, language: str | None) -> bytes:
@@ -273,30 +316,33 @@ def export(ctx: PortalContext, language: str | None) -> bytes:
     tags the person sees, created, updated)."""
     import xlsxwriter  # type: ignore[import-untyped]  # on the export path only
 
-    scope, _ = _read(ctx, [])
-    rows = list(_all_visible(scope, ctx, limit=MAX_EXPORT))
+    reading = _all_visible(ctx)
+    scope, rows = reading.scope, reading.tickets
     names = _names(ctx, scope, rows, language)
     out = io.BytesIO()
-    book = xlsxwriter.Workbook(out, {"in_memory": True, "strings_to_formulas": False})
+    # Every value is text: a title never becomes a formula or a link.
+    book = xlsxwriter.Workbook(
+        out, {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False}
+    )
     sheet = book.add_worksheet("Tickets")
     header = ["number", "title", "status", "area", "type", "tags", "created_at", "updated_at"]
     sheet.write_row(0, 0, header)
     for n, item in enumerate(rows, start=1):
         shown = scope.shown_tags(item.tag_ids)
-        sheet.write_row(
-            n,
-            0,
-            [
-                tickets.number_text(int(item.number)),
-                item.title,
-                item.status,
-                names.get(TicketSetting.AREA + item.area_id, item.area_id),
-                names.get(TicketSetting.TYPE + item.type_id, item.type_id),
-                ", ".join(names.get(t, t) for t in shown),
-                rfc3339(item.created_at),
-                rfc3339(item.updated_at),
-            ],
-        )
+        values = [
+            tickets.number_text(int(item.number)),
+            item.title,
+            item.status,
+            names.get(TicketSetting.AREA + item.area_id, item.area_id),
+            names.get(TicketSetting.TYPE + item.type_id, item.type_id),
+            ", ".join(names.get(t, t) for t in shown),
+            rfc3339(item.created_at),
+            rfc3339(item.updated_at),
+        ]
+        for column, value in enumerate(values):
+            sheet.write_string(n, column, value)
+    if not reading.complete:  # say so rather than end quietly
+        sheet.write_string(len(rows) + 1, 0, f"… more than {MAX_READ} tickets: not all are here")
     book.close()
     return out.getvalue()
 
@@ -440,10 +486,13 @@ def board_queries(ctx: PortalContext) -> Page[schemas.BoardQuery]:
     from chalicelib.services.tickets.desk import query_schema
 
     scope, _ = _read(ctx, [])
-    return page_of(schemas.BoardQuery)(
-        items=[query_schema(ctx.customer_id, q) for q in scope.profile.queries],
-        next_cursor=None,
-    )
+    out = []
+    for q in scope.profile.queries:
+        shown = query_schema(ctx.customer_id, q)
+        if shown.filter.tag_ids:  # never name an internal-only tag
+            shown.filter.tag_ids = scope.shown_tags(shown.filter.tag_ids) or None
+        out.append(shown)
+    return page_of(schemas.BoardQuery)(items=out, next_cursor=None)
 
 
 def _boards(ctx: PortalContext) -> list[TicketSetting]:
@@ -457,13 +506,18 @@ def _boards(ctx: PortalContext) -> list[TicketSetting]:
     ]
 
 
-def plan_boards(ctx: PortalContext) -> Page[schemas.PlanBoard]:
-    """The plan boards shared with this customer."""
-    from chalicelib.services.tickets.desk import board_schema
+def _portal_board(item: TicketSetting) -> schemas.PortalPlanBoard:
+    """A plan board as a customer's person sees it: its name, not whom else it serves."""
+    return schemas.PortalPlanBoard(
+        id=item.setting_key.removeprefix(TicketSetting.BOARD), name=item.name or ""
+    )
 
+
+def plan_boards(ctx: PortalContext) -> Page[schemas.PortalPlanBoard]:
+    """The plan boards shared with this customer."""
     _read(ctx, [])
-    return page_of(schemas.PlanBoard)(
-        items=[board_schema(b) for b in _boards(ctx)], next_cursor=None
+    return page_of(schemas.PortalPlanBoard)(
+        items=[_portal_board(b) for b in _boards(ctx)], next_cursor=None
     )
 
 
@@ -480,17 +534,18 @@ def planned(item: Ticket) -> schemas.PlannedTicket:
     )
 
 
-def plan_board(ctx: PortalContext, board_id: str) -> schemas.PlanBoardView:
+def plan_board(ctx: PortalContext, board_id: str) -> schemas.PortalPlanBoardView:
     """A plan board shared with this customer, with the customer's planned tickets the
     person sees, earliest first."""
-    from chalicelib.services.tickets.desk import board_schema
-
-    scope, found = _read(ctx, [(TicketSetting, ctx.tenant_id, TicketSetting.BOARD + board_id)])
+    _, found = _read(ctx, [(TicketSetting, ctx.tenant_id, TicketSetting.BOARD + board_id)])
     board = found[0]
     if not isinstance(board, TicketSetting) or ctx.customer_id not in (board.customer_ids or []):
         raise NotFound(f"No plan board {board_id}.")
+    reading = _all_visible(ctx)
     shown = sorted(
-        (t for t in _all_visible(scope, ctx, limit=MAX_EXPORT) if t.planned_start is not None),
+        (t for t in reading.tickets if t.planned_start is not None),
         key=lambda t: t.planned_start or datetime.min,
     )
-    return schemas.PlanBoardView(board=board_schema(board), tickets=[planned(t) for t in shown])
+    return schemas.PortalPlanBoardView(
+        board=_portal_board(board), tickets=[planned(t) for t in shown], complete=reading.complete
+    )

@@ -143,12 +143,16 @@ def change_document(
     change: Callable[[T], T],
     record: Callable[[Transaction, T], object],
     now: datetime,
+    expected: int | None = None,
 ) -> tuple[T, int]:
     """Read a document, apply `change` (which raises to refuse), write it back if nobody
-    wrote it meanwhile (else read and apply again), with the change's event. Returns the
-    document written and its version."""
+    wrote it meanwhile (else read and apply again), with the change's event. With
+    `expected` (the version the caller's change is based on), a document at another version
+    is a 409 and nothing is retried. Returns the document written and its version."""
     for _ in range(_ATTEMPTS):
         item = _load(of.tenant_id, key)
+        if expected is not None and int(item.version or 0) != expected:
+            raise _stale(int(item.version or 0))
         before = msgspec.json.decode(item.document, type=kind) if item.document else kind()
         after = change(before)
         item.document = msgspec.json.encode(after).decode()
@@ -160,6 +164,15 @@ def change_document(
                 tx.save(item, label="document")  # PynamoDB conditions on the version read
                 record(tx, after)
         except ConditionsFailed:
+            if expected is not None:
+                raise _stale(int(_load(of.tenant_id, key).version or 0)) from None
             continue
         return after, int(item.version or 1)
     raise Conflict("The support settings are being changed by someone else; try again.")
+
+
+def _stale(current: int) -> Conflict:
+    return Conflict(
+        "The support settings were changed by someone else; read them again.",
+        extra={"current_version": current},
+    )

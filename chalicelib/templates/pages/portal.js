@@ -151,152 +151,6 @@
   }
 
 
-  // -- the support app: tickets the person sees, a new ticket, replies, approvals ---------
-  function statusName(status) { return text["status_" + status] || status; }
-  function fieldErrors(form, error) {
-    form.querySelectorAll("[aria-invalid]").forEach(function (node) { node.removeAttribute("aria-invalid"); });
-    var errors = (error.problem || {}).errors || [];
-    errors.forEach(function (e) {
-      var input = form.querySelector("[name='" + String(e.field).split(/[.[]/)[0] + "']");
-      if (input) { input.setAttribute("aria-invalid", "true"); }
-    });
-    return errors.length ? new Error(text.check_fields) : error;
-  }
-  function showSupport(box, state) {
-    return call("GET", "/v1/portal/ticket-options?language=" + encodeURIComponent(config.language)).then(function (options) {
-      state.options = options;
-      return call("GET", "/v1/portal/board-queries").then(function (boards) {
-        state.boards = boards.items;
-        return showTickets(box, state);
-      });
-    }).catch(function (error) {
-      if (((error.problem || {}).reason) === "support_inactive") { fill(box, [el("p", {}, [text.support_inactive])]); return; }
-      throw error;
-    });
-  }
-  function named(list, id) {
-    var found = list.filter(function (item) { return item.id === id; })[0];
-    return found ? found.name : "–";
-  }
-  function showTickets(box, state, notice) {
-    var query = state.board ? "&board=" + encodeURIComponent(state.board) : "";
-    return call("GET", "/v1/portal/tickets?limit=100" + query).then(function (page) {
-      var parts = [];
-      if (notice) { parts.push(el("p", { role: "status", "class": "note" }, [notice])); }
-      if (state.boards.length) {
-        var select = el("select", { id: "ticket-board" }, [el("option", { value: "" }, [text.all_tickets])].concat(
-          state.boards.map(function (b) { return el("option", { value: b.id }, [b.name]); })));
-        select.value = state.board || "";
-        select.addEventListener("change", function () { state.board = select.value; showTickets(box, state); });
-        parts.push(el("label", { "for": "ticket-board" }, [text.board]), select);
-      }
-      if (!page.items.length) { parts.push(el("p", {}, [text.no_tickets])); } else {
-        parts.push(table([text.ticket, text.ticket_title, text.status, text.last_change], page.items.slice().reverse().map(function (t) {
-          return [t.number, el("a", { href: "#", "data-ticket": t.id }, [t.title]), statusName(t.status), when(t.updated_at)];
-        })));
-      }
-      if (!state.readOnly) { parts.push(newTicketForm(box, state)); }
-      fill(box, parts);
-      box.querySelectorAll("a[data-ticket]").forEach(function (link) {
-        link.addEventListener("click", function (event) { event.preventDefault(); showTicket(box, state, link.getAttribute("data-ticket")); });
-      });
-    });
-  }
-  function newTicketForm(box, state) {
-    var options = state.options;
-    var area = el("select", { id: "ticket-area", name: "area_id", required: "" }, options.areas.map(function (a) { return el("option", { value: a.id }, [a.name]); }));
-    var kind = el("select", { id: "ticket-type", name: "type_id", required: "" }, options.ticket_types.map(function (t) {
-      return el("option", { value: t.id }, [t.requires_approval ? t.name + " (" + text.needs_approval + ")" : t.name]);
-    }));
-    var title = el("input", { id: "ticket-title", name: "title", required: "", maxlength: "200" });
-    var description = el("textarea", { id: "ticket-description", name: "description", maxlength: "20000" });
-    var result = el("div", { id: "ticket-result" });
-    var form = el("form", { id: "ticket-form", novalidate: "" }, [
-      el("h3", {}, [text.new_ticket]),
-      el("label", { "for": "ticket-area" }, [text.area]), area,
-      el("label", { "for": "ticket-type" }, [text.ticket_type]), kind,
-      el("label", { "for": "ticket-title" }, [text.ticket_title]), title,
-      el("label", { "for": "ticket-description" }, [text.description]), description,
-      el("button", { type: "submit", "class": "action" }, [text.send_ticket]), result
-    ]);
-    form.addEventListener("submit", function (event) {
-      event.preventDefault();
-      call("POST", "/v1/portal/tickets", { area_id: area.value, type_id: kind.value, title: title.value, description: description.value })
-        .then(function (ticket) { return showTickets(box, state, text.ticket_sent.replace("{number}", ticket.number)); })
-        .catch(function (error) { if (!error.handled) { message(result, fieldErrors(form, error)); } });
-    });
-    return form;
-  }
-  function showTicket(box, state, id) {
-    var path = "/v1/portal/tickets/" + encodeURIComponent(id);
-    return Promise.all([call("GET", path), call("GET", path + "/positions")]).then(function (got) {
-      var ticket = got[0];
-      var options = state.options;
-      var back = el("button", { type: "button", id: "ticket-back" }, [text.back]);
-      back.addEventListener("click", function () { showTickets(box, state); });
-      var parts = [back, el("h3", {}, [ticket.number + " · " + ticket.title]),
-        el("p", {}, [statusName(ticket.status) + " · " + named(options.areas, ticket.area_id) + " · " + named(options.ticket_types, ticket.type_id)])];
-      if (ticket.description) { parts.push(el("div", { "class": "ticket-entry" }, [el("p", {}, [ticket.description])])); }
-      got[1].items.forEach(function (entry) {
-        var who = entry.from_provider ? (entry.author_name || text.provider) : (entry.author_name || text.you);
-        parts.push(el("div", { "class": "ticket-entry" }, [
-          el("p", { "class": "muted" }, [who + " · " + when(entry.created_at)]),
-          el("p", {}, [entry.text || entry.file_name || ""])
-        ]));
-      });
-      var result = el("div", { id: "ticket-action-result" });
-      if (ticket.status === "awaiting_approval") {
-        parts.push(el("p", { "class": "note" }, [ticket.can_approve ? text.awaits_you : text.awaits_approval]));
-        if (ticket.can_approve && !state.readOnly) {
-          var decide = function (decision) {
-            return function () {
-              call("POST", path + "/approval", { decision: decision }).then(function () { return showTicket(box, state, id); })
-                .catch(function (error) { if (!error.handled) { message(result, error); } });
-            };
-          };
-          var approve = el("button", { type: "button", "class": "action", id: "ticket-approve" }, [text.approve]);
-          var reject = el("button", { type: "button", id: "ticket-reject" }, [text.reject]);
-          approve.addEventListener("click", decide("approve"));
-          reject.addEventListener("click", decide("reject"));
-          parts.push(el("div", { "class": "ticket-actions" }, [approve, reject]));
-        }
-      }
-      if (!state.readOnly && ticket.status !== "closed" && ticket.status !== "rejected") {
-        var reply = el("textarea", { id: "ticket-reply", name: "text", required: "" });
-        var form = el("form", { id: "reply-form", novalidate: "" }, [
-          el("label", { "for": "ticket-reply" }, [text.your_reply]), reply,
-          el("button", { type: "submit", "class": "action" }, [text.send_reply])
-        ]);
-        form.addEventListener("submit", function (event) {
-          event.preventDefault();
-          call("POST", path + "/positions", { text: reply.value }).then(function () { return showTicket(box, state, id); })
-            .catch(function (error) { if (!error.handled) { message(result, fieldErrors(form, error)); } });
-        });
-        parts.push(form);
-      }
-      parts.push(result);
-      fill(box, parts);
-      back.focus();
-    }).catch(function (error) { if (!error.handled) { message(box, error); } });
-  }
-  function showPlanBoards(box) {
-    return call("GET", "/v1/portal/plan-boards").then(function (boards) {
-      if (!boards.items.length) { return; }
-      return Promise.all(boards.items.map(function (b) { return call("GET", "/v1/portal/plan-boards/" + encodeURIComponent(b.id)); })).then(function (views) {
-        var parts = [el("h3", {}, [text.planned_visits])];
-        views.forEach(function (view) {
-          parts.push(el("h4", {}, [view.board.name]));
-          if (!view.tickets.length) { parts.push(el("p", {}, [text.no_visits])); return; }
-          parts.push(table([text.time, text.ticket, text.ticket_title, text.status], view.tickets.map(function (t) {
-            return [when(t.planned_start) + (t.planned_end ? " – " + when(t.planned_end) : ""), t.number, t.title, statusName(t.status)];
-          })));
-        });
-        var boardBox = el("div", { id: "plan-boards" }, parts);
-        box.appendChild(boardBox);
-      });
-    }).catch(function (error) { if (((error.problem || {}).reason) !== "support_inactive") { throw error; } });
-  }
-
   function showApp() {
     $("#sign-in").hidden = true;
     return call("GET", "/v1/portal/me").then(function (me) {
@@ -312,17 +166,7 @@
       var report = $("[data-section=reports] .content");
       if (report) { jobs.push(showReport(report)); }
       var support = $("[data-section=support] .content");
-      if (support) {
-        var planBox = el("div", {});
-        var ticketBox = el("div", { id: "tickets" });
-        fill(support, [ticketBox, planBox]);
-        var state = { readOnly: me.read_only, board: "" };
-        jobs.push(showSupport(ticketBox, state).then(function () {
-          var wanted = (window.location.hash.match(/ticket=([A-Za-z0-9_-]+)/) || [])[1];
-          if (wanted && state.options) { return showTicket(ticketBox, state, wanted); }
-        }));
-        jobs.push(showPlanBoards(planBox));
-      }
+      if (support) { jobs.push(supportApp().then(function (app) { return app.show(support, me); })); }
       return Promise.all(jobs);
     }).catch(function (error) { showSignIn(); message($("#sign-in-error"), error); });
   }
@@ -376,6 +220,21 @@
   $("#sign-out").addEventListener("click", function () {
     call("DELETE", "/v1/portal/sessions").catch(function () { return null; }).then(function () { keep(null); showSignIn(); });
   });
+
+  // The support app is a module of its own (loaded only where the portal shows it): it
+  // gets the page's helpers from here.
+  window.portwayPortal = Object.freeze({
+    call: call, refresh: refresh, session: session, message: message, table: table, when: when, text: text, config: config
+  });
+  function supportApp() {
+    if (window.portwaySupport) { return Promise.resolve(window.portwaySupport); }
+    return new Promise(function (resolve, reject) {
+      var script = document.getElementById("pw-support");
+      if (!script) { reject(new Error(text.failed)); return; }
+      script.addEventListener("load", function () { resolve(window.portwaySupport); });
+      script.addEventListener("error", function () { reject(new Error(text.failed)); });
+    });
+  }
 
   function route() {
     takeFragment();

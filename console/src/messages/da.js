@@ -501,4 +501,7 @@ export default {
   "inbox.reply.public": "Offentligt svar (kunden læser det)",
   "inbox.send.internal": "Gem den interne note",
   "inbox.send.public": "Send svaret til kunden",
+  "inbox.planned.start": "Planlagt fra",
+  "inbox.planned.end": "Planlagt til",
+  "inbox.planned.save": "Gem det planlagte besøg",
 };

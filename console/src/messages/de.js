@@ -501,4 +501,7 @@ export default {
   "inbox.reply.public": "Öffentliche Antwort (der Kunde liest sie)",
   "inbox.send.internal": "Interne Notiz speichern",
   "inbox.send.public": "Antwort an den Kunden senden",
+  "inbox.planned.start": "Geplant von",
+  "inbox.planned.end": "Geplant bis",
+  "inbox.planned.save": "Geplanten Einsatz speichern",
 };

@@ -501,4 +501,7 @@ export default {
   "inbox.reply.public": "Public reply (the customer reads it)",
   "inbox.send.internal": "Save the internal note",
   "inbox.send.public": "Send the reply to the customer",
+  "inbox.planned.start": "Planned from",
+  "inbox.planned.end": "Planned until",
+  "inbox.planned.save": "Save the planned visit",
 };

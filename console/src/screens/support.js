@@ -404,6 +404,7 @@ export function TicketView({ id }) {
     <${SelectField} id="ticket-assignee" label=${t("inbox.assignee")} value=${ticket.assignee_id || ""}
       onChange=${(v) => act(() => patch(path, { assignee_id: v || null, version: ticket.version }), t("common.saved"))}
       options=${[["", t("inbox.nobody")], ...members.items.filter((m) => m.status === "active").map((m) => [m.id, m.name || m.email])]} />
+    <${Planned} ticket=${ticket} save=${(body) => act(() => patch(path, { ...body, version: ticket.version }), t("common.saved"))} />
     <h2>${t("inbox.positions")}</h2>
     <ol class="positions">${positions.map((p) => html`<li key=${p.id} class=${p.internal ? "position position--internal" : "position"}>
       <p class="muted"><span class=${`badge ${p.internal ? "badge--warn" : "badge--ok"}`}>${t(p.internal ? "inbox.internal" : "inbox.public")}</span>
@@ -424,4 +425,22 @@ export function TicketView({ id }) {
       <button class=${`button ${mode === "public" ? "button--primary" : ""}`} id="reply-send">${t(mode === "internal" ? "inbox.send.internal" : "inbox.send.public")}</button>
     </form>
   </section>`;
+}
+
+/** `2026-12-10T08:00` (the browser's local time) from an API time, and back. */
+const local = (value) => {
+  if (!value) return "";
+  const d = new Date(value);
+  return new Date(d.getTime() - d.getTimezoneOffset() * 60000).toISOString().slice(0, 16);
+};
+const utc = (value) => (value ? new Date(value).toISOString() : null);
+
+function Planned({ ticket, save }) {
+  const [start, setStart] = useState(local(ticket.planned_start));
+  const [end, setEnd] = useState(local(ticket.planned_end));
+  return html`<form class="form form--inline" onSubmit=${(e) => { e.preventDefault(); save({ planned_start: utc(start), planned_end: utc(end) }); }} novalidate>
+    <${TextField} id="planned-start" type="datetime-local" label=${t("inbox.planned.start")} value=${start} onInput=${setStart} optional />
+    <${TextField} id="planned-end" type="datetime-local" label=${t("inbox.planned.end")} value=${end} onInput=${setEnd} optional />
+    <button class="button" id="planned-save">${t("inbox.planned.save")}</button>
+  </form>`;
 }
