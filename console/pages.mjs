@@ -4,6 +4,7 @@
 // /page-assets/. A page's HTML, CSS and script stay within 30 KB (PERFORMANCE.md). The
 // output is committed, so packaging needs no build; `node console/pages.mjs --check` (run by
 // `make test`) fails when it is out of date.
+import process from "node:process";
 import { transform } from "esbuild";
 import { mkdirSync, readdirSync, readFileSync, writeFileSync, existsSync } from "node:fs";
 import { dirname, join } from "node:path";
