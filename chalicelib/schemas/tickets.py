@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 from msgspec import UNSET, Meta, Struct, UnsetType, field
 
 from chalicelib.schemas.common import (
+    STORABLE_NUMBER,
     Input,
     InputTimestamp,
     Name,
@@ -458,7 +459,9 @@ class PositionCreate(Input):
     text: PositionText
     kind: PositionKind = "comment"
     internal: bool = True
-    quantity: Annotated[float, Meta(ge=0, le=1_000_000)] | None = None
+    quantity: (
+        Annotated[float, Meta(ge=0, le=1_000_000, extra_json_schema=STORABLE_NUMBER)] | None
+    ) = None
     unit: Annotated[str, Meta(min_length=1, max_length=20)] | None = None
 
 
