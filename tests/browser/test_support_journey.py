@@ -70,6 +70,14 @@ def _configure_in_the_console(console, api, customer: str) -> dict:
     console.get_by_role("checkbox", name="Allowed: Ersatzteile").check()
     console.wait_for_function("!document.querySelector('[id^=approval-]').disabled")
     console.get_by_role("checkbox", name="Needs approval: Ersatzteile").check()
+    console.get_by_role("tab", name="Tags").click()
+    console.get_by_label("Tag name").fill("Hydraulik")
+    console.locator("#support-panel form button", has_text="Create").click()
+    console.locator("#support-panel li", has_text="Hydraulik").wait_for()
+    console.get_by_label("Tag name").fill("Eskaliert")
+    console.get_by_label("Internal users only").check()
+    console.locator("#support-panel form button", has_text="Create").click()
+    console.locator("#support-panel li", has_text="Eskaliert").wait_for()
     console.get_by_role("tab", name="Customer accesses").click()
     console.get_by_label("Who sees which tickets").select_option("customer")
     console.get_by_role("checkbox", name="Approver: Ben").check()
@@ -115,6 +123,10 @@ def test_from_setup_in_the_console_to_a_public_reply_on_the_customers_phone(
         browser, local_server, tenant, portal, anna, "de", 390, errors
     )
     assert "Ersatzteile (braucht Freigabe)" in anna_page.inner_text("#ticket-type")
+    # Of the customer's tags she is offered the one that is not internal-only.
+    assert "Hydraulik" in anna_page.inner_text("#ticket-tags")
+    assert "Eskaliert" not in anna_page.content()
+    anna_page.get_by_label("Hydraulik").check()
     anna_page.click("#ticket-form button[type=submit]")  # no title: the field is marked
     anna_page.wait_for_selector("#ticket-result [role=alert]")
     assert anna_page.get_attribute("#ticket-title", "aria-invalid") == "true"
@@ -129,6 +141,7 @@ def test_from_setup_in_the_console_to_a_public_reply_on_the_customers_phone(
     _axe(anna_page, "portal: ticket list (de, 390 px)")
     (ticket,) = api.get(f"/v1/tickets?customer_id={customer['id']}").json_body["items"]
     assert ticket["status"] == "awaiting_approval"
+    assert len(ticket["tag_ids"]) == 1
 
     # Ben, the approver, approves it in Danish on a small phone.
     ben_context, ben_page = _portal(browser, local_server, tenant, portal, ben, "da", 320, errors)

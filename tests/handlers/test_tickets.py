@@ -59,6 +59,14 @@ class Desk:
         assert put.status_code == 200, put.body
         return put.json_body
 
+    def ctx(self, tenant):
+        """The tenant's context, as a service sees an admin key."""
+        from chalicelib.tenancy import TenantContext
+
+        return TenantContext(
+            tenant.id, "key:test", frozenset({"admin", "write", "read", "tickets"})
+        )
+
     def person(self, session: dict):
         return self.api.as_key(session["access_token"])
 
@@ -445,3 +453,50 @@ def test_an_integration_changed_meanwhile_is_a_409_not_a_silent_merge(desk):
     assert stale.status_code == 409
     assert problem(stale)["current_version"] == first["version"] + 1
     assert desk.api.get(f"/v1/customers/{desk.customer}/support").json_body["active"] is True
+
+
+def test_ticket_events_carry_no_text_a_webhook_could_pass_on(desk, tenant):
+    """Webhook payloads are the events' data: numbers, statuses, flags and ids, never a
+    title, a description or a position's text."""
+    from chalicelib.models import Event
+
+    desk.integrate()
+    anna = desk.person(desk.first)
+    ticket = anna.post(
+        "/v1/portal/tickets",
+        {
+            "area_id": desk.area,
+            "type_id": desk.repair,
+            "title": "Secret title",
+            "description": "Secret body",
+        },
+    ).json_body
+    desk.api.post(f"/v1/tickets/{ticket['id']}/positions", {"text": "Secret note"})
+    desk.api.patch(f"/v1/tickets/{ticket['id']}", {"title": "Secret title 2"})
+    desk.api.post(f"/v1/tickets/{ticket['id']}/transitions", {"to": "in_progress"})
+    found = [
+        e for e in Event.query(tenant.id, consistent_read=True) if e.type.startswith("ticket.")
+    ]
+    assert {e.type for e in found} >= {
+        "ticket.created",
+        "ticket.position_added",
+        "ticket.updated",
+        "ticket.status_changed",
+    }
+    allowed = {
+        "number",
+        "status",
+        "internal",
+        "area_id",
+        "type_id",
+        "previous",
+        "decision",
+        "entry_id",
+        "kind",
+        "entry_internal",
+        "changed",
+    }
+    for event in found:
+        data = dict(event.data or {})
+        assert set(data) <= allowed, (event.type, data)
+        assert "Secret" not in str(data)

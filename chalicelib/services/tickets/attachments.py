@@ -111,6 +111,16 @@ def store(
     return entry
 
 
+def kept(by: Acting, item: Ticket, entry: TicketEntry) -> TicketEntry:
+    """Store an attachment's entry (its file is stored already); if the ticket's change is
+    refused, the file goes too: nothing is left half-written."""
+    try:
+        return tickets.add_entry(by, item, entry)
+    except Exception:
+        blob_store().delete(entry.blob_key or "")
+        raise
+
+
 def content(entry: TicketEntry) -> bytes:
     """The stored file of an attachment."""
     blob = blob_store().get(entry.blob_key or "")

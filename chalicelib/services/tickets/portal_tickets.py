@@ -475,7 +475,7 @@ def attach(
         raise _ended(item)
     entry = attachments.store(ctx, item, file_name, data, content_type, internal=False)
     entry.author_name = _person_name(ctx)
-    return entry_schema(tickets.add_entry(ctx, item, entry))
+    return entry_schema(attachments.kept(ctx, item, entry))
 
 
 # -- boards ----------------------------------------------------------------------------------

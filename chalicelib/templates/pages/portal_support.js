@@ -91,20 +91,33 @@
     var kind = el("select", { id: "ticket-type", name: "type_id", required: "" }, options.ticket_types.map(function (t) {
       return el("option", { value: t.id }, [t.requires_approval ? t.name + " (" + text.needs_approval + ")" : t.name]);
     }));
+    // The tags the person may set, those of the chosen area (or of every area).
+    var tags = el("fieldset", { id: "ticket-tags", name: "tag_ids" });
+    function showTags() {
+      var offered = options.tags.filter(function (tag) { return !tag.area_id || tag.area_id === area.value; });
+      fill(tags, offered.length ? [el("legend", {}, [text.tags])].concat(offered.map(function (tag) {
+        var box = el("input", { type: "checkbox", id: "tag-" + tag.id, value: tag.id });
+        return el("label", { "class": "inline", "for": "tag-" + tag.id, title: tag.description || "" }, [box, " " + tag.name + " "]);
+      })) : []);
+      tags.hidden = !offered.length;
+    }
+    area.addEventListener("change", showTags);
+    showTags();
     var title = el("input", { id: "ticket-title", name: "title", required: "", maxlength: "200" });
     var description = el("textarea", { id: "ticket-description", name: "description", maxlength: "20000" });
     var result = el("div", { id: "ticket-result" });
     var form = el("form", { id: "ticket-form", novalidate: "" }, [
       el("h3", {}, [text.new_ticket]),
       el("label", { "for": "ticket-area" }, [text.area]), area,
-      el("label", { "for": "ticket-type" }, [text.ticket_type]), kind,
+      el("label", { "for": "ticket-type" }, [text.ticket_type]), kind, tags,
       el("label", { "for": "ticket-title" }, [text.ticket_title]), title,
       el("label", { "for": "ticket-description" }, [text.description]), description,
       el("button", { type: "submit", "class": "action" }, [text.send_ticket]), result
     ]);
     form.addEventListener("submit", function (event) {
       event.preventDefault();
-      call("POST", "/v1/portal/tickets", { area_id: area.value, type_id: kind.value, title: title.value, description: description.value })
+      var chosen = Array.prototype.map.call(tags.querySelectorAll("input:checked"), function (box) { return box.value; });
+      call("POST", "/v1/portal/tickets", { area_id: area.value, type_id: kind.value, title: title.value, description: description.value, tag_ids: chosen })
         .then(function (ticket) { return showTickets(box, state, text.ticket_sent.replace("{number}", ticket.number)); })
         .catch(function (error) { if (!error.handled) { message(result, fieldErrors(form, error)); } });
     });

@@ -86,9 +86,11 @@ export function CustomerSupport({ customerId }) {
   if (tab === "accesses") panel = html`<${Accesses} people=${people} support=${support} save=${save} />`;
   else if (tab === "areas") panel = html`<${Areas} areas=${areas} support=${support} save=${save} error=${fields.areas} />`;
   else if (tab === "types") panel = html`<${Types} types=${types} support=${support} save=${save} />`;
-  else if (tab === "tags") panel = html`<${Tags} base=${base} areas=${areas.items} />`;
-  else if (tab === "queries") panel = html`<${Queries} base=${base} />`;
-  else if (tab === "rules") panel = html`<${Rules} base=${base} areas=${areas.items} types=${types.items} />`;
+  // Tags, board queries and the customer's rules are part of its integration: after a
+  // change there, the integration is read again (its version moved on).
+  else if (tab === "tags") panel = html`<${Tags} base=${base} areas=${areas.items} changed=${load} />`;
+  else if (tab === "queries") panel = html`<${Queries} base=${base} changed=${load} />`;
+  else if (tab === "rules") panel = html`<${Rules} base=${base} areas=${areas.items} types=${types.items} changed=${load} />`;
   else panel = html`<${Boards} customerId=${customerId} />`;
   return html`<section class="panel" aria-labelledby="support-title">
     <h2 id="support-title">${t("support.title")}</h2>
@@ -172,8 +174,9 @@ function Types({ types, support, save }) {
   </div>`;
 }
 
-function Tags({ base, areas }) {
-  const tags = useList(`${base}/ticket-tags`);
+function Tags({ base, areas, changed }) {
+  const list = useList(`${base}/ticket-tags`);
+  const tags = { ...list, load: () => { changed(); return list.load(); } };
   const empty = { name: "", description: "", area_id: "", internal_only: false };
   const [form, setForm] = useState(empty);
   const [error, setError] = useState(null);
@@ -210,8 +213,9 @@ function Tags({ base, areas }) {
   </div>`;
 }
 
-function Queries({ base }) {
-  const queries = useList(`${base}/board-queries`);
+function Queries({ base, changed }) {
+  const list = useList(`${base}/board-queries`);
+  const queries = { ...list, load: () => { changed(); return list.load(); } };
   const [name, setName] = useState("");
   const [statuses, setStatuses] = useState([]);
   const [error, setError] = useState(null);
@@ -244,8 +248,9 @@ function Queries({ base }) {
   </div>`;
 }
 
-function Rules({ base, areas, types }) {
-  const mine = useList(`${base}/exclusion-rules`);
+function Rules({ base, areas, types, changed }) {
+  const list = useList(`${base}/exclusion-rules`);
+  const mine = { ...list, load: () => { changed(); return list.load(); } };
   const everyone = useList("/v1/exclusion-rules");
   const [form, setForm] = useState({ name: "", area_id: "", type_id: "", all: false });
   const [error, setError] = useState(null);
