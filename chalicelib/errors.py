@@ -96,6 +96,11 @@ class Invalid(PortwayError):
         """A validation error about a single field."""
         return cls(f"{field}: {message}", errors=[FieldError(field, message)])
 
+    @classmethod
+    def fields(cls, errors: list[FieldError]) -> Invalid:
+        """A validation error about several fields at once."""
+        return cls("; ".join(f"{e.field}: {e.message}" for e in errors), errors=errors)
+
 
 class RateLimited(PortwayError):
     """429: too many requests; Retry-After says when to come back."""

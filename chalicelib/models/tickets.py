@@ -64,6 +64,11 @@ class TicketSetting(PortwayModel):
         return {str(k): str(v) for k, v in self.names.as_dict().items()}  # type: ignore[no-untyped-call]
 
     @staticmethod
+    def sent_key(event_id: str, kind: str, recipient: str) -> str:
+        """The range key of the marker of one e-mail the notifier sent."""
+        return f"sent#{event_id}#{kind}#{recipient}"
+
+    @staticmethod
     def profile_key(customer_id: str) -> str:
         """The range key of a customer's support profile."""
         return f"profile#{customer_id}"
@@ -157,3 +162,8 @@ class TicketEntry(PortwayModel):
     def ticket_key_for(tenant_id: str, ticket_id: str) -> str:
         """The partition of one ticket's entries."""
         return f"{tenant_id}#{ticket_id}"
+
+    @staticmethod
+    def blob_key_for(tenant_id: str, ticket_id: str, entry_id: str) -> str:
+        """Where an attachment's file is kept."""
+        return f"tickets/{tenant_id}/{ticket_id}/{entry_id}"

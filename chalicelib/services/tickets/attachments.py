@@ -106,7 +106,7 @@ def store(
         content_type=kind,
         size=len(data),
     )
-    entry.blob_key = f"tickets/{item.tenant_id}/{item.ticket_id}/{entry.entry_id}"
+    entry.blob_key = TicketEntry.blob_key_for(item.tenant_id, item.ticket_id, entry.entry_id)
     blob_store().put(entry.blob_key, data, kind)
     return entry
 

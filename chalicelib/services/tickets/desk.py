@@ -253,7 +253,7 @@ def put_support(
         if found is None
     ]
     if errors:
-        raise Invalid("; ".join(f"{e.field}: {e.message}" for e in errors), errors=errors)
+        raise Invalid.fields(errors)
     expected = data.version if if_match is None else if_match
     now = clock()
 
@@ -549,7 +549,7 @@ def _rule(
         ),
     ]
     if errors:
-        raise Invalid("; ".join(f"{e.field}: {e.message}" for e in errors), errors=errors)
+        raise Invalid.fields(errors)
     return StoredRule(
         new_id("txr"),
         data.name,
@@ -702,7 +702,7 @@ def _check_customers(ctx: TenantContext, customer_ids: list[str]) -> None:
         if item is None
     ]
     if errors:
-        raise Invalid("; ".join(f"{e.field}: {e.message}" for e in errors), errors=errors)
+        raise Invalid.fields(errors)
 
 
 def load_board(ctx: TenantContext, board_id: str) -> TicketSetting:

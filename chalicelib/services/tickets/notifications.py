@@ -363,7 +363,9 @@ def _portal_link(tenant: Tenant, person: PortalUser, ticket: Ticket) -> str:
 
 def _marker(event: Event, notice: Notice) -> TicketSetting:
     recipient = hashlib.sha256(notice.to.casefold().encode()).hexdigest()[:16]
-    return TicketSetting(event.tenant_id, f"sent#{event.event_id}#{notice.kind}#{recipient}")
+    return TicketSetting(
+        event.tenant_id, TicketSetting.sent_key(event.event_id, notice.kind, recipient)
+    )
 
 
 def _send_once(event: Event, tenant: Tenant, ticket: Ticket, notice: Notice) -> bool:

@@ -29,7 +29,8 @@ from chalicelib.schemas.common import Page, page_of, rfc3339
 from chalicelib.services.platform.pagination import PageRequest, decode_cursor, encode_cursor
 from chalicelib.services.platform.storage import batch_get
 from chalicelib.services.portals import sessions
-from chalicelib.services.tickets import profiles, tickets
+from chalicelib.services.tickets import attachments, profiles, tickets
+from chalicelib.services.tickets.desk import query_schema
 from chalicelib.services.tickets.profiles import StoredFilter
 from chalicelib.services.tickets.visibility import Scope, Viewer, on_board
 from chalicelib.tenancy import OfTenant, PortalContext, TenantContext
@@ -399,7 +400,7 @@ def create(
     if scope.excluded(data.area_id, data.type_id, list(data.tag_ids)):
         errors.append(FieldError("type_id", "is not a ticket type you may use"))
     if errors:
-        raise Invalid("; ".join(f"{e.field}: {e.message}" for e in errors), errors=errors)
+        raise Invalid.fields(errors)
     tickets.check_assets(ctx.customer_id, data.asset_ids, found[1:])
     tickets.check_tags(profile, data.area_id, data.tag_ids, internal_allowed=False)
     filing = tickets.Filing(
@@ -467,8 +468,6 @@ def attach(
     ctx: PortalContext, ticket_id: str, file_name: str | None, data: bytes, content_type: str
 ) -> schemas.PortalPosition:
     """A file the person adds to a ticket (always public), checked like documents."""
-    from chalicelib.services.tickets import attachments
-
     ctx.require_writable()
     _, item = _visible(ctx, ticket_id)
     if item.status in ("closed", "rejected"):
@@ -483,8 +482,6 @@ def attach(
 
 def board_queries(ctx: PortalContext) -> Page[schemas.BoardQuery]:
     """The board queries the provider saved for this customer."""
-    from chalicelib.services.tickets.desk import query_schema
-
     scope, _ = _read(ctx, [])
     out = []
     for q in scope.profile.queries:

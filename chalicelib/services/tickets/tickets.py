@@ -252,7 +252,7 @@ def _event_data(item: Ticket, **extra: Any) -> dict[str, Any]:
 
 def _not_customers_assets(fields: Sequence[str]) -> Invalid:
     errors = [FieldError(f, "is not equipment of this customer") for f in fields]
-    return Invalid("; ".join(f"{e.field}: {e.message}" for e in errors), errors=errors)
+    return Invalid.fields(errors)
 
 
 def check_assets(customer_id: str, asset_ids: list[str], found: Sequence[Model | None]) -> None:
@@ -287,7 +287,7 @@ def check_tags(
     if len(set(tag_ids)) != len(tag_ids):
         errors.append(FieldError("tag_ids", "lists a tag twice"))
     if errors:
-        raise Invalid("; ".join(f"{e.field}: {e.message}" for e in errors), errors=errors)
+        raise Invalid.fields(errors)
 
 
 def _check_window(start: datetime | None, end: datetime | None) -> None:
@@ -325,7 +325,7 @@ def create(
     if data.assignee_id and found[5] is None:
         errors.append(FieldError("assignee_id", f"no team member {data.assignee_id}"))
     if errors:
-        raise Invalid("; ".join(f"{e.field}: {e.message}" for e in errors), errors=errors)
+        raise Invalid.fields(errors)
     check_assets(data.customer_id, data.asset_ids, found[len(keys) :])
     profile = profiles.decode_profile(profile_item)  # type: ignore[arg-type]
     check_tags(profile, data.area_id, data.tag_ids, internal_allowed=True)
@@ -498,7 +498,7 @@ def _check_references(ctx: TenantContext, item: Ticket, changes: dict[str, Any])
         if read is None
     ]
     if missing:
-        raise Invalid("; ".join(f"{e.field}: {e.message}" for e in missing), errors=missing)
+        raise Invalid.fields(missing)
     if "asset_ids" in changes:
         check_assets(item.customer_id, asset_ids, found[len(keys) :])
     if "tag_ids" in changes or "area_id" in changes:
