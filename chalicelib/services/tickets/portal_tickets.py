@@ -5,10 +5,10 @@ the session's sources: the customer's profile and the tenant's cross-customer ru
 ticket the scope does not let the person see is a 404, the same answer as for a ticket that
 does not exist. What a person writes is always public.
 
-Lists query the customer's tickets through the `by_customer` index with the scope's
-narrowing filter and decide with `Scope.sees` on each item; the index follows the table
-within moments. Reading one ticket, its positions or an attachment, approving it and every
-e-mail decide on the ticket read consistently.
+Lists take candidate ids from the customer's `by_customer` index (which follows the table
+within moments) and read those tickets consistently, in the same batch as the scope; like
+reading one ticket, its positions or an attachment, approving it and every e-mail, they
+decide on the ticket as read.
 """
 
 from __future__ import annotations

@@ -9,19 +9,16 @@ and the counts. A person sees a ticket when all of these hold:
 - its area is one the customer's people may use;
 - no exclusion rule matches it, the customer's own or a cross-customer one;
 - with visibility `own`, the person asked for it, or the person approves for the customer
-  and it waits for approval or the person decided it; with `customer`, any person does.
+  and it waits for approval or was decided by an approver; with `customer`, any person does.
 
 Of a visible ticket, a person sees the positions and attachments that are not internal
-and the tags that are the customer's and not internal-only. Storage queries narrow what
-they read with `narrowing()`, but the decision is always `sees()` on the item as read
-consistently: a filter on a stale index copy never decides.
+and the tags that are the customer's and not internal-only. The decision is always `sees()`
+on the item as read consistently: a filter on a stale index copy never decides.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-
-from pynamodb.expressions.condition import Condition
 
 from chalicelib.models import Ticket, TicketEntry
 from chalicelib.services.tickets.profiles import Profile, StoredFilter, TenantRules
@@ -78,7 +75,7 @@ class Scope:
         if ticket.requester_user_id == self.viewer.user_id:
             return True
         return self.approver and (
-            ticket.status == "awaiting_approval" or ticket.approval_by == self.viewer.actor
+            ticket.status == "awaiting_approval" or ticket.approval_decision is not None
         )
 
     def sees_entry(self, ticket: Ticket, entry: TicketEntry) -> bool:
@@ -93,21 +90,6 @@ class Scope:
     def may_approve(self, ticket: Ticket) -> bool:
         """True when this person can decide the ticket's approval now."""
         return self.approver and self.sees(ticket) and ticket.status == "awaiting_approval"
-
-    def narrowing(self) -> Condition:
-        """A filter for a query of the customer's tickets that drops what this person never
-        sees, cheaply (the decision is still `sees` on what is read)."""
-        shown: Condition = Ticket.internal == False  # noqa: E712 (a DynamoDB condition)
-        if self.profile.visibility == "own":
-            mine: Condition = Ticket.requester_user_id == self.viewer.user_id
-            if self.approver:
-                mine = (
-                    mine
-                    | (Ticket.status == "awaiting_approval")
-                    | (Ticket.approval_by == self.viewer.actor)
-                )
-            shown = shown & mine
-        return shown
 
 
 def on_board(ticket: Ticket, board: StoredFilter, shown_tags: list[str]) -> bool:

@@ -132,7 +132,7 @@ def expected_visible(case: Case, ticket: dict, person: int) -> bool:
     if case.visibility == "customer" or ticket["requester"] == person:
         return True
     return person in case.approvers and (
-        ticket["status"] == "awaiting_approval" or ticket["decided_by"] == person
+        ticket["status"] == "awaiting_approval" or ticket["decided_by"] is not None
     )
 
 
@@ -202,6 +202,7 @@ def _store(world: World, case: Case) -> list[tuple[str, dict, list[str]]]:
             else f"portal_user:{user_ids[requester]}",
             requester_user_id=None if requester is None else user_ids[requester],
             approval_by=None if decided is None else f"portal_user:{user_ids[decided]}",
+            approval_decision=None if decided is None else "approve",
             planned_start=now + timedelta(days=1) if spec["planned"] else None,
             search_text=f"ticket {n}",
             created_at=now,
