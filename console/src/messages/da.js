@@ -504,4 +504,5 @@ export default {
   "inbox.planned.start": "Planlagt fra",
   "inbox.planned.end": "Planlagt til",
   "inbox.planned.save": "Gem det planlagte besøg",
+  "inbox.by_api": "Via API'et",
 };

@@ -504,4 +504,5 @@ export default {
   "inbox.planned.start": "Geplant von",
   "inbox.planned.end": "Geplant bis",
   "inbox.planned.save": "Geplanten Einsatz speichern",
+  "inbox.by_api": "Über die API",
 };

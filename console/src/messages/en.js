@@ -504,4 +504,5 @@ export default {
   "inbox.planned.start": "Planned from",
   "inbox.planned.end": "Planned until",
   "inbox.planned.save": "Save the planned visit",
+  "inbox.by_api": "Through the API",
 };

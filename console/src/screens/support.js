@@ -413,7 +413,7 @@ export function TicketView({ id }) {
     <h2>${t("inbox.positions")}</h2>
     <ol class="positions">${positions.map((p) => html`<li key=${p.id} class=${p.internal ? "position position--internal" : "position"}>
       <p class="muted"><span class=${`badge ${p.internal ? "badge--warn" : "badge--ok"}`}>${t(p.internal ? "inbox.internal" : "inbox.public")}</span>
-        ${" "}${p.author_name || p.author} · ${formatDate(p.created_at)}</p>
+        ${" "}${p.author_name || t(p.author.startsWith("portal_user:") ? "inbox.customer" : "inbox.by_api")} · ${formatDate(p.created_at)}</p>
       <p class="ticket-text">${p.text || p.file_name}</p></li>`)}</ol>
     <form class="form" onSubmit=${reply} novalidate>
       <fieldset class="fieldset"><legend>${t("inbox.reply.kind")}</legend>
