@@ -49,6 +49,8 @@ ROLE_SCOPES: dict[str, frozenset[str]] = {
     "viewer": frozenset({"read"}),
 }
 MEMBER_ACTOR = "member:"
+# How events and tickets name a customer's person (`portal_user:{user_id}`).
+PORTAL_ACTOR = "portal_user:"
 
 
 def expand_scopes(scopes: set[str] | frozenset[str]) -> frozenset[str]:
@@ -246,7 +248,7 @@ class PortalContext(msgspec.Struct, frozen=True):
     @property
     def actor(self) -> str:
         """How the audit log names this caller."""
-        return f"portal_user:{self.user_id}"
+        return f"{PORTAL_ACTOR}{self.user_id}"
 
     def require_app(self, app: str) -> None:
         """Refuse unless the portal has the app enabled."""

@@ -286,7 +286,7 @@ def list_plan_boards(ctx: TenantContext, page: PageRequest) -> Page[schemas.Plan
 @api.get("/v1/plan-boards/{id}", response=schemas.PlanBoard)
 def get_plan_board(ctx: TenantContext, id: str) -> schemas.PlanBoard:
     """Read a plan board."""
-    return desk.board_schema(desk.load_board(ctx, id))
+    return desk.get_board(ctx, id)
 
 
 @api.patch(

@@ -57,6 +57,16 @@ class TicketSetting(PortwayModel):
     RULES = "rules"
     COUNTER = "counter"
 
+    @staticmethod
+    def key_of(prefix: str, item_id: str) -> str:
+        """The range key of an area, a type or a plan board (`prefix` is AREA, TYPE, BOARD)."""
+        return f"{prefix}{item_id}"
+
+    @property
+    def item_id(self) -> str:
+        """The id of an area, a type, a plan board or a profile's customer, from its key."""
+        return self.setting_key.split("#", 1)[-1]
+
     def names_by_language(self) -> dict[str, str]:
         """An area's or type's names in other languages."""
         if self.names is None:

@@ -44,7 +44,7 @@ _WHAT = {"area": "area", "type": "ticket type"}
 def _named_schema(kind: Named, item: TicketSetting) -> schemas.Area | schemas.TicketType:
     out = schemas.Area if kind == "area" else schemas.TicketType
     return out(
-        id=item.setting_key.removeprefix(_PREFIX[kind]),
+        id=item.item_id,
         name=item.name or "",
         names=item.names_by_language(),
         created_at=rfc3339(item.created_at or item.updated_at or utcnow()),
@@ -53,7 +53,7 @@ def _named_schema(kind: Named, item: TicketSetting) -> schemas.Area | schemas.Ti
 
 
 def _load_named(ctx: TenantContext, kind: Named, item_id: str) -> TicketSetting:
-    return load_owned(TicketSetting, ctx, _PREFIX[kind] + item_id, _WHAT[kind])
+    return load_owned(TicketSetting, ctx, TicketSetting.key_of(_PREFIX[kind], item_id), _WHAT[kind])
 
 
 def create_named(
@@ -75,7 +75,7 @@ def create_named(
     item_id = new_id("tar" if kind == "area" else "tty")
     item = TicketSetting(
         ctx.tenant_id,
-        _PREFIX[kind] + item_id,
+        TicketSetting.key_of(_PREFIX[kind], item_id),
         name=data.name,
         names=data.names.as_dict() if data.names else {},
         created_at=now,
@@ -143,7 +143,7 @@ def delete_named(ctx: TenantContext, kind: Named, item_id: str) -> None:
     """Delete an area or ticket type no customer's integration uses (409 naming them)."""
     item = _load_named(ctx, kind, item_id)
     users = [
-        p.setting_key.removeprefix(TicketSetting.PROFILE)
+        p.item_id
         for p in TicketSetting.query(
             ctx.tenant_id, TicketSetting.setting_key.startswith(TicketSetting.PROFILE)
         )
@@ -205,7 +205,9 @@ def get_support(ctx: TenantContext, customer_id: str) -> schemas.Support:
 
 
 def _missing(ctx: TenantContext, field: str, kind: Named, ids: list[str]) -> list[FieldError]:
-    found = batch_get([(TicketSetting, ctx.tenant_id, _PREFIX[kind] + i) for i in ids])
+    found = batch_get(
+        [(TicketSetting, ctx.tenant_id, TicketSetting.key_of(_PREFIX[kind], i)) for i in ids]
+    )
     return [
         FieldError(f"{field}[{n}]", f"no {_WHAT[kind]} {i}")
         for n, (i, item) in enumerate(zip(ids, found, strict=True))
@@ -686,7 +688,7 @@ def delete_rule(ctx: TenantContext, customer_id: str | None, rule_id: str) -> No
 def board_schema(item: TicketSetting) -> schemas.PlanBoard:
     """The API shape of a plan board."""
     return schemas.PlanBoard(
-        id=item.setting_key.removeprefix(TicketSetting.BOARD),
+        id=item.item_id,
         name=item.name or "",
         customer_ids=list(item.customer_ids or []),
         created_at=rfc3339(item.created_at or utcnow()),
@@ -707,7 +709,14 @@ def _check_customers(ctx: TenantContext, customer_ids: list[str]) -> None:
 
 def load_board(ctx: TenantContext, board_id: str) -> TicketSetting:
     """A stored plan board; 404 when it is not the tenant's."""
-    return load_owned(TicketSetting, ctx, TicketSetting.BOARD + board_id, "plan board")
+    return load_owned(
+        TicketSetting, ctx, TicketSetting.key_of(TicketSetting.BOARD, board_id), "plan board"
+    )
+
+
+def get_board(ctx: TenantContext, board_id: str) -> schemas.PlanBoard:
+    """One plan board."""
+    return board_schema(load_board(ctx, board_id))
 
 
 def create_board(
@@ -719,7 +728,7 @@ def create_board(
     board_id = new_id("tpb")
     item = TicketSetting(
         ctx.tenant_id,
-        TicketSetting.BOARD + board_id,
+        TicketSetting.key_of(TicketSetting.BOARD, board_id),
         name=data.name,
         customer_ids=list(data.customer_ids),
         created_at=now,

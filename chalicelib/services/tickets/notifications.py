@@ -36,6 +36,7 @@ from chalicelib.services.platform.storage import batch_get, condition_failed
 from chalicelib.services.tickets import profiles, tickets
 from chalicelib.services.tickets.visibility import Scope, Viewer
 from chalicelib.settings import get_settings
+from chalicelib.tenancy import MEMBER_ACTOR, PORTAL_ACTOR
 
 TYPES = frozenset(
     {
@@ -48,7 +49,6 @@ TYPES = frozenset(
 # Team members told about a new ticket, when nobody is assigned.
 _DESK_ROLES = ("owner", "admin", "agent")
 MAX_TEAM_RECIPIENTS = 50
-PORTAL_ACTOR = "portal_user:"
 # How long a sent e-mail's marker is kept: longer than the stream keeps a record.
 MARKER_DAYS = timedelta(days=3)
 
@@ -224,7 +224,7 @@ def _created(event: Event, ticket: Ticket, tenant: Tenant) -> list[Notice]:
         notices += _to_people(ticket, tenant, "approval", _approvers(ticket))
     if event.actor.startswith(PORTAL_ACTOR):
         notices += _to_team(ticket, tenant, "new", None)
-    elif ticket.assignee_id and event.actor != f"member:{ticket.assignee_id}":
+    elif ticket.assignee_id and event.actor != f"{MEMBER_ACTOR}{ticket.assignee_id}":
         notices += _to_team(ticket, tenant, "new", ticket.assignee_id)
     return notices
 

@@ -33,7 +33,7 @@ from chalicelib.services.tickets import attachments, profiles, tickets
 from chalicelib.services.tickets.desk import query_schema
 from chalicelib.services.tickets.profiles import StoredFilter
 from chalicelib.services.tickets.visibility import Scope, Viewer, on_board
-from chalicelib.tenancy import OfTenant, PortalContext, TenantContext
+from chalicelib.tenancy import PORTAL_ACTOR, OfTenant, PortalContext, TenantContext
 
 ItemKey = tuple[type[Model], str, str | None]
 # A count or export reads a customer's tickets page by page, this many per call.
@@ -115,7 +115,7 @@ def _approval_seen(
     by: Literal["you", "colleague", "provider"]
     if approval.by == scope.viewer.actor:
         by = "you"
-    elif approval.by.startswith("portal_user:"):
+    elif approval.by.startswith(PORTAL_ACTOR):
         by = "colleague"
     else:
         by = "provider"
@@ -136,7 +136,7 @@ def entry_schema(item: TicketEntry) -> schemas.PortalPosition:
         content_type=item.content_type,
         size=int(item.size) if item.size is not None else None,
         author_name=item.author_name,
-        from_provider=not item.author.startswith("portal_user:"),
+        from_provider=not item.author.startswith(PORTAL_ACTOR),
         created_at=rfc3339(item.created_at),
     )
 
@@ -150,9 +150,12 @@ def options(ctx: PortalContext, language: str | None) -> schemas.TicketOptions:
     scope, _ = _read(ctx, [])
     profile = scope.profile
     keys: list[ItemKey] = [
-        *((TicketSetting, ctx.tenant_id, TicketSetting.AREA + a) for a in profile.areas),
         *(
-            (TicketSetting, ctx.tenant_id, TicketSetting.TYPE + t.type_id)
+            (TicketSetting, ctx.tenant_id, TicketSetting.key_of(TicketSetting.AREA, a))
+            for a in profile.areas
+        ),
+        *(
+            (TicketSetting, ctx.tenant_id, TicketSetting.key_of(TicketSetting.TYPE, t.type_id))
             for t in profile.ticket_types
         ),
     ]
@@ -161,18 +164,18 @@ def options(ctx: PortalContext, language: str | None) -> schemas.TicketOptions:
         item.setting_key: _name(item, language) for item in found if isinstance(item, TicketSetting)
     }
     areas = [
-        schemas.NamedOption(id=a, name=names[TicketSetting.AREA + a])
+        schemas.NamedOption(id=a, name=names[TicketSetting.key_of(TicketSetting.AREA, a)])
         for a in profile.areas
-        if TicketSetting.AREA + a in names
+        if TicketSetting.key_of(TicketSetting.AREA, a) in names
     ]
     types = [
         schemas.TypeOption(
             id=t.type_id,
-            name=names[TicketSetting.TYPE + t.type_id],
+            name=names[TicketSetting.key_of(TicketSetting.TYPE, t.type_id)],
             requires_approval=t.requires_approval,
         )
         for t in profile.ticket_types
-        if TicketSetting.TYPE + t.type_id in names
+        if TicketSetting.key_of(TicketSetting.TYPE, t.type_id) in names
     ]
     tags = [
         schemas.TagOption(id=t.id, name=t.name, description=t.description, area_id=t.area_id)
@@ -334,8 +337,8 @@ def export(ctx: PortalContext, language: str | None) -> bytes:
             tickets.number_text(int(item.number)),
             item.title,
             item.status,
-            names.get(TicketSetting.AREA + item.area_id, item.area_id),
-            names.get(TicketSetting.TYPE + item.type_id, item.type_id),
+            names.get(TicketSetting.key_of(TicketSetting.AREA, item.area_id), item.area_id),
+            names.get(TicketSetting.key_of(TicketSetting.TYPE, item.type_id), item.type_id),
             ", ".join(names.get(t, t) for t in shown),
             rfc3339(item.created_at),
             rfc3339(item.updated_at),
@@ -351,8 +354,8 @@ def export(ctx: PortalContext, language: str | None) -> bytes:
 def _names(
     ctx: PortalContext, scope: Scope, rows: list[Ticket], language: str | None
 ) -> dict[str, str]:
-    keys = {TicketSetting.AREA + r.area_id for r in rows} | {
-        TicketSetting.TYPE + r.type_id for r in rows
+    keys = {TicketSetting.key_of(TicketSetting.AREA, r.area_id) for r in rows} | {
+        TicketSetting.key_of(TicketSetting.TYPE, r.type_id) for r in rows
     }
     found = batch_get([(TicketSetting, ctx.tenant_id, k) for k in sorted(keys)]) if keys else []
     names = {i.setting_key: _name(i, language) for i in found if isinstance(i, TicketSetting)}
@@ -505,9 +508,7 @@ def _boards(ctx: PortalContext) -> list[TicketSetting]:
 
 def _portal_board(item: TicketSetting) -> schemas.PortalPlanBoard:
     """A plan board as a customer's person sees it: its name, not whom else it serves."""
-    return schemas.PortalPlanBoard(
-        id=item.setting_key.removeprefix(TicketSetting.BOARD), name=item.name or ""
-    )
+    return schemas.PortalPlanBoard(id=item.item_id, name=item.name or "")
 
 
 def plan_boards(ctx: PortalContext) -> Page[schemas.PortalPlanBoard]:
@@ -534,7 +535,9 @@ def planned(item: Ticket) -> schemas.PlannedTicket:
 def plan_board(ctx: PortalContext, board_id: str) -> schemas.PortalPlanBoardView:
     """A plan board shared with this customer, with the customer's planned tickets the
     person sees, earliest first."""
-    _, found = _read(ctx, [(TicketSetting, ctx.tenant_id, TicketSetting.BOARD + board_id)])
+    _, found = _read(
+        ctx, [(TicketSetting, ctx.tenant_id, TicketSetting.key_of(TicketSetting.BOARD, board_id))]
+    )
     board = found[0]
     if not isinstance(board, TicketSetting) or ctx.customer_id not in (board.customer_ids or []):
         raise NotFound(f"No plan board {board_id}.")

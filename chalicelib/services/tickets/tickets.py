@@ -306,8 +306,8 @@ def create(
     keys: list[tuple[type[Model], str, str | None]] = [
         counter_key(ctx),
         (Customer, tenant, data.customer_id),
-        (TicketSetting, tenant, TicketSetting.AREA + data.area_id),
-        (TicketSetting, tenant, TicketSetting.TYPE + data.type_id),
+        (TicketSetting, tenant, TicketSetting.key_of(TicketSetting.AREA, data.area_id)),
+        (TicketSetting, tenant, TicketSetting.key_of(TicketSetting.TYPE, data.type_id)),
         profiles.profile_key(ctx, data.customer_id),
     ]
     if data.assignee_id:
@@ -484,9 +484,27 @@ def _check_references(ctx: TenantContext, item: Ticket, changes: dict[str, Any])
     tenant = ctx.tenant_id
     named: list[tuple[str, tuple[type[Model], str, str | None]]] = []
     if "area_id" in changes:
-        named.append(("area_id", (TicketSetting, tenant, TicketSetting.AREA + changes["area_id"])))
+        named.append(
+            (
+                "area_id",
+                (
+                    TicketSetting,
+                    tenant,
+                    TicketSetting.key_of(TicketSetting.AREA, changes["area_id"]),
+                ),
+            )
+        )
     if "type_id" in changes:
-        named.append(("type_id", (TicketSetting, tenant, TicketSetting.TYPE + changes["type_id"])))
+        named.append(
+            (
+                "type_id",
+                (
+                    TicketSetting,
+                    tenant,
+                    TicketSetting.key_of(TicketSetting.TYPE, changes["type_id"]),
+                ),
+            )
+        )
     if changes.get("assignee_id"):
         named.append(("assignee_id", (TeamMember, tenant, changes["assignee_id"])))
     keys = [profiles.profile_key(ctx, item.customer_id), *(k for _, k in named)]

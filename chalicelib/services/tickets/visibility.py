@@ -22,6 +22,7 @@ from dataclasses import dataclass
 
 from chalicelib.models import Ticket, TicketEntry
 from chalicelib.services.tickets.profiles import Profile, StoredFilter, TenantRules
+from chalicelib.tenancy import PORTAL_ACTOR
 
 
 @dataclass(frozen=True)
@@ -34,7 +35,7 @@ class Viewer:
     @property
     def actor(self) -> str:
         """How tickets name this person (requester, approver)."""
-        return f"portal_user:{self.user_id}"
+        return f"{PORTAL_ACTOR}{self.user_id}"
 
 
 @dataclass(frozen=True)
