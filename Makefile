@@ -32,7 +32,7 @@ lint: $(STAMP) $(NODE_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports  # the architecture contracts in pyproject.toml
-	node_modules/.bin/eslint console  # the console's JavaScript
+	node_modules/.bin/eslint console chalicelib/templates/pages  # the console's and the pages' JavaScript
 
 typecheck: $(STAMP)
 	$(BIN)/mypy

@@ -16,10 +16,16 @@ PROBLEM_CONTENT_TYPE = "application/problem+json"
 
 @dataclass(frozen=True, slots=True)
 class FieldError:
-    """One invalid field: a dotted path (`asset_ids.3`) and what is wrong with it."""
+    """One invalid field: a dotted path (`asset_ids.3`) and what is wrong with it.
+
+    `code` is the stable name pages and the console translate (when None, it is derived from
+    the message: `code_of`); `params` are the numbers the sentence names (`low`, `high`).
+    """
 
     field: str
     message: str
+    code: str | None = None
+    params: dict[str, int | float] | None = None
 
 
 class PortwayError(Exception):
@@ -92,9 +98,16 @@ class Invalid(PortwayError):
     status, slug, title = 422, "validation", "Invalid input"
 
     @classmethod
-    def field(cls, field: str, message: str) -> Invalid:
+    def field(
+        cls,
+        field: str,
+        message: str,
+        *,
+        code: str | None = None,
+        params: dict[str, int | float] | None = None,
+    ) -> Invalid:
         """A validation error about a single field."""
-        return cls(f"{field}: {message}", errors=[FieldError(field, message)])
+        return cls(f"{field}: {message}", errors=[FieldError(field, message, code, params)])
 
     @classmethod
     def fields(cls, errors: list[FieldError]) -> Invalid:
@@ -171,6 +184,12 @@ def _field_error(error: FieldError) -> dict[str, Any]:
     out: dict[str, Any] = {"field": error.field, "message": error.message, "code": code}
     if limit is not None:
         out["limit"] = int(limit) if limit.is_integer() else limit
+    if code == "too_short" and limit == 1:
+        out["code"] = "required"  # an empty text: the person left the field out
+    if error.code is not None:
+        out["code"] = error.code
+    if error.params:
+        out["params"] = dict(error.params)
     return out
 
 

@@ -53,9 +53,16 @@ _FIELD_ERROR: dict[str, Any] = {
             "type": "string",
             "description": "A stable code of what is wrong: required, unknown, too_short, "
             "too_long, too_few, too_many, too_small, too_large, format, choice, type, "
-            "common_password, password_is_email, invalid.",
+            "common_password, password_is_email, wrong_password, terms, iban, coupon, "
+            "coupon_used, range, minimum, repeated, invalid. Pages and the console say it in "
+            "the person's language from the code; `message` is English for developers.",
         },
         "limit": {"type": "number", "description": "The length or bound the rule names."},
+        "params": {
+            "type": "object",
+            "additionalProperties": {"type": "number"},
+            "description": "Numbers the code's sentence names: `low` and `high` of a range.",
+        },
     },
     "required": ["field", "message"],
 }

@@ -69,6 +69,7 @@ PUBLIC = {
 # Routes without credentials that act (sign in, accept a link): they refuse bad secrets.
 ANONYMOUS = {
     ("POST", "/v1/portal/invitations/accept"),
+    ("POST", "/v1/portal/invitations/check"),
     ("POST", "/v1/portal/sessions"),
     ("POST", "/v1/portal/sessions/refresh"),
     ("POST", "/v1/portal/password-resets"),
@@ -124,6 +125,13 @@ BODIES: dict[tuple[str, str], dict[str, object]] = {
         "name": "Someone",
         "password": "a long and uncommon passphrase",
         "accept_terms": True,
+    },
+    ("POST", "/v1/portal/invitations/check"): {"token": "pwi_not-a-real-link"},
+    ("PATCH", "/v1/portal/me"): {"name": "Renamed person"},
+    # The same password again: the sample person keeps signing in with it.
+    ("POST", "/v1/portal/me/password"): {
+        "current_password": "a long and uncommon passphrase",
+        "password": "a long and uncommon passphrase",
     },
     ("POST", "/v1/portal/sessions"): {
         "tenant": "nobody",

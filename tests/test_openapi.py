@@ -131,6 +131,7 @@ def test_every_4xx_problem_types_its_field_errors():
         "message": "string",
         "code": "string",
         "limit": "number",
+        "params": "object",
     }
     for method, path, operation in _operations(doc):
         for status, response in operation["responses"].items():

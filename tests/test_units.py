@@ -79,7 +79,8 @@ def test_menu_text_is_whichever_of_dark_or_white_reads_better():
         ("required", "required", None),
         ("unknown field", "unknown", None),
         ("Expected `str` of length <= 200", "too_long", 200),
-        ("Expected `str` of length >= 1", "too_short", 1),
+        ("Expected `str` of length >= 1", "required", 1),  # empty: left out
+        ("Expected `str` of length >= 12", "too_short", 12),
         ("Expected `array` of length <= 50", "too_many", 50),
         ("Expected `int` >= 1", "too_small", 1),
         ("Expected `int` <= 10080", "too_large", 10080),
@@ -95,3 +96,18 @@ def test_field_errors_carry_a_stable_code_and_the_limit_their_rule_names(message
     (entry,) = problem(Invalid("x", errors=[FieldError("f", message)]))[2]["errors"]
     assert (entry["code"], entry.get("limit")) == (code, limit)
     assert entry["message"] == message
+
+
+def test_an_explicit_code_and_its_numbers_win_over_the_message():
+    from chalicelib.errors import FieldError, Invalid, problem
+
+    error = FieldError(
+        "components.0.quantity", "must be from 1 to 5", "range", {"low": 1, "high": 5}
+    )
+    (entry,) = problem(Invalid("x", errors=[error]))[2]["errors"]
+    assert entry == {
+        "field": "components.0.quantity",
+        "message": "must be from 1 to 5",
+        "code": "range",
+        "params": {"low": 1, "high": 5},
+    }

@@ -14,18 +14,32 @@ api = Api(blueprint, tag="pages")
 
 
 class PageQuery(Struct, kw_only=True):
-    """`language` picks one of en, de, da (anything else: the tenant's default);
-    `portal` names a customer's portal (the portal page)."""
+    """`language` picks one of en, de, da (otherwise the browser's Accept-Language, then
+    the tenant's default); `portal` names a customer's portal (the portal page)."""
 
     language: str | None = None
     portal: str | None = None
 
 
-def _answer(page: store.StoredPage) -> Response:
+def _language() -> tuple[str | None, dict[str, str]]:
+    """`?language=` if given; otherwise the browser's preferred language we speak, and the
+    answer then varies with `Accept-Language` (else the tenant's default is stored)."""
     request = blueprint.current_request
+    query: dict[str, str] = dict(request.query_params or {})
+    asked = query.get("language")
+    if asked in store.LANGUAGES:
+        return asked, {}
+    return store.preferred_language(request.headers.get("accept-language")), {
+        "Vary": "Accept-Language"
+    }
+
+
+def _answer(page: store.StoredPage, vary: dict[str, str]) -> Response:
+    request = blueprint.current_request
+    headers = {**page.headers, **vary}
     if page.status == 200 and store.not_modified(page, request.headers.get("if-none-match")):
-        return Response(body="", status_code=304, headers=page.headers)
-    return Response(body=page.html, status_code=page.status, headers=page.headers)
+        return Response(body="", status_code=304, headers=headers)
+    return Response(body=page.html, status_code=page.status, headers=headers)
 
 
 def _error_page(error: PortwayError) -> Response:
@@ -45,11 +59,13 @@ def _error_page(error: PortwayError) -> Response:
 def get_page(slug: str, page: str) -> Response:
     """A hosted page (`portal`), as stored when its theme, template or settings last changed."""
     query = dict(blueprint.current_request.query_params or {})
-    return _answer(store.find(slug, page, query.get("portal"), query.get("language")))
+    language, vary = _language()
+    return _answer(store.find(slug, page, query.get("portal"), language), vary)
 
 
 class SignupQuery(Struct, kw_only=True):
-    """`language` picks one of en, de, da (anything else: the tenant's default)."""
+    """`language` picks one of en, de, da (otherwise the browser's Accept-Language, then
+    the tenant's default)."""
 
     language: str | None = None
 
@@ -63,8 +79,8 @@ class SignupQuery(Struct, kw_only=True):
 )
 def get_signup_page(slug: str, variant_id: str) -> Response:
     """The signup page of a plan variant that allows signup."""
-    query = dict(blueprint.current_request.query_params or {})
-    return _answer(store.find(slug, "signup", variant_id, query.get("language")))
+    language, vary = _language()
+    return _answer(store.find(slug, "signup", variant_id, language), vary)
 
 
 @api.get("/page-assets/{name}", auth="public", produces=("text/javascript",), file_names=True)

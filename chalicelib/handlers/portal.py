@@ -9,7 +9,7 @@ from chalicelib.schemas import assets as asset_schemas
 from chalicelib.schemas import portal_access as schemas
 from chalicelib.schemas.common import Page, page_of
 from chalicelib.services.platform.pagination import PageRequest
-from chalicelib.services.portals import invitations, portal_accounts, portal_view
+from chalicelib.services.portals import invitations, portal_accounts, portal_view, profile
 from chalicelib.tenancy import Caller, PortalContext
 
 blueprint = Blueprint(__name__)
@@ -26,6 +26,18 @@ api = Api(blueprint, tag="portal")
 def accept_invitation(caller: Caller, body: schemas.InvitationAccept) -> schemas.AcceptedInvitation:
     """Create a portal account with an invitation link; the first person becomes admin."""
     return invitations.accept(caller, body)
+
+
+@api.post(
+    "/v1/portal/invitations/check",
+    auth="anonymous",
+    body=schemas.InvitationCheck,
+    response=schemas.InvitationLink,
+)
+def check_invitation(caller: Caller, body: schemas.InvitationCheck) -> schemas.InvitationLink:
+    """Whether an invitation link still works and for which address (the page asks when it
+    opens); the token travels in the body, never in an address."""
+    return invitations.check(caller, body)
 
 
 @api.post("/v1/portal/sessions", auth="anonymous", body=schemas.SignIn, response=schemas.Session)
@@ -124,6 +136,24 @@ def operating_hours_report(
 ) -> schemas.OperatingHoursReport:
     """Operating hours per asset over a period (reports app)."""
     return portal_view.operating_hours(ctx, query)
+
+
+@api.patch("/v1/portal/me", auth="portal", body=schemas.ProfileUpdate, response=schemas.PortalUser)
+def update_profile(ctx: PortalContext, body: schemas.ProfileUpdate) -> schemas.PortalUser:
+    """Change one's own name."""
+    return profile.update(ctx, body)
+
+
+@api.post(
+    "/v1/portal/me/password",
+    auth="portal",
+    body=schemas.PasswordChange,
+    response=schemas.Session,
+)
+def change_password(ctx: PortalContext, body: schemas.PasswordChange) -> schemas.Session:
+    """Change one's password with the current one: the account's other sessions end and
+    the answer is a new session for this one."""
+    return profile.change_password(ctx, body)
 
 
 @api.get("/v1/portal/users", auth="portal", response=page_of(schemas.PortalUser))

@@ -90,6 +90,27 @@ def fallback(status: int = 404) -> StoredPage:
     return StoredPage(status, headers, html, "")
 
 
+def preferred_language(accept_language: str | None) -> str | None:
+    """The language we speak that the browser's `Accept-Language` ranks highest (`da,
+    en;q=0.8` -> `da`), or None. Only the primary subtag counts (`de-AT` is `de`); `q=0`
+    means "not this one"; on equal weight the browser's order wins."""
+    ranked: list[tuple[float, int, str]] = []
+    for index, part in enumerate((accept_language or "").split(",")[:20]):
+        tag, _, params = part.strip().partition(";")
+        primary = tag.strip().lower().split("-")[0]
+        weight = 1.0
+        for param in params.split(";"):
+            name, _, value = param.strip().partition("=")
+            if name.strip() == "q":
+                try:
+                    weight = float(value)
+                except ValueError:
+                    weight = 0.0
+        if primary in LANGUAGES and weight > 0:
+            ranked.append((-weight, index, primary))
+    return min(ranked)[2] if ranked else None
+
+
 def _language_or_default(language: str | None) -> str:
     # Compared with the allowlist only: an unknown or hostile value means the default.
     return language if language in LANGUAGES else DEFAULT

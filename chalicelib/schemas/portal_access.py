@@ -7,7 +7,15 @@ from typing import Annotated, Any, ClassVar, Literal
 from msgspec import Meta, Struct
 
 from chalicelib.errors import Invalid
-from chalicelib.schemas.common import Email, Input, Name, ObjectId, Output, Timestamp
+from chalicelib.schemas.common import (
+    Email,
+    Input,
+    Language,
+    Name,
+    ObjectId,
+    Output,
+    Timestamp,
+)
 
 Role = Literal["portal_admin", "portal_user"]
 InvitationStatus = Literal["open", "used", "revoked", "replaced", "expired"]
@@ -36,6 +44,8 @@ class InvitationCreate(Input):
     email: Email | None = None
     expires_in_days: Days = 7
     send: bool = False
+    # The invitee's language (the e-mail and the page the link opens); else the customer's.
+    language: Language | None = None
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -48,6 +58,8 @@ class ColleagueInvite(Input):
 
     email: Email
     expires_in_days: Days = 7
+    # The colleague's language (the e-mail and the page the link opens); else the customer's.
+    language: Language | None = None
 
 
 class InvitationCreated(Output):
@@ -100,7 +112,9 @@ class InvitationAccept(Input):
     def __post_init__(self) -> None:
         super().__post_init__()
         if not self.accept_terms:
-            raise Invalid.field("accept_terms", "accept the portal's terms to create an account")
+            raise Invalid.field(
+                "accept_terms", "accept the portal's terms to create an account", code="terms"
+            )
 
 
 class SignIn(Input):
@@ -126,6 +140,37 @@ class PasswordResetConfirm(Input):
     """Set a new password with a reset link's token; other sessions of the account end."""
 
     token: Secret
+    password: Password
+
+
+class InvitationCheck(Input):
+    """An invitation link's token, to see whether it can still be used."""
+
+    token: Secret
+
+
+class InvitationLink(Output):
+    """What an open invitation link allows: the address it is for (none: any address), the
+    role it gives, until when it works, and the terms it is accepted under."""
+
+    email: str | None
+    role: Role
+    expires_at: Timestamp
+    # The provider's terms and privacy notice, which the account is created under.
+    terms_url: str | None = None
+    privacy_url: str | None = None
+
+
+class ProfileUpdate(Input):
+    """What a portal user may change about themselves."""
+
+    name: Name
+
+
+class PasswordChange(Input):
+    """A new password, with the current one; the account's other sessions end."""
+
+    current_password: Password
     password: Password
 
 

@@ -111,10 +111,14 @@ class ShipmentNumberPut(Input):
     def __post_init__(self) -> None:
         # Checked before the surrounding spaces go: `$` lets a final line feed through.
         if _CONTROL.search(self.shipment_number):
-            raise Invalid.field("shipment_number", "one line of printable characters")
+            raise Invalid.field(
+                "shipment_number", "one line of printable characters", code="format"
+            )
         super().__post_init__()
         if not self.shipment_number:
-            raise Invalid.field("shipment_number", "give some characters, not only spaces")
+            raise Invalid.field(
+                "shipment_number", "give some characters, not only spaces", code="required"
+            )
 
 
 class ShipmentNumberSet(Output):

@@ -96,7 +96,12 @@ def test_signup_in_a_frame_then_self_service_from_the_email_in_german(
     page.goto(origin + "/")
     frame = page.frame_locator("#signup")
     assert frame.locator("h1").inner_text() == "Bestellung"
-    assert "49,00 EUR" in frame.locator(".price").inner_text()
+    # One money format on the whole page: the page's language, through Intl.
+    assert "49,00 €" in frame.locator(".price").inner_text().replace("\xa0", " ")
+    assert "0,01 € / ping" in frame.locator("text=GPS pings >> xpath=..").inner_text().replace(
+        "\xa0", " "
+    )
+    assert "EUR" not in frame.locator("main").inner_text()
     assert frame.locator("text=GPS pings").count() == 1  # metered: price information
     assert frame.locator("text=Onboarding").count() == 0  # not offered in signup
     assert frame.locator("#f-birth_date").count() == 0  # hidden field
@@ -110,13 +115,19 @@ def test_signup_in_a_frame_then_self_service_from_the_email_in_german(
     frame.locator("#f-street").fill("Kai 1")
     frame.locator("#f-postal_code").fill("20457")
     frame.locator("#f-city").fill("Hamburg")
-    frame.locator("#f-country").fill("de")
+    assert frame.locator("#f-country option[value=DE]").inner_text() == "Deutschland"
+    frame.locator("#f-country").select_option("DE")
     frame.locator("#pay-sepa").check()
     frame.locator("#f-iban").fill("DE89 3704 0044 0532 0130 00")
     frame.locator("#f-account_holder").fill("Jana Berg")
     assert frame.locator("#total").inner_text().replace("\xa0", " ") == "83,00 €"
     frame.locator("#order").click()  # the mandatory terms line is not confirmed yet
-    assert frame.locator('[data-field="accepted_terms.0"].invalid').count() == 1
+    terms = frame.locator("#t-0")
+    assert terms.get_attribute("aria-invalid") == "true"
+    assert terms.evaluate("node => node === document.activeElement")
+    described = terms.get_attribute("aria-describedby")
+    note = frame.locator(f"#{described}").inner_text()
+    assert note == "Bitte akzeptieren Sie die Bedingungen, um fortzufahren.", note
     screenshot(page, "signup-terms-missing-de")
     frame.locator("#t-0").check()
     frame.locator("#order").click()

@@ -128,9 +128,11 @@ def test_from_setup_in_the_console_to_a_public_reply_on_the_customers_phone(
     assert "Eskaliert" not in anna_page.content()
     anna_page.get_by_label("Hydraulik").check()
     anna_page.click("#ticket-form button[type=submit]")  # no title: the field is marked
-    anna_page.wait_for_selector("#ticket-result [role=alert]")
+    anna_page.wait_for_selector("p#ticket-title-error")
     assert anna_page.get_attribute("#ticket-title", "aria-invalid") == "true"
-    assert "markierten Felder" in anna_page.inner_text("#ticket-result")
+    assert anna_page.get_attribute("#ticket-title", "aria-describedby") == "ticket-title-error"
+    assert anna_page.evaluate("document.activeElement.id") == "ticket-title"
+    assert "Bitte füllen Sie dieses Feld aus." in anna_page.inner_text("#ticket-title-error")
     anna_page.fill("#ticket-title", "Zwei Hydraulikfilter")
     anna_page.fill("#ticket-description", "Für den Bagger 320, bitte bis Freitag.")
     anna_page.click("#ticket-form button[type=submit]")

@@ -17,8 +17,8 @@ def test_preview_shows_the_theme_colours_as_css_custom_properties(api):
     assert response.headers["Content-Type"].startswith("text/html")
     assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]
     html = response.body.decode()
-    assert "--pw-action-button: #aa0000;" in html
-    assert "--pw-page-title: #003366;" in html
+    assert "--pw-action-button:#aa0000;" in html
+    assert "--pw-page-title:#003366;" in html
     assert "Welcome to your portal" in html
 
 

@@ -123,3 +123,23 @@ def test_encode_and_decode_keep_headers_and_html():
     page = store.decode(Blob(data, store.PAGE_CONTENT_TYPE, '"e"'), 404)
     assert page.headers == {"A": "b\nc", "ETag": '"e"'}
     assert (page.status, page.html, page.etag) == (404, "<p>\nline</p>", '"e"')
+
+
+@pytest.mark.parametrize(
+    ("header", "language"),
+    [
+        ("de-AT,de;q=0.9,en;q=0.8", "de"),
+        ("en-GB, da;q=0.95", "en"),
+        ("da;q=0.5, de;q=0.5", "da"),  # equal weight: the browser's order
+        ("fr, nb;q=0.9", None),
+        ("*", None),
+        ("", None),
+        (None, None),
+        ("de;q=abc, da;q=0.2", "da"),  # a weight that is not a number counts as 0
+        ("DA", "da"),
+        ("de;q=0", None),
+        (",,;;q=,", None),
+    ],
+)
+def test_preferred_language_of_accept_language(header, language):
+    assert store.preferred_language(header) == language

@@ -204,15 +204,24 @@ def _component_lines(
         if offered and signup:
             offered = bool(item.show_in_signup)  # type: ignore[union-attr]
         if item is None or not offered:
-            errors.append(FieldError(f"{field}.component_id", "no such component to order here"))
+            errors.append(
+                FieldError(f"{field}.component_id", "no such component to order here", "choice")
+            )
             continue
         if order.component_id in seen:
-            errors.append(FieldError(f"{field}.component_id", "ordered twice"))
+            errors.append(FieldError(f"{field}.component_id", "ordered twice", "repeated"))
             continue
         seen.add(order.component_id)
         low, high = int(item.min_quantity), int(item.max_quantity)
         if not low <= order.quantity <= high:
-            errors.append(FieldError(f"{field}.quantity", f"must be from {low} to {high}"))
+            errors.append(
+                FieldError(
+                    f"{field}.quantity",
+                    f"must be from {low} to {high}",
+                    "range",
+                    {"low": low, "high": high},
+                )
+            )
             continue
         if order.quantity:
             lines.append(
@@ -232,7 +241,12 @@ def _missing_minimums(plan: Plan, ordered: set[str], *, signup: bool) -> list[Fi
     """Components a contract must hold some of (on the signup page: those it offers)."""
     minimums = plan.minimums.as_dict() if plan.minimums is not None else {}  # type: ignore[no-untyped-call]
     return [
-        FieldError("components", f"order at least {int(rule['min'])} of component {cid}")
+        FieldError(
+            "components",
+            f"order at least {int(rule['min'])} of component {cid}",
+            "minimum",
+            {"low": int(rule["min"])},
+        )
         for cid, rule in sorted(minimums.items())
         if cid not in ordered and (rule.get("signup") or not signup)
     ]
@@ -249,7 +263,9 @@ def _coupon_errors(
         and (coupon.valid_until is None or coupon.valid_until > now)
         and (coupon.max_redemptions is None or coupon.redemptions < coupon.max_redemptions)
     )
-    return [] if usable else [FieldError("coupon_code", "not a valid coupon for this plan")]
+    return (
+        [] if usable else [FieldError("coupon_code", "not a valid coupon for this plan", "coupon")]
+    )
 
 
 def iban_valid(iban: str) -> bool:
@@ -269,9 +285,9 @@ def _payment(data: schemas.PaymentData | None) -> tuple[Payment | None, list[Fie
             return None, [FieldError("payment.sepa", "only for sepa_debit")]
         return Payment(method="invoice"), []  # type: ignore[no-untyped-call]
     if data.sepa is None:
-        return None, [FieldError("payment.sepa", "required for sepa_debit")]
+        return None, [FieldError("payment.sepa", "required for sepa_debit", "required")]
     if not iban_valid(data.sepa.iban):
-        return None, [FieldError("payment.sepa.iban", "not a valid IBAN")]
+        return None, [FieldError("payment.sepa.iban", "not a valid IBAN", "iban")]
     iban = data.sepa.iban.replace(" ", "").upper()
     return Payment(method="sepa_debit", iban=iban, account_holder=data.sepa.account_holder), []  # type: ignore[no-untyped-call]
 
@@ -287,7 +303,9 @@ def customer_errors(
         sent = field in values
         value = values.get(field)
         if rule == "hidden" and sent and (partial or value is not None):
-            errors.append(FieldError(prefix + field, "this field is not asked for; leave it out"))
+            errors.append(
+                FieldError(prefix + field, "this field is not asked for; leave it out", "unknown")
+            )
         elif rule == "required" and (value is None or value == []) and (sent or not partial):
             errors.append(FieldError(prefix + field, "required"))
     return errors
@@ -389,7 +407,9 @@ def _bought(item: Contract) -> dict[str, Any]:
 
 
 def _coupon_gone() -> Invalid:
-    return Invalid.field("coupon_code", "this coupon was used up or withdrawn just now")
+    return Invalid.field(
+        "coupon_code", "this coupon was used up or withdrawn just now", code="coupon_used"
+    )
 
 
 def create(
@@ -478,7 +498,9 @@ def _check_signup(
     else:
         errors += _coupon_errors(data.coupon_code, coupon, variant.variant_id, now)
     missing = sorted(set(settings_service.mandatory_terms(settings)) - set(data.accepted_terms))
-    errors += [FieldError(f"accepted_terms.{i}", "confirm this line to order") for i in missing]
+    errors += [
+        FieldError(f"accepted_terms.{i}", "confirm this line to order", "terms") for i in missing
+    ]
     unknown = set(data.accepted_terms) - set(settings_service.visible_terms(settings))
     errors += [FieldError("accepted_terms", f"there is no terms line {i}") for i in sorted(unknown)]
     payment, payment_errors = _payment(data.payment)

@@ -33,7 +33,7 @@ from chalicelib.catalogue import APPS, BUILT_IN_APPS, SECTION_APPS
 from chalicelib.clock import Clock, utcnow
 from chalicelib.errors import Conflict, Invalid, NotFound, Unavailable
 from chalicelib.models import Component, Plan, PlanVariant, Portal, PortalTemplate, Tenant, Theme
-from chalicelib.pages import formats, store
+from chalicelib.pages import formats, modules, store
 from chalicelib.services.billing import self_service_settings
 from chalicelib.services.billing.drafts import PageDraft
 from chalicelib.services.platform import events
@@ -47,6 +47,7 @@ MAX_PAGE_BYTES = 30 * 1024
 _HEX = re.compile(r"^#[0-9a-f]{6}$")
 _INLINE_SCRIPT = re.compile(r"<script>(.*?)</script>", re.S)
 _INLINE_STYLE = re.compile(r"<style>(.*?)</style>", re.S)
+_LOADED_SCRIPT = re.compile(r'<script src="/page-assets/([\w.-]+)"')
 _WRITERS = 8
 
 
@@ -201,6 +202,14 @@ class _Sources:
         )
 
 
+def weight(html: str) -> int:
+    """What a page costs on its first view: its HTML (with inline style and script) and the
+    scripts it loads from our origin right away (the shared page script). Modules a page
+    loads only when it shows them (support, map) are not part of it."""
+    loaded = _LOADED_SCRIPT.findall(html)
+    return len(html.encode()) + sum(len(modules.served(name) or b"") for name in loaded)
+
+
 def _hashes(pattern: re.Pattern[str], html: str) -> str:
     digests = [
         "'sha256-" + base64.b64encode(hashlib.sha256(m.encode()).digest()).decode() + "'"
@@ -282,7 +291,6 @@ class _Page(msgspec.Struct, frozen=True):
                 "page": self.page,
                 "tenant": self.site.slug,
                 "language": language,
-                "origins": list(self.site.origins),
                 **config,
             },
             **variables,
@@ -293,7 +301,7 @@ class _Page(msgspec.Struct, frozen=True):
         out = []
         for language in store.LANGUAGES:
             html = self.html(language)
-            if len(html.encode()) > MAX_PAGE_BYTES:
+            if weight(html) > MAX_PAGE_BYTES:
                 # Refused where its data is saved; data stored before that rule still gets a
                 # current page (its framing policy above all) rather than a stale one.
                 _log.warning("page %s of %s is over budget", self.name, self.site.slug)
@@ -308,7 +316,7 @@ class _Page(msgspec.Struct, frozen=True):
     def over_budget(self) -> tuple[str, int] | None:
         """The first language whose page is over MAX_PAGE_BYTES, with its size."""
         for language in store.LANGUAGES:
-            size = len(self.html(language).encode())
+            size = weight(self.html(language))
             if size > MAX_PAGE_BYTES:
                 return language, size
         return None
@@ -530,6 +538,7 @@ def _signup_pages(site: Site, hosted: _Hosted, variant: PlanVariant) -> Iterator
             "metered": [
                 {
                     "name": c.name,
+                    "amount": str(c.price),
                     "price": formats.money(c.price, currency, language),
                     "unit": c.unit,
                 }
@@ -635,14 +644,6 @@ def refresh_plan(tenant_id: str, plan_id: str) -> int:
     return _publish(pages())
 
 
-def _longest_origins() -> tuple[str, ...]:
-    """MAX_ORIGINS origins of the longest length the schema allows."""
-    from chalicelib.schemas.themes import MAX_ORIGINS
-
-    host = "a" * (253 - len("https://00.example.com:65535"))
-    return tuple(f"https://{i:02d}{host}.example.com:65535" for i in range(MAX_ORIGINS))
-
-
 def render_all(ctx: TenantContext) -> int:
     """Render every page of the tenant again, in the request (after a release, or when a
     page could not be stored), and record it: the consumer does not render again."""
@@ -654,10 +655,9 @@ def render_all(ctx: TenantContext) -> int:
 
 def check_budget(owner: OfTenant, draft: PageDraft, field: str) -> None:
     """422 on `field` when a signup or self-service page the unsaved `draft` touches would be
-    over MAX_PAGE_BYTES once saved. Nothing is written either way. Every page carries the
-    embedding origins: the check leaves room for the longest list allowed, so a later change
-    of the origins never makes a page too big."""
-    site = msgspec.structs.replace(_site(owner.tenant_id), origins=_longest_origins())
+    over MAX_PAGE_BYTES once saved. Nothing is written either way. The embedding origins
+    travel in the CSP header only, so no later change of them makes a page bigger."""
+    site = _site(owner.tenant_id)
     hosted = _Hosted(site, _Sources(site), draft)
     touched = draft.plan or draft.component or draft.variant
     pages: list[_Page] = []
@@ -675,9 +675,9 @@ def check_budget(owner: OfTenant, draft: PageDraft, field: str) -> None:
             note = f"; {page.note}" if page.note else ""
             raise Invalid.field(
                 field,
-                f"the page {page.name} would be {size} bytes in {language} (with room kept "
-                f"for the longest list of embedding origins), over the {MAX_PAGE_BYTES}-byte "
-                f"budget of a page{note}. Nothing was saved.",
+                f"the page {page.name} would be {size} bytes in {language} (with its "
+                f"scripts), over the {MAX_PAGE_BYTES}-byte budget of a page{note}. "
+                "Nothing was saved.",
             )
 
 

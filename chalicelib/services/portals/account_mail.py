@@ -81,14 +81,15 @@ def send(
     expires: datetime,
     name: str = "",
     inviter: str | None = None,
+    language: str | None = None,
 ) -> None:
     """Send an account e-mail about a customer's portal (`about`: the portal, or the account
-    it is for), in its people's language, with the link opening the page in that language
-    (503 when the mail cannot be sent)."""
+    it is for), in `language` or else its people's, with the link opening the page in that
+    language (503 when the mail cannot be sent)."""
     tenant_id, customer_id = about.tenant_id, about.customer_id
     tenant, customer = batch_get([(Tenant, tenant_id, None), (Customer, tenant_id, customer_id)])
     tenant, customer = cast(Tenant, tenant), cast("Customer | None", customer)
-    language = language_of(tenant, customer)
+    language = language if language in LANGUAGES else language_of(tenant, customer)
     texts = _TEXTS[kind]
     subject, body = texts.get(language) or texts["en"]
     values = {

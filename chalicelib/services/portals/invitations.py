@@ -34,6 +34,7 @@ from chalicelib.models import (
     Portal,
     PortalTemplate,
     PortalUser,
+    SelfServiceSettings,
     Tenant,
     Token,
 )
@@ -41,6 +42,7 @@ from chalicelib.schemas import portal_access as schemas
 from chalicelib.schemas.common import Page, page_of, rfc3339
 from chalicelib.services.fleet import customers
 from chalicelib.services.platform import events, passwords, ratelimit
+from chalicelib.services.platform.outbound_mail import in_language
 from chalicelib.services.platform.pagination import PageRequest, fetch_page
 from chalicelib.services.platform.storage import ConditionsFailed, Transaction
 from chalicelib.services.portals import account_mail, portals, sessions
@@ -206,8 +208,10 @@ def create(
     role = ADMIN if portal.status == "invited" else USER
     email = data.email.lower() if data.email else None
     created = _issue(ctx, portal, apps, email, role, data.expires_in_days, clock())
+    if data.language:
+        created.url = in_language(created.url, data.language)
     if data.send and email:
-        _send(ctx, portal, created, inviter=None)
+        _send(ctx, portal, created, inviter=None, language=data.language)
         created.sent_to = email
     return created
 
@@ -229,7 +233,7 @@ def invite_colleague(
     ratelimit.spend(INVITES_PER_ADDRESS, f"{portal.portal_id}\0{email}")
     created = _issue(ctx, portal, apps, email, USER, data.expires_in_days, clock())
     inviter = PortalUser.get(ctx.tenant_id, ctx.user_key, attributes_to_get=["name"]).name
-    _send(ctx, portal, created, inviter=inviter)
+    _send(ctx, portal, created, inviter=inviter, language=data.language)
     return schemas.ColleagueInvitation(
         id=created.id,
         email=email,
@@ -245,6 +249,7 @@ def _send(
     created: schemas.InvitationCreated,
     *,
     inviter: str | None,
+    language: str | None,
 ) -> None:
     """E-mail a new link to its address; a link that could not be sent is withdrawn (its
     creation was recorded, so is its withdrawal: `portal.invitation_revoked`, not sent)."""
@@ -256,6 +261,7 @@ def _send(
             link=created.url,
             expires=datetime.fromisoformat(created.expires_at.replace("Z", "+00:00")),
             inviter=inviter,
+            language=language,
         )
     except Unavailable:
         with suppress(PortwayError, PynamoDBException):
@@ -353,6 +359,14 @@ def withdraw_open(ctx: TenantContext, customer_id: str, *, clock: Clock = utcnow
 
 
 _NOT_VALID = "This invitation link is not valid. Ask for a new one."
+
+
+def _used() -> Conflict:
+    return Conflict(
+        "This invitation link was used already; sign in instead.", extra={"reason": "used"}
+    )
+
+
 _WITHDRAWN = "This invitation link has expired or was withdrawn. Ask for a new one."
 
 
@@ -363,11 +377,47 @@ def _link(caller: Caller, secret: str, now: datetime) -> Token:
         ratelimit.fail(ratelimit.LINK_PER_ADDRESS, caller.source_ip)
         raise Unauthorized(_NOT_VALID)
     if token.state == "used":
-        raise Conflict("This invitation link was used already; sign in instead.")
+        raise _used()
     if token.state != "open" or not token.is_live(now):
         ratelimit.fail(ratelimit.LINK_PER_ADDRESS, caller.source_ip)
         raise Unauthorized(_WITHDRAWN)
     return token
+
+
+def check(
+    caller: Caller, data: schemas.InvitationCheck, *, clock: Clock = utcnow
+) -> schemas.InvitationLink:
+    """Whether a link can still be used, and the address it is for: the page asks when it
+    opens, before anyone fills in a form (the same answers, and failure counts, as
+    accepting)."""
+    token = _link(caller, data.token, clock())
+    terms = _terms_links(token.tenant_id)
+    return schemas.InvitationLink(
+        email=token.email,
+        role=cast("Any", token.role or USER),
+        expires_at=rfc3339(token.expires_at),
+        terms_url=terms.tac,
+        privacy_url=terms.dpp,
+    )
+
+
+class _TermsUrls(msgspec.Struct, frozen=True):
+    tac: str | None = None
+    dpp: str | None = None
+
+
+class _TermsOfSettings(msgspec.Struct, frozen=True):
+    urls: _TermsUrls = _TermsUrls()
+
+
+def _terms_links(tenant_id: str) -> _TermsUrls:
+    """The provider's terms and privacy addresses (its self-service settings' `tac` and
+    `dpp`), which an account is created under."""
+    try:
+        item = SelfServiceSettings.get(tenant_id, attributes_to_get=["document"])
+    except DoesNotExist:
+        return _TermsUrls()
+    return msgspec.json.decode(item.document, type=_TermsOfSettings).urls
 
 
 def accept(
@@ -474,7 +524,8 @@ def _create_account(
             raise _PortalChanged from None
         if "login" in exc.labels:
             raise Conflict(
-                "There is an account with this e-mail in this portal already; sign in."
+                "There is an account with this e-mail in this portal already; sign in.",
+                extra={"reason": "account_exists"},
             ) from None
         raise NotFound("The portal no longer exists.") from None
     return schemas.AcceptedInvitation(
@@ -490,7 +541,7 @@ def _spent(token: Token) -> Exception:
     """Why a link that was open a moment ago cannot be used now."""
     state = Token.get(token.digest, consistent_read=True).state
     if state == "used":
-        return Conflict("This invitation link was used already; sign in instead.")
+        return _used()
     return Unauthorized(_WITHDRAWN)
 
 

@@ -51,7 +51,8 @@ RESETS_PER_ACCOUNT_FROM_SOURCE = ratelimit.Limit("reset-account-source", 3, time
 RESETS_PER_ACCOUNT = ratelimit.Limit("reset-account", 20, timedelta(hours=1))
 
 
-def _session(pair: sessions.Pair) -> schemas.Session:
+def session_of(pair: sessions.Pair) -> schemas.Session:
+    """The answer that hands a new session to its person."""
     return schemas.Session(
         access_token=pair.access_token,
         refresh_token=pair.refresh_token or "",
@@ -137,7 +138,7 @@ def sign_in(caller: Caller, data: schemas.SignIn, *, clock: Clock = utcnow) -> s
         )
     grant = current_grant(matches[0])
     pair = sessions.open_session(grant, method="password", clock=clock, also=attempt.forget)
-    return _session(pair)
+    return session_of(pair)
 
 
 def refresh(
@@ -151,7 +152,7 @@ def refresh(
             raise Unauthorized("This portal no longer exists.")
         return found.portal.portal_id, found.apps
 
-    return _session(sessions.refresh(data.refresh_token, portal_of, clock=clock))
+    return session_of(sessions.refresh(data.refresh_token, portal_of, clock=clock))
 
 
 def sign_out(ctx: PortalContext) -> None:
@@ -303,7 +304,7 @@ def confirm_reset(
             )
     except ConditionsFailed:
         raise Unauthorized(_RESET_INVALID) from None
-    return _session(pair)
+    return session_of(pair)
 
 
 def _reset_token(caller: Caller, secret: str, now: datetime) -> Token:

@@ -112,7 +112,7 @@ def disable_totp(
     member, tenant = _person(ctx)
     now = clock()
     if not passwords.verify(member.password_hash, data.password):
-        raise Invalid.field("password", "is not your password")
+        raise Invalid.field("password", "is not your password", code="wrong_password")
     if not member.totp_secret:
         raise Conflict("You have no second factor.", extra={"reason": "no_second_factor"})
     if tenant.require_second_factor and member.role in staff_sessions.SECOND_FACTOR_ROLES:

@@ -2,31 +2,54 @@
   "use strict";
   var pw = window.portway;
   var config = pw.config;
-  var text = config.text;
   var form = document.getElementById("signup-form");
   var box = document.getElementById("signup-error");
+  var button = document.getElementById("order");
+  // The countries the address offers (EU, EEA, Switzerland, the UK, the US), named in the
+  // page's language; the API takes the ISO code.
+  var COUNTRIES = ("AT BE BG CH CY CZ DE DK EE ES FI FR GB GR HR HU IE IS IT LI LT LU LV MT " +
+    "NL NO PL PT RO SE SI SK US").split(" ");
+  // The components as the last order listed them: `components.N` of an answer names the
+  // N-th of them.
+  var sent = [];
 
   function value(name) {
     var input = document.getElementById("f-" + name);
     return input && input.value.trim() ? input.value.trim() : null;
   }
   function cents(amount) { return Math.round(parseFloat(amount) * 100); }
+  function quantityOf(input) {
+    if (input.type === "checkbox") { return input.checked ? 1 : 0; }
+    return /^\d+$/.test(input.value.trim()) ? parseInt(input.value, 10) : NaN;
+  }
 
   function showTotal() {
     var total = cents(config.price);
     document.querySelectorAll("[data-component]").forEach(function (input) {
-      var quantity = input.type === "checkbox" ? (input.checked ? 1 : 0) : parseInt(input.value || "0", 10) || 0;
-      total += quantity * cents(config.prices[input.getAttribute("data-component")]);
+      total += (quantityOf(input) || 0) * cents(config.prices[input.getAttribute("data-component")]);
     });
-    var format = new Intl.NumberFormat(config.language, { style: "currency", currency: config.currency });
-    document.getElementById("total").textContent = format.format(total / 100);
+    var shown = pw.money((total / 100).toFixed(2), config.currency);
+    var node = document.getElementById("total");
+    if (node.textContent !== shown) { node.textContent = shown; }
   }
 
+  function countries() {
+    var select = document.getElementById("f-country");
+    if (!select) { return; }
+    var names = window.Intl && Intl.DisplayNames ? new Intl.DisplayNames([pw.locale], { type: "region" }) : null;
+    COUNTRIES.map(function (code) { return [code, names ? names.of(code) : code]; })
+      .sort(function (a, b) { return a[1].localeCompare(b[1], pw.locale); })
+      .forEach(function (pair) { select.appendChild(pw.el("option", { value: pair[0] }, [pair[1]])); });
+  }
+
+  // The ordered components: on/off ones only when chosen.
   function components() {
+    sent = [];
     var orders = [];
     document.querySelectorAll("[data-component]").forEach(function (input) {
-      var quantity = input.type === "checkbox" ? (input.checked ? 1 : 0) : parseInt(input.value || "0", 10);
+      var quantity = quantityOf(input);
       if (input.type === "checkbox" && !quantity) { return; }
+      sent.push(input);
       orders.push({ component_id: input.getAttribute("data-component"), quantity: isNaN(quantity) ? -1 : quantity });
     });
     return orders;
@@ -40,10 +63,7 @@
     });
     if (data.vat_id) { data.vat_id = data.vat_id.toUpperCase().replace(/ /g, ""); }
     var address = { street: value("street"), postal_code: value("postal_code"), city: value("city"), country: value("country") };
-    if (address.street || address.postal_code || address.city || address.country) {
-      if (address.country) { address.country = address.country.toUpperCase(); }
-      data.address = address;
-    }
+    if (address.street || address.postal_code || address.city || address.country) { data.address = address; }
     var line = value("address_lines");
     if (line) { data.address_lines = [line]; }
     data.language = config.language;
@@ -57,76 +77,104 @@
     return { method: "sepa_debit", sepa: { iban: value("iban") || "", account_holder: value("account_holder") || "" } };
   }
 
-  function clearErrors() {
-    document.querySelectorAll(".invalid").forEach(function (node) { node.classList.remove("invalid"); });
-    document.querySelectorAll("p.error").forEach(function (node) { node.remove(); });
-    pw.fill(box, []);
-  }
-
-  // A field error names a body path (customer.phone, payment.sepa.iban, components.0.quantity,
-  // accepted_terms.1); the page shows it next to the field that path comes from.
-  function holderOf(field) {
-    var path = field.replace(/^customer\./, "").replace(/^payment\.sepa\./, "");
-    var candidates = [path, path.replace(/\.(street|postal_code|city|country)$/, ""), path.split(".").slice(0, 2).join("."), path.split(".")[0]];
-    if (path.indexOf("address.") === 0) { candidates.unshift(path.split(".")[1]); }
-    for (var i = 0; i < candidates.length; i++) {
-      var holder = document.querySelector('[data-field="' + candidates[i] + '"]');
-      if (holder) { return holder; }
-    }
-    return null;
-  }
-
-  function showErrors(errors, detail) {
-    var unplaced = [];
-    errors.forEach(function (error) {
-      var holder = holderOf(error.field);
-      if (!holder) { unplaced.push(error.field + ": " + error.message); return; }
-      holder.classList.add("invalid");
-      holder.appendChild(pw.el("p", { "class": "error" }, [error.message]));
+  // ISO 13616 check digits, as the server checks them.
+  function ibanValid(iban) {
+    var compact = iban.replace(/ /g, "").toUpperCase();
+    if (!/^[A-Z]{2}\d{2}[A-Z0-9]{11,30}$/.test(compact)) { return false; }
+    var rest = 0;
+    (compact.slice(4) + compact.slice(0, 4)).split("").forEach(function (ch) {
+      var digits = String(parseInt(ch, 36));
+      for (var i = 0; i < digits.length; i++) { rest = (rest * 10 + Number(digits[i])) % 97; }
     });
-    var lines = [text.check].concat(unplaced);
-    if (!errors.length) { lines = [detail || text.failed]; }
-    pw.fill(box, lines.map(function (line) { return pw.el("p", { "class": "error", role: "alert" }, [line]); }));
+    return rest === 1;
   }
 
-  function fail(problem) {
-    if (config.error_url) {
-      var slug = String((problem && problem.type) || "failed").split(":").pop();
-      window.location.assign(config.error_url + (config.error_url.indexOf("?") === -1 ? "?" : "&") + "error=" + encodeURIComponent(slug));
+  // What the page can tell before sending: empty required fields, an address given in part,
+  // quantities out of their range, an IBAN with wrong check digits. Fields by their API path.
+  function check(body) {
+    var errors = [];
+    var address = !!(body.customer.address);
+    form.querySelectorAll("input, select").forEach(function (input) {
+      if (input.offsetParent === null || input.disabled) { return; }
+      var name = input.id.replace(/^f-/, "");
+      var part = ["street", "postal_code", "city", "country"].indexOf(name) !== -1;
+      var empty = input.type === "checkbox" ? !input.checked : !input.value.trim();
+      if (!empty || !(input.required || (part && address))) { return; }
+      if (input.hasAttribute("data-term")) {
+        errors.push({ field: "accepted_terms." + input.getAttribute("data-term"), code: "terms" });
+      } else if (name === "iban" || name === "account_holder") {
+        errors.push({ field: "payment.sepa." + name, code: "required" });
+      } else {
+        errors.push({ field: "customer." + (part ? "address." : "") + name, code: "required" });
+      }
+    });
+    sent.forEach(function (input, index) {
+      var low = Number(input.min || 0);
+      var high = Number(input.max || 0);
+      var quantity = quantityOf(input);
+      if (input.type !== "checkbox" && !(quantity >= low && quantity <= high)) {
+        errors.push({ field: "components." + index + ".quantity", code: "range", params: { low: low, high: high } });
+      }
+    });
+    var iban = body.payment && body.payment.sepa && body.payment.sepa.iban;
+    if (iban && !ibanValid(iban)) { errors.push({ field: "payment.sepa.iban", code: "iban" }); }
+    return errors;
+  }
+
+  // An API field path (customer.address.city, payment.sepa.iban, components.0.quantity,
+  // accepted_terms.1) to what the page shows for it.
+  function locate(field) {
+    var parts = String(field).split(".");
+    var name = parts[0];
+    if (name === "customer") {
+      name = parts[1] === "address" ? parts[2] || "street" : parts[1];
+    } else if (name === "payment") {
+      if (parts[1] !== "sepa") { return document.getElementById("pay-invoice") && document.getElementById("pay-invoice").parentNode; }
+      name = parts[2] || "iban";
+    } else if (name === "components") {
+      return parts.length > 1 ? (sent[Number(parts[1])] || null) : document.getElementById("components");
+    } else if (name === "accepted_terms") {
+      return form.querySelector('[data-field="' + parts.slice(0, 2).join(".") + '"]');
+    }
+    return document.getElementById("f-" + name);
+  }
+
+  function done(data) {
+    if (pw.parent) {
+      window.parent.postMessage({ type: "portway:signup", contract_id: data.contract_id, redirect_url: data.redirect_url }, pw.parent);
+    }
+    if (data.redirect_url) { window.location.assign(data.redirect_url); return; }
+    form.hidden = true;
+    pw.fill(box, []);
+    document.getElementById("done-text").textContent = pw.t("done", { id: data.contract_id });
+    document.getElementById("done").hidden = false;
+    document.getElementById("done-title").focus();
+  }
+
+  function failed(error) {
+    if (error.type !== "validation" && config.error_url) {
+      var url = config.error_url;
+      window.location.assign(url + (url.indexOf("?") === -1 ? "?" : "&") + "error=" + encodeURIComponent(error.type));
       return;
     }
-    showErrors([], problem && problem.detail);
-  }
-
-  function required() {
-    var errors = [];
-    form.querySelectorAll("input[required]").forEach(function (input) {
-      if (input.offsetParent === null) { return; }
-      var empty = input.type === "checkbox" ? !input.checked : !input.value.trim();
-      if (empty) { errors.push({ field: input.closest("[data-field]").getAttribute("data-field"), message: text.required }); }
-    });
-    return errors;
+    pw.showErrors(form, error, { box: box, locate: locate });
   }
 
   form.addEventListener("input", showTotal);
   form.addEventListener("change", function () {
     var sepa = document.getElementById("sepa");
     if (sepa) { sepa.hidden = !document.getElementById("pay-sepa").checked; }
+    showTotal();
   });
   form.addEventListener("submit", function (event) {
     event.preventDefault();
-    clearErrors();
-    var missing = required();
-    if (missing.length) { showErrors(missing); return; }
-    var button = document.getElementById("order");
-    button.disabled = true;
-    pw.fill(box, [pw.el("p", { "class": "muted" }, [text.sending])]);
+    if (button.disabled) { return; }
     var body = {
       plan_variant_id: config.variant,
       components: components(),
       customer: customer(),
-      accepted_terms: Array.prototype.map.call(form.querySelectorAll("[data-term]:checked"), function (box) {
-        return parseInt(box.getAttribute("data-term"), 10);
+      accepted_terms: Array.prototype.map.call(form.querySelectorAll("[data-term]:checked"), function (input) {
+        return parseInt(input.getAttribute("data-term"), 10);
       }),
       language: config.language
     };
@@ -134,23 +182,19 @@
     if (coupon) { body.coupon_code = coupon; }
     var pay = payment();
     if (pay) { body.payment = pay; }
-    fetch("/v1/hosted/" + config.tenant + "/signup", {
-      method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body)
-    }).then(function (response) {
-      return response.json().then(function (data) {
-        button.disabled = false;
-        if (response.status === 422) { clearErrors(); showErrors(data.errors || [], data.detail); return; }
-        if (!response.ok) { fail(data); return; }
-        if (pw.parent) {
-          window.parent.postMessage({ type: "portway:signup", contract_id: data.contract_id, redirect_url: data.redirect_url }, pw.parent);
-        }
-        if (data.redirect_url) { window.location.assign(data.redirect_url); return; }
-        form.hidden = true;
-        pw.fill(box, []);
-        document.getElementById("done-text").textContent = text.done.replace("{id}", data.contract_id);
-        document.getElementById("done").hidden = false;
-      });
-    }).catch(function () { button.disabled = false; fail(null); });
+    var local = check(body);
+    if (local.length) {
+      pw.showErrors(form, pw.problem(422, { type: "validation", errors: local }), { box: box, locate: locate });
+      return;
+    }
+    pw.clearErrors(form);
+    pw.say(box, pw.t("sending"), "status");
+    pw.busy(button, pw.api("POST", "/v1/hosted/" + config.tenant + "/signup", { body: body })).then(done, failed);
   });
+
+  document.querySelectorAll("[data-amount]").forEach(function (node) {
+    node.textContent = pw.money(node.getAttribute("data-amount"), config.currency) + (node.getAttribute("data-suffix") || "");
+  });
+  countries();
   showTotal();
 })();

@@ -1,76 +1,100 @@
+// The tracking page: the tenant's own devices and the devices partners share with it, with
+// the session (a short-lived key) from the link's fragment. Every call goes through pw.api;
+// an ended session hides the page and says so; a reminder that every look at a partner's
+// devices is recorded comes before the first one (Esc and Cancel keep the own devices).
 (function () {
   "use strict";
   var pw = window.portway;
-  var config = pw.config;
-  var text = config.text;
+  var t = pw.t;
   var el = pw.el;
-  var KEY = "portway:tracking:" + config.tenant;
+  var KEY = "portway:tracking:" + pw.config.tenant;
   var HIDE = "portway:tracking-logged-hidden";
   var XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
-  var params = new URLSearchParams(window.location.hash.slice(1));
-  if (params.get("session")) {
-    window.sessionStorage.setItem(KEY, params.get("session"));
-    history.replaceState(null, "", window.location.pathname + window.location.search);
-  }
-  var session = window.sessionStorage.getItem(KEY);
   var $ = function (id) { return document.getElementById(id); };
+  var secrets = pw.fragment();
+  if (secrets.session) { window.sessionStorage.setItem(KEY, secrets.session); }
+  var session = window.sessionStorage.getItem(KEY);
   var shares = [];
   var current = null;
+  var opener = null; // the button that opened the shipment number dialog
 
-  function say(message, isError) {
-    pw.fill($("message"), message ? [el("p", { "class": isError ? "error" : "ok", role: isError ? "alert" : "status" }, [message])] : []);
+  function call(method, path, options) {
+    return pw.api(method, path, Object.assign({ token: session }, options || {}));
   }
-  function call(method, path, body, accept) {
-    var headers = { Authorization: "Bearer " + session, Accept: accept || "application/json" };
-    if (body) { headers["Content-Type"] = "application/json"; }
-    return fetch(path, { method: method, headers: headers, body: body ? JSON.stringify(body) : undefined }).then(function (response) {
-      if (response.ok && accept) { return response; }
-      return response.json().then(function (data) {
-        if (response.status === 401) { window.sessionStorage.removeItem(KEY); $("app").hidden = true; say(text.expired, true); throw new Error("session"); }
-        if (!response.ok) { var error = new Error(data.detail || text.failed); error.problem = data; error.status = response.status; throw error; }
-        return data;
-      });
-    });
+  function sharePath(tail) {
+    return "/v1/received-shares/" + encodeURIComponent(current.id) + (tail || "");
   }
-  function when(iso) { return iso ? new Date(iso).toLocaleString(config.language) : ""; }
-  function where(p) { return p && p.lat !== null && p.lon !== null ? p.lat.toFixed(4) + ", " + p.lon.toFixed(4) : ""; }
+
+  // A failed call: an ended session hides the page (its dialogs too) and says so; anything
+  // else goes to `box` (the list, the dialog) in the page's language. A share that refuses
+  // has ended or was revoked.
+  function failed(error, box, scope, locate) {
+    var overrides = { unauthorized: t("expired") };
+    if (!$("share-picker").hidden) { overrides.forbidden = t("ended"); }
+    if (error.type === "unauthorized") {
+      window.sessionStorage.removeItem(KEY);
+      session = null;
+      ["logged", "shipment-dialog"].forEach(function (id) { if ($(id).open) { $(id).close(); } });
+      $("app").hidden = true;
+      box = $("message");
+      scope = document.body;
+    }
+    pw.showErrors(scope || $("app"), error, { box: box || $("message"), locate: locate, overrides: overrides });
+  }
+
+  function status(value) {
+    if (!value) { return "–"; }
+    var key = "status." + value;
+    return key in pw.config.text ? t(key) : value;
+  }
 
   function table(rows, withShipment) {
-    if (!rows.length) { return el("p", { "class": "muted" }, [text.none]); }
-    var head = [text.name, text.position, text.time, text.status].concat(withShipment ? [text.shipment, ""] : []);
-    var node = el("table", {}, [el("tr", {}, head.map(function (h) { return el("th", {}, [h]); }))]);
+    if (!rows.length) { return el("p", { "class": "muted" }, [t("none")]); }
+    var head = [t("name"), t("position"), t("time"), t("status")].concat(withShipment ? [t("shipment")] : []);
+    var body = el("tbody");
     rows.forEach(function (row) {
       // Shared devices carry `last_position`, the tenant's own assets `last_event`.
-      var last = row.last_position || row.last_event || null;
-      var cells = [row.name, where(last), when(last && last.time), (last && last.status) || ""];
-      var tr = el("tr", { "data-asset": row.id }, cells.map(function (c) { return el("td", {}, [c]); }));
+      var last = row.last_position || row.last_event || {};
+      var cells = [row.name, pw.position(last.lat, last.lon), pw.dateTime(last.time), status(last.status)];
+      var tr = el("tr", { "data-asset": row.id }, cells.map(function (c, i) {
+        return el("td", { "data-label": i ? head[i] : null, id: i ? null : "d-" + row.id }, [c]);
+      }));
       if (withShipment) {
-        tr.appendChild(el("td", { "class": "shipment" }, [row.shipment_number || ""]));
-        var button = el("button", { type: "button", "data-shipment": row.id }, [text.set_shipment]);
-        button.addEventListener("click", function () { askShipment(row); });
-        tr.appendChild(el("td", {}, [button]));
+        var button = el("button", { type: "button", "data-shipment": row.id, "aria-describedby": "d-" + row.id }, [t("set_shipment")]);
+        button.addEventListener("click", function () { askShipment(row, button); });
+        tr.appendChild(el("td", { "data-label": head[4] }, [el("span", { "class": "shipment" }, [row.shipment_number || "–"]), " ", button]));
       }
-      node.appendChild(tr);
+      body.appendChild(tr);
     });
-    return node;
+    return el("table", { "class": "devices" }, [
+      el("thead", {}, [el("tr", {}, head.map(function (h) { return el("th", { scope: "col" }, [h]); }))]),
+      body
+    ]);
   }
 
   function showOwn() {
     $("share-picker").hidden = true;
     $("protocol").hidden = true;
     $("list-title").textContent = $("view").options[0].textContent;
-    return call("GET", "/v1/assets?limit=100").then(function (page) { pw.fill($("devices"), [table(page.items, false)]); });
+    return call("GET", "/v1/assets?limit=100").then(function (page) {
+      pw.fill($("devices"), [table(page.items, false)]);
+    }, function (error) { failed(error); });
   }
 
   function showShare() {
-    if (!current) { pw.fill($("devices"), [el("p", { "class": "muted" }, [text.no_shares])]); return Promise.resolve(); }
+    if (!current) {
+      $("protocol").hidden = true;
+      pw.fill($("devices"), [el("p", { "class": "muted" }, [t("no_shares")])]);
+      return Promise.resolve();
+    }
     $("protocol").hidden = false;
-    $("list-title").textContent = current.name + " (" + text.from.replace("{sender}", current.sender_name) + ")";
-    return call("GET", "/v1/received-shares/" + encodeURIComponent(current.id) + "/assets").then(function (data) {
+    $("list-title").textContent = current.name + " (" + t("from", { sender: current.sender_name }) + ")";
+    return call("GET", sharePath("/assets")).then(function (data) {
       pw.fill($("devices"), [table(data.items, true)]);
-    }).catch(function (error) {
-      if (error.message === "session") { return; }
-      pw.fill($("devices"), [el("p", { "class": "error" }, [error.status === 403 ? text.ended : error.message])]);
+    }, function (error) {
+      $("protocol").hidden = true;
+      pw.fill($("devices"), []);
+      failed(error, $("devices"));
     });
   }
 
@@ -78,61 +102,76 @@
     $("share-picker").hidden = false;
     return call("GET", "/v1/received-shares?limit=100").then(function (page) {
       shares = page.items.filter(function (s) { return s.status === "active"; });
-      var picker = $("share");
-      pw.fill(picker, shares.map(function (s) { return el("option", { value: s.id }, [s.name + " – " + s.sender_name]); }));
+      pw.fill($("share"), shares.map(function (s) { return el("option", { value: s.id }, [s.name + " – " + s.sender_name]); }));
       current = shares[0] || null;
       return showShare();
-    });
+    }, function (error) { failed(error); });
   }
 
-  function remindThenShow() {
-    if (window.localStorage.getItem(HIDE) === "1") { return showReceived(); }
-    $("logged").showModal();
-    return new Promise(function (resolve) {
-      $("logged-ok").onclick = function () {
-        if ($("logged-hide").checked) { window.localStorage.setItem(HIDE, "1"); }
-        $("logged").close();
-        resolve(showReceived());
-      };
-    });
-  }
+  // The reminder: "Understood" shows the received shares; Esc and Cancel keep the own
+  // devices (the picker says so again). Either way focus returns to the picker.
+  $("logged").addEventListener("close", function () {
+    var ok = $("logged").returnValue === "ok";
+    if (ok && $("logged-hide").checked) { window.localStorage.setItem(HIDE, "1"); }
+    $("view").value = ok ? "received" : "own";
+    if (!$("app").hidden) { $("view").focus(); }
+    if (ok) { showReceived(); }
+  });
 
-  function askShipment(row) {
+  function askShipment(row, button) {
     var dialog = $("shipment-dialog");
-    $("shipment-device").textContent = row.name;
+    opener = button;
+    $("shipment-device").textContent = t("shipment_for", { name: row.name });
     $("shipment-number").value = row.shipment_number || "";
+    pw.clearErrors($("shipment-form"));
     pw.fill($("shipment-error"), []);
     dialog.showModal();
-    $("shipment-cancel").onclick = function () { dialog.close(); };
     $("shipment-form").onsubmit = function (event) {
       event.preventDefault();
-      var path = "/v1/received-shares/" + encodeURIComponent(current.id) + "/assets/" + encodeURIComponent(row.id) + "/shipment-number";
-      call("PUT", path, { shipment_number: $("shipment-number").value.trim() }).then(function () {
+      var body = { shipment_number: $("shipment-number").value.trim() };
+      pw.busy($("shipment-save"), call("PUT", sharePath("/assets/" + encodeURIComponent(row.id) + "/shipment-number"), { body: body })).then(function () {
         dialog.close();
-        return showShare().then(function () { say(text.saved); });
-      }).catch(function (error) {
-        if (error.message === "session") { dialog.close(); return; }
-        var problems = (error.problem && error.problem.errors) || [];
-        pw.fill($("shipment-error"), [el("p", { "class": "error", role: "alert" }, [problems.length ? problems[0].message : error.message])]);
+        return showShare().then(function () {
+          pw.say($("message"), t("saved"), "status");
+          var again = document.querySelector('[data-shipment="' + row.id + '"]');
+          if (again) { again.focus(); }
+        });
+      }, function (error) {
+        // The number's errors by their code (the page's own sentences), next to the field.
+        failed(error, $("shipment-error"), $("shipment-form"), function (field) {
+          return field === "shipment_number" ? $("shipment-number") : null;
+        });
       });
     };
   }
+  // Esc and Cancel leave the same page: nothing saved, no errors kept, focus on the row.
+  $("shipment-cancel").addEventListener("click", function () { $("shipment-dialog").close(); });
+  $("shipment-dialog").addEventListener("close", function () {
+    pw.clearErrors($("shipment-form"));
+    pw.fill($("shipment-error"), []);
+    if (!$("app").hidden && opener && opener.isConnected) { opener.focus(); }
+  });
 
   $("view").addEventListener("change", function () {
-    say("");
-    ($("view").value === "received" ? remindThenShow() : showOwn()).catch(function (e) { if (e.message !== "session") { say(e.message, true); } });
+    pw.say($("message"), "");
+    if ($("view").value === "own") { showOwn(); return; }
+    if (window.localStorage.getItem(HIDE) === "1") { showReceived(); return; }
+    $("logged").returnValue = "";
+    $("logged-hide").checked = false;
+    $("logged").showModal();
   });
   $("share").addEventListener("change", function () {
     current = shares.filter(function (s) { return s.id === $("share").value; })[0] || null;
     showShare();
   });
   $("protocol").addEventListener("click", function () {
-    call("GET", "/v1/received-shares/" + encodeURIComponent(current.id) + "/access-log.xlsx", null, XLSX).then(function (response) {
+    pw.say($("message"), "");
+    pw.busy($("protocol"), call("GET", sharePath("/access-log.xlsx"), { accept: XLSX }).then(function (response) {
       return pw.download(response, "protocol.xlsx");
-    }).catch(function (e) { if (e.message !== "session") { say(e.message, true); } });
+    })).catch(function (error) { failed(error); });
   });
 
-  if (!session) { say(text.missing, true); return; }
+  if (!session) { pw.say($("message"), t("missing"), "error"); return; }
   $("app").hidden = false;
-  showOwn().catch(function (e) { if (e.message !== "session") { say(e.message, true); } });
+  showOwn();
 })();
