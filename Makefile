@@ -16,14 +16,18 @@ PYTEST_WORKERS ?= auto
 # The console (static_pages/console/), built by esbuild when its sources change.
 CONSOLE := static_pages/console/index.html
 CONSOLE_SOURCES := $(wildcard console/*.mjs console/*.html console/src/*.js console/src/*.css console/src/*/*.js)
+# The hosted pages' map (static_pages/map/): MapLibre GL and PMTiles bundled by esbuild, and a
+# base map from Natural Earth (world-atlas), built when a source or the lockfile changes.
+MAP := static_pages/map/manifest.json
+MAP_SOURCES := $(wildcard console/map.mjs console/map/*.js console/map/*.mjs console/map/*.css)
 
-.PHONY: run test lint typecheck bench venv dynamodb-local infra clean console
+.PHONY: run test lint typecheck bench venv dynamodb-local infra clean console map
 
-run: $(STAMP) $(DDB_JAR) $(NODE_STAMP) $(CONSOLE) i18n-compile
+run: $(STAMP) $(DDB_JAR) $(NODE_STAMP) $(CONSOLE) $(MAP) i18n-compile
 	node console/pages.mjs  # the pages' scripts, minified (committed; see console/pages.mjs)
 	$(BIN)/portway local run
 
-test: $(STAMP) $(DDB_JAR) $(NODE_STAMP) $(CONSOLE) i18n-compile lint typecheck
+test: $(STAMP) $(DDB_JAR) $(NODE_STAMP) $(CONSOLE) $(MAP) i18n-compile lint typecheck
 	$(BIN)/portway infra render --check
 	node console/pages.mjs --check  # the pages' minified scripts are up to date
 	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
@@ -37,7 +41,7 @@ lint: $(STAMP) $(NODE_STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-bench: $(STAMP) $(DDB_JAR) $(CONSOLE)
+bench: $(STAMP) $(DDB_JAR) $(CONSOLE) $(MAP)
 	$(BIN)/python -m portway_ops.bench
 
 infra: $(STAMP)
@@ -64,6 +68,11 @@ console: $(CONSOLE)
 
 $(CONSOLE): $(NODE_STAMP) $(CONSOLE_SOURCES)
 	node console/build.mjs
+
+map: $(MAP)
+
+$(MAP): $(NODE_STAMP) $(MAP_SOURCES)
+	node console/map.mjs
 
 $(DDB_JAR): | $(STAMP)
 	$(BIN)/python -m portway_ops.dynamodb_local

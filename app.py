@@ -28,7 +28,11 @@ from chalicelib.handlers import (
 app = Chalice(app_name="portway")
 # Documents go in and out as bytes (API Gateway passes them through unencoded).
 app.api.binary_types.extend(
-    ["application/pdf", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"]
+    [
+        "application/pdf",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "application/vnd.pmtiles",  # the hosted pages' base map (read by Range requests)
+    ]
 )
 
 for module in (

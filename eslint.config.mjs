@@ -39,7 +39,7 @@ export default [
     },
   },
   {
-    files: ["console/build.mjs", "console/pages.mjs"],
+    files: ["console/build.mjs", "console/pages.mjs", "console/map.mjs", "console/map/*.mjs"],
     languageOptions: { globals: { ...globals.node } },
   },
 ];

@@ -42,12 +42,16 @@ DEFAULT_COLORS = {
     "border": "#d0d5dd",
 }
 
-# (text, background): the pairs a reader has to tell apart.
+# (text, background): every pair of theme colours the pages put text in, so a reader has to
+# tell them apart. Text on the menu and the notification badge is chosen to read
+# (`readable_text`), as are muted texts (`muted_text`) and the dark scheme (`dark_palette`).
 CONTRAST_PAIRS = (
     ("page_title", "page_background"),
     ("section_header_text", "section_header_background"),
     ("primary", "content_background"),
+    ("primary", "page_background"),
     ("discount_text", "content_background"),
+    ("notification", "content_background"),
     ("button_text", "button"),
     ("action_button_text", "action_button"),
 )
@@ -76,11 +80,65 @@ def contrast_ratio(foreground: str, background: str) -> float:
 DARK_TEXT, LIGHT_TEXT = "#1d2330", "#ffffff"
 
 
+def _mix(color: str, other: str, share: float) -> str:
+    """`color` moved `share` (0..1) of the way towards `other`, as #rrggbb."""
+    parts = [
+        round(int(color[i : i + 2], 16) * (1 - share) + int(other[i : i + 2], 16) * share)
+        for i in (1, 3, 5)
+    ]
+    return "#" + "".join(f"{v:02x}" for v in parts)
+
+
+def muted_text(background: str) -> str:
+    """A quieter text for notes and hints: the readable text moved towards the background,
+    as far as it still reads at 4.5:1."""
+    text = readable_text(background)
+    for share in (0.35, 0.3, 0.25, 0.2, 0.15, 0.1):
+        quieter = _mix(text, background, share)
+        if contrast_ratio(quieter, background) >= MIN_CONTRAST:
+            return quieter
+    return text
+
+
+def _reads_on(color: str, backgrounds: tuple[str, ...]) -> str:
+    """`color`, lightened as little as needed to read at 4.5:1 on every dark background."""
+    for step in range(21):
+        lighter = _mix(color, LIGHT_TEXT, step / 20)
+        if all(contrast_ratio(lighter, bg) >= MIN_CONTRAST for bg in backgrounds):
+            return lighter
+    return LIGHT_TEXT
+
+
+DARK_PAGE, DARK_CONTENT, DARK_TEXT_ON_DARK = "#121418", "#1b1e24", "#e6e8eb"
+
+
+def dark_palette(colors: dict[str, str]) -> dict[str, str]:
+    """The colours a page uses when the reader's system asks for a dark scheme, derived from
+    the theme: dark page, cards and buttons, and the theme's own colours for text (links,
+    discounts, errors) lightened until they read on them. The coloured pairs (menu, section
+    headers, action buttons) keep the theme's colours, whose own contrast is checked."""
+    backgrounds = (DARK_PAGE, DARK_CONTENT)
+    return {
+        "page_background": DARK_PAGE,
+        "content_background": DARK_CONTENT,
+        "page_title": DARK_TEXT_ON_DARK,
+        "button": "#2b303a",
+        "button_text": DARK_TEXT_ON_DARK,
+        "border": "#3b414c",
+        "primary": _reads_on(colors["primary"], backgrounds),
+        "discount_text": _reads_on(colors["discount_text"], backgrounds),
+        "notification": _reads_on(colors["notification"], backgrounds),
+    }
+
+
 def readable_text(background: str) -> str:
     """Dark or white text, whichever reads better on the background (for colours a theme
     sets only as backgrounds, such as the menu and the notification badge)."""
     dark, light = contrast_ratio(DARK_TEXT, background), contrast_ratio(LIGHT_TEXT, background)
-    return DARK_TEXT if dark >= light else LIGHT_TEXT
+    best = DARK_TEXT if dark >= light else LIGHT_TEXT
+    if max(dark, light) < MIN_CONTRAST and contrast_ratio("#000000", background) > light:
+        return "#000000"  # a middle tone: only black reads on it (one of the two always does)
+    return best
 
 
 class ContrastCheck(msgspec.Struct, frozen=True):

@@ -43,6 +43,10 @@ class Settings(msgspec.Struct, frozen=True):
     # Webhooks may target loopback addresses (a receiver on this machine, over http too):
     # only ever in the local and test stages, whatever the environment says.
     webhook_allow_loopback: bool
+    # The hosted pages' map tiles: a PMTiles archive (https://..., on S3 through CloudFront,
+    # which must answer Range requests and allow the pages' origin by CORS). None: the base
+    # map built into static_pages/map/ and served from our own origin.
+    map_tiles_url: str | None
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Settings:
@@ -72,6 +76,7 @@ class Settings(msgspec.Struct, frozen=True):
             outbox_dir=env.get("PORTWAY_OUTBOX_DIR", ".local/outbox"),
             webhook_allow_loopback=stage in {"local", "test"}
             and env.get("PORTWAY_WEBHOOK_ALLOW_LOOPBACK", "true").lower() == "true",
+            map_tiles_url=_tiles_url(env.get("PORTWAY_MAP_TILES_URL", "").strip(), stage),
         )
 
     @property
@@ -100,6 +105,26 @@ class Settings(msgspec.Struct, frozen=True):
         if self.secret_key == LOCAL_SECRET and not self.is_local:
             raise RuntimeError("PORTWAY_SECRET_KEY must be set outside local stages")
         return self.secret_key.encode()
+
+
+def _tiles_url(value: str, stage: str) -> str | None:
+    """An https address of a `.pmtiles` archive (http only in local and test stages), a path
+    on our origin, or nothing; anything else stops the process at once, not a page later."""
+    if not value:
+        return None
+    schemes = ("https://", "http://") if stage in {"local", "test"} else ("https://",)
+    valid = (value.startswith(schemes) and "/" in value.split("://", 1)[1]) or (
+        value.startswith("/") and not value.startswith("//")
+    )
+    if (
+        not valid
+        or not value.split("?", 1)[0].endswith(".pmtiles")
+        or any(c in value for c in " \"'<>;")
+    ):
+        raise ValueError(
+            f"PORTWAY_MAP_TILES_URL must be an https URL of a .pmtiles file: {value!r}"
+        )
+    return value
 
 
 @functools.cache

@@ -250,9 +250,9 @@ class PortalContext(msgspec.Struct, frozen=True):
         """How the audit log names this caller."""
         return f"{PORTAL_ACTOR}{self.user_id}"
 
-    def require_app(self, app: str) -> None:
-        """Refuse unless the portal has the app enabled."""
-        if app not in self.apps:
+    def require_app(self, app: str, *others: str) -> None:
+        """Refuse unless the portal has the app (or one of `others`) enabled."""
+        if app not in self.apps and not self.apps.intersection(others):
             raise Forbidden(f"The {app} app is not enabled in this portal.")
 
     def require_admin(self) -> None:
@@ -343,7 +343,7 @@ def authenticate_self_service(
         contract_id=str(token.subject_id),
         customer_id=str(token.customer_id),
         epoch=int(token.epoch or 0),
-        expires_at=token.expires_at,
+        expires_at=token.valid_until or token.expires_at,
         source_ip=source_ip,
     )
 

@@ -14,7 +14,7 @@ const root = dirname(dirname(fileURLToPath(import.meta.url)));
 const pages = join(root, "chalicelib", "templates", "pages");
 const out = join(pages, "min");
 const check = process.argv.includes("--check");
-const MODULES = new Set(["page.js", "portal_support.js"]);
+const MODULES = new Set(["page.js", "portal_app.js", "portal_support.js", "self_service_forms.js"]);
 mkdirSync(out, { recursive: true });
 
 let stale = [];

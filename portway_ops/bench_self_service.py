@@ -12,6 +12,9 @@ from portway_ops.bench_portal import CountedCall, reads
 from portway_ops.pdf import simple_pdf
 
 SIGNUP_BOUND = 5
+# The slug, the coupon tries' counter, one batch read (settings, variant, coupon,
+# components) and the plan.
+QUOTE_BOUND = 4
 
 
 def measure_self_service(client: Any, key: str, slug: str) -> list[CountedCall]:
@@ -47,6 +50,11 @@ def measure_self_service(client: Any, key: str, slug: str) -> list[CountedCall]:
         "customer": {"first_name": "Bench", "last_name": "Customer", "email": "bench@example.com"},
     }
     headers = {"Content-Type": "application/json"}
+    quote_body = {key: body[key] for key in ("plan_variant_id", "components", "coupon_code")}
+    with counting() as quote_calls:
+        quoted = client.http.post(
+            f"/v1/hosted/{slug}/signup/quote", headers=headers, body=json.dumps(quote_body).encode()
+        )
     with counting() as signup_calls:
         signed = client.http.post(
             f"/v1/hosted/{slug}/signup", headers=headers, body=json.dumps(body).encode()
@@ -63,6 +71,17 @@ def measure_self_service(client: Any, key: str, slug: str) -> list[CountedCall]:
             "/v1/self-service/contract", headers={"Authorization": f"Bearer {token}"}
         )
     return [
+        CountedCall(
+            "signup quote (with a coupon)",
+            quoted.status_code,
+            Counter(quote_calls.calls),
+            f"{QUOTE_BOUND} (no write but the coupon tries' count)",
+            lambda status, calls: (
+                status == 200
+                and sum(calls.values()) <= QUOTE_BOUND
+                and calls["TransactWriteItems"] == 0
+            ),
+        ),
         CountedCall(
             "signup",
             signed.status_code,

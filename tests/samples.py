@@ -65,6 +65,7 @@ PUBLIC = {
     ("GET", "/p/{slug}/{page}"),
     ("GET", "/p/{slug}/signup/{variant_id}"),
     ("GET", "/page-assets/{name}"),
+    ("GET", "/page-assets/map/{name}"),
 }
 # Routes without credentials that act (sign in, accept a link): they refuse bad secrets.
 ANONYMOUS = {
@@ -82,11 +83,15 @@ ANONYMOUS = {
     ("GET", "/sso/{slug}/jwt"),
     ("POST", "/sso/{slug}/jwt"),
     ("POST", "/v1/hosted/{slug}/signup"),
+    ("POST", "/v1/hosted/{slug}/signup/quote"),
+    ("POST", "/v1/self-service/link-requests"),
 }
 # Anonymous routes that need no secret at all (a public signup, asking for a reset link):
 # limited per address.
 OPEN = {
     ("POST", "/v1/hosted/{slug}/signup"),
+    ("POST", "/v1/hosted/{slug}/signup/quote"),
+    ("POST", "/v1/self-service/link-requests"),
     ("POST", "/v1/portal/password-resets"),
     ("POST", "/v1/team/password-resets"),
 }
@@ -198,7 +203,10 @@ BODIES: dict[tuple[str, str], dict[str, object]] = {
         "plan_variant_id": "var_none",
         "customer": {"email": "someone@example.com"},
     },
+    ("POST", "/v1/hosted/{slug}/signup/quote"): {"plan_variant_id": "var_none"},
     ("PATCH", "/v1/self-service/customer"): {"phone": "+49 40 1234"},
+    ("PUT", "/v1/self-service/payment"): {"method": "invoice"},
+    ("POST", "/v1/self-service/link-requests"): {"token": "pws_not-a-real-link"},
     ("POST", "/v1/shares"): {
         "partner_tenant_id": "<partner>",
         "name": "Tour Hamburg",

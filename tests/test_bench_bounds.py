@@ -44,10 +44,13 @@ def test_portal_asset_list_and_invitation_acceptance_stay_within_their_bounds(
 def test_signup_and_the_self_service_view_stay_within_their_bounds(chalice_client, tenant):
     results = measure_self_service(chalice_client, tenant.key, tenant.slug)
     assert [(r.name, r.ok) for r in results] == [
+        ("signup quote (with a coupon)", True),
         ("signup", True),
         ("GET /v1/self-service/contract", True),
     ], [(r.name, r.status, dict(r.calls)) for r in results]
-    view = results[1].calls
+    quote = results[0].calls
+    assert (quote["UpdateItem"], quote["BatchGetItem"], quote["GetItem"]) == (1, 1, 2)
+    view = results[2].calls
     assert (view["GetItem"], view["BatchGetItem"], view["Query"]) == (1, 1, 1)
 
 

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import re
+from typing import Literal
+
 from chalice.app import Blueprint, Response
 from msgspec import Struct
 
 from chalicelib.errors import NotFound, PortwayError, problem
 from chalicelib.handlers.router import Api
-from chalicelib.pages import modules, store
+from chalicelib.pages import maps, modules, store
 
 blueprint = Blueprint(__name__)
 api = Api(blueprint, tag="pages")
@@ -99,3 +102,61 @@ def get_page_asset(name: str) -> Response:
             "Cross-Origin-Resource-Policy": "same-origin",
         },
     )
+
+
+_RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
+_IMMUTABLE = "public, max-age=31536000, immutable"
+
+
+def _byte_range(header: str | None, size: int) -> tuple[int, int] | Literal[False] | None:
+    """The one range `Range: bytes=a-b` asks for as (first, last), clamped to the file;
+    None when there is no usable Range header (the whole file is answered, as RFC 9110
+    allows for several ranges or a malformed one); False when it starts past the end."""
+    match = _RANGE.match((header or "").strip())
+    if match is None or match.groups() == ("", ""):
+        return None
+    first, last = match.groups()
+    if first == "":  # the last N bytes
+        length = int(last)
+        return (max(0, size - length), size - 1) if length and size else False
+    start = int(first)
+    end = min(int(last), size - 1) if last else size - 1
+    if last and int(last) < start:
+        return None
+    return (start, end) if start < size else False
+
+
+@api.get(
+    "/page-assets/map/{name}",
+    auth="public",
+    produces=("text/javascript", "text/css", "application/vnd.pmtiles"),
+    file_names=True,
+)
+def get_map_asset(name: str) -> Response:
+    """A file of the hosted pages' map (module, worker, stylesheet, base map), named by its
+    content's hash: cached for a year. The base map is read by Range requests (206)."""
+    found = maps.served(name)
+    if found is None:
+        raise NotFound("No such file.")
+    headers: dict[str, str | list[str]] = {
+        "Content-Type": found.content_type,
+        "Cache-Control": _IMMUTABLE,
+        "X-Content-Type-Options": "nosniff",
+        "Cross-Origin-Resource-Policy": "same-origin",
+        # The hash in the name is the content's: a strong validator (PMTiles readers check
+        # that every range comes from the same file).
+        "ETag": '"' + name.rsplit("-", 1)[-1].split(".")[0] + '"',
+    }
+    if found.content_type not in maps.BINARY_TYPES:
+        return Response(body=found.data.decode(), status_code=200, headers=headers)
+    size = len(found.data)
+    headers["Accept-Ranges"] = "bytes"
+    wanted = _byte_range(blueprint.current_request.headers.get("range"), size)
+    if wanted is False:
+        headers["Content-Range"] = f"bytes */{size}"
+        return Response(body=b"", status_code=416, headers=headers)
+    if wanted is None:
+        return Response(body=found.data, status_code=200, headers=headers)
+    first, last = wanted
+    headers["Content-Range"] = f"bytes {first}-{last}/{size}"
+    return Response(body=found.data[first : last + 1], status_code=206, headers=headers)

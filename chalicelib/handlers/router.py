@@ -67,7 +67,7 @@ V = TypeVar("V", bound=View)
 
 _PATH_ID = re.compile(r"^[A-Za-z0-9_-]{1,100}$")
 # A file's name with its extension (the console's bundles), where a route says so.
-_FILE_NAME = re.compile(r"^[A-Za-z0-9_-]{1,100}\.[a-z]{1,4}$")
+_FILE_NAME = re.compile(r"^[A-Za-z0-9_-]{1,100}\.[a-z]{1,8}$")
 _IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]{1,255}$")
 _IF_MATCH = re.compile(IF_MATCH_PATTERN)
 _BASE_HEADERS = {

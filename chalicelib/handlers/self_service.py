@@ -7,7 +7,7 @@ from chalice.app import Blueprint, Response
 from chalicelib.handlers.billing import pdf_response
 from chalicelib.handlers.router import Api
 from chalicelib.schemas import billing as schemas
-from chalicelib.services.billing import contracts, self_service
+from chalicelib.services.billing import contracts, mail, self_service
 from chalicelib.tenancy import Caller, SelfServiceContext
 
 blueprint = Blueprint(__name__)
@@ -25,6 +25,41 @@ def signup(caller: Caller, slug: str, body: schemas.Signup) -> schemas.SignupDon
     """Order a plan variant from its signup page: the customer and the contract are made
     together, or neither is; `redirect_url` is the success URL with `contractId`."""
     return contracts.signup(caller, slug, body)
+
+
+@api.post(
+    "/v1/hosted/{slug}/signup/quote",
+    auth="anonymous",
+    body=schemas.SignupQuoteRequest,
+    response=schemas.SignupQuote,
+)
+def signup_quote(
+    caller: Caller, slug: str, body: schemas.SignupQuoteRequest
+) -> schemas.SignupQuote:
+    """What an order costs per period, with the coupon's discount: the signup page's total,
+    computed as the contract will be (422 for a coupon or component it cannot order)."""
+    return contracts.quote(caller, slug, body)
+
+
+@api.post(
+    "/v1/self-service/link-requests", auth="anonymous", body=schemas.NewLinkRequest, status=202
+)
+def request_new_link(caller: Caller, body: schemas.NewLinkRequest) -> None:
+    """Ask for a new self-service link with one that has expired: it goes by e-mail to the
+    contract's address (202 whatever happens; the answer says nothing about the link)."""
+    mail.send_new_link(caller, body)
+
+
+@api.put(
+    "/v1/self-service/payment",
+    auth="self_service",
+    body=schemas.PaymentData,
+    response=schemas.PaymentOut,
+)
+def change_payment(ctx: SelfServiceContext, body: schemas.PaymentData) -> schemas.PaymentOut:
+    """Change how the contract is paid (SEPA direct debit with a checked IBAN, or invoice),
+    where the provider allows it; the account number comes back masked."""
+    return self_service.change_payment(ctx, body)
 
 
 @api.get("/v1/self-service/contract", auth="self_service", response=schemas.SelfServiceView)

@@ -56,6 +56,9 @@ class Token(PortwayModel):
     response_body = UnicodeAttribute(null=True)
     created_at = UTCDateTimeAttribute()
     expires_at = TTLAttribute(null=True)
+    # When set, the secret works until then, while the item stays until `expires_at` for
+    # what an expired secret may still ask (a self-service link: a new link by e-mail).
+    valid_until = UTCDateTimeAttribute(null=True)
 
     @staticmethod
     def idempotency_digest(tenant_id: str, actor: str, key: str) -> str:
@@ -69,5 +72,6 @@ class Token(PortwayModel):
         return digest("\0".join(parts))
 
     def is_live(self, now: datetime) -> bool:
-        """True unless the item has passed its expiry (whether or not TTL removed it)."""
-        return self.expires_at is None or self.expires_at > now
+        """True unless the secret has passed its time (whether or not TTL removed it)."""
+        end = self.valid_until or self.expires_at
+        return end is None or end > now

@@ -14,7 +14,8 @@ from pathlib import Path
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
-from chalicelib.branding import readable_text
+from chalicelib.branding import dark_palette, muted_text, readable_text
+from chalicelib.pages.maps import page_map
 from chalicelib.pages.modules import module_file
 from chalicelib.pages.store import LANGUAGES
 
@@ -60,9 +61,13 @@ def environment(language: str = DEFAULT_LANGUAGE) -> Environment:
     }
     env.globals["language"] = language
     env.globals["readable_text"] = readable_text
+    env.globals["muted_text"] = muted_text
+    env.globals["dark_palette"] = dark_palette
     env.filters["compact"] = compact
     env.filters["compact_css"] = compact_css
+    env.filters["split_placeholders"] = split_placeholders
     env.globals["page_module"] = page_module
+    env.globals["page_map"] = page_map
     return env
 
 
@@ -85,6 +90,15 @@ def compact_css(style: str) -> str:
         flat = _CSS_AROUND.sub(r"\1", _CSS_SPACE.sub(" ", parts[i])).replace(": ", ":")
         parts[i] = flat.replace(";}", "}")
     return "".join(parts).strip()
+
+
+_PLACEHOLDER = re.compile(r"\{(tac|dpp|withdrawal)\}")
+
+
+def split_placeholders(sentence: str) -> list[str]:
+    """A translated sentence cut around its link placeholders: `I accept the {tac}.` ->
+    `["I accept the ", "tac", "."]` (the names where the links go)."""
+    return [piece for piece in _PLACEHOLDER.split(sentence) if piece]
 
 
 def compact(script: str) -> str:

@@ -10,7 +10,7 @@ import hashlib
 from pathlib import Path
 
 MINIFIED = Path(__file__).resolve().parent.parent / "templates" / "pages" / "min"
-MODULES = frozenset({"page", "portal_support"})
+MODULES = frozenset({"page", "portal_app", "portal_support", "self_service_forms"})
 
 
 @functools.cache

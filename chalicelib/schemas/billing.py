@@ -384,6 +384,9 @@ class SelfServiceSettings(Input):
     terms_lines: Annotated[list[TermsLine], Meta(max_length=5)] = field(default_factory=list)
     allow_contact_edit: bool = True
     allow_cancellation: bool = False
+    # The customer changes how it pays (SEPA direct debit or invoice) where the payment
+    # section is shown.
+    allow_payment_edit: bool = True
     sections: Sections = Sections()
     theme_id: ObjectId | None = None
 
@@ -558,6 +561,7 @@ class Permissions(Output):
     cancel: bool
     editable_fields: list[str]
     required_fields: list[str]
+    change_payment: bool = False
 
 
 class Account(Output):
@@ -566,6 +570,10 @@ class Account(Output):
     recurring_total: str
     currency: str
     next_period_start: Timestamp | None
+    # Before the coupon's discount, and the discount (none without a coupon).
+    subtotal: str | None = None
+    discount_percent: int | None = None
+    discount: str | None = None
 
 
 class Cancellation(Output):
@@ -600,6 +608,46 @@ class Signup(Input):
     accepted_terms: Annotated[list[Annotated[int, Meta(ge=0, le=4)]], Meta(max_length=5)] = field(
         default_factory=list
     )
+    language: Language | None = None
+
+
+class SignupQuoteRequest(Input):
+    """What the signup page's total is asked for: the variant, the components as ordered so
+    far and the coupon code typed in."""
+
+    plan_variant_id: ObjectId
+    components: ComponentOrders = field(default_factory=list)
+    coupon_code: Annotated[str, Meta(max_length=40)] | None = None
+
+
+class QuoteLine(Output):
+    """One ordered component's amount per period."""
+
+    component_id: str
+    quantity: int
+    amount: str
+
+
+class SignupQuote(Output):
+    """What the order costs per period, computed as the contract will be: the plan's price,
+    the components, the coupon's discount; 422 on a component or coupon the page cannot
+    order (the same field errors as the order)."""
+
+    currency: str
+    price: str
+    lines: list[QuoteLine]
+    subtotal: str
+    discount_percent: int | None
+    discount: str | None
+    total: str
+    coupon_code: str | None
+
+
+class NewLinkRequest(Input):
+    """An expired self-service link's token, asking for a new link by e-mail."""
+
+    token: Annotated[str, Meta(min_length=1, max_length=200, pattern=r"^[\x21-\x7e]+$")]
+    # The language of the page that asks (else the customer's): the e-mail's and the link's.
     language: Language | None = None
 
 

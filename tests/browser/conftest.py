@@ -104,3 +104,15 @@ def person(browser):
     yield page
     context.close()
     assert errors == []
+
+
+@pytest.fixture
+def phone(browser):
+    """A person on a phone (390 px); the test fails on any script error of the page."""
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    yield page
+    context.close()
+    assert errors == []

@@ -20,6 +20,7 @@ from chalicelib.services.billing import contracts
 from tests.browser.test_console import _axe
 from tests.browser.test_signup_journey import BASE
 from tests.conftest import screenshot
+from tests.mail import Outbox, links_in, text_of
 from tests.samples import tiny_pdf
 from tests.services.billing.conftest import make_shop, order
 
@@ -39,6 +40,7 @@ SENTENCES = {
         "email": "Geben Sie eine E-Mail-Adresse ein",
         "too_long": "höchstens 200 Zeichen",
         "expired": "Dieser Link ist abgelaufen",
+        "sent": "ist ein neuer Link dorthin unterwegs",
         "saved": "Ihre Daten sind gespeichert.",
         "cancelled": "Ihr Vertrag ist gekündigt.",
     },
@@ -46,6 +48,7 @@ SENTENCES = {
         "email": "Angiv en e-mailadresse",
         "too_long": "højst 200 tegn",
         "expired": "Dette link er udløbet",
+        "sent": "er et nyt link på vej dertil",
     },
 }
 
@@ -163,6 +166,8 @@ def test_contact_errors_are_shown_in_the_language_next_to_their_field(
     _open(page, link)
     assert "#token" not in page.url
     page.locator("#edit-customer").click()
+    # The forms are a module of their own, loaded on the first "Change".
+    page.wait_for_selector("#customer-form")
     assert _focused(page) == "c-company"  # the form's first field
     page.locator("#c-email").fill("jana@nordfracht")
     page.locator("#customer-form button[type=submit]").click()
@@ -201,6 +206,15 @@ def test_an_expired_link_says_so_in_the_language(make_link, customer_page, langu
     _no_english_from_the_api(page, "expired; ask for a new one", "This link")
     _axe(page, f"self-service expired {language}")
     screenshot(page, f"self-service-link-expired-{language}")
+
+    # "Send me a new link": it goes to the contract's address, opening the page in this language.
+    mails = Outbox()
+    page.locator("#new-link").click()
+    expect(page.locator("#message")).to_contain_text(SENTENCES[language]["sent"])
+    expect(page.locator("#new-link")).to_have_count(0)
+    (sent,) = mails.to("jana.berg-buchhaltung@nordfracht-logistik.example")
+    (fresh,) = [u for u in links_in(text_of(sent)) if "#token=" in u]
+    assert f"language={language}#token=" in fresh
 
 
 def test_saving_and_downloading_show_busy_buttons_and_a_reload_keeps_the_link(

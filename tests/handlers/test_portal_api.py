@@ -602,6 +602,15 @@ def test_equipment_routes_are_403_without_the_equipment_app(api):
     assert _report(person, now - timedelta(days=1), now).status_code == 200
 
 
+def test_the_tracking_apps_map_lists_the_equipment_without_the_equipment_app(api):
+    customer_id, _ = _customer(api, apps=["tracking"])
+    asset = _asset(api)
+    _assign(api, customer_id, [asset])
+    _, person = _person(api, customer_id)
+    assert _ids(person.get("/v1/portal/assets")) == [asset]  # the map's positions
+    _forbidden(person.get(f"/v1/portal/assets/{asset}"))  # the equipment page is not there
+
+
 def test_an_app_added_to_the_portal_reaches_the_next_access_token(api):
     customer_id, _ = _customer(api, apps=["equipment"])
     asset = _asset(api)

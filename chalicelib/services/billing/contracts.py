@@ -40,6 +40,7 @@ from chalicelib.models.billing import ContractComponent, Payment
 from chalicelib.models.customers import Address, Contact
 from chalicelib.schemas import billing as schemas
 from chalicelib.schemas.common import Page, page_of, rfc3339
+from chalicelib.services.billing import pricing
 from chalicelib.services.billing import self_service_settings as settings_service
 from chalicelib.services.platform import events, ratelimit
 from chalicelib.services.platform.pagination import PageRequest, fetch_page
@@ -277,7 +278,8 @@ def iban_valid(iban: str) -> bool:
     return int("".join(str(int(ch, 36)) for ch in rearranged)) % 97 == 1
 
 
-def _payment(data: schemas.PaymentData | None) -> tuple[Payment | None, list[FieldError]]:
+def payment_of(data: schemas.PaymentData | None) -> tuple[Payment | None, list[FieldError]]:
+    """The payment to store for what the customer gave, or the field errors."""
     if data is None:
         return None, []
     if data.method == "invoice":
@@ -435,7 +437,7 @@ def create(
     lines, line_errors = _component_lines(
         plan, data.components, cast("list[Component | None]", components), signup=False
     )
-    payment, payment_errors = _payment(data.payment)
+    payment, payment_errors = payment_of(data.payment)
     coupon = cast("Coupon | None", coupon) if data.coupon_code else None
     errors += line_errors + payment_errors
     errors += _coupon_errors(data.coupon_code, coupon, variant.variant_id, now)
@@ -503,7 +505,7 @@ def _check_signup(
     ]
     unknown = set(data.accepted_terms) - set(settings_service.visible_terms(settings))
     errors += [FieldError("accepted_terms", f"there is no terms line {i}") for i in sorted(unknown)]
-    payment, payment_errors = _payment(data.payment)
+    payment, payment_errors = payment_of(data.payment)
     errors += payment_errors
     if settings.signup.ask_payment and data.payment is None:
         errors.append(FieldError("payment", "required"))
@@ -515,6 +517,70 @@ def _check_signup(
 
 
 SIGNUP_PER_ADDRESS = ratelimit.Limit("signup-address", 20, timedelta(hours=1))
+# Quotes that try a coupon code, per address: the page asks once per code typed; guessing
+# codes stays slow.
+COUPON_TRIES_PER_ADDRESS = ratelimit.Limit("signup-coupon-address", 30, timedelta(minutes=15))
+
+
+def quote(
+    caller: Caller, slug: str, data: schemas.SignupQuoteRequest, *, clock: Clock = utcnow
+) -> schemas.SignupQuote:
+    """What an order on the signup page costs per period, by the rules and the arithmetic
+    of the order itself: the same component and coupon checks (422 with the same field
+    errors), and `pricing.recurring` for the sums. Nothing is written but the coupon tries'
+    count."""
+    if data.coupon_code is not None:
+        ratelimit.spend(COUPON_TRIES_PER_ADDRESS, caller.source_ip)
+    tenant_id = tenant_id_for_slug(slug)
+    if tenant_id is None:
+        raise NotFound("No such signup page.")
+    t = tenant_id
+    keys: list[tuple[Any, str, str | None]] = [
+        (SelfServiceSettings, t, None),
+        (PlanVariant, t, data.plan_variant_id),
+        (Coupon, t, Coupon.key_for(data.coupon_code or "-")),
+        *((Component, t, o.component_id) for o in data.components),
+    ]
+    settings_item, variant, coupon, *components = batch_get(keys)
+    if variant is None or not variant.allow_signup:  # type: ignore[attr-defined]
+        raise Invalid.field("plan_variant_id", "this plan variant is not open for signup")
+    variant = cast(PlanVariant, variant)
+    settings = settings_service.decode(cast("SelfServiceSettings | None", settings_item))
+    plan = Plan.get(t, variant.plan_id, consistent_read=True)
+    lines, errors = _component_lines(
+        plan, data.components, cast("list[Component | None]", components), signup=True
+    )
+    usable = cast("Coupon | None", coupon) if data.coupon_code else None
+    if data.coupon_code is not None and not settings.signup.ask_coupon:
+        errors.append(FieldError("coupon_code", "this signup page takes no coupon codes"))
+    else:
+        errors += _coupon_errors(data.coupon_code, usable, variant.variant_id, clock())
+    if errors:
+        raise Invalid(f"{len(errors)} field(s) are invalid.", errors=errors)
+    figures = pricing.recurring(
+        variant.price,
+        (pricing.Line(line.price, int(line.quantity)) for line in lines),
+        int(usable.discount_percent) if usable else None,
+    )
+    return schemas.SignupQuote(
+        currency=plan.currency,
+        price=str(variant.price),
+        lines=[
+            schemas.QuoteLine(
+                component_id=line.component_id,
+                quantity=int(line.quantity),
+                amount=str(pricing.Line(line.price, int(line.quantity)).amount),
+            )
+            for line in lines
+        ],
+        subtotal=str(figures.subtotal),
+        discount_percent=figures.discount_percent or None,
+        discount=str(figures.discount) if figures.discount_percent else None,
+        total=str(figures.total),
+        coupon_code=usable.code if usable else None,
+    )
+
+
 # How events name whoever orders on a public signup page.
 SIGNUP_ACTOR = "anonymous"
 
@@ -665,6 +731,11 @@ def link_url(slug: str, secret: str, language: str | None = None) -> str:
     return f"{get_settings().public_base_url}/p/{slug}/self-service{query}#token={secret}"
 
 
+# How long after its time a self-service link may still ask for a new one (by e-mail, to
+# the contract's address).
+RENEWABLE = timedelta(days=90)
+
+
 def issue_link(
     tenant: Tenant,
     contract: Contract,
@@ -690,7 +761,8 @@ def issue_link(
         customer_id=contract.customer_id,
         epoch=int(contract.link_epoch or 0),
         created_at=now,
-        expires_at=expires,
+        valid_until=expires,
+        expires_at=expires + RENEWABLE,
     )
     url = link_url(tenant.slug, secret, language)
     if tx is not None:

@@ -12,19 +12,28 @@ with the link it holds; one that cannot be sent records nothing and stores no li
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from typing import cast
 
 from pynamodb.exceptions import DoesNotExist
 
+from chalicelib import credentials
 from chalicelib.clock import Clock, utcnow
 from chalicelib.errors import Invalid, NotFound
 from chalicelib.ids import new_id
-from chalicelib.models import Customer, Document, EmailTemplate, Tenant
+from chalicelib.models import (
+    Contract,
+    Customer,
+    Document,
+    EmailTemplate,
+    SelfServiceSettings,
+    Tenant,
+)
 from chalicelib.schemas import billing as schemas
 from chalicelib.schemas.common import LANGUAGES, rfc3339
 from chalicelib.services.billing import contracts
 from chalicelib.services.billing import self_service_settings as settings_service
-from chalicelib.services.platform import events
+from chalicelib.services.platform import events, ratelimit
 from chalicelib.services.platform.outbound_mail import (  # noqa: F401 - part of this module's API
     Mail,
     OutboxTransport,
@@ -35,7 +44,7 @@ from chalicelib.services.platform.outbound_mail import (  # noqa: F401 - part of
 )
 from chalicelib.services.platform.storage import ConditionsFailed, Transaction, batch_get
 from chalicelib.settings import get_settings
-from chalicelib.tenancy import TenantContext
+from chalicelib.tenancy import Actor, Caller, TenantContext
 
 LINK = "SelfServicePortalUrl"
 PLACEHOLDERS = (LINK, "CustomerName", "ContractId", "PlanName", "DocumentNumber", "ProviderName")
@@ -328,3 +337,90 @@ def send(
         transport="ses" if sender.name == "ses" else "outbox",
         link_expires_at=expires,
     )
+
+
+# -- a new link, asked for with an expired one ----------------------------------------------
+
+_NEW_LINK: dict[str, tuple[str, str]] = {
+    "en": (
+        "Your new link to your contract with {ProviderName}",
+        "Hello {CustomerName},\n\nhere is a new link to your contract {ContractId} "
+        "({PlanName}):\n{SelfServicePortalUrl}\n\nIf you did not ask for it, you can "
+        "ignore this e-mail.\n\n{ProviderName}",
+    ),
+    "de": (
+        "Ihr neuer Link zu Ihrem Vertrag bei {ProviderName}",
+        "Guten Tag {CustomerName},\n\nhier ist ein neuer Link zu Ihrem Vertrag "
+        "{ContractId} ({PlanName}):\n{SelfServicePortalUrl}\n\nWenn Sie ihn nicht "
+        "angefordert haben, können Sie diese E-Mail ignorieren.\n\n{ProviderName}",
+    ),
+    "da": (
+        "Dit nye link til din aftale med {ProviderName}",
+        "Hej {CustomerName},\n\nher er et nyt link til din aftale {ContractId} "
+        "({PlanName}):\n{SelfServicePortalUrl}\n\nHvis du ikke har bedt om det, kan du "
+        "se bort fra denne e-mail.\n\n{ProviderName}",
+    ),
+}
+NEW_LINKS_PER_ADDRESS = ratelimit.Limit("self-service-renew-address", 10, timedelta(hours=1))
+NEW_LINKS_PER_CONTRACT = ratelimit.Limit("self-service-renew-contract", 3, timedelta(hours=1))
+
+
+def send_new_link(caller: Caller, data: schemas.NewLinkRequest, *, clock: Clock = utcnow) -> None:
+    """E-mail a fresh self-service link to the contract's own address, asked for with a link
+    that has expired (up to `contracts.RENEWABLE` after its time). The answer is the same
+    whatever happens: a link that is unknown, withdrawn by the provider, or of a customer
+    without an e-mail address sends nothing (`contract.link_sent` records what was sent)."""
+    ratelimit.spend(NEW_LINKS_PER_ADDRESS, caller.source_ip)
+    token = credentials.redeem(
+        data.token, credentials.SELF_SERVICE_PREFIX, credentials.SELF_SERVICE_KIND
+    )
+    now = clock()
+    if token is None or token.expires_at is None or token.expires_at <= now:
+        return
+    t, contract_id = token.tenant_id, str(token.subject_id)
+    tenant, contract, customer, settings_item = batch_get(
+        [
+            (Tenant, t, None),
+            (Contract, t, contract_id),
+            (Customer, t, str(token.customer_id)),
+            (SelfServiceSettings, t, None),
+        ]
+    )
+    contract, customer = cast("Contract | None", contract), cast("Customer | None", customer)
+    if tenant is None or contract is None or customer is None or not customer.email:
+        return
+    if int(contract.link_epoch or 0) != int(token.epoch or 0):
+        return  # the provider withdrew the contract's links: no new one from an old one
+    ratelimit.spend(NEW_LINKS_PER_CONTRACT, contract_id)
+    tenant = cast(Tenant, tenant)
+    settings = settings_service.decode(cast("SelfServiceSettings | None", settings_item))
+    language = next(
+        (x for x in (data.language, customer.language, tenant.default_language) if x in LANGUAGES),
+        "en",
+    )
+    tx = Transaction()
+    _, link, expiry = contracts.issue_link(
+        tenant, contract, settings.token_validity_minutes, now, language, tx=tx
+    )
+    subject, body = _NEW_LINK.get(language) or _NEW_LINK["en"]
+    values = {
+        "CustomerName": customer.name,
+        "ContractId": contract.contract_id,
+        "PlanName": f"{contract.plan_name} {contract.variant_name}",
+        "ProviderName": tenant.name,
+    }
+    subject = " ".join(fill(subject, values, None).replace("\t", " ").splitlines()).strip()
+    deliver(
+        Mail(get_settings().mail_from, customer.email, subject, fill(body, values, link)),
+        f"a new link of contract {contract_id}",
+    )
+    events.record(
+        tx,
+        Actor(t, f"self_service:{contract_id}"),
+        "contract.link_sent",
+        contract_id,
+        customer_id=contract.customer_id,
+        data={"expires_at": rfc3339(expiry), "language": language},
+        now=now,
+    )
+    tx.commit()

@@ -8,7 +8,6 @@ The contract's link epoch is checked on every call, so a withdrawn link stops at
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Any, cast
 
 import msgspec
@@ -18,7 +17,7 @@ from chalicelib.errors import Conflict, Forbidden, Invalid, NotFound
 from chalicelib.models import Contract, Customer, Document, SelfServiceSettings
 from chalicelib.schemas import billing as schemas
 from chalicelib.schemas.common import rfc3339
-from chalicelib.services.billing import contracts, documents
+from chalicelib.services.billing import contracts, documents, pricing
 from chalicelib.services.billing import self_service_settings as settings_service
 from chalicelib.services.platform import events
 from chalicelib.services.platform.storage import ConditionsFailed, Transaction, batch_get
@@ -78,6 +77,7 @@ def _permissions(settings: schemas.SelfServiceSettings, contract: Contract) -> s
     fields = [f for f, r in settings_service.FIELD_RULE.items() if getattr(rules, r) != "hidden"]
     return schemas.Permissions(
         edit_contact=editable,
+        change_payment=settings.allow_payment_edit and settings.sections.payment.visible,
         cancel=settings.allow_cancellation and contract.end_at is None,
         editable_fields=fields if editable else [],
         required_fields=[
@@ -87,20 +87,22 @@ def _permissions(settings: schemas.SelfServiceSettings, contract: Contract) -> s
 
 
 def _account(contract: Contract, now: Any) -> schemas.Account:
-    total = Decimal(contract.price) + sum(
+    figures = pricing.recurring(
+        contract.price,
         (
-            Decimal(c.price) * int(c.quantity)
+            pricing.Line(c.price, int(c.quantity))
             for c in contract.components or []
             if c.kind != "metered"
         ),
-        Decimal(0),
+        int(contract.discount_percent) if contract.discount_percent else None,
     )
-    if contract.discount_percent:
-        total = total * (100 - int(contract.discount_percent)) / 100
     upcoming = contracts.next_period_start(contract.start_at, contract.billing_period, now)
     ended = contract.end_at is not None and upcoming >= contract.end_at
     return schemas.Account(
-        recurring_total=str(total.quantize(Decimal("0.01"))),
+        recurring_total=str(figures.total),
+        subtotal=str(figures.subtotal),
+        discount_percent=figures.discount_percent or None,
+        discount=str(figures.discount) if figures.discount_percent else None,
         currency=contract.currency,
         next_period_start=None if ended else rfc3339(upcoming),
     )
@@ -191,6 +193,42 @@ def update_customer(
         setattr(customer, name, value)
     customer.updated_at = now
     return customer_out(customer, settings.fields)
+
+
+def change_payment(
+    ctx: SelfServiceContext, data: schemas.PaymentData, *, clock: Clock = utcnow
+) -> schemas.PaymentOut:
+    """Change how the contract is paid, where the provider allows it: an IBAN is checked by
+    its check digits (the same rule as the signup), kept for the debit and shown masked."""
+    contract, _, settings, _ = _load(ctx)
+    if not (settings.allow_payment_edit and settings.sections.payment.visible):
+        raise Forbidden("The payment method cannot be changed here; contact your provider.")
+    payment, errors = contracts.payment_of(data)
+    if errors or payment is None:
+        raise Invalid(f"{len(errors)} field(s) are invalid.", errors=errors)
+    now = clock()
+    try:
+        with Transaction() as tx:
+            tx.update(
+                contract,
+                [Contract.payment.set(payment), Contract.updated_at.set(now)],
+                label="contract",
+            )
+            # The method only: an account number is never part of an event.
+            events.record(
+                tx,
+                ctx,
+                "contract.payment_changed",
+                ctx.contract_id,
+                customer_id=ctx.customer_id,
+                data={"method": data.method},
+                now=now,
+            )
+    except ConditionsFailed:
+        raise Conflict("Your contract was changed meanwhile; reload the page.") from None
+    out = contracts.payment_out(payment)
+    assert out is not None  # a payment was given
+    return out
 
 
 def cancel(ctx: SelfServiceContext, *, clock: Clock = utcnow) -> schemas.Contract:

@@ -33,7 +33,7 @@ from chalicelib.catalogue import APPS, BUILT_IN_APPS, SECTION_APPS
 from chalicelib.clock import Clock, utcnow
 from chalicelib.errors import Conflict, Invalid, NotFound, Unavailable
 from chalicelib.models import Component, Plan, PlanVariant, Portal, PortalTemplate, Tenant, Theme
-from chalicelib.pages import formats, modules, store
+from chalicelib.pages import formats, maps, modules, store
 from chalicelib.services.billing import self_service_settings
 from chalicelib.services.billing.drafts import PageDraft
 from chalicelib.services.platform import events
@@ -94,6 +94,8 @@ class PageTheme(msgspec.Struct, frozen=True):
     border_width: int
     border_radius: int
     logo: PageLogo | None
+    # The tab's icon: the theme's small logo (else its large one).
+    favicon: str | None = None
 
     def __post_init__(self) -> None:
         for key, value in self.colors.items():
@@ -113,6 +115,13 @@ class Look(msgspec.Struct, frozen=True):
     home_page: str
     sections: tuple[dict[str, Any], ...]
     theme: PageTheme
+
+
+def _favicon(slug: str, theme: Theme) -> str | None:
+    for logo in (theme.logo_small, theme.logo_large):
+        if logo is not None:
+            return f"/p/{slug}/logos/{theme.theme_id}/{logo.blob_key.rsplit('/', 1)[-1]}"
+    return None
 
 
 def _page_logo(slug: str, theme: Theme) -> PageLogo | None:
@@ -172,6 +181,7 @@ class _Sources:
                     int(item.border_width),
                     int(item.border_radius),
                     _page_logo(self.site.slug, item),
+                    _favicon(self.site.slug, item),
                 )
         return self._themes[theme_id]
 
@@ -202,12 +212,16 @@ class _Sources:
         )
 
 
+def loaded_scripts(html: str) -> list[bytes]:
+    """The scripts a page loads from our origin right away (the shared page script)."""
+    return [modules.served(name) or b"" for name in _LOADED_SCRIPT.findall(html)]
+
+
 def weight(html: str) -> int:
     """What a page costs on its first view: its HTML (with inline style and script) and the
     scripts it loads from our origin right away (the shared page script). Modules a page
     loads only when it shows them (support, map) are not part of it."""
-    loaded = _LOADED_SCRIPT.findall(html)
-    return len(html.encode()) + sum(len(modules.served(name) or b"") for name in loaded)
+    return len(html.encode()) + sum(len(script) for script in loaded_scripts(html))
 
 
 def _hashes(pattern: re.Pattern[str], html: str) -> str:
@@ -228,16 +242,29 @@ def frame_ancestors(origins: Iterable[str]) -> str:
     return " ".join(origins) or "'none'"
 
 
+def _map_sources(html: str) -> tuple[str, str, str, tuple[str, ...]]:
+    """What a page that shows a map needs beyond the rest (style-src, img-src, connect-src
+    additions and a worker-src): the map's stylesheet from our origin, its control icons
+    (data: SVGs in that stylesheet), the tiles' origin when the operator's archive is
+    elsewhere, and MapLibre's worker (a module worker from our origin, never a blob:)."""
+    if maps.MARKER not in html:
+        return "", "", "", ()
+    tiles = maps.tiles_origin()
+    return " 'self'", " data:", f" {tiles}" if tiles else "", ("worker-src 'self'",)
+
+
 def headers_for(html: str, site: Site, *, cacheable: bool) -> dict[str, str]:
     """The headers a page is served with: a CSP that allows its own inline style and
     script by hash and nothing from elsewhere, framing only by the tenant's origins."""
+    style, image, connect, worker = _map_sources(html)
     policy = "; ".join(
         (
             "default-src 'none'",
             f"script-src {_hashes(_INLINE_SCRIPT, html)}{_modules_from_self(html)}",
-            f"style-src {_hashes(_INLINE_STYLE, html)}",
-            "img-src 'self'",
-            "connect-src 'self'",
+            f"style-src {_hashes(_INLINE_STYLE, html)}{style}",
+            f"img-src 'self'{image}",
+            f"connect-src 'self'{connect}",
+            *worker,
             "form-action 'none'",
             "base-uri 'none'",
             f"frame-ancestors {frame_ancestors(site.origins)}",
@@ -485,10 +512,52 @@ def _headings(headings: Any, language: str) -> dict[str, str | None]:
     }
 
 
+# What a line whose text the provider did not write in the page's language says instead,
+# by the links it names (the page's own sentence, never another language's words around a
+# translated link); the signup template holds the sentences.
+_DEFAULT_SENTENCES = (
+    (frozenset({"tac", "dpp"}), "tac_dpp"),
+    (frozenset({"tac"}), "tac"),
+    (frozenset({"dpp"}), "dpp"),
+    (frozenset({"withdrawal"}), "withdrawal"),
+)
+
+
+def _default_line(names: set[str]) -> str | None:
+    for needed, sentence in _DEFAULT_SENTENCES:
+        if needed <= names:
+            return sentence
+    return None
+
+
 def _terms(settings: Any, language: str, site: Site) -> list[dict[str, Any]]:
+    """The terms lines above the order button in `language`. A line without text in it says
+    the page's own sentence for the links it names; without any lines, the provider's terms
+    and privacy addresses (if set) make two lines of information, with nothing to tick."""
+    urls = settings.urls
+    visible = self_service_settings.visible_terms(settings)
+    if not settings.terms_lines:
+        shown = [name for name in ("tac", "dpp") if getattr(urls, name)]
+        return [
+            {
+                "index": None,
+                "mandatory": False,
+                "sentence": f"{name}_info",
+                "links": {name: getattr(urls, name)},
+            }
+            for name in shown
+        ]
     lines = []
-    for index in self_service_settings.visible_terms(settings):
+    for index in visible:
         line = settings.terms_lines[index]
+        names = {n[1:-1] for t in line.text.values() for n in _TERMS_PLACEHOLDER.findall(t)}
+        sentence = _default_line(names) if language not in line.text else None
+        if sentence is not None:
+            links = {name: getattr(urls, name) for name in names}
+            lines.append(
+                {"index": index, "mandatory": line.mandatory, "sentence": sentence, "links": links}
+            )
+            continue
         text = _in_language(line.text, language, site) or ""
         parts = []
         for piece in _TERMS_PLACEHOLDER.split(text):

@@ -45,9 +45,9 @@ def _shown(asset: Asset) -> asset_schemas.Asset:
 
 
 def list_assets(ctx: PortalContext, page: PageRequest) -> Page[asset_schemas.Asset]:
-    """The customer's assets (equipment app): one index query, one consistent batch read
-    (which checks the session too)."""
-    ctx.require_app("equipment")
+    """The customer's assets (the equipment app, or the tracking app's map): one index
+    query, one consistent batch read (which checks the session too)."""
+    ctx.require_app("equipment", "tracking")
     key = Asset.customer_key_for(ctx.tenant_id, ctx.customer_id)
     keys, cursor = fetch_page(
         _as_tenant(ctx),

@@ -86,7 +86,7 @@
     pw.fill(box, []);
     pw.busy(button, pw.api("POST", "/v1/portal/invitations/accept", { body: body })).then(function (data) {
       var key = "portway:" + config.tenant + ":" + config.portal;
-      window.sessionStorage.setItem(key, JSON.stringify({ access: data.access_token, refresh: data.refresh_token }));
+      window.localStorage.setItem(key, JSON.stringify({ access: data.access_token, refresh: data.refresh_token }));
       window.location.assign(portal);
     }, show);
   });

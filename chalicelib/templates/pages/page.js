@@ -33,9 +33,9 @@
     }
     if (/^https?:\/\/[^/]+$/.test(origin)) { target = origin; }
   }
-  if (target || /(^|&)embed=1(&|$)/.test(window.location.search.slice(1))) {
-    document.documentElement.classList.add("embedded");
-  }
+  var query = new URLSearchParams(window.location.search);
+  if (target || query.get("embed") === "1") { document.documentElement.classList.add("embedded"); }
+  if (query.get("scheme") === "light") { document.documentElement.classList.add("light"); }
 
   function el(tag, attrs, children) {
     var node = document.createElement(tag);
@@ -119,9 +119,22 @@
     return t("field.invalid", values);
   }
 
+  // While calls are on their way the page says so: a bar at the top, `aria-busy` on main.
+  var pending = 0;
+  function loading(step) {
+    pending += step;
+    var main = document.querySelector("main");
+    if (pending > 0) { document.documentElement.setAttribute("data-loading", ""); if (main) { main.setAttribute("aria-busy", "true"); } }
+    else { document.documentElement.removeAttribute("data-loading"); if (main) { main.removeAttribute("aria-busy"); } }
+  }
+
   // options: body (sent as JSON), token (a bearer token), accept (a file type: the answer is
   // the Response itself), headers.
   function api(method, path, options) {
+    loading(1);
+    return call(method, path, options).then(function (value) { loading(-1); return value; }, function (error) { loading(-1); throw error; });
+  }
+  function call(method, path, options) {
     options = options || {};
     var headers = Object.assign({ Accept: options.accept || "application/json" }, options.headers || {});
     if (options.body !== undefined) { headers["Content-Type"] = "application/json"; }
@@ -155,6 +168,18 @@
     }
     return found;
   }
+  // ISO 13616 check digits, as the server checks them.
+  function ibanValid(iban) {
+    var compact = iban.replace(/ /g, "").toUpperCase();
+    if (!/^[A-Z]{2}\d{2}[A-Z0-9]{11,30}$/.test(compact)) { return false; }
+    var rest = 0;
+    (compact.slice(4) + compact.slice(0, 4)).split("").forEach(function (ch) {
+      var digits = String(parseInt(ch, 36));
+      for (var i = 0; i < digits.length; i++) { rest = (rest * 10 + Number(digits[i])) % 97; }
+    });
+    return rest === 1;
+  }
+
   // The page has spent what the link carried (a single-use secret): a change of language
   // no longer sends it along.
   function forget() { carried = ""; }
@@ -266,6 +291,6 @@
     el: el, fill: fill, t: t, say: say,
     api: api, fragment: fragment, forget: forget, problem: Problem,
     showErrors: showErrors, clearErrors: clearErrors, busy: busy, download: download,
-    number: number, money: money, date: date, dateTime: dateTime, position: position
+    number: number, money: money, date: date, dateTime: dateTime, position: position, ibanValid: ibanValid
   });
 })();

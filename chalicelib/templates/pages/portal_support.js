@@ -5,7 +5,7 @@
   "use strict";
   var P = window.portwayPortal;
   var pw = window.portway;
-  var call = P.call, busy = P.busy, table = P.table;
+  var call = P.call, busy = P.busy, table = window.portwayApp.table;
   var t = pw.t, el = pw.el, fill = pw.fill, config = pw.config;
   // The provider's name, as the page's header shows it (its logo's text otherwise).
   var header = document.querySelector(".menu strong") || document.querySelector(".menu img");

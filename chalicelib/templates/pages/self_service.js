@@ -13,13 +13,6 @@
   var message = document.getElementById("message");
   var sections = document.getElementById("sections");
   var FIELDS = ["company", "first_name", "last_name", "email", "phone", "vat_id", "delivery_method", "birth_date", "address_lines"];
-  var ADDRESS = ["street", "postal_code", "city", "country"];
-  var INPUT_TYPES = { email: "email", phone: "tel", birth_date: "date" };
-  var AUTOCOMPLETE = {
-    company: "organization", first_name: "given-name", last_name: "family-name", email: "email", phone: "tel",
-    birth_date: "bday", street: "street-address", postal_code: "postal-code", city: "address-level2", country: "country"
-  };
-
   // The provider's name, as the page's header shows it (the logo's alt text, or the name).
   function provider() {
     var logo = document.querySelector(".menu img");
@@ -39,6 +32,20 @@
     }
     var reason = { expired: "expired", revoked: "revoked", invalid: "invalid" }[error.reason] || "expired";
     pw.showErrors(scope, error, { box: box, locate: locate, overrides: { unauthorized: t(reason, { provider: provider() }) } });
+    if (error.status === 401 && reason === "expired" && token) { offerNewLink(); }
+  }
+  // An expired link may ask for a new one: it goes by e-mail to the contract's address.
+  function offerNewLink() {
+    var ask = el("button", { type: "button", "class": "action", id: "new-link" }, [t("send_link")]);
+    var said = el("div", { role: "status" });
+    message.appendChild(ask);
+    message.appendChild(said);
+    ask.addEventListener("click", function () {
+      pw.busy(ask, pw.api("POST", "/v1/self-service/link-requests", { body: { token: token, language: pw.config.language } })).then(function () {
+        ask.remove();
+        pw.say(said, t("link_sent"), "status");
+      }, function (error) { pw.say(said, error.message, "error"); });
+    });
   }
   // A result, announced, with focus on it (the button pressed is gone after the reload).
   function done(sentence) {
@@ -137,6 +144,11 @@
     return [open, box];
   }
 
+  // A country's ISO code as its name in the page's language.
+  function country(code) {
+    try { return code ? new Intl.DisplayNames([pw.locale], { type: "region" }).of(code) : ""; } catch (e) { return code; }
+  }
+
   function showCustomer(view) {
     var node = section("customer");
     if (!node || !view.customer) { return; }
@@ -147,95 +159,21 @@
       if (f === "birth_date" && value) { value = pw.date(value); }
       return [t(f), value];
     });
-    if (c.address) { pairs.push([t("address"), [c.address.street, c.address.postal_code + " " + c.address.city, c.address.country].join(", ")]); }
+    if (c.address) { pairs.push([t("address"), [c.address.street, c.address.postal_code + " " + c.address.city, country(c.address.country)].join(", ")]); }
     if (c.address_lines && c.address_lines.length) { pairs.push([t("address_lines"), c.address_lines.join(", ")]); }
     var children = [list(pairs)];
     if (view.permissions.edit_contact) {
       var edit = el("button", { type: "button", id: "edit-customer" }, [t("edit")]);
       edit.addEventListener("click", function () {
-        var shown = form(view, function () { showCustomer(view); document.getElementById("edit-customer").focus(); });
-        pw.fill(node, [shown]);
-        shown.querySelector("input, select").focus();
+        pw.busy(edit, forms()).then(function (make) {
+          var shown = make.contact(view, function () { showCustomer(view); document.getElementById("edit-customer").focus(); });
+          pw.fill(node, [shown]);
+          shown.querySelector("input, select").focus();
+        }, function (error) { failed(error, node, message); });
       });
       children.push(edit);
     }
     pw.fill(node, children);
-  }
-
-  function input(name, current, required) {
-    var id = "c-" + name;
-    var label = el("label", { "for": id }, [t(name) + (required ? " *" : "")]);
-    var attrs = { id: id, name: name, autocomplete: AUTOCOMPLETE[name], required: required ? "" : null };
-    if (name === "delivery_method") {
-      return [label, el("select", attrs, ["email", "post"].map(function (v) {
-        return el("option", { value: v, selected: v === current ? "" : null }, [t(v)]);
-      }))];
-    }
-    attrs.type = INPUT_TYPES[name] || "text";
-    attrs.value = current || "";
-    return [label, el("input", attrs)];
-  }
-
-  function form(view, back) {
-    var c = view.customer;
-    var editable = view.permissions.editable_fields;
-    var required = view.permissions.required_fields;
-    var node = el("form", { id: "customer-form", novalidate: "" });
-    FIELDS.filter(function (f) { return editable.indexOf(f) !== -1 && f !== "address_lines"; }).forEach(function (f) {
-      input(f, c[f], required.indexOf(f) !== -1).forEach(function (child) { node.appendChild(child); });
-    });
-    var address = null;
-    if (editable.indexOf("address") !== -1) {
-      address = el("fieldset", { id: "c-address" }, [el("legend", {}, [t("address")])]);
-      ADDRESS.forEach(function (part) {
-        input(part, c.address ? c.address[part] : "", required.indexOf("address") !== -1).forEach(function (child) { address.appendChild(child); });
-      });
-      node.appendChild(address);
-    }
-    var save = el("button", { type: "submit", "class": "action" }, [t("save")]);
-    var discard = el("button", { type: "button", id: "customer-back" }, [t("back")]);
-    var errors = el("div", { id: "customer-errors" });
-    node.appendChild(el("div", { "class": "buttons" }, [save, discard]));
-    node.appendChild(errors);
-    discard.addEventListener("click", back);
-    node.addEventListener("keydown", function (event) {
-      if (event.key === "Escape" && !save.disabled) { event.preventDefault(); back(); }
-    });
-    // An API field path (`first_name`, `address.city`, `address`) to its input or group.
-    function locate(path) {
-      var leaf = String(path).replace(/^address\./, "");
-      if (path === "address") { return address; }
-      return node.querySelector("#c-" + leaf);
-    }
-    node.addEventListener("submit", function (event) {
-      event.preventDefault();
-      if (save.disabled) { return; }
-      pw.clearErrors(node);
-      pw.fill(errors, []);
-      pw.busy(save, call("PATCH", "/v1/self-service/customer", changes(node, c))).then(function () {
-        return load().then(function () { done(t("saved")); });
-      }).catch(function (error) { failed(error, node, errors, locate); });
-    });
-    return node;
-  }
-
-  // Only what the person changed: a field left as it was is not sent.
-  function changes(node, c) {
-    var body = {};
-    FIELDS.forEach(function (f) {
-      var field = node.querySelector('[name="' + f + '"]');
-      if (!field) { return; }
-      var v = field.value.trim();
-      if (v !== (c[f] || "")) { body[f] = v || null; }
-    });
-    if (node.querySelector('[name="street"]')) {
-      var address = {};
-      ADDRESS.forEach(function (part) { address[part] = node.querySelector('[name="' + part + '"]').value.trim(); });
-      var any = ADDRESS.some(function (part) { return address[part]; });
-      address.country = address.country.toUpperCase();
-      if (JSON.stringify(any ? address : null) !== JSON.stringify(c.address || null)) { body.address = any ? address : null; }
-    }
-    return body;
   }
 
   function showPayment(view) {
@@ -244,13 +182,30 @@
     var p = view.payment;
     var method = p && (p.method === "sepa_debit" ? t("sepa_debit") : t("invoice"));
     pw.fill(node, [p ? list([[t("method"), method], [t("account_holder"), p.account_holder], [t("iban"), p.iban_masked, { "class": "iban" }]]) : el("p", { "class": "muted" }, ["–"])]);
+    if (!view.permissions.change_payment) { return; }
+    var edit = el("button", { type: "button", id: "edit-payment" }, [t("edit")]);
+    edit.addEventListener("click", function () {
+      pw.busy(edit, forms()).then(function (make) {
+        pw.fill(node, [make.payment(p, function () { showPayment(view); document.getElementById("edit-payment").focus(); })]);
+        node.querySelector("input[name=method]:checked").focus();
+      }, function (error) { failed(error, node, message); });
+    });
+    node.appendChild(edit);
   }
 
   function showAccount(view) {
     var node = section("account");
     if (!node || !view.account) { return; }
     var a = view.account;
-    pw.fill(node, [list([[t("recurring"), pw.money(a.recurring_total, a.currency), AMOUNT], [t("next_period"), a.next_period_start && pw.date(a.next_period_start)]])]);
+    var rows = [];
+    if (a.discount) {
+      var percent = new Intl.NumberFormat(pw.locale, { style: "percent" }).format(a.discount_percent / 100);
+      rows.push([t("before_discount"), pw.money(a.subtotal, a.currency), AMOUNT]);
+      rows.push([t("discount", { percent: percent }), "−" + pw.money(a.discount, a.currency), { "class": "amount discount" }]);
+    }
+    rows.push([t("recurring"), pw.money(a.recurring_total, a.currency), AMOUNT]);
+    rows.push([t("next_period"), a.next_period_start && pw.date(a.next_period_start)]);
+    pw.fill(node, [list(rows)]);
   }
 
   function showDocuments(view) {
@@ -286,6 +241,21 @@
     if (!node) { return; }
     var data = view.additional_data || {};
     pw.fill(node, [list(Object.keys(data).map(function (k) { return [k, data[k]]; }))]);
+  }
+
+  // The forms that change data are a module of their own, loaded on the first "Change".
+  var loaded = null;
+  function forms() {
+    if (!loaded) {
+      window.portwaySelfService = Object.freeze({ call: call, failed: failed, done: done, load: load, FIELDS: FIELDS });
+      loaded = new Promise(function (resolve, reject) {
+        var script = el("script", { src: sections.getAttribute("data-module") });
+        script.addEventListener("load", function () { resolve(window.portwaySelfServiceForms); });
+        script.addEventListener("error", function () { loaded = null; reject(pw.problem(0, null)); });
+        document.head.appendChild(script);
+      });
+    }
+    return loaded;
   }
 
   function load() {

@@ -17,20 +17,63 @@
     var input = document.getElementById("f-" + name);
     return input && input.value.trim() ? input.value.trim() : null;
   }
-  function cents(amount) { return Math.round(parseFloat(amount) * 100); }
   function quantityOf(input) {
     if (input.type === "checkbox") { return input.checked ? 1 : 0; }
     return /^\d+$/.test(input.value.trim()) ? parseInt(input.value, 10) : NaN;
   }
 
+  // The total comes from the server (a quote), computed as the contract will be: the
+  // components, then the coupon's discount. Asked again shortly after every change; a coupon
+  // the variant does not take is said next to its field before anyone orders.
+  var asked = 0;
+  var waiting = null;
   function showTotal() {
-    var total = cents(config.price);
-    document.querySelectorAll("[data-component]").forEach(function (input) {
-      total += (quantityOf(input) || 0) * cents(config.prices[input.getAttribute("data-component")]);
+    clearTimeout(waiting);
+    waiting = setTimeout(quote, 250);
+  }
+  function quote() {
+    var ask = ++asked;
+    var body = { plan_variant_id: config.variant, components: components() };
+    var coupon = value("coupon_code");
+    if (coupon) { body.coupon_code = coupon; }
+    var total = document.getElementById("total");
+    total.setAttribute("aria-busy", "true");
+    pw.api("POST", "/v1/hosted/" + config.tenant + "/signup/quote", { body: body }).then(function (sums) {
+      if (ask !== asked) { return; }
+      total.removeAttribute("aria-busy");
+      couponSaid(null);
+      var discounted = !!sums.discount;
+      document.getElementById("subtotal-row").hidden = !discounted;
+      document.getElementById("discount-row").hidden = !discounted;
+      document.getElementById("subtotal").textContent = pw.money(sums.subtotal, sums.currency);
+      if (discounted) {
+        var percent = new Intl.NumberFormat(pw.locale, { style: "percent" }).format(sums.discount_percent / 100);
+        document.getElementById("discount-label").textContent = pw.t("discount", { code: sums.coupon_code, percent: percent });
+        document.getElementById("discount").textContent = "−" + pw.money(sums.discount, sums.currency);
+      }
+      total.textContent = pw.money(sums.total, sums.currency);
+    }, function (error) {
+      if (ask !== asked) { return; }
+      total.removeAttribute("aria-busy");
+      total.textContent = "–";
+      document.getElementById("subtotal-row").hidden = true;
+      document.getElementById("discount-row").hidden = true;
+      couponSaid((error.errors || []).filter(function (e) { return e.field === "coupon_code"; })[0]);
     });
-    var shown = pw.money((total / 100).toFixed(2), config.currency);
-    var node = document.getElementById("total");
-    if (node.textContent !== shown) { node.textContent = shown; }
+  }
+  // What the quote said about the coupon, next to its field, without taking the focus.
+  function couponSaid(e) {
+    var input = document.getElementById("f-coupon_code");
+    if (!input) { return; }
+    var note = document.getElementById("f-coupon_code-error");
+    if (note) { note.remove(); }
+    input.removeAttribute("aria-invalid");
+    input.removeAttribute("aria-describedby");
+    if (!e) { return; }
+    note = pw.el("p", { id: "f-coupon_code-error", "class": "error field-error", role: "alert" }, [e.text]);
+    input.parentNode.insertBefore(note, input.nextSibling);
+    input.setAttribute("aria-invalid", "true");
+    input.setAttribute("aria-describedby", note.id);
   }
 
   function countries() {
@@ -77,18 +120,6 @@
     return { method: "sepa_debit", sepa: { iban: value("iban") || "", account_holder: value("account_holder") || "" } };
   }
 
-  // ISO 13616 check digits, as the server checks them.
-  function ibanValid(iban) {
-    var compact = iban.replace(/ /g, "").toUpperCase();
-    if (!/^[A-Z]{2}\d{2}[A-Z0-9]{11,30}$/.test(compact)) { return false; }
-    var rest = 0;
-    (compact.slice(4) + compact.slice(0, 4)).split("").forEach(function (ch) {
-      var digits = String(parseInt(ch, 36));
-      for (var i = 0; i < digits.length; i++) { rest = (rest * 10 + Number(digits[i])) % 97; }
-    });
-    return rest === 1;
-  }
-
   // What the page can tell before sending: empty required fields, an address given in part,
   // quantities out of their range, an IBAN with wrong check digits. Fields by their API path.
   function check(body) {
@@ -117,7 +148,7 @@
       }
     });
     var iban = body.payment && body.payment.sepa && body.payment.sepa.iban;
-    if (iban && !ibanValid(iban)) { errors.push({ field: "payment.sepa.iban", code: "iban" }); }
+    if (iban && !pw.ibanValid(iban)) { errors.push({ field: "payment.sepa.iban", code: "iban" }); }
     return errors;
   }
 
@@ -160,11 +191,14 @@
     pw.showErrors(form, error, { box: box, locate: locate });
   }
 
-  form.addEventListener("input", showTotal);
-  form.addEventListener("change", function () {
+  // Quantities change the total as they are typed; a coupon counts once it is entered.
+  form.addEventListener("input", function (event) {
+    if (event.target.hasAttribute("data-component")) { showTotal(); }
+  });
+  form.addEventListener("change", function (event) {
     var sepa = document.getElementById("sepa");
     if (sepa) { sepa.hidden = !document.getElementById("pay-sepa").checked; }
-    showTotal();
+    if (event.target.hasAttribute("data-component") || event.target.id === "f-coupon_code") { showTotal(); }
   });
   form.addEventListener("submit", function (event) {
     event.preventDefault();
@@ -196,5 +230,5 @@
     node.textContent = pw.money(node.getAttribute("data-amount"), config.currency) + (node.getAttribute("data-suffix") || "");
   });
   countries();
-  showTotal();
+  quote();
 })();

@@ -48,13 +48,71 @@
     return key in pw.config.text ? t(key) : value;
   }
 
+  // Where a row's device is: shared devices carry `last_position`, own ones `last_event`.
+  function lastOf(row) { return row.last_position || row.last_event || {}; }
+
+  // The map above the list: loaded (a module of its own) only when a device has a position;
+  // devices without one are named below it. Without WebGL the module says so in the map's
+  // place, and the list still has every position.
+  var view = null;
+  var loading = null;
+  var latest = []; // the points of the list shown last (the module may arrive after a switch)
+  function mapModule() {
+    if (!loading) {
+      loading = new Promise(function (resolve, reject) {
+        var script = el("script", { type: "module", src: $("map").getAttribute("data-module") });
+        script.addEventListener("load", function () { resolve(window.portwayMap); });
+        script.addEventListener("error", function () { loading = null; reject(new Error("map")); });
+        document.head.appendChild(script);
+      });
+    }
+    return loading;
+  }
+  function plot(rows) {
+    var points = [];
+    var unplaced = [];
+    rows.forEach(function (row) {
+      var last = lastOf(row);
+      if (typeof last.lat === "number" && typeof last.lon === "number") {
+        points.push({ id: row.id, lat: last.lat, lon: last.lon, label: row.name, status: last.status, detail: status(last.status) + " · " + pw.dateTime(last.time) });
+      } else {
+        unplaced.push(row.name);
+      }
+    });
+    $("unplaced").textContent = unplaced.length && points.length ? t("unplaced", { names: unplaced.join(", ") }) : "";
+    $("unplaced").hidden = !$("unplaced").textContent;
+    latest = points;
+    var shown = points.length > 0 && $("map").hasAttribute("data-module");
+    $("map").hidden = !shown;
+    if (view) { view.update({ points: points }); }
+    if (!shown || view) { return; }
+    mapModule().then(function (maps) {
+      if (view) { view.update({ points: latest }); return; }
+      view = maps.show($("map"), {
+        points: latest,
+        language: pw.config.language,
+        tiles: $("map").getAttribute("data-tiles") || undefined,
+        labels: {
+          map: t("map"), zoomIn: t("zoom_in"), zoomOut: t("zoom_out"), fit: t("fit"),
+          attribution: t("map_sources"), unavailable: t("map_failed"),
+          ctrlScroll: t("ctrl_scroll"), cmdScroll: t("cmd_scroll"), twoFingers: t("two_fingers")
+        },
+        onSelect: function (id) {
+          document.querySelectorAll("#devices tr[data-asset]").forEach(function (tr) {
+            if (tr.getAttribute("data-asset") === id) { tr.setAttribute("aria-current", "true"); } else { tr.removeAttribute("aria-current"); }
+          });
+        }
+      });
+    }, function () { $("map").hidden = true; });
+  }
+
   function table(rows, withShipment) {
+    plot(rows);
     if (!rows.length) { return el("p", { "class": "muted" }, [t("none")]); }
     var head = [t("name"), t("position"), t("time"), t("status")].concat(withShipment ? [t("shipment")] : []);
     var body = el("tbody");
     rows.forEach(function (row) {
-      // Shared devices carry `last_position`, the tenant's own assets `last_event`.
-      var last = row.last_position || row.last_event || {};
+      var last = lastOf(row);
       var cells = [row.name, pw.position(last.lat, last.lon), pw.dateTime(last.time), status(last.status)];
       var tr = el("tr", { "data-asset": row.id }, cells.map(function (c, i) {
         return el("td", { "data-label": i ? head[i] : null, id: i ? null : "d-" + row.id }, [c]);
@@ -84,6 +142,7 @@
   function showShare() {
     if (!current) {
       $("protocol").hidden = true;
+      plot([]);
       pw.fill($("devices"), [el("p", { "class": "muted" }, [t("no_shares")])]);
       return Promise.resolve();
     }
@@ -93,6 +152,7 @@
       pw.fill($("devices"), [table(data.items, true)]);
     }, function (error) {
       $("protocol").hidden = true;
+      plot([]);
       pw.fill($("devices"), []);
       failed(error, $("devices"));
     });

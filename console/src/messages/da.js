@@ -348,6 +348,7 @@ export default {
   "billing.settings.tab.style": "Sidestil",
   "billing.settings.contact_edit": "Kunder må ændre deres kontaktdata",
   "billing.settings.cancellation": "Kunder må opsige på deres selvbetjeningsside",
+  "billing.settings.payment_edit": "Kunder må ændre deres betalingsmetode (SEPA-direkte debitering eller faktura)",
   "billing.settings.coupon": "Spørg efter en rabatkode",
   "billing.settings.payment": "Spørg, hvordan kunden betaler",
   "billing.settings.external_id": "Vis variantens eksterne id",

@@ -348,6 +348,7 @@ export default {
   "billing.settings.tab.style": "Seitenstil",
   "billing.settings.contact_edit": "Kunden dürfen ihre Kontaktdaten ändern",
   "billing.settings.cancellation": "Kunden dürfen auf ihrer Selbstbedienungsseite kündigen",
+  "billing.settings.payment_edit": "Kunden dürfen ihre Zahlungsart ändern (SEPA-Lastschrift oder Rechnung)",
   "billing.settings.coupon": "Nach einem Gutscheincode fragen",
   "billing.settings.payment": "Nach der Zahlungsart fragen",
   "billing.settings.external_id": "Externe ID der Planvariante zeigen",

@@ -348,6 +348,7 @@ export default {
   "billing.settings.tab.style": "Page style",
   "billing.settings.contact_edit": "Customers may change their contact data",
   "billing.settings.cancellation": "Customers may cancel on their self-service page",
+  "billing.settings.payment_edit": "Customers may change how they pay (SEPA direct debit or invoice)",
   "billing.settings.coupon": "Ask for a coupon code",
   "billing.settings.payment": "Ask how the customer pays",
   "billing.settings.external_id": "Show the variant's external id",

@@ -426,7 +426,8 @@ function SettingsTabs() {
         value=${settings.token_validity_minutes} onInput=${(v) => change(["token_validity_minutes"], Number(v))}
         error=${fields.token_validity_minutes} hint=${t("billing.access.minutes.hint")} />
       <${Check} checked=${settings.allow_contact_edit} onChange=${(v) => change(["allow_contact_edit"], v)} label=${t("billing.settings.contact_edit")} />
-      <${Check} checked=${settings.allow_cancellation} onChange=${(v) => change(["allow_cancellation"], v)} label=${t("billing.settings.cancellation")} />`;
+      <${Check} checked=${settings.allow_cancellation} onChange=${(v) => change(["allow_cancellation"], v)} label=${t("billing.settings.cancellation")} />
+      <${Check} checked=${settings.allow_payment_edit} onChange=${(v) => change(["allow_payment_edit"], v)} label=${t("billing.settings.payment_edit")} />`;
   } else if (tab === "signup") {
     panel = html`<${Check} checked=${settings.signup.ask_coupon} onChange=${(v) => change(["signup", "ask_coupon"], v)} label=${t("billing.settings.coupon")} />
       <${Check} checked=${settings.signup.ask_payment} onChange=${(v) => change(["signup", "ask_payment"], v)} label=${t("billing.settings.payment")} />
