@@ -137,10 +137,13 @@ class PasswordResetRequest(Input):
 
 
 class PasswordResetConfirm(Input):
-    """Set a new password with a reset link's token; other sessions of the account end."""
+    """Set a new password with a reset link's token; other sessions of the account end.
+    The portal page names its provider (and portal): a link of another one is refused."""
 
     token: Secret
     password: Password
+    tenant: Slug | None = None
+    portal: ObjectId | None = None
 
 
 class InvitationCheck(Input):

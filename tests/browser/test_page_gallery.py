@@ -170,3 +170,21 @@ def test_the_narrowest_and_middle_widths_clip_nothing(
             failures += [f"{view.name}-de-{width}: {what}" for what in _measure(page)]
         context.close()
     assert failures == [], "\n".join(failures)
+
+
+def test_embed_mode_and_a_light_page_in_a_dark_system(api, tenant, local_server, browser):
+    shop = make_shop(api)
+    page_url = f"{local_server}/p/{tenant.slug}/signup/{shop.variant['id']}?language=de"
+    context = browser.new_context(viewport={"width": 390, "height": 800}, color_scheme="dark")
+    page = context.new_page()
+    background = "getComputedStyle(document.body).backgroundColor"
+    page.goto(page_url)
+    page.wait_for_selector("#signup-form")
+    assert page.locator("header.menu").is_visible()
+    assert page.evaluate(background) == "rgb(18, 20, 24)"  # the dark scheme's page
+    page.goto(page_url + "&embed=1&scheme=light")
+    page.wait_for_selector("#signup-form")
+    assert page.locator("header.menu").is_hidden()  # chromeless: the host page has its own
+    assert page.evaluate(background) == "rgb(247, 248, 250)"  # the theme's own page colour
+    screenshot(page, "gallery/signup-embedded-light-de-390")
+    context.close()

@@ -183,6 +183,31 @@ def test_a_reset_link_expires_after_an_hour(api):
     assert _sign_in(api, "frida@example.com").status_code == 200  # nothing changed
 
 
+def test_a_reset_link_opened_on_another_providers_or_portals_page_is_refused(api, other_api):
+    customer = _portal(api)
+    portal_session(api, customer, "gustav@example.com")
+    slug = api.get("/v1/tenant").json_body["slug"]
+    other_slug = other_api.get("/v1/tenant").json_body["slug"]
+    elsewhere = _portal(api, name="Other customer")
+    other_portal = api.get(f"/v1/customers/{elsewhere}/portal").json_body["id"]
+    own_portal = api.get(f"/v1/customers/{customer}/portal").json_body["id"]
+    mails = Outbox()
+    api.as_key(None).post(
+        "/v1/portal/password-resets", {"tenant": slug, "email": "gustav@example.com"}
+    )
+    token = _reset_link(mails, "gustav@example.com")
+    anonymous = api.as_key(None)
+    body = {"token": token, "password": NEW_PASSWORD}
+    for page in ({"tenant": other_slug}, {"tenant": slug, "portal": other_portal}):
+        refused = anonymous.post("/v1/portal/password-resets/confirm", {**body, **page})
+        _status(refused, 401, "unauthorized")
+    assert _sign_in(api, "gustav@example.com").status_code == 200  # nothing changed
+    # On its own page the link still works, once.
+    own = {**body, "tenant": slug, "portal": own_portal}
+    assert anonymous.post("/v1/portal/password-resets/confirm", own).status_code == 200
+    _status(anonymous.post("/v1/portal/password-resets/confirm", own), 401, "unauthorized")
+
+
 def test_a_weak_new_password_is_422_and_the_link_stays_usable(api):
     customer = _portal(api)
     portal_session(api, customer, "gus@example.com")

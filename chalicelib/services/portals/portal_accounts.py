@@ -271,6 +271,12 @@ def confirm_reset(
     a new one starts in the same transaction (its event is `portal.password_reset`)."""
     now = clock()
     token = _reset_token(caller, data.token, now)
+    elsewhere = (data.portal is not None and data.portal != token.portal_id) or (
+        data.tenant is not None and tenant_id_for_slug(data.tenant) != token.tenant_id
+    )
+    if elsewhere:  # a link of another provider or portal, opened on this one's page
+        ratelimit.fail(ratelimit.LINK_PER_ADDRESS, caller.source_ip)
+        raise Unauthorized(_RESET_INVALID)
     try:
         user = PortalUser.get(token.tenant_id, token.subject_id or "", consistent_read=True)
     except DoesNotExist:

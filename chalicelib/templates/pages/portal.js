@@ -150,7 +150,7 @@
     });
   }
   submit($("#reset-form"), function (button) {
-    pw.busy(button, pw.api("POST", "/v1/portal/password-resets/confirm", { body: { token: resetToken, password: $("#new-password").value } }))
+    pw.busy(button, pw.api("POST", "/v1/portal/password-resets/confirm", { body: { token: resetToken, password: $("#new-password").value, tenant: config.tenant, portal: config.portal || undefined } }))
       .then(function (data) {
         tokens(data);
         pw.forget();
