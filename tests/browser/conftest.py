@@ -1,5 +1,10 @@
 """A provider's website for the browser tests: pages served from a port (an origin) of its
-own, so that Portway's pages are framed cross-origin, as they are in real life."""
+own, so that Portway's pages are framed cross-origin, as they are in real life.
+
+Wait with `page.wait_for_function("() => ...")` or a locator's `expect(...)`, never with a
+bare expression string: Playwright polls a bare expression by evaluating the string in the
+page, which the hosted pages' CSP (no `unsafe-eval`) refuses as soon as the first check is
+false."""
 
 from __future__ import annotations
 

@@ -150,7 +150,9 @@ def test_a_new_name_shows_and_a_new_password_signs_other_devices_out(
     page.wait_for_selector("#name-form-result [role=status]")
     assert page.inner_text("#name-form-result") == said["name_saved"]
     assert page.inner_text("#who").startswith("Anna Berg · ")
-    page.wait_for_function("document.querySelector('#people tbody').innerText.includes('Berg')")
+    page.wait_for_function(
+        "() => document.querySelector('#people tbody').innerText.includes('Berg')"
+    )
     assert (
         api.get(f"/v1/customers/{anna['customer']['id']}/portal/users").json_body["items"][0][
             "name"

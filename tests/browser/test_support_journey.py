@@ -68,7 +68,7 @@ def _configure_in_the_console(console, api, customer: str) -> dict:
     console.get_by_label("New ticket type").fill("Ersatzteile")
     console.locator("#support-panel button", has_text="Create").click()
     console.get_by_role("checkbox", name="Allowed: Ersatzteile").check()
-    console.wait_for_function("!document.querySelector('[id^=approval-]').disabled")
+    console.wait_for_function("() => !document.querySelector('[id^=approval-]').disabled")
     console.get_by_role("checkbox", name="Needs approval: Ersatzteile").check()
     console.get_by_role("tab", name="Tags").click()
     console.get_by_label("Tag name").fill("Hydraulik")
@@ -153,7 +153,7 @@ def test_from_setup_in_the_console_to_a_public_reply_on_the_customers_phone(
     screenshot(ben_page, "support-2-approval-da-320")
     _axe(ben_page, "portal: ticket awaiting approval (da, 320 px)")
     ben_page.click("#ticket-approve")
-    ben_page.wait_for_function("!document.querySelector('#ticket-approve')")
+    ben_page.wait_for_function("() => !document.querySelector('#ticket-approve')")
     assert "Åben" in ben_page.inner_text("#tickets")
     assert ben_page.evaluate("document.documentElement.scrollWidth") <= 320
     ben_context.close()
@@ -196,7 +196,9 @@ def test_from_setup_in_the_console_to_a_public_reply_on_the_customers_phone(
     anna_page.wait_for_selector("button[data-attachment]")
     anna_page.fill("#ticket-reply", "Danke!")
     anna_page.click("#reply-form button[type=submit]")
-    anna_page.wait_for_function("document.querySelector('#tickets').innerText.includes('Danke!')")
+    anna_page.wait_for_function(
+        "() => document.querySelector('#tickets').innerText.includes('Danke!')"
+    )
     anna_page.wait_for_selector("#plan-boards table")
     assert "Zwei Hydraulikfilter" in anna_page.inner_text("#plan-boards")
     screenshot(anna_page, "support-4-reply-and-plan-de-390")

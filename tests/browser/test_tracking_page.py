@@ -82,7 +82,7 @@ def test_a_shipper_tracks_shared_devices_and_downloads_the_protocol(carrier, loc
             else:
                 page.locator(close).click()
             page.wait_for_selector("#shipment-dialog:not([open])", state="attached")
-            page.wait_for_function(f"document.activeElement.matches('{opener}')")
+            page.wait_for_function(f"() => document.activeElement.matches('{opener}')")
 
         page.locator(opener).click()
         page.locator("#shipment-number").fill('=HYPERLINK("http://x")')
@@ -196,7 +196,7 @@ def _dialog_is_labelled(page: Any, dialog: str) -> None:
 
 def _reminder_declined(page: Any) -> None:
     page.wait_for_selector("#logged:not([open])", state="attached")
-    page.wait_for_function("document.activeElement.id === 'view'")
+    page.wait_for_function("() => document.activeElement.id === 'view'")
     assert page.locator("#view").input_value() == "own"
     assert page.locator("#share-picker").is_hidden()
     assert page.locator("#protocol").is_hidden()
@@ -317,7 +317,7 @@ def test_the_error_paths_speak_the_pages_language(carrier, local_server, browser
         _axe(page, "shipment number error")
         screenshot(page, f"tracking-shipment-number-error-{language}-{width}")
         page.keyboard.press("Escape")  # the errors go with the dialog
-        page.wait_for_function(f"document.activeElement.matches('{opener}')")
+        page.wait_for_function(f"() => document.activeElement.matches('{opener}')")
         page.wait_for_selector("#shipment-number[aria-invalid]", state="detached")
         assert page.locator(".field-error").count() == 0
 
@@ -335,7 +335,7 @@ def test_the_error_paths_speak_the_pages_language(carrier, local_server, browser
         assert page.evaluate("document.activeElement.id") == "shipment-error"
         _nothing_english(page, english + _english_of(forbidden))
         page.locator("#shipment-cancel").click()
-        page.wait_for_function(f"document.activeElement.matches('{opener}')")
+        page.wait_for_function(f"() => document.activeElement.matches('{opener}')")
 
         # The session ends: the next call says so, and the page shows nothing stale.
         (entry,) = [
