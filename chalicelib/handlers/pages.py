@@ -93,19 +93,21 @@ def get_page_asset(name: str) -> Response:
     if data is None:
         raise NotFound("No such file.")
     return Response(
-        body=data.decode(),
-        status_code=200,
-        headers={
-            "Content-Type": "text/javascript; charset=utf-8",
-            "Cache-Control": "public, max-age=31536000, immutable",
-            "X-Content-Type-Options": "nosniff",
-            "Cross-Origin-Resource-Policy": "same-origin",
-        },
+        body=data.decode(), status_code=200, headers=_file_headers("text/javascript; charset=utf-8")
     )
 
 
+def _file_headers(content_type: str) -> dict[str, str | list[str]]:
+    """A file named by its content's hash: cached for a year, never sniffed, for our pages."""
+    return {
+        "Content-Type": content_type,
+        "Cache-Control": "public, max-age=31536000, immutable",
+        "X-Content-Type-Options": "nosniff",
+        "Cross-Origin-Resource-Policy": "same-origin",
+    }
+
+
 _RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
-_IMMUTABLE = "public, max-age=31536000, immutable"
 
 
 def _byte_range(header: str | None, size: int) -> tuple[int, int] | Literal[False] | None:
@@ -138,15 +140,11 @@ def get_map_asset(name: str) -> Response:
     found = maps.served(name)
     if found is None:
         raise NotFound("No such file.")
-    headers: dict[str, str | list[str]] = {
-        "Content-Type": found.content_type,
-        "Cache-Control": _IMMUTABLE,
-        "X-Content-Type-Options": "nosniff",
-        "Cross-Origin-Resource-Policy": "same-origin",
-        # The hash in the name is the content's: a strong validator (PMTiles readers check
-        # that every range comes from the same file).
-        "ETag": '"' + name.rsplit("-", 1)[-1].split(".")[0] + '"',
-    }
+    headers = _file_headers(found.content_type)
+    # The hash in the name is the content's: a strong validator (PMTiles readers check that
+    # every range comes from the same file).
+    headers["ETag"] = '"' + name.rsplit("-", 1)[-1].split(".")[0] + '"'
+
     if found.content_type not in maps.BINARY_TYPES:
         return Response(body=found.data.decode(), status_code=200, headers=headers)
     size = len(found.data)

@@ -21,6 +21,7 @@ import pytest
 
 from chalicelib.pages import maps
 from chalicelib.services.pages.pages import MAX_PAGE_BYTES, weight
+from tests.browser.maps import assert_csp_allows_only_the_maps_needs, drawn_markers, marker_gap
 from tests.browser.test_portal_languages import (
     PASSWORD,
     SYNTAX,
@@ -111,17 +112,6 @@ def _activity_of(page: Any, name: str) -> None:
     )
 
 
-def _marker_gap(page: Any) -> float:
-    """The distance on screen between the map section's two markers."""
-    return page.evaluate(
-        """() => {
-            const [a, b] = [...document.querySelectorAll('#equipment-map .pw-map-marker')]
-                .map(m => m.getBoundingClientRect());
-            return Math.hypot(a.left - b.left, a.top - b.top);
-        }"""
-    )
-
-
 def _pixels(png: bytes) -> tuple[int, int, list[tuple[int, int, int]]]:
     """Width, height and RGB pixels of a Playwright screenshot (8-bit RGB(A), no interlace)."""
     assert png[:8] == b"\x89PNG\r\n\x1a\n"
@@ -191,26 +181,13 @@ def test_the_map_shows_the_machines_and_the_track_from_our_origin_only(
         said = _sentences(page)
 
         # The page's CSP allows the map's own needs only: worker, stylesheet, icons, tiles.
-        policy = dict(part.strip().split(" ", 1) for part in csp.split(";"))
-        assert policy["worker-src"] == "'self'"
-        assert policy["connect-src"] == "'self'"
-        assert policy["img-src"] == "'self' data:"
-        assert "blob:" not in csp
-        assert "unsafe" not in csp
+        assert_csp_allows_only_the_maps_needs(csp)
 
         # Drawn: a canvas with a size, a marker (a button named after the machine) for each
         # of the two with a position; the crane is named under the map, not dropped.
-        size = page.evaluate(
-            "() => { const c = document.querySelector('#equipment-map canvas.maplibregl-canvas');"
-            " return c ? [c.width, c.height] : null; }"
-        )
-        assert size is not None
-        assert min(size) > 100, size
-        markers = page.locator("#equipment-map .pw-map-marker")
-        assert sorted(markers.evaluate_all("ms => ms.map(m => m.dataset.point)")) == sorted(
-            [ids["Bagger 320"], ids["Radlader 950"]]
-        )
-        assert sorted(markers.all_inner_texts()) == ["Bagger 320", "Radlader 950"]
+        points, names = drawn_markers(page, "#equipment-map")
+        assert points == sorted([ids["Bagger 320"], ids["Radlader 950"]])
+        assert names == ["Bagger 320", "Radlader 950"]
         bagger = page.locator(f'#equipment-map .pw-map-marker[data-point="{ids["Bagger 320"]}"]')
         assert bagger.get_attribute("aria-label").startswith(
             "Bagger 320, " + said["telemetry_running"]
@@ -239,21 +216,21 @@ def test_the_map_shows_the_machines_and_the_track_from_our_origin_only(
 
         # By keyboard: the map takes focus and "+" zooms in, "-" zooms out; "show all" fits
         # both machines again.
-        before = _marker_gap(page)
+        before = marker_gap(page, "#equipment-map")
         canvas = page.locator("#equipment-map canvas")
         canvas.focus()
         assert page.evaluate("getComputedStyle(document.activeElement).outlineStyle") == "solid"
         page.keyboard.press("Equal")
         page.wait_for_timeout(600)  # the zoom's animation
-        zoomed = _marker_gap(page)
+        zoomed = marker_gap(page, "#equipment-map")
         assert zoomed > before * 1.5, (before, zoomed)
         page.keyboard.press("Minus")
         page.wait_for_timeout(600)
-        assert _marker_gap(page) < zoomed / 1.5
+        assert marker_gap(page, "#equipment-map") < zoomed / 1.5
         page.locator("#equipment-map .pw-map-fit").focus()
         page.keyboard.press("Enter")
         page.wait_for_timeout(100)
-        assert abs(_marker_gap(page) - before) < 2
+        assert abs(marker_gap(page, "#equipment-map") - before) < 2
 
         # A marker is a button: Enter selects the machine, as the equipment list's link
         # does. Its activity shows the track of its recent positions, then the table.

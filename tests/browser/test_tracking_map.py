@@ -16,6 +16,7 @@ import pytest
 from chalicelib.pages import maps
 from chalicelib.pages.environment import TRANSLATIONS
 from chalicelib.services.pages.pages import MAX_PAGE_BYTES, weight
+from tests.browser.maps import assert_csp_allows_only_the_maps_needs, drawn_markers, marker_gap
 from tests.conftest import screenshot
 from tests.services.shares.conftest import report
 
@@ -93,17 +94,6 @@ def _open(
     return context, page, watched, answer.headers["content-security-policy"]
 
 
-def _marker_gap(page: Any) -> float:
-    """The distance on screen between the first two markers (grows when the map zooms in)."""
-    return page.evaluate(
-        """() => {
-            const [a, b] = [...document.querySelectorAll('#map .pw-map-marker')]
-                .map(m => m.getBoundingClientRect());
-            return Math.hypot(a.left - b.left, a.top - b.top);
-        }"""
-    )
-
-
 def test_the_map_shows_the_devices_from_our_origin_only_and_works_by_keyboard(
     api, local_server, browser
 ):
@@ -117,27 +107,14 @@ def test_the_map_shows_the_devices_from_our_origin_only_and_works_by_keyboard(
         page.wait_for_selector("#map[data-state=ready]", timeout=30_000)
 
         # The page allows the map's own needs only: worker, stylesheet, icons, tiles.
-        policy = dict(part.strip().split(" ", 1) for part in csp.split(";"))
-        assert policy["worker-src"] == "'self'"
-        assert policy["connect-src"] == "'self'"
-        assert policy["img-src"] == "'self' data:"
-        assert policy["style-src"].endswith(" 'self'")
-        assert "blob:" not in csp
-        assert "unsafe" not in csp
+        assert_csp_allows_only_the_maps_needs(csp)
 
         # Drawn: a canvas with a size, a marker (a button named after the device) for each
         # device with a position, and the device without one named below the map.
-        size = page.evaluate(
-            "() => { const c = document.querySelector('#map canvas.maplibregl-canvas');"
-            " return c ? [c.width, c.height] : null; }"
-        )
-        assert size is not None
-        assert min(size) > 100, size
+        points, names = drawn_markers(page, "#map")
+        assert points == sorted([hamburg, bremen])
+        assert names == ["Sprinter HB-2", "Sprinter HH-1"]
         markers = page.locator("#map .pw-map-marker")
-        assert sorted(markers.evaluate_all("ms => ms.map(m => m.dataset.point)")) == sorted(
-            [hamburg, bremen]
-        )
-        assert sorted(markers.all_inner_texts()) == ["Sprinter HB-2", "Sprinter HH-1"]
         hh = page.locator(f'#map .pw-map-marker[data-point="{hamburg}"]')
         assert hh.get_attribute("aria-label").startswith("Sprinter HH-1, " + _said("de", "Moving"))
         unplaced = page.locator("#unplaced")
@@ -172,27 +149,27 @@ def test_the_map_shows_the_devices_from_our_origin_only_and_works_by_keyboard(
         assert {status for url in tiles for status in watched.statuses[url]} == {206}
 
         # By keyboard: the map takes focus (visibly) and "+" zooms in, "-" zooms out.
-        before = _marker_gap(page)
+        before = marker_gap(page, "#map")
         page.locator("#view").focus()
         canvas.focus()
         assert page.evaluate("getComputedStyle(document.activeElement).outlineStyle") == "solid"
         page.keyboard.press("Equal")
         page.wait_for_timeout(600)  # the zoom's animation
-        zoomed = _marker_gap(page)
+        zoomed = marker_gap(page, "#map")
         assert zoomed > before * 1.5, (before, zoomed)
         page.keyboard.press("Minus")
         page.wait_for_timeout(600)
-        assert _marker_gap(page) < zoomed / 1.5
+        assert marker_gap(page, "#map") < zoomed / 1.5
         # The zoom-in button, reached and pressed by keyboard, zooms in as well.
         zoom_in.focus()
         page.keyboard.press("Enter")
         page.wait_for_timeout(600)
-        assert _marker_gap(page) > before * 1.5
+        assert marker_gap(page, "#map") > before * 1.5
         # "Show all" fits both devices again; a marker is a button: Enter selects its row.
         page.locator("#map .pw-map-fit").focus()
         page.keyboard.press("Enter")
         page.wait_for_timeout(100)
-        assert abs(_marker_gap(page) - before) < 2
+        assert abs(marker_gap(page, "#map") - before) < 2
         hh.focus()
         assert page.evaluate("getComputedStyle(document.activeElement).outlineStyle") == "solid"
         page.keyboard.press("Enter")

@@ -6,25 +6,9 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import problem
+from tests.handlers.test_portal_users import NEW_PASSWORD, PASSWORD, _portal, _status
 from tests.mail import Outbox, text_of
 from tests.samples import portal_session
-
-PASSWORD = "a long and uncommon passphrase"
-NEW_PASSWORD = "another quite long passphrase"
-
-
-def _status(response, status, kind):
-    body = problem(response)
-    assert (body["status"], body["type"]) == (status, f"urn:portway:problem:{kind}"), body
-    return body
-
-
-def _portal(api, language=None):
-    body = {"name": "Acme", **({"language": language} if language else {})}
-    customer = api.post("/v1/customers", body).json_body["id"]
-    assert api.put(f"/v1/customers/{customer}/portal", {"apps": ["equipment"]}).status_code == 200
-    return customer
 
 
 def _check(api, token):
