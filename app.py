@@ -24,6 +24,11 @@ from chalicelib.handlers import (
     tickets,
     webhooks,
 )
+from chalicelib.settings import get_settings
+
+# A deployed stage without its public address, mail sender or keys stops at its cold start,
+# naming the missing setting, instead of sending people to localhost a request later.
+get_settings()
 
 app = Chalice(app_name="portway")
 # Documents go in and out as bytes (API Gateway passes them through unencoded).

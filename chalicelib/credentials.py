@@ -22,10 +22,12 @@ from pynamodb.exceptions import DoesNotExist
 
 from chalicelib import ids
 from chalicelib.errors import Unauthorized
+from chalicelib.keyring import LEGACY_KEY_ID, keyring, verifying_key
 from chalicelib.models import Token
-from chalicelib.settings import get_settings
 
 ACCESS_TYPE = "portway-access+jwt"
+# The key derivation's label (not a secret); staff tokens too: their audiences differ.
+TOKEN_PURPOSE = "portal access tokens"  # noqa: S105
 ISSUER = "portway"
 LEEWAY_SECONDS = 30
 # Prefixes of the secrets Portway hands out: a secret of one kind is never another.
@@ -98,8 +100,10 @@ def sign_access(claims: dict[str, Any]) -> str:
     """A portal access token carrying `claims`."""
     import jwt  # on first use: the cold start of every other request skips it
 
-    key = get_settings().session_key
-    return jwt.encode(claims, key, algorithm="HS256", headers={"typ": ACCESS_TYPE})
+    ring = keyring()
+    key = ring.derive(TOKEN_PURPOSE)
+    headers = {"typ": ACCESS_TYPE, "kid": ring.active}
+    return jwt.encode(claims, key, algorithm="HS256", headers=headers)
 
 
 _COMMON = ["exp", "iat", "sub", "aud", "iss", "sid", "role"]
@@ -123,9 +127,14 @@ def verify_access(token: str, audience: str = PORTAL_AUDIENCE) -> dict[str, Any]
         header = jwt.get_unverified_header(token)
         if header.get("typ") != ACCESS_TYPE or header.get("alg") != "HS256":
             raise invalid
+        # Tokens from before key ids were signed with the single key `k0`.
+        key_id = header.get("kid", LEGACY_KEY_ID)
+        key = verifying_key(TOKEN_PURPOSE, key_id) if isinstance(key_id, str) else None
+        if key is None:
+            raise invalid
         claims: dict[str, Any] = jwt.decode(
             token,
-            get_settings().session_key,
+            key,
             algorithms=["HS256"],  # fixed here, never taken from the token
             issuer=ISSUER,
             options={"require": _REQUIRED[audience], "verify_aud": False},

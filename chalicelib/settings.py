@@ -8,7 +8,6 @@ at import time, so tests can set the environment first and call `reset_settings(
 from __future__ import annotations
 
 import functools
-import hmac
 import os
 from collections.abc import Mapping
 
@@ -29,6 +28,9 @@ class Settings(msgspec.Struct, frozen=True):
     dynamodb_endpoint: str | None
     region: str
     secret_key: str
+    # The key ring (chalicelib.keyring): a SecureString's name in SSM, or its JSON here.
+    secret_parameter: str | None
+    secret_keys: str | None
     public_base_url: str
     debug: bool
     max_body_bytes: int
@@ -52,6 +54,8 @@ class Settings(msgspec.Struct, frozen=True):
     def from_env(cls, env: Mapping[str, str]) -> Settings:
         """Build settings from environment variables, with local defaults."""
         stage = env.get("PORTWAY_STAGE", "local")
+        if stage not in {"local", "test"}:
+            _check_deployed(env)
         return cls(
             stage=stage,
             table_prefix=env.get("PORTWAY_TABLE_PREFIX", f"portway-{stage}-"),
@@ -59,6 +63,8 @@ class Settings(msgspec.Struct, frozen=True):
             or (LOCAL_DYNAMODB_ENDPOINT if stage == "local" else None),
             region=env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or "eu-central-1",
             secret_key=env.get("PORTWAY_SECRET_KEY", LOCAL_SECRET),
+            secret_parameter=env.get("PORTWAY_SECRET_PARAMETER") or None,
+            secret_keys=env.get("PORTWAY_SECRET_KEYS") or None,
             public_base_url=env.get("PORTWAY_PUBLIC_BASE_URL", "http://localhost:8000").rstrip("/"),
             debug=env.get("PORTWAY_DEBUG", "false").lower() == "true",
             max_body_bytes=int(env.get("PORTWAY_MAX_BODY_BYTES", str(256 * 1024))),
@@ -84,27 +90,30 @@ class Settings(msgspec.Struct, frozen=True):
         """True when running against DynamoDB Local (or in tests)."""
         return self.stage in {"local", "test"}
 
-    @property
-    def session_key(self) -> bytes:
-        """The HMAC key of portal access tokens, derived from the secret key."""
-        return hmac.new(self.cursor_key, b"portway portal access tokens", "sha256").digest()
 
-    @property
-    def webhook_key(self) -> bytes:
-        """The key webhook signing secrets are derived from (none is stored)."""
-        return hmac.new(self.cursor_key, b"portway webhook signing secrets", "sha256").digest()
+class ConfigurationError(RuntimeError):
+    """A deployed stage lacks a setting it cannot run without; the message names it."""
 
-    @property
-    def second_factor_key(self) -> bytes:
-        """The AES-256 key team members' TOTP secrets are sealed with."""
-        return hmac.new(self.cursor_key, b"portway team second factors", "sha256").digest()
 
-    @property
-    def cursor_key(self) -> bytes:
-        """The HMAC key for pagination cursors; the local default never signs in AWS."""
-        if self.secret_key == LOCAL_SECRET and not self.is_local:
-            raise RuntimeError("PORTWAY_SECRET_KEY must be set outside local stages")
-        return self.secret_key.encode()
+def _check_deployed(env: Mapping[str, str]) -> None:
+    """Refuse to start a deployed stage that would send people to localhost, mail from an
+    unverified sender or sign with the local key."""
+    required = ("PORTWAY_PUBLIC_BASE_URL", "PORTWAY_MAIL_FROM")
+    missing = [name for name in required if not env.get(name)]
+    if not any(env.get(n) for n in ("PORTWAY_SECRET_PARAMETER", "PORTWAY_SECRET_KEYS")) and (
+        env.get("PORTWAY_SECRET_KEY", LOCAL_SECRET) == LOCAL_SECRET
+    ):
+        missing.append("PORTWAY_SECRET_PARAMETER")
+    if missing:
+        raise ConfigurationError(
+            f"stage {env.get('PORTWAY_STAGE')} cannot start without " + ", ".join(missing)
+        )
+    url = env["PORTWAY_PUBLIC_BASE_URL"]
+    host = url.removeprefix("https://").split("/", 1)[0].split(":", 1)[0]
+    if not url.startswith("https://") or host in {"", "localhost", "127.0.0.1", "[::1]"}:
+        raise ConfigurationError(
+            f"PORTWAY_PUBLIC_BASE_URL must be the stage's https address, not {url!r}"
+        )
 
 
 def _tiles_url(value: str, stage: str) -> str | None:

@@ -3,6 +3,7 @@
 portway tenant create --name "Acme Rental" [--slug acme] [--owner-email EMAIL] [--json]
 portway api-key create --tenant acme [--scopes read write]  (e.g. after a lockout)
 portway --stage prod tenant create --name ...      (uses the AWS credentials you have)
+portway --stage prod keys init|rotate|retire KEY_ID|show   (the key ring in SSM)
 portway tables create                               (local setup and tests only)
 portway infra render [--check]
 portway local run                                   (what `make run` calls)
@@ -103,6 +104,32 @@ def _tables_create(args: argparse.Namespace) -> int:
     return 0
 
 
+def _keys(args: argparse.Namespace) -> int:
+    from chalicelib.keyring import KeyRingError
+    from portway_ops import keys
+
+    name = keys.parameter_name(args.stage)
+    client = keys._client()
+    try:
+        if args.action == "init":
+            print(f"{name}: key {keys.init(name, client)} signs")
+        elif args.action == "rotate":
+            print(f"{name}: key {keys.rotate(name, client)} signs; the older keys verify")
+            print(
+                "# Retire the previous key after the overlap (docs/operations.md, Keys).",
+                file=sys.stderr,
+            )
+        elif args.action == "retire":
+            keys.retire(name, client, args.key_id)
+            print(f"{name}: key {args.key_id} retired")
+        else:
+            print("\n".join(keys.show(name, client)))
+    except KeyRingError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    return 0
+
+
 def _infra_render(args: argparse.Namespace) -> int:
     from portway_ops.tables import TEMPLATE_PATH, render_text
 
@@ -158,6 +185,15 @@ def build_parser() -> argparse.ArgumentParser:
     pages_render = pages.add_parser("render", help="render every page of a tenant again")
     pages_render.add_argument("--tenant", required=True, metavar="SLUG")
     pages_render.set_defaults(run=_pages_render)
+
+    ring = areas.add_parser("keys", help="the stage's key ring in SSM Parameter Store")
+    ring_actions = ring.add_subparsers(dest="action", required=True)
+    ring_actions.add_parser("init", help="write the first key (never twice)")
+    ring_actions.add_parser("rotate", help="a new key signs; older keys still verify")
+    retire = ring_actions.add_parser("retire", help="remove a key that no longer signs")
+    retire.add_argument("key_id")
+    ring_actions.add_parser("show", help="the key ids and which one signs")
+    ring.set_defaults(run=_keys)
 
     infra = areas.add_parser("infra").add_subparsers(dest="action", required=True)
     render = infra.add_parser("render", help="write infra/template.json from the models")

@@ -53,6 +53,17 @@ from portway_ops.tables import create_tables
 ROOT = Path(__file__).resolve().parent.parent
 
 
+def deployed_env(stage: str = "prod", **extra: str) -> dict[str, str]:
+    """The least environment a deployed stage starts with (Settings.from_env refuses less)."""
+    return {
+        "PORTWAY_STAGE": stage,
+        "PORTWAY_PUBLIC_BASE_URL": "https://portal.example.com",
+        "PORTWAY_MAIL_FROM": "Portway <no-reply@example.com>",
+        "PORTWAY_SECRET_PARAMETER": f"/portway/{stage}/keys",
+        **extra,
+    }
+
+
 def _configure(prefix: str, endpoint: str | None) -> None:
     os.environ["PORTWAY_TABLE_PREFIX"] = prefix
     if endpoint:

@@ -6,10 +6,14 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
+from chalicelib import keyring as keyring_module
 from chalicelib.errors import Invalid, NotFound, RateLimited, problem
 from chalicelib.ids import digest, new_id, new_secret
 from chalicelib.schemas.common import rfc3339
-from chalicelib.settings import LOCAL_SECRET, Settings
+from chalicelib.settings import LOCAL_SECRET, ConfigurationError, Settings
+from tests.conftest import deployed_env
+
+DEPLOYED = deployed_env()
 
 
 def test_ids_sort_by_creation_time_and_do_not_collide():
@@ -36,18 +40,18 @@ def test_rfc3339_is_utc_with_z_and_milliseconds_only_when_present():
     )
 
 
-def test_local_cursor_secret_is_refused_outside_local_stages():
-    prod = Settings.from_env({"PORTWAY_STAGE": "prod"})
-    assert prod.secret_key == LOCAL_SECRET
-    with pytest.raises(RuntimeError, match="PORTWAY_SECRET_KEY"):
-        _ = prod.cursor_key
-    assert Settings.from_env({"PORTWAY_STAGE": "local"}).cursor_key
+def test_the_local_key_never_signs_outside_local_stages():
+    local = Settings.from_env({"PORTWAY_STAGE": "local"})
+    assert local.secret_key == LOCAL_SECRET
+    assert keyring_module.load(local).active == keyring_module.LEGACY_KEY_ID
+    with pytest.raises(ConfigurationError, match="PORTWAY_SECRET_PARAMETER"):
+        Settings.from_env({**DEPLOYED, "PORTWAY_SECRET_PARAMETER": ""})
 
 
 def test_local_stage_defaults_to_dynamodb_local_and_aws_stages_do_not():
     assert Settings.from_env({"PORTWAY_STAGE": "local"}).dynamodb_endpoint
-    assert Settings.from_env({"PORTWAY_STAGE": "prod"}).dynamodb_endpoint is None
-    assert Settings.from_env({"PORTWAY_STAGE": "prod"}).table_prefix == "portway-prod-"
+    assert Settings.from_env(DEPLOYED).dynamodb_endpoint is None
+    assert Settings.from_env(DEPLOYED).table_prefix == "portway-prod-"
 
 
 def test_problem_documents_carry_type_title_status_detail_and_fields():

@@ -14,6 +14,7 @@ import pytest
 from chalicelib import settings
 from chalicelib.pages import maps
 from chalicelib.services.pages.pages import Site, headers_for
+from tests.conftest import deployed_env
 
 PREFIX = "/page-assets/map/"
 
@@ -204,10 +205,10 @@ def test_the_operators_tiles_origin_joins_connect_src_of_map_pages_only(monkeypa
     ],
 )
 def test_the_tiles_setting_takes_only_a_pmtiles_address(value, stage, ok):
-    env = {"PORTWAY_STAGE": stage, "PORTWAY_MAP_TILES_URL": value}
+    env = deployed_env(stage, PORTWAY_MAP_TILES_URL=value)
     if ok:
         assert settings.Settings.from_env(env).map_tiles_url == value
     else:
         with pytest.raises(ValueError, match="PORTWAY_MAP_TILES_URL"):
             settings.Settings.from_env(env)
-    assert settings.Settings.from_env({"PORTWAY_STAGE": stage}).map_tiles_url is None
+    assert settings.Settings.from_env(deployed_env(stage)).map_tiles_url is None

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import hashlib
 import hmac
 import json
 from collections.abc import Callable, Iterable
@@ -19,8 +18,8 @@ import msgspec
 from pynamodb.indexes import Index
 
 from chalicelib.errors import Invalid
+from chalicelib.keyring import keyring, verifying_key
 from chalicelib.models import PortwayModel
-from chalicelib.settings import get_settings
 from chalicelib.tenancy import TenantContext
 
 M = TypeVar("M", bound=PortwayModel)
@@ -42,25 +41,33 @@ def _unb64(text: str) -> bytes:
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
-def _sign(payload: str) -> str:
-    mac = hmac.new(get_settings().cursor_key, payload.encode(), hashlib.sha256)
+PURPOSE = "pagination cursors"
+
+
+def _sign(payload: str, key: bytes) -> str:
+    mac = hmac.new(key, payload.encode(), "sha256")
     return _b64(mac.digest()[:16])
 
 
 def encode_cursor(ctx: TenantContext, list_name: str, key: RawKey) -> str:
-    """A signed cursor pointing after `key` in `list_name` of the caller's tenant."""
+    """A signed cursor pointing after `key` in `list_name` of the caller's tenant: payload,
+    the id of the key that signed it, signature."""
     body = json.dumps({"t": ctx.tenant_id, "l": list_name, "k": key}, separators=(",", ":"))
     payload = _b64(body.encode())
-    return f"{payload}.{_sign(payload)}"
+    ring = keyring()
+    return f"{payload}.{ring.active}.{_sign(payload, ring.derive(PURPOSE))}"
 
 
 def decode_cursor(ctx: TenantContext, list_name: str, cursor: str | None) -> RawKey | None:
-    """The key a cursor points after; 422 for anything not issued for this list and tenant."""
+    """The key a cursor points after; 422 for anything not issued for this list and tenant
+    (or signed by a key that has since been retired)."""
     if cursor is None:
         return None
     invalid = Invalid.field("cursor", "not a cursor from this list; start again without it")
-    payload, _, signature = cursor.partition(".")
-    if not cursor.isascii() or not hmac.compare_digest(_sign(payload), signature):
+    payload, key_id, signature = [*cursor.split("."), "", ""][:3]
+    ascii_parts = cursor.isascii() and cursor.count(".") == 2
+    signing_key = verifying_key(PURPOSE, key_id) if ascii_parts else None
+    if signing_key is None or not hmac.compare_digest(_sign(payload, signing_key), signature):
         raise invalid
     try:
         data = json.loads(_unb64(payload))

@@ -162,9 +162,7 @@ def sign_in(
         with Transaction() as tx:
             attempt.forget(tx)
             if step is not None:
-                tx.update_unversioned(
-                    member, [TeamMember.totp_last_step.set(step)], mfa.unused_step(step)
-                )
+                tx.update_unversioned(member, mfa.spend(member, step), mfa.unused_step(step))
             session = open_session(tx, grant, now, method="password+totp" if step else "password")
     except ConditionsFailed:  # the same code, used a moment ago
         raise Unauthorized(_WRONG_CODE, extra={"mfa_required": True}) from None

@@ -255,10 +255,13 @@ def _attempt(
     record the result with its log row."""
     try:
         target = addresses.check(endpoint.url)
+        headers = signing.headers(endpoint, message.webhook_id, message.body, utcnow())
     except addresses.Refused as refused:
         outcome = transport.Outcome(None, f"refused: {refused.reason}", None, 0)
+    except signing.RetiredKey:
+        # Shown in the delivery log; rotating the endpoint's secret mends it.
+        outcome = transport.Outcome(None, "refused: the signing key was retired", None, 0)
     else:
-        headers = signing.headers(endpoint, message.webhook_id, message.body, utcnow())
         outcome = transport.post(target, headers, message.body.encode())
     return _record(message, outcome, now, interrupted=interrupted)
 

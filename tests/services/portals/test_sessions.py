@@ -20,6 +20,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 from chalicelib import credentials
 from chalicelib.errors import Unauthorized
+from chalicelib.keyring import keyring
 from chalicelib.schemas.portal_access import SignIn
 from chalicelib.services.portals import portal_accounts, sessions
 from chalicelib.settings import get_settings
@@ -70,7 +71,7 @@ def _valid(now: datetime | None = None, grant: sessions.Grant = GRANT) -> str:
 def _signed(claims: dict[str, Any], header: dict[str, Any] | None = None) -> str:
     """Signed with the deployment's own key: only the claims or the header are wrong."""
     header = {"alg": "HS256", "typ": credentials.ACCESS_TYPE} if header is None else header
-    return _hs256(header, claims, get_settings().session_key)
+    return _hs256(header, claims, keyring().derive(credentials.TOKEN_PURPOSE))
 
 
 def _alg_none(token: str) -> str:
@@ -146,7 +147,9 @@ def _hs256_with_an_rsa_public_key(token: str) -> str:
 
 def _hs512_with_the_right_key(token: str) -> str:
     header = {"alg": "HS512", "typ": credentials.ACCESS_TYPE}
-    return _hs256(header, _claims(token), get_settings().session_key, hashlib.sha512)
+    return _hs256(
+        header, _claims(token), keyring().derive(credentials.TOKEN_PURPOSE), hashlib.sha512
+    )
 
 
 def _typ_missing(token: str) -> str:
@@ -273,10 +276,11 @@ def test_a_valid_token_gives_its_claims():
     assert "ro" not in claims
 
 
-def test_a_valid_token_has_the_portal_type_and_hs256_in_its_header():
+def test_a_valid_token_has_the_portal_type_hs256_and_the_key_id_in_its_header():
     assert jwt.get_unverified_header(_valid()) == {
         "alg": "HS256",
         "typ": credentials.ACCESS_TYPE,
+        "kid": keyring().active,
     }
 
 

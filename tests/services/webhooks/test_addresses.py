@@ -143,9 +143,10 @@ def test_loopback_and_http_to_it_only_where_the_stage_allows(names):
 
 def test_the_setting_allows_loopback_only_in_local_and_test_stages():
     from chalicelib.settings import Settings
+    from tests.conftest import deployed_env
 
     for stage, allowed in (("local", True), ("test", True), ("dev", False), ("prod", False)):
-        env = {"PORTWAY_STAGE": stage, "PORTWAY_WEBHOOK_ALLOW_LOOPBACK": "true"}
+        env = deployed_env(stage, PORTWAY_WEBHOOK_ALLOW_LOOPBACK="true")
         assert Settings.from_env(env).webhook_allow_loopback is allowed, stage
     off = {"PORTWAY_STAGE": "test", "PORTWAY_WEBHOOK_ALLOW_LOOPBACK": "false"}
     assert Settings.from_env(off).webhook_allow_loopback is False

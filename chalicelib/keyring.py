@@ -1,0 +1,145 @@
+"""The deployment's secret keys, each with an id: the active key signs, every key verifies.
+
+What Portway signs or seals with a key carries that key's id (a cursor's middle part, an
+access token's `kid` header, a sealed second factor's prefix, a webhook secret's salt), so
+a new key can start signing while the previous one still verifies until it is retired.
+Values from before key ids were made with the single `PORTWAY_SECRET_KEY`, whose id is `k0`.
+
+Where the keys come from (read once per process, that is once per Lambda cold start, and
+again when a value names a key this process does not know, at most once a minute: a warm
+function learns of a rotation from the first token signed under the new key):
+- `PORTWAY_SECRET_PARAMETER`: the name of an SSM Parameter Store SecureString holding the
+  ring as JSON, `{"active": "2026-12", "keys": {"2026-12": "...", "2026-06": "..."}}`;
+  `portway keys init|rotate|retire` write it (see docs/operations.md, "Keys");
+- `PORTWAY_SECRET_KEYS`: the same JSON in the environment (local runs and tests);
+- `PORTWAY_SECRET_KEY`: one key, id `k0` (local runs and tests).
+"""
+
+from __future__ import annotations
+
+import functools
+import hmac
+import json
+import re
+import time
+from collections.abc import Mapping
+
+import msgspec
+
+from chalicelib.settings import LOCAL_SECRET, Settings, get_settings
+
+LEGACY_KEY_ID = "k0"
+KEY_ID = re.compile(r"^[A-Za-z0-9_-]{1,24}$")
+MIN_SECRET_CHARS = 32
+
+
+class KeyRingError(ValueError):
+    """The configured keys cannot be used; the message names the setting."""
+
+
+class KeyRing(msgspec.Struct, frozen=True):
+    """Secret keys by id, and the id of the one that signs."""
+
+    active: str
+    keys: Mapping[str, bytes]
+
+    def derive(self, purpose: str, key_id: str | None = None) -> bytes:
+        """The key for one purpose (portal tokens, cursors, ...) from the key `key_id`
+        (the active one when None); KeyError for an id that is not (or no longer) here."""
+        secret = self.keys[key_id or self.active]
+        return hmac.new(secret, f"portway {purpose}".encode(), "sha256").digest()
+
+    def known(self, key_id: str) -> bool:
+        """Whether a value signed under `key_id` can still be verified."""
+        return key_id in self.keys
+
+
+def parse(text: str, setting: str) -> KeyRing:
+    """The ring written as JSON in `setting`; KeyRingError naming what is wrong."""
+    try:
+        data = json.loads(text)
+    except ValueError:
+        raise KeyRingError(f"{setting} is not JSON") from None
+    if not isinstance(data, dict) or not isinstance(data.get("keys"), dict):
+        raise KeyRingError(f'{setting} must be {{"active": ID, "keys": {{ID: SECRET, ...}}}}')
+    keys: dict[str, bytes] = {}
+    for key_id, secret in data["keys"].items():
+        if not KEY_ID.match(key_id):
+            raise KeyRingError(f"{setting}: key id {key_id!r} is not 1-24 of A-Z a-z 0-9 _ -")
+        if not isinstance(secret, str) or len(secret) < MIN_SECRET_CHARS:
+            raise KeyRingError(f"{setting}: key {key_id} is shorter than {MIN_SECRET_CHARS}")
+        keys[key_id] = secret.encode()
+    active = data.get("active")
+    if active not in keys:
+        raise KeyRingError(f"{setting}: the active key {active!r} is not among its keys")
+    return KeyRing(active, keys)
+
+
+def _read_parameter(name: str, region: str) -> str:
+    import boto3  # Lambda has it; only stages that keep keys in SSM pay for the import
+
+    client = boto3.client("ssm", region_name=region)
+    answer = client.get_parameter(Name=name, WithDecryption=True)
+    value: str = answer["Parameter"]["Value"]
+    return value
+
+
+def load(settings: Settings) -> KeyRing:
+    """The ring the settings point at (SSM, the environment, or one key)."""
+    if settings.secret_parameter:
+        text = _read_parameter(settings.secret_parameter, settings.region)
+        return parse(text, f"the SSM parameter {settings.secret_parameter}")
+    if settings.secret_keys:
+        return parse(settings.secret_keys, "PORTWAY_SECRET_KEYS")
+    if settings.secret_key == LOCAL_SECRET and not settings.is_local:
+        raise KeyRingError("PORTWAY_SECRET_PARAMETER must be set outside local stages")
+    return KeyRing(LEGACY_KEY_ID, {LEGACY_KEY_ID: settings.secret_key.encode()})
+
+
+@functools.cache
+def _ring_for(settings: Settings) -> KeyRing:
+    return load(settings)
+
+
+RELOAD_INTERVAL_SECONDS = 60.0
+_last_reload = [0.0]
+
+
+def keyring() -> KeyRing:
+    """The process-wide ring for the current settings (read once, then kept)."""
+    return _ring_for(get_settings())
+
+
+def verifying_key(purpose: str, key_id: str) -> bytes | None:
+    """The key for `purpose` under `key_id`, reading the ring again (at most once a minute)
+    when the id is unknown here; None for a key that is not, or no longer, in the ring."""
+    ring = keyring()
+    if not ring.known(key_id):
+        now = time.monotonic()
+        if now - _last_reload[0] < RELOAD_INTERVAL_SECONDS:
+            return None
+        _last_reload[0] = now
+        _ring_for.cache_clear()
+        ring = keyring()
+        if not ring.known(key_id):
+            return None
+    return ring.derive(purpose, key_id)
+
+
+def new_ring(active: str, secret: str, previous: KeyRing | None = None) -> str:
+    """The JSON of a ring where `active` signs and the previous ring's keys still verify."""
+    keys = {k: v.decode() for k, v in (previous.keys.items() if previous else ())}
+    keys[active] = secret
+    text = json.dumps({"active": active, "keys": keys}, indent=1, sort_keys=True)
+    parse(text, "the new ring")
+    return text
+
+
+def without(ring: KeyRing, key_id: str) -> str:
+    """The JSON of the ring with `key_id` retired (never the active one)."""
+    if key_id == ring.active:
+        raise KeyRingError(f"{key_id} is the active key: rotate to a new key first")
+    if key_id not in ring.keys:
+        raise KeyRingError(f"{key_id} is not in the ring")
+    keys = {k: v.decode() for k, v in ring.keys.items() if k != key_id}
+    return json.dumps({"active": ring.active, "keys": keys}, indent=1, sort_keys=True)
