@@ -1,7 +1,15 @@
 """Portway's Chalice app: wiring only."""
 
+import gc
+
+# Importing the app makes tens of thousands of objects that all stay alive, so the
+# collector's passes during the import free nothing: pause it for the import (a cold start
+# about 15 ms shorter), then put what was imported out of its sight (`gc.freeze`).
+gc.disable()
+
 from chalice.app import Chalice
 
+from chalicelib import observability
 from chalicelib.handlers import (
     assets,
     billing,
@@ -10,6 +18,7 @@ from chalicelib.handlers import (
     customers,
     docs,
     events,
+    mail_events,
     pages,
     portal,
     portal_access,
@@ -22,6 +31,7 @@ from chalicelib.handlers import (
     tenant,
     themes,
     tickets,
+    uploads,
     webhooks,
 )
 from chalicelib.settings import get_settings
@@ -30,7 +40,10 @@ from chalicelib.settings import get_settings
 # naming the missing setting, instead of sending people to localhost a request later.
 get_settings()
 
-app = Chalice(app_name="portway")
+# Powertools owns the `portway` logger (JSON lines); Chalice's own set-up would add a plain
+# text handler on it and drop everything below ERROR.
+app = Chalice(app_name="portway", configure_logs=False)
+app.register_middleware(observability.http_middleware, "http")
 # Documents go in and out as bytes (API Gateway passes them through unencoded).
 app.api.binary_types.extend(
     [
@@ -53,6 +66,7 @@ for module in (
     self_service,
     shares,
     tickets,
+    uploads,
     sso,
     events,
     webhooks,
@@ -61,5 +75,9 @@ for module in (
     docs,
     console,
     consumers,  # Lambda functions fed by the events stream, and a schedule (no routes)
+    mail_events,  # SES's bounces and complaints (through SNS), and the suppressions
 ):
     app.register_blueprint(module.blueprint)
+
+gc.freeze()
+gc.enable()

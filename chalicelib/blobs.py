@@ -9,11 +9,13 @@ from __future__ import annotations
 import functools
 import hashlib
 import secrets
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Protocol
 
 import msgspec
 
+from chalicelib.blob_links import LinkGrant, disposition, sign
 from chalicelib.settings import get_settings
 
 
@@ -25,6 +27,15 @@ class Blob(msgspec.Struct, frozen=True):
     etag: str
 
 
+class Served(msgspec.Struct, frozen=True):
+    """How the CDN serves an object straight from the store: its `Cache-Control`, and the
+    headers it carries as object metadata (`x-amz-meta-NAME`; a CloudFront Function turns
+    them into response headers)."""
+
+    cache_control: str
+    metadata: dict[str, str]
+
+
 def etag_of(data: bytes) -> str:
     """A strong ETag for the bytes (quoted, as HTTP wants it)."""
     return '"' + hashlib.sha256(data).hexdigest()[:32] + '"'
@@ -33,7 +44,7 @@ def etag_of(data: bytes) -> str:
 class BlobStore(Protocol):
     """Where blobs live."""
 
-    def put(self, key: str, data: bytes, content_type: str) -> Blob:
+    def put(self, key: str, data: bytes, content_type: str, served: Served | None = None) -> Blob:
         """Store the bytes under the key, replacing what was there."""
         ...
 
@@ -43,6 +54,15 @@ class BlobStore(Protocol):
 
     def delete(self, key: str) -> None:
         """Remove the blob under the key, if there is one."""
+        ...
+
+    def download_link(self, key: str, content_type: str, file_name: str, expires: timedelta) -> str:
+        """An address the client downloads the blob from directly, for a while."""
+        ...
+
+    def upload_link(self, key: str, content_type: str, size: int, expires: timedelta) -> str:
+        """An address the client PUTs exactly `size` bytes of `content_type` to, for a
+        while (the caller checks what arrived before using it)."""
         ...
 
 
@@ -65,13 +85,29 @@ class DirectoryBlobStore:
             raise ValueError(f"blob key escapes the store: {key!r}")
         return path
 
-    def put(self, key: str, data: bytes, content_type: str) -> Blob:
-        """Write the file atomically (write a temporary file, then rename)."""
+    def put(self, key: str, data: bytes, content_type: str, served: Served | None = None) -> Blob:
+        """Write the file atomically (write a temporary file, then rename); how a CDN would
+        serve it in a side file of its own."""
         path = self._path(key)
         path.parent.mkdir(parents=True, exist_ok=True)
         _replace_atomically(path.with_name(path.name + ".type"), content_type.encode())
+        if served is not None:
+            _replace_atomically(path.with_name(path.name + ".served"), msgspec.json.encode(served))
         _replace_atomically(path, data)
         return Blob(data, content_type, etag_of(data))
+
+    def download_link(self, key: str, content_type: str, file_name: str, expires: timedelta) -> str:
+        """The app's own link (`/v1/blob-links`), signed with the key ring."""
+        return _local_link(LinkGrant(key, "GET", content_type, _until(expires), 0, file_name))
+
+    def upload_link(self, key: str, content_type: str, size: int, expires: timedelta) -> str:
+        """The app's own link (`/v1/blob-links`), signed with the key ring."""
+        return _local_link(LinkGrant(key, "PUT", content_type, _until(expires), size))
+
+    def served(self, key: str) -> Served | None:
+        """How the CDN would serve the file (tests and `make run` read it)."""
+        side = self._path(key).with_name(self._path(key).name + ".served")
+        return msgspec.json.decode(side.read_bytes(), type=Served) if side.is_file() else None
 
     def get(self, key: str) -> Blob | None:
         """Read the file, if there is one."""
@@ -87,6 +123,7 @@ class DirectoryBlobStore:
         path = self._path(key)
         path.unlink(missing_ok=True)
         path.with_name(path.name + ".type").unlink(missing_ok=True)
+        path.with_name(path.name + ".served").unlink(missing_ok=True)
 
 
 class S3BlobStore:
@@ -96,9 +133,14 @@ class S3BlobStore:
         self.bucket = bucket
         self.client = client
 
-    def put(self, key: str, data: bytes, content_type: str) -> Blob:
+    def put(self, key: str, data: bytes, content_type: str, served: Served | None = None) -> Blob:
         """Upload the object (S3 replaces it whole: readers see old or new, never half)."""
-        self.client.put_object(Bucket=self.bucket, Key=key, Body=data, ContentType=content_type)
+        extra: dict[str, Any] = {}
+        if served is not None:
+            extra = {"CacheControl": served.cache_control, "Metadata": served.metadata}
+        self.client.put_object(
+            Bucket=self.bucket, Key=key, Body=data, ContentType=content_type, **extra
+        )
         return Blob(data, content_type, etag_of(data))
 
     def get(self, key: str) -> Blob | None:
@@ -113,6 +155,44 @@ class S3BlobStore:
     def delete(self, key: str) -> None:
         """Delete the object (a versioned bucket keeps the old version)."""
         self.client.delete_object(Bucket=self.bucket, Key=key)
+
+    def download_link(self, key: str, content_type: str, file_name: str, expires: timedelta) -> str:
+        """A presigned GET that names the download and its type."""
+        params = {
+            "Bucket": self.bucket,
+            "Key": key,
+            "ResponseContentType": content_type,
+            "ResponseContentDisposition": disposition(file_name),
+        }
+        url: str = self.client.generate_presigned_url(
+            "get_object", Params=params, ExpiresIn=int(expires.total_seconds())
+        )
+        return url
+
+    def upload_link(self, key: str, content_type: str, size: int, expires: timedelta) -> str:
+        """A presigned PUT whose signature covers the type and the exact length: S3 refuses
+        any other body."""
+        params = {
+            "Bucket": self.bucket,
+            "Key": key,
+            "ContentType": content_type,
+            "ContentLength": size,
+        }
+        url: str = self.client.generate_presigned_url(
+            "put_object", Params=params, ExpiresIn=int(expires.total_seconds())
+        )
+        return url
+
+
+def _until(expires: timedelta) -> int:
+    return int((datetime.now(UTC) + expires).timestamp())
+
+
+def _local_link(grant: LinkGrant) -> str:
+    from urllib.parse import quote
+
+    base = get_settings().public_base_url
+    return f"{base}/v1/blob-links?token={quote(sign(grant))}"
 
 
 @functools.cache

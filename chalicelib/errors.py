@@ -8,14 +8,14 @@ status code. Bodies follow RFC 9457 (`type`, `title`, `status`, `detail`), with
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from typing import Any, ClassVar
+
+import msgspec
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 
 
-@dataclass(frozen=True, slots=True)
-class FieldError:
+class FieldError(msgspec.Struct, frozen=True):
     """One invalid field: a dotted path (`asset_ids.3`) and what is wrong with it.
 
     `code` is the stable name pages and the console translate (when None, it is derived from

@@ -126,6 +126,26 @@ def verifying_key(purpose: str, key_id: str) -> bytes | None:
     return ring.derive(purpose, key_id)
 
 
+ORIGIN_PURPOSE = "cdn origin header"
+
+
+def origin_header(ring: KeyRing, key_id: str | None = None) -> str:
+    """The value the CDN sends in `X-Portway-Origin` (a stack parameter, `portway keys
+    origin-header`): proof that a request came through it, derived from a key of the ring."""
+    return ring.derive(ORIGIN_PURPOSE, key_id).hex()
+
+
+def from_the_cdn(value: str | None) -> bool:
+    """Whether `value` is the origin header of any key in the ring (a rotation's overlap)."""
+    if not value:
+        return False
+    ring = keyring()
+    return any(
+        hmac.compare_digest(value.encode(), origin_header(ring, key_id).encode())
+        for key_id in ring.keys
+    )
+
+
 def new_ring(active: str, secret: str, previous: KeyRing | None = None) -> str:
     """The JSON of a ring where `active` signs and the previous ring's keys still verify."""
     keys = {k: v.decode() for k, v in (previous.keys.items() if previous else ())}

@@ -41,6 +41,13 @@ _FORMS: dict[tuple[str, str], tuple[type[msgspec.Struct], tuple[str, ...]]] = {
     ("POST", "/sso/{slug}/jwt"): (SsoLogin, ("jwt",)),
 }
 _FORM_CONTENT_TYPE = "application/x-www-form-urlencoded"
+# The store's own links on one machine (S3's presigned URLs in AWS): the signed token in the
+# query names the file; a missing, forged or expired one is not found, and an upload that is
+# not the type and size it was made for is refused.
+_LINKS = {
+    ("GET", "/v1/blob-links"): {404},
+    ("PUT", "/v1/blob-links"): {404, 413, 415},
+}
 # `errors` items of a problem (errors.FieldError); `code` is reserved for stable message codes.
 _FIELD_ERROR: dict[str, Any] = {
     "title": "FieldError",
@@ -195,6 +202,7 @@ def _responses(op: Operation) -> dict[str, Any]:
     }[op.auth]
     if _PARAM.search(op.path):
         codes.add(404)
+    codes |= _LINKS.get((op.method, op.path), set())
     if op.method != "GET":
         codes |= {409}
     if op.body is not None or op.upload:

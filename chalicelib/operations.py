@@ -51,12 +51,17 @@ class Operation(msgspec.Struct, frozen=True):
 
 
 class Upload(msgspec.Struct, frozen=True):
-    """A raw request body (an image, a PDF) with its declared content type."""
+    """A file (an image, a PDF) with its content type: the request's raw body, or a file the
+    client put in the store first (`POST /v1/uploads`), removed once the view has used it."""
 
     data: bytes
     content_type: str
+    staged_key: str | None = None
 
 
-MAX_UPLOAD_BYTES = 5 * 1024 * 1024  # under Lambda's 6 MB payload limit
+# A body travels base64-encoded through API Gateway to Lambda, which takes at most 6 MB:
+# 4 MiB is 5.6 MB encoded. Larger files go to the store first (`POST /v1/uploads`).
+MAX_UPLOAD_BYTES = 4 * 1024 * 1024
+MAX_STAGED_BYTES = 25 * 1024 * 1024
 
 OPERATIONS: list[Operation] = []

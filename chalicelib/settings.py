@@ -41,6 +41,8 @@ class Settings(msgspec.Struct, frozen=True):
     argon2_time_cost: int
     mail_transport: str
     mail_from: str
+    # SES's configuration set (its bounces and complaints reach the `mail_events` function).
+    mail_configuration_set: str | None
     outbox_dir: str
     # Webhooks may target loopback addresses (a receiver on this machine, over http too):
     # only ever in the local and test stages, whatever the environment says.
@@ -54,7 +56,8 @@ class Settings(msgspec.Struct, frozen=True):
     def from_env(cls, env: Mapping[str, str]) -> Settings:
         """Build settings from environment variables, with local defaults."""
         stage = env.get("PORTWAY_STAGE", "local")
-        if stage not in {"local", "test"}:
+        # (`chalice package` imports the app only to read its routes: nothing runs there.)
+        if stage not in {"local", "test"} and not env.get("AWS_CHALICE_CLI_MODE"):
             _check_deployed(env)
         return cls(
             stage=stage,
@@ -79,6 +82,7 @@ class Settings(msgspec.Struct, frozen=True):
                 "PORTWAY_MAIL_TRANSPORT", "outbox" if stage in {"local", "test"} else "ses"
             ),
             mail_from=env.get("PORTWAY_MAIL_FROM", "Portway <no-reply@portway.localhost>"),
+            mail_configuration_set=env.get("PORTWAY_MAIL_CONFIGURATION_SET") or None,
             outbox_dir=env.get("PORTWAY_OUTBOX_DIR", ".local/outbox"),
             webhook_allow_loopback=stage in {"local", "test"}
             and env.get("PORTWAY_WEBHOOK_ALLOW_LOOPBACK", "true").lower() == "true",

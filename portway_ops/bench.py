@@ -78,14 +78,36 @@ def scenarios(ids: dict[str, str]) -> list[Scenario]:
 
 
 class CallCounter:
-    """Counts DynamoDB operations by name."""
+    """Counts DynamoDB operations by name, and the capacity they consumed (read and write
+    request units, as DynamoDB reports them when asked: `ReturnConsumedCapacity`)."""
 
     def __init__(self) -> None:
         self.calls: Counter[str] = Counter()
+        self.read_units = 0.0
+        self.write_units = 0.0
 
     def reset(self) -> None:
         """Forget what was counted so far."""
         self.calls.clear()
+        self.read_units = self.write_units = 0.0
+
+    def ask_capacity(self, params: dict[str, Any], model: Any, **_: Any) -> None:
+        """Ask each call to report its consumed capacity (a provide-client-params handler)."""
+        if "ReturnConsumedCapacity" in model.input_shape.members:
+            params.setdefault("ReturnConsumedCapacity", "INDEXES")
+
+    def add_capacity(self, parsed: dict[str, Any], model: Any, **_: Any) -> None:
+        """Add what one call consumed (an after-call handler)."""
+        consumed = parsed.get("ConsumedCapacity") or []
+        for item in consumed if isinstance(consumed, list) else [consumed]:
+            total = float(item.get("CapacityUnits", 0.0))
+            reads = float(item.get("ReadCapacityUnits", 0.0))
+            writes = float(item.get("WriteCapacityUnits", 0.0))
+            if not reads and not writes:  # only a total: by the operation's kind
+                writes = total if model.name in _WRITES else 0.0
+                reads = 0.0 if model.name in _WRITES else total
+            self.read_units += reads
+            self.write_units += writes
 
     @property
     def total(self) -> int:
@@ -97,18 +119,25 @@ class CallCounter:
         self.calls[model.name] += 1
 
 
+_WRITES = frozenset({"PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem", "TransactWriteItems"})
+
+
 @contextmanager
 def counting() -> Iterator[CallCounter]:
-    """Count the DynamoDB calls made inside the block."""
+    """Count the DynamoDB calls made inside the block, and the capacity they consumed."""
     from chalicelib.models import connection
 
     counter = CallCounter()
     events = connection().client.meta.events
     events.register("before-call.dynamodb", counter)
+    events.register("provide-client-params.dynamodb", counter.ask_capacity)
+    events.register("after-call.dynamodb", counter.add_capacity)
     try:
         yield counter
     finally:
         events.unregister("before-call.dynamodb", counter)
+        events.unregister("provide-client-params.dynamodb", counter.ask_capacity)
+        events.unregister("after-call.dynamodb", counter.add_capacity)
 
 
 def seed(request: Callable[..., Any]) -> dict[str, str]:
@@ -217,6 +246,8 @@ def main() -> int:
             "PORTWAY_TABLE_PREFIX": "bench-",
             # Pages and logos of the bench tenant go to a directory of their own, not .local.
             "PORTWAY_BLOB_DIR": tempfile.mkdtemp(prefix="portway-bench-blobs-"),
+            # The figures, not a JSON line per request (the logger is set up on import).
+            "POWERTOOLS_LOG_LEVEL": "WARNING",
         }
     )
     from portway_ops import dynamodb_local
@@ -253,6 +284,7 @@ def _report() -> int:
         settings.table_prefix,
     )
     from portway_ops import (
+        bench_cost,
         bench_imports,
         bench_overhead,
         bench_pages,
@@ -360,6 +392,16 @@ def _report() -> int:
         f"ratio {ratio:.2f} (bound {IMPORT_RATIO_BOUND})"
     )
     failures += ratio > IMPORT_RATIO_BOUND
+    by_name = {call.name: call for call in [*portal, *self_service, *share_reads]}
+    size, packed = pages[0].weights["portal (customer)"]
+    bench_cost.report(
+        [
+            bench_cost.page_view(pages[0].views[0], size, packed, app_s),
+            bench_cost.api_call(by_name["partner read of a share"], app_s),
+            bench_cost.api_call(by_name["GET /v1/portal/assets"], app_s),
+            bench_cost.api_call(by_name["GET /v1/self-service/contract"], app_s),
+        ]
+    )
     print("\nall bounds hold" if not failures else f"\n{failures} bound(s) exceeded")
     return 1 if failures else 0
 

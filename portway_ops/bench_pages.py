@@ -49,9 +49,9 @@ def counting_store() -> Iterator[StoreCounter]:
         counter.reads += 1
         return get(key)
 
-    def recorded_put(key: str, data: bytes, content_type: str) -> Any:
+    def recorded_put(key: str, data: bytes, content_type: str, served: Any = None) -> Any:
         counter.written.append(key)
-        return put(key, data, content_type)
+        return put(key, data, content_type, served)
 
     setattr(store, "get", counted_get)  # noqa: B010 - on the instance, undone below
     setattr(store, "put", recorded_put)  # noqa: B010
@@ -70,6 +70,7 @@ class PageView:
     status: int
     dynamodb: int
     store_reads: int
+    seconds: float = 0.0  # the handler's time in this process
 
 
 def page_views(client: Any, path: str) -> list[PageView]:
@@ -78,10 +79,12 @@ def page_views(client: Any, path: str) -> list[PageView]:
     etag = None
     for name in ("page view", "page view, ETag matches"):
         headers: dict[str, str] = {"If-None-Match": etag} if etag else {}
+        started = time.perf_counter()
         with counting() as calls, counting_store() as store:
             response = client.http.get(path, headers=headers)
+        took = time.perf_counter() - started
         etag = response.headers.get("ETag")
-        views.append(PageView(name, response.status_code, calls.total, store.reads))
+        views.append(PageView(name, response.status_code, calls.total, store.reads, took))
     return views
 
 
@@ -139,8 +142,10 @@ def template_change(
     with counting_store() as store:
         consumer.drain()
         seconds = time.perf_counter() - answered
-    written = Counter(key.split("/")[3] for key in store.written)
-    pages = sum(1 for key in store.written if not key.endswith("/default.html"))
+    # The function's copies (`pages/...`); each has its CDN copy (`site/p/...`) beside it.
+    stored = [key for key in store.written if key.startswith("pages/")]
+    written = Counter(key.split("/")[3] for key in stored)
+    pages = sum(1 for key in stored if not key.endswith("/default.html"))
     return Rendering(
         affected=portals,
         bystanders=bystanders,

@@ -4,8 +4,10 @@ accepting an invitation, against PERFORMANCE.md's bounds (exact counts)."""
 from __future__ import annotations
 
 import json
+import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,11 +25,36 @@ class CountedCall:
     calls: Counter[str]
     bound: str
     within: Callable[[int, Counter[str]], bool]
+    # What the request cost (for the cost figures): read and write request units, the
+    # handler's time in this process, and the answer's bytes.
+    units: tuple[float, float] = (0.0, 0.0)
+    seconds: float = 0.0
+    size: int = 0
 
     @property
     def ok(self) -> bool:
         """True when the answer is a success and the calls stay within the bound."""
         return not self.calls["Scan"] and self.within(self.status, self.calls)
+
+
+@contextmanager
+def timed() -> Iterator[list[float]]:
+    """The block's wall time, in seconds (one number in the list, after the block)."""
+    took: list[float] = []
+    started = time.perf_counter()
+    try:
+        yield took
+    finally:
+        took.append(time.perf_counter() - started)
+
+
+def costs(counter: Any, took: list[float], response: Any) -> dict[str, Any]:
+    """A CountedCall's cost fields from a counter, a timing and the answer."""
+    return {
+        "units": (counter.read_units, counter.write_units),
+        "seconds": took[0],
+        "size": len(response.body),
+    }
 
 
 def reads(calls: Counter[str]) -> int:
@@ -63,7 +90,7 @@ def measure_portal(client: Any, request: Any) -> list[CountedCall]:
             "/v1/portal/invitations/accept", headers=headers, body=json.dumps(body).encode()
         )
     token = json.loads(accepted.body)["access_token"]
-    with counting() as list_calls:
+    with counting() as list_calls, timed() as took:
         listed = client.http.get("/v1/portal/assets", headers={"Authorization": f"Bearer {token}"})
     return [
         CountedCall(
@@ -81,5 +108,6 @@ def measure_portal(client: Any, request: Any) -> list[CountedCall]:
             Counter(list_calls.calls),
             "2",
             lambda status, calls: status == 200 and sum(calls.values()) <= 2,
+            **costs(list_calls, took, listed),
         ),
     ]

@@ -8,7 +8,7 @@ from collections import Counter
 from typing import Any
 
 from portway_ops.bench import counting, requester
-from portway_ops.bench_portal import CountedCall, reads
+from portway_ops.bench_portal import CountedCall, costs, reads, timed
 from portway_ops.pdf import simple_pdf
 
 SIGNUP_BOUND = 5
@@ -66,7 +66,7 @@ def measure_self_service(client: Any, key: str, slug: str) -> list[CountedCall]:
         body=simple_pdf(),
     )
     token = request("POST", f"/v1/contracts/{contract}/self-service-token", {})["token"]
-    with counting() as view_calls:
+    with counting() as view_calls, timed() as took:
         viewed = client.http.get(
             "/v1/self-service/contract", headers={"Authorization": f"Bearer {token}"}
         )
@@ -99,5 +99,6 @@ def measure_self_service(client: Any, key: str, slug: str) -> list[CountedCall]:
             Counter(view_calls.calls),
             "3",
             lambda status, calls: status == 200 and reads(calls) == sum(calls.values()) <= 3,
+            **costs(view_calls, took, viewed),
         ),
     ]

@@ -16,7 +16,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from portway_ops.bench import ROOT, counting, requester
-from portway_ops.bench_portal import CountedCall
+from portway_ops.bench_portal import CountedCall, costs, timed
 
 EXPORT_SIZES = (10_000, 100_000)
 RSS_RATIO_BOUND = 1.5
@@ -35,7 +35,7 @@ def measure_share_read(client: Any, sender_key: str, partner_key: str) -> list[C
         "/v1/shares",
         {"partner_tenant_id": partner_id, "name": "Bench tour", "asset_ids": devices},
     )["id"]
-    with counting() as calls:
+    with counting() as calls, timed() as took:
         read = client.http.get(
             f"/v1/received-shares/{share}/assets",
             headers={"Authorization": f"Bearer {partner_key}"},
@@ -51,6 +51,7 @@ def measure_share_read(client: Any, sender_key: str, partner_key: str) -> list[C
                 and (c["GetItem"], c["BatchGetItem"], c["TransactWriteItems"]) == (2, 1, 1)
                 and sum(c.values()) == 4
             ),
+            **costs(calls, took, read),
         )
     ]
 
@@ -160,7 +161,7 @@ def _export_here(tenant_id: str, share_id: str) -> None:
 
     grant = Share.get(tenant_id, share_id, consistent_read=True)
     began = time.perf_counter()
-    data = access_log.export(grant)
+    data = access_log.export(grant, whole=True)  # as the exports consumer writes it
     seconds = time.perf_counter() - began
     rows = sum(len(e.assets or []) for e in access_log.entries(grant))
     peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux

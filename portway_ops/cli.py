@@ -2,8 +2,10 @@
 
 portway tenant create --name "Acme Rental" [--slug acme] [--owner-email EMAIL] [--json]
 portway api-key create --tenant acme [--scopes read write]  (e.g. after a lockout)
-portway --stage prod tenant create --name ...      (uses the AWS credentials you have)
-portway --stage prod keys init|rotate|retire KEY_ID|show   (the key ring in SSM)
+portway --stage prod --stack portway-prod tenant create --name ...  (your AWS credentials;
+                                                    the stack's own settings)
+portway --stage prod keys init|rotate|retire KEY_ID|show|origin-header   (the key ring)
+portway --stage prod assets publish                 (the CDN's files, after a release)
 portway tables create                               (local setup and tests only)
 portway infra render [--check]
 portway local run                                   (what `make run` calls)
@@ -13,8 +15,10 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Sequence
+from datetime import datetime
 
 from chalicelib.errors import PortwayError
 from portway_ops import stages
@@ -119,6 +123,10 @@ def _keys(args: argparse.Namespace) -> int:
                 "# Retire the previous key after the overlap (docs/operations.md, Keys).",
                 file=sys.stderr,
             )
+        elif args.action == "origin-header":
+            from chalicelib.keyring import origin_header
+
+            print(origin_header(keys.read(name, client)))
         elif args.action == "retire":
             keys.retire(name, client, args.key_id)
             print(f"{name}: key {args.key_id} retired")
@@ -130,17 +138,65 @@ def _keys(args: argparse.Namespace) -> int:
     return 0
 
 
-def _infra_render(args: argparse.Namespace) -> int:
-    from portway_ops.tables import TEMPLATE_PATH, render_text
+def _assets_publish(args: argparse.Namespace) -> int:
+    from portway_ops import assets
 
-    text = render_text()
-    if args.check:
-        if TEMPLATE_PATH.read_text() != text:
-            print("infra/template.json is stale: run `portway infra render`", file=sys.stderr)
-            return 1
+    print(f"published {assets.publish()} files for the CDN")
+    return 0
+
+
+def _restore(args: argparse.Namespace) -> int:
+    import boto3
+
+    from chalicelib.settings import get_settings
+    from portway_ops import restore
+
+    region = get_settings().region
+    if args.action == "blobs":
+        bucket = get_settings().blob_bucket
+        if not bucket:
+            print(
+                "error: PORTWAY_BLOB_BUCKET is not set (the stack's BlobBucketName)",
+                file=sys.stderr,
+            )
+            return 2
+        print(restore.restore_blobs(boto3.client("s3", region_name=region), bucket, args.at))
         return 0
-    TEMPLATE_PATH.write_text(text)
-    print(f"wrote {TEMPLATE_PATH}")
+    client = boto3.client("dynamodb", region_name=region)
+    if args.action == "tables":
+        source = get_settings().table_prefix
+        for name in restore.restore_tables(client, source, args.staging, args.at):
+            print(f"restored {name}")
+    else:
+        for name, count in restore.copy_tables(client, args.source, args.target).items():
+            print(f"{name}: {count} items")
+    return 0
+
+
+def _moment(text: str) -> datetime:
+    moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    if moment.tzinfo is None:
+        raise argparse.ArgumentTypeError("give the time with its zone, e.g. 2026-12-01T08:00:00Z")
+    return moment
+
+
+def _infra_render(args: argparse.Namespace) -> int:
+    from portway_ops import edge, tables
+
+    stale = []
+    for path, text in (
+        (tables.TEMPLATE_PATH, tables.render_text()),
+        (edge.EDGE_PATH, edge.render_text()),
+    ):
+        if args.check:
+            if not path.is_file() or path.read_text() != text:
+                stale.append(path.name)
+            continue
+        path.write_text(text)
+        print(f"wrote {path}")
+    if stale:
+        print(f"{', '.join(stale)} stale: run `portway infra render`", file=sys.stderr)
+        return 1
     return 0
 
 
@@ -156,6 +212,11 @@ def build_parser() -> argparse.ArgumentParser:
         prog="portway", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--stage", default="local", help="stage of .chalice/config.json")
+    parser.add_argument(
+        "--stack",
+        default=os.environ.get("PORTWAY_STACK"),
+        help="the deployed stack whose settings to use (tables, bucket, address, keys)",
+    )
     areas = parser.add_subparsers(dest="area", required=True)
 
     tenant = areas.add_parser("tenant").add_subparsers(dest="action", required=True)
@@ -193,7 +254,26 @@ def build_parser() -> argparse.ArgumentParser:
     retire = ring_actions.add_parser("retire", help="remove a key that no longer signs")
     retire.add_argument("key_id")
     ring_actions.add_parser("show", help="the key ids and which one signs")
+    ring_actions.add_parser(
+        "origin-header", help="the CDN's proof of origin (the stack's OriginHeader parameter)"
+    )
     ring.set_defaults(run=_keys)
+
+    published = areas.add_parser("assets").add_subparsers(dest="action", required=True)
+    publish = published.add_parser("publish", help="put the CDN's static files in the bucket")
+    publish.set_defaults(run=_assets_publish)
+
+    restoring = areas.add_parser("restore", help="bring tables and blobs back to a moment")
+    steps = restoring.add_subparsers(dest="action", required=True)
+    tables_step = steps.add_parser("tables", help="each table at --at into --staging tables")
+    tables_step.add_argument("--at", type=_moment, required=True)
+    tables_step.add_argument("--staging", required=True, help="prefix of the restored tables")
+    blobs_step = steps.add_parser("blobs", help="each object of the bucket as it was at --at")
+    blobs_step.add_argument("--at", type=_moment, required=True)
+    copy_step = steps.add_parser("copy", help="the restored items into the stack's new tables")
+    copy_step.add_argument("--from", dest="source", required=True)
+    copy_step.add_argument("--to", dest="target", required=True)
+    restoring.set_defaults(run=_restore)
 
     infra = areas.add_parser("infra").add_subparsers(dest="action", required=True)
     render = infra.add_parser("render", help="write infra/template.json from the models")
@@ -210,7 +290,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the console script."""
     args = build_parser().parse_args(argv)
-    stages.use_stage(args.stage)
+    stages.use_stage(args.stage, args.stack)
     try:
         result: int = args.run(args)
         return result

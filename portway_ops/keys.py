@@ -4,6 +4,7 @@ init    writes the first ring (refuses when one exists: a deploy never makes a n
 rotate  adds a new key that signs from now on; every older key still verifies
 retire  removes a key that no longer signs (docs/operations.md, "Keys": when it is safe)
 show    the ids (each starts with the day it was made) and which one signs, never a secret
+origin-header  the value the CDN sends to prove a request came through it
 """
 
 from __future__ import annotations
@@ -78,6 +79,14 @@ def retire(name: str, client: Any, key_id: str) -> None:
     if ring is None:
         raise keyring.KeyRingError(f"{name} does not exist")
     _write(client, name, keyring.without(ring, key_id), first=False)
+
+
+def read(name: str, client: Any) -> keyring.KeyRing:
+    """The ring; KeyRingError when there is none."""
+    ring = _read(client, name)
+    if ring is None:
+        raise keyring.KeyRingError(f"{name} does not exist: use `portway keys init`")
+    return ring
 
 
 def show(name: str, client: Any) -> list[str]:

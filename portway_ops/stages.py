@@ -21,8 +21,29 @@ def stage_environment(stage: str, config_path: Path = CONFIG) -> dict[str, str]:
     return env
 
 
-def use_stage(stage: str) -> None:
-    """Point this process at a stage; variables already set in the shell win."""
-    for name, value in stage_environment(stage).items():
+def stack_environment(stack: str, function: str = "APIHandler") -> dict[str, str]:
+    """The environment a deployed stack gives its API function (the operator's commands then
+    use the stage's own tables, bucket, address, sender and keys)."""
+    import boto3
+
+    pages = boto3.client("cloudformation").get_paginator("list_stack_resources")
+    (resource,) = [
+        summary["PhysicalResourceId"]
+        for page in pages.paginate(StackName=stack)
+        for summary in page["StackResourceSummaries"]
+        if summary["LogicalResourceId"] == function
+    ]
+    configuration = boto3.client("lambda").get_function_configuration(FunctionName=resource)
+    variables: dict[str, str] = configuration.get("Environment", {}).get("Variables", {})
+    return variables
+
+
+def use_stage(stage: str, stack: str | None = None) -> None:
+    """Point this process at a stage (and its deployed stack's settings, when named);
+    variables already set in the shell win."""
+    environment = stage_environment(stage)
+    if stack:
+        environment.update(stack_environment(stack))
+    for name, value in environment.items():
         os.environ.setdefault(name, value)
     reset_settings()

@@ -41,6 +41,7 @@ from pathlib import Path
 from typing import Any
 
 from chalicelib.services.pages import consumer as pages_consumer
+from chalicelib.services.shares import exports as share_exports
 from chalicelib.services.tickets import notifications as tickets_notifications
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -110,6 +111,14 @@ SUBSCRIPTIONS: tuple[Subscription, ...] = (
         name="tickets_consumer",
         handler="chalicelib.handlers.consumers.tickets_consumer",
         types=tickets_notifications.TYPES,
+    ),
+    # Long Excel protocols: one at a time, minutes each, never in anybody's way.
+    Subscription(
+        name="exports_consumer",
+        handler="chalicelib.handlers.consumers.exports_consumer",
+        types=share_exports.TYPES,
+        batch_size=1,
+        retries=2,
     ),
 )
 # How often `make run` sends the webhook deliveries whose retry is due (AWS: every minute).

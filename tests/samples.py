@@ -6,6 +6,7 @@ saying what to add here, so a new route cannot slip through uncovered.
 
 from __future__ import annotations
 
+import secrets
 import struct
 import zlib
 from datetime import UTC, datetime
@@ -49,6 +50,8 @@ ID_KINDS = {
     "/v1/tickets/{id}": "ticket",
     "/v1/portal/tickets/{id}": "ticket",
     "/v1/exclusion-rules/{id}": "exclusion_rule",
+    "/v1/mail/suppressions/{id}": "mail_suppression",
+    "/v1/exports/{id}": "export",
 }
 # Where to read an object of each kind, given its id.
 READ_PATHS = {kind: prefix.replace("{id}", "{}") for prefix, kind in ID_KINDS.items()}
@@ -63,6 +66,9 @@ PUBLIC = {
     ("GET", "/v1/page-previews/{id}"),
     ("GET", "/p/{slug}/logos/{theme_id}/{name}"),
     ("GET", "/p/{slug}/{page}"),
+    ("GET", "/site/p/{slug}/{page}/{variant}/{language}"),  # the CDN's fallback
+    ("GET", "/v1/blob-links"),  # a signed token in the query is the only key
+    ("PUT", "/v1/blob-links"),
     ("GET", "/p/{slug}/signup/{variant_id}"),
     ("GET", "/page-assets/{name}"),
     ("GET", "/page-assets/map/{name}"),
@@ -110,6 +116,7 @@ PATH_VALUES = {"{kind}": "invoice", "{language}": "de"}
 # A valid body per route, so that only tenancy or scope can refuse the request.
 BODIES: dict[tuple[str, str], dict[str, object]] = {
     ("POST", "/v1/customers"): {"name": "New customer"},
+    ("POST", "/v1/uploads"): {"content_type": "application/pdf", "size": 1000},
     ("PATCH", "/v1/customers/{id}"): {"name": "renamed"},
     ("POST", "/v1/customers/{id}/business-units"): {"name": "unit"},
     ("PUT", "/v1/customers/{id}/assets"): {"asset_ids": []},
@@ -313,13 +320,13 @@ QUERIES = {("DELETE", "/v1/customers/{id}/portal/sso"): "?issuer=https://erp.exa
 
 
 _BILLING_KINDS = frozenset({"plan", "variant", "component", "coupon", "contract"})
-_SHARE_KINDS = frozenset({"share", "received_share"})
+_SHARE_KINDS = frozenset({"share", "received_share", "export"})
 _TICKET_KINDS = frozenset(
     {"ticket_area", "ticket_type", "ticket", "awaiting_ticket", "plan_board", "exclusion_rule"}
 )
 _EVERY_KIND = frozenset(
     {"customer", "asset", "api_key", "theme", "template", "portal_customer", "portal_user"}
-    | {"tracking_session", "webhook_endpoint", "member", "customer_import"}
+    | {"tracking_session", "webhook_endpoint", "member", "customer_import", "mail_suppression"}
     | _BILLING_KINDS
     | _SHARE_KINDS
     | _TICKET_KINDS
@@ -463,7 +470,27 @@ def _key_objects(api, kinds: frozenset[str]) -> dict[str, str]:
     if "member" in kinds:
         invited = api.post("/v1/team/members", {"email": "member@example.com", "role": "editor"})
         ids["member"] = invited.json_body["id"]
+    if "mail_suppression" in kinds:
+        ids["mail_suppression"] = suppress_for(api.get("/v1/tenant").json_body["id"])
     return ids
+
+
+def suppress_for(tenant_id: str, reason: str = "bounce", address: str | None = None) -> str:
+    """An address of the tenant's mail that bounced for good (or complained), as SES's report
+    suppresses it: a new one unless given (suppressions are global); the suppression's id."""
+    from chalicelib.services.platform import suppressions
+
+    finding = suppressions.Finding(
+        address=address or f"bounced-{secrets.token_hex(6)}@example.com",
+        reason=reason,
+        detail="Permanent/General" if reason == "bounce" else "abuse",
+        tenant_id=tenant_id,
+        feedback_id=None,
+        at=None,
+    )
+    stored = suppressions.record(finding)
+    assert stored is not None, finding
+    return stored.suppression_id
 
 
 def _share_objects(api) -> dict[str, str]:
@@ -482,9 +509,11 @@ def _share_objects(api) -> dict[str, str]:
     received = sender.post(
         "/v1/shares", {"partner_tenant_id": me, "name": "Received", "asset_ids": [theirs["id"]]}
     ).json_body["id"]
+    export = api.post(f"/v1/shares/{granted}/access-log/exports").json_body["id"]
     return {
         "share": granted,
         "received_share": received,
+        "export": export,
         "shared_asset": theirs["id"],
         "partner": partner.public_id,
         "asset": api.post("/v1/assets", {"name": "Unshared"}).json_body["id"],

@@ -38,7 +38,8 @@ def test_template_has_a_table_per_model_with_its_keys_indexes_and_ttl():
 
 
 def test_every_tenant_owned_table_is_keyed_by_tenant():
-    global_tables = {"directory", "tokens"}  # looked up by a unique name or a secret's digest
+    # Looked up by a unique name, a secret's digest, or an e-mail address (for every tenant).
+    global_tables = {"directory", "tokens", "mail-suppressions"}
     # A share's log is written across shards, a ticket's entries are one partition per
     # ticket: their keys start with the tenant id.
     sharded = {"access-log", "ticket-entries"}
@@ -69,9 +70,9 @@ def _endpoint() -> str | None:
 def test_no_code_scans_and_the_iam_policies_do_not_allow_it():
     source = "\n".join(p.read_text() for p in (ROOT / "chalicelib").rglob("*.py"))
     assert not re.search(r"\.scan\(|\bScan\b|scan_index_forward=True", source)
-    for policy in (ROOT / ".chalice").glob("policy-*.json"):
-        actions = json.loads(policy.read_text())["Statement"][1]["Action"]
-        assert "dynamodb:Scan" not in actions
+    roles = [r for r in load_template()["Resources"].values() if r.get("Type") == "AWS::IAM::Role"]
+    assert len(roles) >= 6
+    assert "Scan" not in json.dumps(roles)
 
 
 def test_each_stream_consumer_has_an_event_source_with_retries_and_a_dead_letter_queue():
@@ -120,9 +121,14 @@ def test_each_stream_consumer_has_an_event_source_with_retries_and_a_dead_letter
     assert events_table["StreamSpecification"] == {"StreamViewType": "NEW_IMAGE"}
 
 
+def _statements(role: str) -> dict[str, dict]:
+    policy = load_template()["Resources"][role]["Properties"]["Policies"][0]["PolicyDocument"]
+    return {statement["Sid"]: statement for statement in policy["Statement"]}
+
+
 def test_the_consumer_runs_under_its_own_role_that_reads_the_stream_and_parks_failures():
     from portway_ops.streams import SUBSCRIPTIONS
-    from portway_ops.tables import dead_letter_queue_id, dead_letter_queue_name
+    from portway_ops.tables import dead_letter_queue_id
 
     (pages_consumer,) = [s for s in SUBSCRIPTIONS if s.name == "pages_consumer"]
     queue = load_template()["Resources"][dead_letter_queue_id(pages_consumer)]["Properties"]
@@ -131,28 +137,132 @@ def test_the_consumer_runs_under_its_own_role_that_reads_the_stream_and_parks_fa
     for stage in ("dev", "prod"):
         function = config["stages"][stage]["lambda_functions"]["pages_consumer"]
         assert function["lambda_timeout"] > 29  # not held to API Gateway's limit
-        policy = json.loads((ROOT / ".chalice" / function["iam_policy_file"]).read_text())
-        statements = {s["Sid"]: s for s in policy["Statement"]}
-        stream = statements["PortwayEventsStream"]
-        assert set(stream["Action"]) == {
-            "dynamodb:DescribeStream",
-            "dynamodb:GetRecords",
-            "dynamodb:GetShardIterator",
-            "dynamodb:ListStreams",
-        }
-        assert stream["Resource"] == f"arn:aws:dynamodb:*:*:table/portway-{stage}-events/stream/*"
-        dead_letters = statements["PortwayConsumerDeadLetters"]
-        assert dead_letters["Action"] == ["sqs:SendMessage"]
-        name = dead_letter_queue_name(pages_consumer, f"portway-{stage}-")
-        assert dead_letters["Resource"] == f"arn:aws:sqs:*:*:{name}"
-        # It writes pages and its consumed-event markers, and changes nothing else.
-        assert set(statements["PortwayTables"]["Action"]) == {
-            "dynamodb:GetItem",
-            "dynamodb:BatchGetItem",
-            "dynamodb:Query",
-            "dynamodb:PutItem",
-        }
-        assert "ses:SendEmail" not in json.dumps(policy)
-        # The API's own role does not read the stream.
-        api_policy = (ROOT / ".chalice" / f"policy-{stage}.json").read_text()
-        assert "GetRecords" not in api_policy
+        # The stack's own roles, not Chalice's; Graviton.
+        assert config["stages"][stage]["manage_iam_role"] is False
+        assert config["stages"][stage]["lambda_architecture"] == "arm64"
+    statements = _statements("PagesConsumerRole")
+    assert set(statements["EventsStream"]["Action"]) == {
+        "dynamodb:DescribeStream",
+        "dynamodb:GetRecords",
+        "dynamodb:GetShardIterator",
+        "dynamodb:ListStreams",
+    }
+    assert statements["EventsStream"]["Resource"] == [{"Fn::GetAtt": ["EventsTable", "StreamArn"]}]
+    assert statements["DeadLetters"] == {
+        "Sid": "DeadLetters",
+        "Effect": "Allow",
+        "Action": ["sqs:SendMessage"],
+        "Resource": [{"Fn::GetAtt": [dead_letter_queue_id(pages_consumer), "Arn"]}],
+    }
+    # It writes pages and its consumed-event markers, and changes nothing else.
+    assert set(statements["Tables"]["Action"]) == {
+        "dynamodb:GetItem",
+        "dynamodb:BatchGetItem",
+        "dynamodb:Query",
+        "dynamodb:PutItem",
+    }
+    assert "Mail" not in statements
+    assert "KeyRing" not in statements
+    # The API's own role does not read the stream, and every role names the tables by the
+    # stack's prefix, never by a stage written into the policy.
+    assert "EventsStream" not in _statements("APIHandlerRole")
+    template = json.dumps(load_template()["Resources"])
+    assert "portway-prod-" not in template
+    assert "portway-dev-" not in template
+    assert _statements("APIHandlerRole")["Tables"]["Resource"][0] == {
+        "Fn::Sub": "arn:${AWS::Partition}:dynamodb:${AWS::Region}:${AWS::AccountId}:table/"
+        "${TablePrefix}*"
+    }
+
+
+def test_mail_and_keys_are_scoped_to_the_stacks_identity_and_parameter():
+    statements = _statements("APIHandlerRole")
+    assert statements["Mail"]["Action"] == ["ses:SendEmail"]
+    assert all(
+        "${MailIdentity}" in r["Fn::Sub"] or "${MailConfigurationSet}" in r["Fn::Sub"]
+        for r in statements["Mail"]["Resource"]
+    )
+    assert statements["KeyRing"]["Action"] == ["ssm:GetParameter"]
+    assert "${SecretParameterName}" in statements["KeyRing"]["Resource"][0]["Fn::Sub"]
+    assert "*" not in json.dumps(statements["Mail"]["Resource"])
+
+
+def test_tables_and_the_bucket_survive_a_stack_deletion_but_not_a_failed_first_creation():
+    resources = load_template()["Resources"]
+    for name, resource in resources.items():
+        if resource.get("Type") in ("AWS::DynamoDB::Table", "AWS::S3::Bucket"):
+            assert resource["DeletionPolicy"] == "RetainExceptOnCreate", name
+            assert resource["UpdateReplacePolicy"] == "Retain", name
+        if resource.get("Type") == "AWS::DynamoDB::Table":
+            assert resource["Properties"]["DeletionProtectionEnabled"] is True, name
+    # Named by the stage, not the table prefix: a restore into new tables keeps its blobs.
+    bucket = resources["BlobBucket"]["Properties"]["BucketName"]
+    assert bucket == {"Fn::Sub": "portway-${Stage}-blobs-${AWS::AccountId}"}
+
+
+def test_the_cdn_serves_pages_and_static_files_from_the_bucket_and_falls_back_to_the_api():
+    resources = load_template()["Resources"]
+    config = resources["Distribution"]["Properties"]["DistributionConfig"]
+    assert config["Aliases"] == [{"Ref": "DomainName"}]
+    assert config["ViewerCertificate"]["AcmCertificateArn"] == {"Ref": "CertificateArn"}
+    origins = {origin["Id"]: origin for origin in config["Origins"]}
+    assert origins["blobs"]["OriginAccessControlId"] == {"Fn::GetAtt": ["BlobOriginAccess", "Id"]}
+    assert origins["api"]["OriginPath"] == "/api"
+    assert origins["api"]["OriginCustomHeaders"] == [
+        {"HeaderName": "X-Portway-Origin", "HeaderValue": {"Ref": "OriginHeader"}}
+    ]
+    (group,) = config["OriginGroups"]["Items"]
+    assert group["FailoverCriteria"]["StatusCodes"]["Items"] == [403, 404]
+    assert [m["OriginId"] for m in group["Members"]["Items"]] == ["blobs", "api"]
+    behaviors = {b["PathPattern"]: b for b in config["CacheBehaviors"]}
+    assert set(behaviors) == {"/p/*", "/page-assets/*", "/console*"}
+    for behavior in behaviors.values():
+        assert behavior["TargetOriginId"] == "blobs-then-api"
+        assert behavior["Compress"] is True
+        assert behavior["ViewerProtocolPolicy"] == "redirect-to-https"
+        events = {f["EventType"]: f["FunctionARN"] for f in behavior["FunctionAssociations"]}
+        assert events["viewer-response"] == {"Fn::GetAtt": ["PageResponseFunction", "FunctionARN"]}
+    assert {f["EventType"] for f in behaviors["/p/*"]["FunctionAssociations"]} == {
+        "viewer-request",
+        "viewer-response",
+    }
+    default = config["DefaultCacheBehavior"]
+    assert default["TargetOriginId"] == "api"  # /v1/*, /sso/* and the rest
+    assert "POST" in default["AllowedMethods"]
+    # The functions' code is the tested files'.
+    for name in ("page-request", "page-response", "api-request"):
+        logical = "".join(part.title() for part in name.split("-")) + "Function"
+        code = resources[logical]["Properties"]["FunctionCode"]
+        assert code == (ROOT / "infra" / "cloudfront" / f"{name}.js").read_text()
+    # The CDN reads the pages' copies and the published files, nothing else of the bucket.
+    statements = resources["BlobBucketPolicy"]["Properties"]["PolicyDocument"]["Statement"]
+    read = statements[0]
+    assert read["Principal"] == {"Service": "cloudfront.amazonaws.com"}
+    assert read["Action"] == "s3:GetObject"
+    assert [r["Fn::Sub"] for r in read["Resource"]] == [
+        "${BlobBucket.Arn}/site/*",
+        "${BlobBucket.Arn}/page-assets/*",
+        "${BlobBucket.Arn}/console*",
+    ]
+    assert (
+        "distribution/${Distribution}"
+        in read["Condition"]["StringEquals"]["AWS:SourceArn"]["Fn::Sub"]
+    )
+
+
+def test_the_edge_stack_slows_down_password_guessing_signups_and_sso():
+    from portway_ops import edge
+
+    template = json.loads((ROOT / "infra" / "edge.json").read_text())
+    assert (ROOT / "infra" / "edge.json").read_text() == edge.render_text()
+    acl = template["Resources"]["WebAcl"]["Properties"]
+    assert acl["Scope"] == "CLOUDFRONT"
+    rules = {rule["Name"]: rule for rule in acl["Rules"]}
+    for name in ("SignIn", "PasswordReset", "Signup", "SingleSignOn"):
+        rate = rules[name]["Statement"]["RateBasedStatement"]
+        assert rate["AggregateKeyType"] == "IP"
+        assert rules[name]["Action"] == {"Block": {}}
+    searched = json.dumps(rules["SignIn"])
+    assert "/v1/team/sessions" in searched
+    assert "/v1/portal/sessions" in searched
+    assert sorted(r["Priority"] for r in acl["Rules"]) == list(range(len(acl["Rules"])))

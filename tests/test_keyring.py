@@ -215,7 +215,7 @@ def test_the_operator_commands_init_rotate_and_retire_the_ring(capsys, monkeypat
     with pytest.raises(keyring.KeyRingError, match="active key"):
         keys_ops.retire("/portway/prod/keys", client, second)
     monkeypatch.setattr(keys_ops, "_client", lambda region=None: client)
-    monkeypatch.setattr("portway_ops.stages.use_stage", lambda stage: None)
+    monkeypatch.setattr("portway_ops.stages.use_stage", lambda stage, stack=None: None)
     assert cli.main(["--stage", "prod", "keys", "retire", first]) == 0
     assert cli.main(["--stage", "prod", "keys", "show"]) == 0
     assert capsys.readouterr().out.splitlines()[-1] == f"{second}\tsigns and verifies"
@@ -240,3 +240,16 @@ def test_a_deployed_stage_without_a_setting_refuses_to_start_and_names_it(missin
 def test_a_deployed_stage_refuses_a_public_address_that_is_not_its_own_https(url):
     with pytest.raises(ConfigurationError, match="PORTWAY_PUBLIC_BASE_URL"):
         Settings.from_env(deployed_env(PORTWAY_PUBLIC_BASE_URL=url))
+
+
+def test_the_cdns_origin_header_of_every_key_in_the_ring_is_believed():
+    with keys(ring("a", a=OLD)):
+        before = keyring.origin_header(keyring.keyring())
+        assert keyring.from_the_cdn(before)
+    with keys(ring("b", a=OLD, b=NEW)):
+        assert keyring.from_the_cdn(before)  # the stack still sends it until redeployed
+        assert keyring.from_the_cdn(keyring.origin_header(keyring.keyring()))
+        assert not keyring.from_the_cdn("")
+        assert not keyring.from_the_cdn(None)
+    with keys(ring("b", b=NEW)):
+        assert not keyring.from_the_cdn(before)

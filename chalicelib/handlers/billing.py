@@ -7,7 +7,7 @@ from __future__ import annotations
 from chalice.app import Blueprint, Response
 from msgspec import Struct
 
-from chalicelib.handlers.router import Api
+from chalicelib.handlers.router import Api, large_file
 from chalicelib.models import Document
 from chalicelib.operations import Upload
 from chalicelib.schemas import billing as schemas
@@ -263,9 +263,11 @@ def list_documents(ctx: TenantContext, id: str, page: PageRequest) -> Page[schem
 
 @api.get("/v1/contracts/{id}/documents/{document_id}", produces=(documents.PDF_CONTENT_TYPE,))
 def get_document(ctx: TenantContext, id: str, document_id: str) -> Response:
-    """A document's PDF."""
+    """A document's PDF (over 4 MB: 303 to a link that downloads it for five minutes)."""
     item = documents.load(ctx, id, document_id)
-    return pdf_response(item, documents.pdf(item))
+    name = documents.file_name(item)
+    far = large_file(item.blob_key, int(item.size), documents.PDF_CONTENT_TYPE, name)
+    return far or pdf_response(item, documents.pdf(item))
 
 
 @api.post(

@@ -15,6 +15,7 @@ from typing import Any
 
 from chalice.app import Blueprint, Rate
 
+from chalicelib import observability
 from chalicelib.models import Event
 from chalicelib.services.pages import consumer
 
@@ -23,6 +24,7 @@ _log = logging.getLogger("portway")
 
 
 @blueprint.lambda_function(name="pages_consumer")
+@observability.invocation
 def pages_consumer(event: dict[str, Any], context: Any) -> dict[str, Any]:
     """Render the pages a batch of events reaches; answer the first record that failed
     (Lambda's partial batch response), so the retry starts there."""
@@ -30,6 +32,7 @@ def pages_consumer(event: dict[str, Any], context: Any) -> dict[str, Any]:
 
 
 @blueprint.lambda_function(name="webhooks_consumer")
+@observability.invocation
 def webhooks_consumer(event: dict[str, Any], context: Any) -> dict[str, Any]:
     """Send every new event to the tenant's webhook endpoints that want it; answer the first
     record that failed, so the retry starts there (a retried event keeps its webhook-id)."""
@@ -46,6 +49,7 @@ def webhooks_consumer(event: dict[str, Any], context: Any) -> dict[str, Any]:
 
 
 @blueprint.lambda_function(name="tickets_consumer")
+@observability.invocation
 def tickets_consumer(event: dict[str, Any], context: Any) -> dict[str, Any]:
     """Send the e-mails ticket events call for (each through the recipient's visibility);
     answer the first record that failed, so the retry starts there (an e-mail already sent
@@ -62,9 +66,28 @@ def tickets_consumer(event: dict[str, Any], context: Any) -> dict[str, Any]:
     return {"batchItemFailures": []}
 
 
+@blueprint.lambda_function(name="exports_consumer")
+@observability.invocation
+def exports_consumer(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """Write the Excel protocols asked for (one a batch: a long log takes minutes). An
+    export that fails is marked failed, for the person to ask again, never retried blindly."""
+    from chalicelib.clock import utcnow
+    from chalicelib.services.shares import exports  # the writer, here only
+
+    for record in event.get("Records", []):
+        asked = Event.from_raw_data(record["dynamodb"]["NewImage"])
+        try:
+            exports.run(asked)
+        except Exception:
+            _log.exception("export %s could not be written", asked.object_id)
+            observability.count(observability.CONSUMER_FAILURES)
+            exports.fail(asked, "the protocol could not be written; ask for it again", utcnow())
+    return {"batchItemFailures": []}
+
+
 @blueprint.schedule(Rate(1, unit=Rate.MINUTES), name="webhooks_retries")
 def webhooks_retries(event: Any) -> None:
     """Send the deliveries whose retry is due (backoff for up to three days)."""
     from chalicelib.services.webhooks.delivery import run_due
 
-    run_due()
+    observability.invocation(lambda _event, _context: run_due())(event, None)

@@ -86,6 +86,27 @@ def get_signup_page(slug: str, variant_id: str) -> Response:
     return _answer(store.find(slug, "signup", variant_id, language), vary)
 
 
+@api.get(
+    "/site/p/{slug}/{page}/{variant}/{language}",
+    auth="public",
+    produces=("text/html",),
+    on_error=_error_page,
+)
+def get_page_for_the_cdn(slug: str, page: str, variant: str, language: str) -> Response:
+    """A page as the CDN asks for it when it has no copy (its viewer-request function names
+    the variant and the language in the path, `_` and `default` for none): the page with
+    every header, or the tenant's not-found page."""
+    return _answer(
+        store.find(
+            slug,
+            page,
+            None if variant == store.TENANT_VARIANT else variant,
+            None if language == store.DEFAULT else language,
+        ),
+        {},
+    )
+
+
 @api.get("/page-assets/{name}", auth="public", produces=("text/javascript",), file_names=True)
 def get_page_asset(name: str) -> Response:
     """A module a hosted page loads (named by its content's hash: cached for a year)."""

@@ -14,12 +14,15 @@ import logging
 import re
 from collections.abc import Callable
 from contextlib import suppress
+from datetime import timedelta
 from typing import Any, TypeVar
 
 import msgspec
 from chalice.app import Blueprint, Request, Response
 from pynamodb.exceptions import PynamoDBException
 
+from chalicelib import observability
+from chalicelib.blobs import blob_store
 from chalicelib.errors import (
     BadRequest,
     Conflict,
@@ -33,8 +36,10 @@ from chalicelib.errors import (
     UnsupportedMediaType,
     problem,
 )
+from chalicelib.keyring import from_the_cdn
 from chalicelib.operations import (
     IF_MATCH_PATTERN,
+    MAX_STAGED_BYTES,
     MAX_UPLOAD_BYTES,
     OPERATIONS,
     Auth,
@@ -131,17 +136,66 @@ def _json_body(request: Request) -> Any:
     return data
 
 
-def _upload(request: Request, accepted: tuple[str, ...]) -> Upload:
+_UPLOAD_ID = re.compile(r"^upl_[A-Za-z0-9_-]{20,64}$")
+
+
+def _upload(request: Request, accepted: tuple[str, ...], tenant_id: str | None) -> Upload:
     raw = request.raw_body or b""
     data = raw.encode() if isinstance(raw, str) else raw
-    if len(data) > MAX_UPLOAD_BYTES:
-        raise PayloadTooLarge(f"An upload may be at most {MAX_UPLOAD_BYTES // 1024 // 1024} MB.")
     content_type = (request.headers.get("content-type") or "").split(";")[0].strip().lower()
+    if content_type == "application/json" and tenant_id is not None:
+        return _staged(data, accepted, tenant_id)
+    if len(data) > MAX_UPLOAD_BYTES:
+        raise PayloadTooLarge(
+            f"A file sent in the request may be at most {MAX_UPLOAD_BYTES // 1024 // 1024} MB: "
+            "put a larger one in the store first (POST /v1/uploads), then send its upload_id.",
+            extra={"reason": "use_upload"},
+        )
     if content_type not in accepted:
         raise UnsupportedMediaType(f"Send the body as one of: {', '.join(accepted)}.")
     if not data:
         raise Invalid.field("body", "is empty")
     return Upload(data, content_type)
+
+
+def _staged(body: bytes, accepted: tuple[str, ...], tenant_id: str) -> Upload:
+    """A file the client put in the store through an upload link, named by its upload id;
+    only the caller's tenant's, only while it is there (a day), only of an accepted type."""
+    try:
+        upload_id = json.loads(body or b"{}").get("upload_id")
+    except (ValueError, AttributeError):
+        upload_id = None
+    if not isinstance(upload_id, str) or not _UPLOAD_ID.match(upload_id):
+        raise Invalid.field("upload_id", "give the id POST /v1/uploads answered", code="required")
+    key = staged_key(tenant_id, upload_id)
+    blob = blob_store().get(key)
+    if blob is None:
+        raise Invalid.field(
+            "upload_id", "no such upload: it was never finished, or it expired", code="unknown"
+        )
+    if blob.content_type not in accepted:
+        raise UnsupportedMediaType(f"The uploaded file must be one of: {', '.join(accepted)}.")
+    if not blob.data or len(blob.data) > MAX_STAGED_BYTES:
+        raise PayloadTooLarge(f"A file may be at most {MAX_STAGED_BYTES // 1024 // 1024} MB.")
+    return Upload(blob.data, blob.content_type, key)
+
+
+DOWNLOAD_LINK_LIFETIME = timedelta(minutes=5)
+
+
+def large_file(key: str, size: int, content_type: str, file_name: str) -> Response | None:
+    """For a file larger than a response may carry (Lambda's 6 MB, base64): 303 to a link
+    that downloads it straight from the store for five minutes; None for a smaller one."""
+    if size <= MAX_UPLOAD_BYTES:
+        return None
+    link = blob_store().download_link(key, content_type, file_name, DOWNLOAD_LINK_LIFETIME)
+    headers: dict[str, str | list[str]] = {"Location": link, **_BASE_HEADERS}
+    return Response(body="", status_code=303, headers=headers)
+
+
+def staged_key(tenant_id: str, upload_id: str) -> str:
+    """Where an upload link puts a tenant's file (the bucket forgets it after a day)."""
+    return f"uploads/{tenant_id}/{upload_id}"
 
 
 def _if_match(request: Request) -> int | None:
@@ -155,7 +209,13 @@ def _if_match(request: Request) -> int | None:
 
 
 def _source_ip(request: Request) -> str | None:
-    # From API Gateway's own request context, never from X-Forwarded-For.
+    """The caller's address: API Gateway's own, never X-Forwarded-For. Behind the CDN that
+    is an edge server's, so the viewer's comes in `X-Portway-Viewer-Address` (set by the
+    CDN's function, whatever the client sent), trusted only with the CDN's origin header."""
+    headers = request.headers
+    viewer: str | None = headers.get("x-portway-viewer-address")
+    if viewer and from_the_cdn(headers.get("x-portway-origin")):
+        return viewer
     identity = (request.context or {}).get("identity") or {}
     source: str | None = identity.get("sourceIp")
     return source
@@ -170,7 +230,11 @@ def _check_ids(params: dict[str, str], *, files: bool = False) -> None:
 
 
 def _arguments(
-    op: Operation, request: Request, params: dict[str, str], raw_body: Any
+    op: Operation,
+    request: Request,
+    params: dict[str, str],
+    raw_body: Any,
+    tenant_id: str | None = None,
 ) -> dict[str, Any]:
     """The view's keyword arguments: path ids, then what the operation declares."""
     kwargs: dict[str, Any] = dict(params)
@@ -183,7 +247,7 @@ def _arguments(
     if op.query:
         kwargs["query"] = decode(op.query, query_params, strict=False, prefix="query.")
     if op.upload:
-        kwargs["upload"] = _upload(request, op.upload)
+        kwargs["upload"] = _upload(request, op.upload, tenant_id)
     if op.versioned:
         kwargs["if_match"] = _if_match(request)
     return kwargs
@@ -303,8 +367,10 @@ class _Handler:
             if mapped is not None:
                 return self.on_error(mapped)
             _log.exception("storage error in %s %s", self.operation.method, self.operation.path)
+            observability.count(observability.UNEXPECTED_ERRORS)
         except Exception:  # the last resort: a bug must still answer problem+json, no details
             _log.exception("unhandled error in %s %s", self.operation.method, self.operation.path)
+            observability.count(observability.UNEXPECTED_ERRORS)
         return self.on_error(InternalError("Something went wrong on our side."))
 
     def _handle(self, request: Request, params: dict[str, str]) -> Response:
@@ -316,11 +382,18 @@ class _Handler:
             return self._portal(request, params)
         if op.auth == "staff":
             ctx = authenticate_staff(request.headers.get("authorization"), _source_ip(request))
+            observability.about_tenant(ctx.tenant_id)
             staff_sessions.check_sources(ctx)
             return self._respond(self.view(ctx, **self._kwargs(request, params)))
         if op.auth != "api_key":
             return self._respond(self.view(self._caller(request), **self._kwargs(request, params)))
+        return self._provider(request, params)
+
+    def _provider(self, request: Request, params: dict[str, str]) -> Response:
+        """A call with an API key or a team member's token."""
+        op = self.operation
         ctx = authenticate_provider(request.headers.get("authorization"), _source_ip(request))
+        observability.about_tenant(ctx.tenant_id)
         if ctx.member_id is not None:
             staff_sessions.check_sources(ctx)  # the member and the session are still there
             if ctx.second_factor_due:
@@ -334,12 +407,15 @@ class _Handler:
             ctx.require(op.scope)
         _check_ids(params)
         raw_body = _json_body(request) if op.body else None
-        kwargs = _arguments(op, request, params, raw_body)
+        kwargs = _arguments(op, request, params, raw_body, ctx.tenant_id)
         key = request.headers.get("idempotency-key") if op.idempotent else None
         if key is None:
             response = self._respond(self.view(ctx, **kwargs))
         else:
             response = self._idempotent(ctx, key, params, raw_body, kwargs)
+        upload = kwargs.get("upload")
+        if isinstance(upload, Upload) and upload.staged_key:
+            blob_store().delete(upload.staged_key)  # used: the view stored what it keeps
         return response
 
     def _portal(self, request: Request, params: dict[str, str]) -> Response:
@@ -347,6 +423,7 @@ class _Handler:
         view folds that check into its own batch read (which comes before anything it
         writes); either way nothing is answered from a session that ended."""
         ctx = authenticate_portal(request.headers.get("authorization"), _source_ip(request))
+        observability.about_tenant(ctx.tenant_id)
         if self.operation.method != "GET":
             ctx.require_writable()
         if not self.operation.folds_session_check:
@@ -361,12 +438,14 @@ class _Handler:
         if self.operation.auth == "anonymous":
             return Caller(source_ip)
         try:
-            return authenticate_self_service(request.headers.get("authorization"), source_ip)
+            found = authenticate_self_service(request.headers.get("authorization"), source_ip)
         except Unauthorized as refusal:
             # A secret that is no link is a guess: counted per address (429 once too many).
             if refusal.extra.get("reason") == LINK_INVALID:
                 ratelimit.fail(ratelimit.SELF_SERVICE_LINK_PER_ADDRESS, source_ip)
             raise
+        observability.about_tenant(found.tenant_id)
+        return found
 
     def _kwargs(self, request: Request, params: dict[str, str]) -> dict[str, Any]:
         _check_ids(params)

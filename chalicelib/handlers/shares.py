@@ -6,13 +6,14 @@ from __future__ import annotations
 from chalice.app import Blueprint, Response
 
 from chalicelib.clock import utcnow
+from chalicelib.errors import Conflict
 from chalicelib.handlers.router import Api
 from chalicelib.schemas import shares as schemas
 from chalicelib.schemas import tenants as tenant_schemas
 from chalicelib.schemas.common import Page, page_of
 from chalicelib.services.platform import api_keys
 from chalicelib.services.platform.pagination import PageRequest
-from chalicelib.services.shares import access_log, shares
+from chalicelib.services.shares import access_log, exports, shares
 from chalicelib.services.shares.access_log import XLSX_CONTENT_TYPE, Grant
 from chalicelib.tenancy import TenantContext
 
@@ -21,7 +22,16 @@ api = Api(blueprint, tag="shares")
 
 
 def _protocol(grant: Grant) -> Response:
-    """The access log as an Excel file, for download."""
+    """The access log as an Excel file, for download; a log longer than one request answers
+    is 409 with the way to ask for it as an export."""
+    try:
+        data = access_log.export(grant)
+    except access_log.TooLong:
+        raise Conflict(
+            f"The log has more than {access_log.SYNC_ROWS:,} rows: ask for it as an export "
+            "(POST .../access-log/exports), which is written in the background.",
+            extra={"reason": "use_export"},
+        ) from None
     name = access_log.file_name(grant, utcnow())
     headers: dict[str, str | list[str]] = {
         "Content-Type": XLSX_CONTENT_TYPE,
@@ -30,7 +40,7 @@ def _protocol(grant: Grant) -> Response:
         "Content-Security-Policy": "default-src 'none'; sandbox; frame-ancestors 'none'",
         "Cache-Control": "private, no-store",
     }
-    return Response(body=access_log.export(grant), status_code=200, headers=headers)
+    return Response(body=data, status_code=200, headers=headers)
 
 
 def _log(
@@ -150,6 +160,35 @@ def get_received_access_log(
 def get_received_protocol(ctx: TenantContext, id: str) -> Response:
     """This tenant's reads of the share as an Excel file."""
     return _protocol(shares.load_received(ctx, id))
+
+
+@api.post(
+    "/v1/shares/{id}/access-log/exports",
+    response=schemas.ProtocolExport,
+    status=202,  # share.protocol_requested, in the export's transaction
+)
+def export_share_protocol(ctx: TenantContext, id: str) -> schemas.ProtocolExport:
+    """Ask for the share's access log as an Excel file of any length, written in the
+    background: follow it at GET /v1/exports/{id}."""
+    return exports.request(ctx, shares.load(ctx, id))
+
+
+@api.post(
+    "/v1/received-shares/{id}/access-log/exports",
+    response=schemas.ProtocolExport,
+    status=202,
+    tracking=True,
+)
+def export_received_protocol(ctx: TenantContext, id: str) -> schemas.ProtocolExport:
+    """Ask for this tenant's reads of the share as an Excel file of any length."""
+    return exports.request(ctx, shares.load_received(ctx, id))
+
+
+@api.get("/v1/exports/{id}", response=schemas.ProtocolExport, tracking=True)
+def get_export(ctx: TenantContext, id: str) -> schemas.ProtocolExport:
+    """An export's progress (`rows_written`), and once done a link to its file that works
+    for five minutes."""
+    return exports.load(ctx, id)
 
 
 @api.post(

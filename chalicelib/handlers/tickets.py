@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from chalice.app import Blueprint, Response
 
-from chalicelib.handlers.router import Api
+from chalicelib.handlers.router import Api, large_file
 from chalicelib.models import TicketEntry
 from chalicelib.operations import Upload
 from chalicelib.schemas import tickets as schemas
@@ -27,6 +27,12 @@ _FILE_HEADERS: dict[str, str | list[str]] = {
 
 
 def _file(entry: TicketEntry) -> Response:
+    """The attachment (over 4 MB: 303 to a link that downloads it for five minutes)."""
+    content_type = entry.content_type or "application/octet-stream"
+    name = entry.file_name or "attachment"
+    far = large_file(entry.blob_key or "", int(entry.size or 0), content_type, name)
+    if far is not None:
+        return far
     headers: dict[str, str | list[str]] = {
         **_FILE_HEADERS,
         "Content-Type": entry.content_type or "application/octet-stream",

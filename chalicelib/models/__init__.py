@@ -15,10 +15,11 @@ from chalicelib.models.billing import (
 )
 from chalicelib.models.customers import BusinessUnit, Customer, CustomerImport
 from chalicelib.models.events import Event
+from chalicelib.models.mail import MailSuppression
 from chalicelib.models.portal_templates import PortalTemplate
 from chalicelib.models.portal_users import Invitation, PortalUser
 from chalicelib.models.portals import Portal
-from chalicelib.models.shares import AccessLogEntry, ReceivedShare, Share
+from chalicelib.models.shares import AccessLogEntry, ProtocolExport, ReceivedShare, Share
 from chalicelib.models.sso import SsoIssuer
 from chalicelib.models.team import TeamMember
 from chalicelib.models.tenants import DirectoryEntry, Tenant
@@ -44,12 +45,14 @@ __all__ = [
     "EmailTemplate",
     "Event",
     "Invitation",
+    "MailSuppression",
     "Plan",
     "PlanVariant",
     "Portal",
     "PortalTemplate",
     "PortalUser",
     "PortwayModel",
+    "ProtocolExport",
     "ReceivedShare",
     "SelfServiceSettings",
     "Share",

@@ -9,6 +9,7 @@ from pynamodb.attributes import (
     ListAttribute,
     MapAttribute,
     NumberAttribute,
+    TTLAttribute,
     UnicodeAttribute,
     UTCDateTimeAttribute,
     VersionAttribute,
@@ -120,3 +121,31 @@ class AccessLogEntry(PortwayModel):
     def key_for(time: datetime, entry_id: str) -> str:
         """The range key of one entry: time, then id."""
         return f"{key_time(time)}#{entry_id}"
+
+
+class ProtocolExport(PortwayModel):
+    """An Excel protocol of a share's log, written by the exports consumer into the blob
+    store and handed out by short-lived links; `rows_written` shows its progress. Kept a
+    week (TTL), like the file. Hash key: the tenant that asked (sender or partner)."""
+
+    class Meta(metaclass=TableMeta):
+        base_name = "exports"
+
+    tenant_id = UnicodeAttribute(hash_key=True)
+    export_id = UnicodeAttribute(range_key=True)
+    share_id = UnicodeAttribute()
+    side = UnicodeAttribute()  # sender | partner: which of the tenant's shares it names
+    status = UnicodeAttribute()  # queued | running | done | failed
+    rows_written = NumberAttribute(default=0)
+    file_name = UnicodeAttribute(null=True)
+    size = NumberAttribute(null=True)
+    error = UnicodeAttribute(null=True)
+    created_at = UTCDateTimeAttribute()
+    created_by = UnicodeAttribute()
+    finished_at = UTCDateTimeAttribute(null=True)
+    expires_at = TTLAttribute()
+
+    @staticmethod
+    def blob_key_for(tenant_id: str, export_id: str) -> str:
+        """Where the export's file is kept."""
+        return f"exports/{tenant_id}/{export_id}.xlsx"

@@ -50,9 +50,26 @@ def manifest() -> dict[str, str] | None:
     try:
         found = json.loads((BUILT / "manifest.json").read_text(encoding="utf-8"))
     except FileNotFoundError:
-        _log.warning("the map is not built: run `make map` (node console/map.mjs)")
-        return None
+        published = _published_manifest()
+        if published is None:
+            _log.warning("the map is not built: run `make map` (node console/map.mjs)")
+            return None
+        found = published
     return {role: str(found[role]) for role in ("module", "worker", "style", "basemap")}
+
+
+def _published_manifest() -> dict[str, str] | None:
+    """The manifest `portway assets publish` put beside the map's files in the bucket (in
+    AWS the function's package has no built map; the CDN serves its files)."""
+    if get_settings().is_local:
+        return None
+    from chalicelib.blobs import blob_store
+
+    blob = blob_store().get("page-assets/map/manifest.json")
+    if blob is None:
+        return None
+    found: dict[str, str] = json.loads(blob.data)
+    return found
 
 
 @functools.cache

@@ -8,6 +8,13 @@ then the HTML. Keeping the headers inside the blob makes a view one read in both
 
 Keys: `pages/{slug}/{page}/{variant}/{language}.html`, where the variant is a portal id or
 `_` for the tenant's own page, and `default.html` holds the tenant's default language.
+
+In AWS the CDN serves pages without the function: each page is also stored as plain HTML
+under `site/p/{slug}/{page}/{variant}/{language}`, its CSP and other headers as object
+metadata, which a CloudFront Function turns back into headers (infra/cloudfront/). S3 caps
+an object's metadata at 2 KB; a page whose headers do not fit (a tenant with many long
+origins) is not stored there, so the CDN falls back to the function for it, which answers
+from the form above with every header.
 """
 
 from __future__ import annotations
@@ -17,7 +24,7 @@ import re
 
 import msgspec
 
-from chalicelib.blobs import Blob, BlobStore, blob_store
+from chalicelib.blobs import Blob, BlobStore, Served, blob_store
 
 # The languages pages are rendered in (the first is the fallback of last resort).
 LANGUAGES = ("en", "de", "da")
@@ -53,6 +60,28 @@ class StoredPage(msgspec.Struct, frozen=True):
 def page_key(slug: str, page: str, variant: str, language: str) -> str:
     """The blob key of one rendered page in one language (or `default`)."""
     return f"pages/{slug}/{page}/{variant}/{language}.html"
+
+
+def site_key(slug: str, page: str, variant: str, language: str) -> str:
+    """The key the CDN reads a page from (the path its viewer-request function makes)."""
+    return f"site/p/{slug}/{page}/{variant}/{language}"
+
+
+# S3 counts the names and values of an object's user metadata, at most 2 KB in all.
+METADATA_BYTES = 2048
+# Headers the CDN sets from metadata (the viewer-response function's list); Content-Type and
+# Cache-Control are S3's own.
+SERVED_HEADERS = ("Content-Security-Policy", "X-Content-Type-Options", "Referrer-Policy")
+
+
+def served(headers: dict[str, str]) -> Served | None:
+    """How the CDN serves a page with these headers, or None when they do not fit in S3's
+    metadata."""
+    metadata = {name.lower(): headers[name] for name in SERVED_HEADERS if name in headers}
+    size = sum(len(k.encode()) + len(v.encode()) for k, v in metadata.items())
+    if size > METADATA_BYTES or not all(v.isascii() for v in metadata.values()):
+        return None
+    return Served(headers.get("Cache-Control", "no-store"), metadata)
 
 
 def preview_key(preview_id: str) -> str:

@@ -173,3 +173,21 @@ class TrackingSession(Output):
     id: str
     url: str
     expires_at: Timestamp
+
+
+class ProtocolExport(Output):
+    """An Excel protocol being written: `rows_written` grows while `status` is `running`;
+    once `done`, `download_url` fetches the file for five minutes (ask again for a fresh
+    one) until `expires_at`."""
+
+    id: str
+    share_id: str
+    status: Literal["queued", "running", "done", "failed"]
+    rows_written: int
+    file_name: str | None
+    size: int | None
+    download_url: str | None
+    error: str | None
+    created_at: Timestamp
+    finished_at: str | None
+    expires_at: Timestamp

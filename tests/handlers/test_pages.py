@@ -123,10 +123,10 @@ def written(monkeypatch) -> list[str]:
     keys: list[str] = []
     put = store.put
 
-    def recording_put(key, data, content_type):
+    def recording_put(key, data, content_type, served=None):
         if key.startswith("pages/"):
             keys.append(key)
-        return put(key, data, content_type)
+        return put(key, data, content_type, served)
 
     monkeypatch.setattr(store, "put", recording_put)
     return keys

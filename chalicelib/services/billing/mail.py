@@ -38,6 +38,7 @@ from chalicelib.services.platform.outbound_mail import (  # noqa: F401 - part of
     Mail,
     OutboxTransport,
     SesTransport,
+    Suppressed,
     Transport,
     deliver,
     transport,
@@ -314,8 +315,11 @@ def send(
     }
     # A header is one line, whatever a name contains (any of Unicode's line breaks).
     subject = " ".join(fill(subject, values, None).replace("\t", " ").splitlines()).strip()
-    mail = Mail(get_settings().mail_from, to, subject, fill(body, values, link))
-    sender = deliver(mail, f"an e-mail of contract {contract_id}")
+    mail = Mail(get_settings().mail_from, to, subject, fill(body, values, link), tenant_id=t)
+    try:
+        sender = deliver(mail, f"an e-mail of contract {contract_id}")
+    except Suppressed as refused:  # the given address, or the customer's
+        raise refused.on("to") from None
     sent = {"email_id": email_id, "kind": data.kind, "language": language, "to": to}
     if document is not None:
         sent["document_id"] = document.document_id
@@ -410,10 +414,13 @@ def send_new_link(caller: Caller, data: schemas.NewLinkRequest, *, clock: Clock 
         "ProviderName": tenant.name,
     }
     subject = " ".join(fill(subject, values, None).replace("\t", " ").splitlines()).strip()
-    deliver(
-        Mail(get_settings().mail_from, customer.email, subject, fill(body, values, link)),
-        f"a new link of contract {contract_id}",
+    mail = Mail(
+        get_settings().mail_from, customer.email, subject, fill(body, values, link), tenant_id=t
     )
+    try:
+        deliver(mail, f"a new link of contract {contract_id}")
+    except Suppressed:
+        return  # as if sent: the answer is the same whatever happens (no link, no event)
     events.record(
         tx,
         Actor(t, f"self_service:{contract_id}"),

@@ -6,14 +6,14 @@ customer is billed another."""
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+
+import msgspec
 
 CENT = Decimal("0.01")
 
 
-@dataclass(frozen=True, slots=True)
-class Line:
+class Line(msgspec.Struct, frozen=True):
     """One priced line: a unit price (a decimal string, as stored) times a quantity."""
 
     price: str
@@ -25,8 +25,7 @@ class Line:
         return (Decimal(self.price) * self.quantity).quantize(CENT, ROUND_HALF_UP)
 
 
-@dataclass(frozen=True, slots=True)
-class Recurring:
+class Recurring(msgspec.Struct, frozen=True):
     """The sum per period before the discount, the discount, and what is charged."""
 
     subtotal: Decimal

@@ -28,7 +28,7 @@ import msgspec
 from pynamodb.exceptions import DoesNotExist
 
 from chalicelib import branding, credentials
-from chalicelib.blobs import BlobStore, blob_store
+from chalicelib.blobs import BlobStore, Served, blob_store
 from chalicelib.catalogue import APPS, BUILT_IN_APPS, SECTION_APPS
 from chalicelib.clock import Clock, utcnow
 from chalicelib.errors import Conflict, Invalid, NotFound, Unavailable
@@ -323,8 +323,10 @@ class _Page(msgspec.Struct, frozen=True):
             **variables,
         )
 
-    def blobs(self) -> list[tuple[str, bytes]]:
-        """The stored form in every language, plus its copy under `default`."""
+    def blobs(self) -> list[Write]:
+        """The stored forms in every language, plus their copies under `default`: the
+        function's (headers and HTML) and the CDN's (HTML, headers as metadata; removed
+        when they do not fit there)."""
         out = []
         for language in store.LANGUAGES:
             html = self.html(language)
@@ -334,10 +336,16 @@ class _Page(msgspec.Struct, frozen=True):
                 _log.warning("page %s of %s is over budget", self.name, self.site.slug)
             headers = headers_for(html, self.site, cacheable=self.page not in _LINK_PAGES)
             data = store.encode(headers, html)
-            out.append((store.page_key(self.site.slug, self.page, self.variant, language), data))
+            served = store.served(headers)
+            names = [language]
             if language == self.site.default_language:
-                key = store.page_key(self.site.slug, self.page, self.variant, store.DEFAULT)
-                out.append((key, data))
+                names.append(store.DEFAULT)
+            for name in names:
+                out.append(
+                    Write(store.page_key(self.site.slug, self.page, self.variant, name), data)
+                )
+                site_key = store.site_key(self.site.slug, self.page, self.variant, name)
+                out.append(Write(site_key, html.encode(), served))
         return out
 
     def over_budget(self) -> tuple[str, int] | None:
@@ -379,12 +387,30 @@ def _render(
     yield from _emit(site, page, variant, look.theme, context)
 
 
+class Write(msgspec.Struct, frozen=True):
+    """One object to store (for the CDN when `served` is given; removed when the CDN's form
+    is wanted but its headers do not fit)."""
+
+    key: str
+    data: bytes
+    served: Served | None = None
+
+    def apply(self, target: BlobStore) -> None:
+        """Store it, or take the CDN's copy away."""
+        if not self.key.startswith("site/"):
+            target.put(self.key, self.data, store.PAGE_CONTENT_TYPE)
+        elif self.served is not None:
+            target.put(self.key, self.data, store.PAGE_CONTENT_TYPE, self.served)
+        else:  # the CDN then asks the function, which has every header
+            target.delete(self.key)
+
+
 def _publish(pages: Iterable[_Page], blobs: BlobStore | None = None) -> int:
     """Render and store the pages; the number of pages (per language) written. A page that
     cannot be rendered is left out and named in the 503 that follows: the others are
     stored first, so one page never keeps the rest of the tenant's pages stale."""
     target = blobs or blob_store()
-    rendered: list[tuple[str, bytes]] = []
+    rendered: list[Write] = []
     failed: list[str] = []
     try:
         for page in pages:
@@ -394,11 +420,7 @@ def _publish(pages: Iterable[_Page], blobs: BlobStore | None = None) -> int:
                 _log.exception("page %s of %s could not be rendered", page.name, page.site.slug)
                 failed.append(page.name)
         with ThreadPoolExecutor(max_workers=_WRITERS) as pool:
-            list(
-                pool.map(
-                    lambda page: target.put(page[0], page[1], store.PAGE_CONTENT_TYPE), rendered
-                )
-            )
+            list(pool.map(lambda write: write.apply(target), rendered))
     except Exception as exc:
         _log.exception("pages could not be published")
         raise PagesNotUpdated(
@@ -410,7 +432,11 @@ def _publish(pages: Iterable[_Page], blobs: BlobStore | None = None) -> int:
             f"The change is saved and its other pages are updated, but {', '.join(failed)} "
             "could not be rendered; POST /v1/pages/render to try again."
         )
-    return sum(1 for key, _ in rendered if not key.endswith(f"/{store.DEFAULT}.html"))
+    return sum(
+        1
+        for write in rendered
+        if write.key.startswith("pages/") and not write.key.endswith(f"/{store.DEFAULT}.html")
+    )
 
 
 def _site(tenant_id: str) -> Site:
@@ -687,6 +713,7 @@ def _remove_signup(slug: str, variant_id: str) -> None:
     target = blob_store()
     for language in (*store.LANGUAGES, store.DEFAULT):
         target.delete(store.page_key(slug, "signup", variant_id, language))
+        target.delete(store.site_key(slug, "signup", variant_id, language))
 
 
 def refresh_variant(tenant_id: str, variant: PlanVariant) -> str:
@@ -826,6 +853,7 @@ def remove_portal(slug: str, portal_id: str) -> None:
     for page in store.PORTAL_PAGES:
         for language in (*store.LANGUAGES, store.DEFAULT):
             target.delete(store.page_key(slug, page, portal_id, language))
+            target.delete(store.site_key(slug, page, portal_id, language))
 
 
 # -- previews of unsaved settings ------------------------------------------------------------

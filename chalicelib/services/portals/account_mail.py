@@ -101,6 +101,10 @@ def send(
         "expires": expires.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC"),
     }
     mail = Mail(
-        get_settings().mail_from, to, one_line(subject.format(**values)), body.format(**values)
+        get_settings().mail_from,
+        to,
+        one_line(subject.format(**values)),
+        body.format(**values),
+        tenant_id=tenant_id,
     )
     deliver(mail, f"the {kind} e-mail")

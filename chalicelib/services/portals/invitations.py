@@ -42,7 +42,7 @@ from chalicelib.schemas import portal_access as schemas
 from chalicelib.schemas.common import Page, page_of, rfc3339
 from chalicelib.services.fleet import customers
 from chalicelib.services.platform import events, passwords, ratelimit
-from chalicelib.services.platform.outbound_mail import in_language
+from chalicelib.services.platform.outbound_mail import Suppressed, in_language
 from chalicelib.services.platform.pagination import PageRequest, fetch_page
 from chalicelib.services.platform.storage import ConditionsFailed, Transaction
 from chalicelib.services.portals import account_mail, portals, sessions
@@ -263,7 +263,7 @@ def _send(
             inviter=inviter,
             language=language,
         )
-    except Unavailable:
+    except (Unavailable, Suppressed):
         with suppress(PortwayError, PynamoDBException):
             _withdraw(by, portal.customer_id, created.id, utcnow(), reason="not_sent")
         raise

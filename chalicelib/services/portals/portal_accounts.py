@@ -31,6 +31,7 @@ from chalicelib.models import (
 from chalicelib.schemas import portal_access as schemas
 from chalicelib.schemas.common import Page, page_of, rfc3339
 from chalicelib.services.platform import events, passwords, ratelimit
+from chalicelib.services.platform.outbound_mail import Suppressed, suppression_of
 from chalicelib.services.platform.pagination import PageRequest, fetch_page
 from chalicelib.services.platform.storage import ConditionsFailed, Transaction, batch_get
 from chalicelib.services.platform.tenants import tenant_id_for_slug
@@ -225,7 +226,9 @@ def _send_reset(user: PortalUser, *, clock: Clock = utcnow) -> None:
             data={"portal_id": user.portal_id},
             now=now,
         )
-    _mail_reset(user, secret, now)
+    # A suppressed address gets nothing, and the answer says nothing of it (as if sent).
+    with suppress(Suppressed):
+        _mail_reset(user, secret, now)
 
 
 def _reset_link(tx: Transaction, user: PortalUser, epoch: int, now: datetime) -> str:
@@ -451,6 +454,8 @@ def reset_customer_user(
     user = _load_user(ctx.tenant_id, customer_id, user_id, portal.portal_id)
     if user.password_hash is None and user.sso_issuer:
         raise Conflict("This person signs in through SSO and has no password to reset.")
+    if suppression_of(user.email) is not None:  # before the password goes: nothing changes
+        raise Suppressed(user.email)
     now = clock()
     read = int(user.session_epoch or 0)
     epoch = read + 1

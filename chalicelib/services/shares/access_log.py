@@ -9,10 +9,11 @@ each shard for one page and keeps, in its cursor, where each shard stands.
 from __future__ import annotations
 
 import heapq
+import os
 import re
 import secrets
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 
 from chalicelib.ids import new_id
@@ -197,45 +198,76 @@ def _rows(grant: Grant) -> Iterator[list[str | datetime]]:
             ]
 
 
-def export(grant: Grant) -> bytes:
-    """The protocol as an .xlsx file, written in constant memory (row by row to a temporary
-    file) from the streamed log. Every value from a person is a string cell: text that
-    starts with `=`, `+`, `-` or `@` is never a formula, and nothing becomes a link."""
+# Rows answered in the request itself; a longer log is written by the exports consumer
+# (about 1.2 MB of Excel per 20,000 rows: a response carries at most 4 MB).
+SYNC_ROWS = 20_000
+PROGRESS_EVERY = 5_000
+
+
+class TooLong(Exception):
+    """The log has more rows than one request answers."""
+
+
+def write_workbook(
+    grant: Grant,
+    path: str,
+    *,
+    limit: int | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> int:
+    """Write the protocol as an .xlsx file at `path`, in constant memory (row by row to a
+    temporary file) from the streamed log; the number of rows. Every value from a person is a
+    string cell: text that starts with `=`, `+`, `-` or `@` is never a formula, and nothing
+    becomes a link. TooLong past `limit` rows; `progress(rows)` every PROGRESS_EVERY rows."""
     import xlsxwriter  # type: ignore[import-untyped]  # on the export path only
 
-    with tempfile.TemporaryDirectory() as folder:
-        path = f"{folder}/protocol.xlsx"
-        book = xlsxwriter.Workbook(
-            path,
-            {
-                "constant_memory": True,
-                "strings_to_formulas": False,
-                "strings_to_urls": False,
-                "strings_to_numbers": False,
-                "tmpdir": folder,
-            },
-        )
-        bold = book.add_format({"bold": True})
-        stamp = book.add_format({"num_format": "yyyy-mm-dd hh:mm:ss"})
-        sheet, row = None, MAX_SHEET_ROWS
-        for values in _rows(grant):
-            if row >= MAX_SHEET_ROWS:  # a full sheet continues on the next
-                sheet = book.add_worksheet(f"Protocol {len(book.worksheets()) + 1}")
-                sheet.set_column(0, 0, 20)
-                sheet.set_column(1, len(HEADINGS) - 1, 18)
-                for column, heading in enumerate(HEADINGS):
-                    sheet.write_string(0, column, heading, bold)
-                row = 1
-            assert sheet is not None
-            sheet.write_datetime(row, 0, values[0], stamp)
-            for column, value in enumerate(values[1:], start=1):
-                sheet.write_string(row, column, cell_text(str(value)))
-            row += 1
-        if sheet is None:  # an empty log is a sheet with its headings
-            sheet = book.add_worksheet("Protocol 1")
+    folder = os.path.dirname(path)
+    book = xlsxwriter.Workbook(
+        path,
+        {
+            "constant_memory": True,
+            "strings_to_formulas": False,
+            "strings_to_urls": False,
+            "strings_to_numbers": False,
+            "tmpdir": folder,
+        },
+    )
+    bold = book.add_format({"bold": True})
+    stamp = book.add_format({"num_format": "yyyy-mm-dd hh:mm:ss"})
+    sheet, row, written = None, MAX_SHEET_ROWS, 0
+    for values in _rows(grant):
+        if limit is not None and written >= limit:
+            book.close()
+            raise TooLong
+        if row >= MAX_SHEET_ROWS:  # a full sheet continues on the next
+            sheet = book.add_worksheet(f"Protocol {len(book.worksheets()) + 1}")
+            sheet.set_column(0, 0, 20)
+            sheet.set_column(1, len(HEADINGS) - 1, 18)
             for column, heading in enumerate(HEADINGS):
                 sheet.write_string(0, column, heading, bold)
-        book.close()
+            row = 1
+        assert sheet is not None
+        sheet.write_datetime(row, 0, values[0], stamp)
+        for column, value in enumerate(values[1:], start=1):
+            sheet.write_string(row, column, cell_text(str(value)))
+        row += 1
+        written += 1
+        if progress is not None and written % PROGRESS_EVERY == 0:
+            progress(written)
+    if sheet is None:  # an empty log is a sheet with its headings
+        sheet = book.add_worksheet("Protocol 1")
+        for column, heading in enumerate(HEADINGS):
+            sheet.write_string(0, column, heading, bold)
+    book.close()
+    return written
+
+
+def export(grant: Grant, *, whole: bool = False) -> bytes:
+    """The protocol as .xlsx bytes: of at most SYNC_ROWS rows (TooLong otherwise), or the
+    whole log however long."""
+    with tempfile.TemporaryDirectory() as folder:
+        path = f"{folder}/protocol.xlsx"
+        write_workbook(grant, path, limit=None if whole else SYNC_ROWS)
         with open(path, "rb") as file:
             return file.read()
 

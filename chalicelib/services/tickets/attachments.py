@@ -20,7 +20,7 @@ from chalicelib.services.tickets import tickets
 from chalicelib.tenancy import TenantContext
 
 CONTENT_TYPES = ("application/pdf", "image/png", "image/jpeg")
-MAX_BYTES = 5 * 1024 * 1024
+MAX_BYTES = 25 * 1024 * 1024  # as an upload through the store (POST /v1/uploads)
 _EXTENSIONS = {"application/pdf": ".pdf", "image/png": ".png", "image/jpeg": ".jpg"}
 # JPEG markers that stand alone (no length follows): TEM and RST0-7.
 _STANDALONE = {0x01, *range(0xD0, 0xD8)}

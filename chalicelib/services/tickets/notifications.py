@@ -14,9 +14,9 @@ stream hands over twice sends each e-mail once (a marker per event and recipient
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
 from datetime import timedelta
 
+import msgspec
 from pynamodb.exceptions import PutError
 
 from chalicelib.errors import NotFound
@@ -31,7 +31,13 @@ from chalicelib.models import (
     TicketSetting,
 )
 from chalicelib.schemas.common import LANGUAGES
-from chalicelib.services.platform.outbound_mail import Mail, deliver, in_language, one_line
+from chalicelib.services.platform.outbound_mail import (
+    Mail,
+    Suppressed,
+    deliver,
+    in_language,
+    one_line,
+)
 from chalicelib.services.platform.storage import batch_get, condition_failed
 from chalicelib.services.tickets import profiles, tickets
 from chalicelib.services.tickets.visibility import Scope, Viewer
@@ -171,8 +177,7 @@ _DECISIONS = {
 }
 
 
-@dataclass(frozen=True)
-class Notice:
+class Notice(msgspec.Struct, frozen=True):
     """One e-mail about to be sent."""
 
     to: str
@@ -375,10 +380,13 @@ def _send_once(event: Event, tenant: Tenant, ticket: Ticket, notice: Notice) -> 
         return False
     subject = _SUBJECTS[notice.kind][notice.language].format(**notice.values)
     body = _BODIES[notice.kind][notice.language].format(**notice.values)
-    deliver(
-        Mail(get_settings().mail_from, notice.to, one_line(subject), body),
-        f"the ticket {notice.kind} e-mail",
+    mail = Mail(
+        get_settings().mail_from, notice.to, one_line(subject), body, tenant_id=event.tenant_id
     )
+    try:
+        deliver(mail, f"the ticket {notice.kind} e-mail")
+    except Suppressed:  # logged by `deliver` (by the suppression's id); the others still go
+        return False
     marker.created_at = event.time
     marker.expires_at = event.time + MARKER_DAYS
     try:

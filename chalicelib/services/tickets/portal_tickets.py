@@ -15,10 +15,10 @@ from __future__ import annotations
 
 import io
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
+import msgspec
 from pynamodb.models import Model
 
 from chalicelib.clock import Clock, utcnow
@@ -278,8 +278,7 @@ def list_tickets(
     )
 
 
-@dataclass
-class _Reading:
+class _Reading(msgspec.Struct):
     """Every ticket a person sees, read page by page up to a bound."""
 
     scope: Scope

@@ -12,10 +12,10 @@ from __future__ import annotations
 import random
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+import msgspec
 from pynamodb.exceptions import TransactWriteError
 from pynamodb.expressions.condition import Condition
 from pynamodb.models import Model
@@ -120,8 +120,7 @@ def entry_schema(item: TicketEntry) -> schemas.TicketPosition:
 # -- filing ----------------------------------------------------------------------------------
 
 
-@dataclass
-class Filing:
+class Filing(msgspec.Struct):
     """A ticket about to be filed, its fields checked by the caller's side."""
 
     customer_id: str
@@ -134,8 +133,8 @@ class Filing:
     status: str
     requester: str
     requester_user_id: str | None = None
-    asset_ids: list[str] = field(default_factory=list)
-    tag_ids: list[str] = field(default_factory=list)
+    asset_ids: list[str] = msgspec.field(default_factory=list)
+    tag_ids: list[str] = msgspec.field(default_factory=list)
     assignee_id: str | None = None
     planned_start: datetime | None = None
     planned_end: datetime | None = None

@@ -18,15 +18,14 @@ on the item as read consistently: a filter on a stale index copy never decides.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import msgspec
 
 from chalicelib.models import Ticket, TicketEntry
 from chalicelib.services.tickets.profiles import Profile, StoredFilter, TenantRules
 from chalicelib.tenancy import PORTAL_ACTOR
 
 
-@dataclass(frozen=True)
-class Viewer:
+class Viewer(msgspec.Struct, frozen=True):
     """A customer's person: whose tickets, and who."""
 
     customer_id: str
@@ -38,8 +37,7 @@ class Viewer:
         return f"{PORTAL_ACTOR}{self.user_id}"
 
 
-@dataclass(frozen=True)
-class Scope:
+class Scope(msgspec.Struct, frozen=True):
     """What one person may see, from the customer's profile and the tenant's rules."""
 
     viewer: Viewer

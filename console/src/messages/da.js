@@ -437,6 +437,7 @@ export default {
   "field.email": "Ikke en e-mailadresse.",
   "field.common_password": "Denne adgangskode prøver angribere først: vælg en anden.",
   "field.password_is_email": "Adgangskoden må ikke være din e-mailadresse.",
+  "field.mail_suppressed": "Vores e-mails når ikke frem til denne adresse (de kom retur eller blev markeret som spam). Brug en anden adresse.",
   "nav.tickets": "Sager",
   "support.title": "Support",
   "support.tab.accesses": "Kundeadgange",

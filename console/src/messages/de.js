@@ -437,6 +437,7 @@ export default {
   "field.email": "Keine E-Mail-Adresse.",
   "field.common_password": "Dieses Passwort probieren Angreifer als Erstes: Wählen Sie ein anderes.",
   "field.password_is_email": "Das Passwort darf nicht Ihre E-Mail-Adresse sein.",
+  "field.mail_suppressed": "An diese Adresse kommen unsere E-Mails nicht an (sie kamen zurück oder wurden als Spam markiert). Verwenden Sie eine andere Adresse.",
   "nav.tickets": "Tickets",
   "support.title": "Support",
   "support.tab.accesses": "Kundenzugänge",

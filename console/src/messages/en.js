@@ -437,6 +437,7 @@ export default {
   "field.email": "Not an e-mail address.",
   "field.common_password": "This password is among the first attackers try: choose another.",
   "field.password_is_email": "The password must not be your e-mail address.",
+  "field.mail_suppressed": "This address refuses our e-mails (they bounced, or were marked as spam). Use another address.",
   "nav.tickets": "Tickets",
   "support.title": "Support",
   "support.tab.accesses": "Customer accesses",

@@ -53,11 +53,11 @@ def recording(fail_after: int | None = None) -> Iterator[Recorded]:
     seen = Recorded()
     put, delete = target.put, target.delete
 
-    def recorded_put(key: str, data: bytes, content_type: str) -> Any:
+    def recorded_put(key: str, data: bytes, content_type: str, served: Any = None) -> Any:
         if fail_after is not None and len(seen.written) >= fail_after:
             raise OSError("the page store is unreachable")
         seen.written.append(key)
-        return put(key, data, content_type)
+        return put(key, data, content_type, served)
 
     def recorded_delete(key: str) -> None:
         seen.removed.append(key)
