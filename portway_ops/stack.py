@@ -554,10 +554,10 @@ def dashboard() -> dict[str, Any]:
 CACHING_DISABLED = "4135ea2d-6df8-44a3-9df3-4b5a84be39ad"
 CACHING_OPTIMIZED = "658327ea-f89d-4fab-a63d-7e88639e58f6"
 FUNCTIONS_FOLDER = Path(__file__).resolve().parent.parent / "infra" / "cloudfront"
-# What the bucket gives the CDN: the pages' copies and the published static files (at the
-# keys of their addresses: portway_ops.assets); never logos, documents, imports or
-# attachments (the function hands those out).
-CDN_PREFIXES = ("site/", "page-assets/", "console")
+# What the bucket gives the CDN: the pages' and logos' copies and the published static files
+# (at the keys of their addresses: portway_ops.assets); never documents, imports or
+# attachments (the function hands those out, large ones by presigned links).
+CDN_PREFIXES = ("site/", "p/", "page-assets/", "console")
 
 
 def _cloudfront_function(name: str, comment: str) -> dict[str, Any]:

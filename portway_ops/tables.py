@@ -176,6 +176,31 @@ _BLOB_BUCKET = {
             "RestrictPublicBuckets": True,
         },
         "VersioningConfiguration": {"Status": "Enabled"},
+        # Uploads wait a day to be used, exports are kept a week; replaced and deleted
+        # objects stay restorable for 90 days (docs/operations.md, "Backup and restore").
+        "LifecycleConfiguration": {
+            "Rules": [
+                {"Id": "uploads", "Status": "Enabled", "Prefix": "uploads/", "ExpirationInDays": 1},
+                {"Id": "exports", "Status": "Enabled", "Prefix": "exports/", "ExpirationInDays": 7},
+                {
+                    "Id": "versions",
+                    "Status": "Enabled",
+                    "NoncurrentVersionExpiration": {"NoncurrentDays": 90},
+                    "AbortIncompleteMultipartUpload": {"DaysAfterInitiation": 7},
+                },
+            ]
+        },
+        # The console's browser PUTs and GETs files through presigned links.
+        "CorsConfiguration": {
+            "CorsRules": [
+                {
+                    "AllowedOrigins": [{"Fn::Sub": "https://${DomainName}"}],
+                    "AllowedMethods": ["GET", "PUT"],
+                    "AllowedHeaders": ["content-type"],
+                    "MaxAge": 3600,
+                }
+            ]
+        },
     },
 }
 

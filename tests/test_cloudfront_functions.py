@@ -163,4 +163,7 @@ def test_html_without_a_policy_may_not_be_framed_and_scripts_get_none():
 def test_the_metadata_names_are_the_ones_the_page_store_writes():
     code = (FUNCTIONS / "page-response.js").read_text()
     names = set(re.findall(r"'x-amz-meta-([a-z-]+)'", code))
-    assert names == {name.lower() for name in store.SERVED_HEADERS}
+    from chalicelib.services.branding.themes import LOGO_HEADERS
+
+    written = {name.lower() for name in (*store.SERVED_HEADERS, *LOGO_HEADERS)}
+    assert names == written

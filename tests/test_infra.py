@@ -241,6 +241,7 @@ def test_the_cdn_serves_pages_and_static_files_from_the_bucket_and_falls_back_to
     assert read["Action"] == "s3:GetObject"
     assert [r["Fn::Sub"] for r in read["Resource"]] == [
         "${BlobBucket.Arn}/site/*",
+        "${BlobBucket.Arn}/p/*",
         "${BlobBucket.Arn}/page-assets/*",
         "${BlobBucket.Arn}/console*",
     ]

@@ -18,10 +18,8 @@ api = Api(blueprint, tag="branding")
 
 # A logo opened on its own must not run anything, whatever it is.
 _LOGO_HEADERS: dict[str, str | list[str]] = {
-    "X-Content-Type-Options": "nosniff",
-    "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; sandbox",
-    "Cache-Control": "public, max-age=31536000, immutable",
-    "Cross-Origin-Resource-Policy": "cross-origin",
+    **themes.LOGO_HEADERS,
+    "Cache-Control": themes.LOGO_CACHE,
 }
 
 

@@ -7,7 +7,8 @@ var NO_FRAMING = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors
 var FROM_METADATA = {
   'x-amz-meta-content-security-policy': 'content-security-policy',
   'x-amz-meta-x-content-type-options': 'x-content-type-options',
-  'x-amz-meta-referrer-policy': 'referrer-policy'
+  'x-amz-meta-referrer-policy': 'referrer-policy',
+  'x-amz-meta-cross-origin-resource-policy': 'cross-origin-resource-policy'
 };
 
 function handler(event) {

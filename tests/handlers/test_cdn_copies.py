@@ -97,3 +97,27 @@ def test_a_deleted_portals_copies_go_with_it(api):
     api.stream.drain()
     for language in (*store.LANGUAGES, store.DEFAULT):
         assert blob_store().get(store.site_key(slug, "portal", portal_id, language)) is None
+
+
+def test_a_logo_is_copied_for_the_cdn_and_goes_with_its_theme(api):
+    from chalicelib.services.branding.themes import logo_copy_key
+    from tests.samples import tiny_png
+
+    slug = _slug(api)
+    theme = api.post("/v1/themes", {"name": "Brand"}).json_body["id"]
+    put = api.put(
+        f"/v1/themes/{theme}/logo?size=small", raw=tiny_png(), headers={"Content-Type": "image/png"}
+    )
+    assert put.status_code == 200, put.body
+    url = put.json_body["logos"]["small"]["url"]
+    key = url.split("/", 3)[3] if url.startswith("http") else url.lstrip("/")
+    copy = blob_store().get(key)
+    assert copy is not None
+    assert copy.data == tiny_png()
+    how = blob_store().served(key)
+    assert how.cache_control == "public, max-age=31536000, immutable"
+    assert how.metadata["content-security-policy"].endswith("sandbox")
+    assert how.metadata["cross-origin-resource-policy"] == "cross-origin"
+    assert key == logo_copy_key(slug, theme, key)
+    assert api.delete(f"/v1/themes/{theme}").status_code == 204
+    assert blob_store().get(key) is None

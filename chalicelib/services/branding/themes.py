@@ -9,7 +9,7 @@ from typing import Any
 from pynamodb.exceptions import DoesNotExist
 
 from chalicelib import branding
-from chalicelib.blobs import Blob, blob_store
+from chalicelib.blobs import Blob, Served, blob_store
 from chalicelib.clock import Clock, utcnow
 from chalicelib.errors import Conflict, NotFound
 from chalicelib.ids import new_id
@@ -83,6 +83,21 @@ def _stored_colors(item: Theme) -> dict[str, str]:
 
 def _slug(ctx: TenantContext) -> str:
     return Tenant.get(ctx.tenant_id, attributes_to_get=["slug"]).slug
+
+
+# How a logo is served, by the function and by the CDN from its copy in the bucket: cached
+# for good (its name is its content's hash), never a document that runs anything.
+LOGO_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; sandbox",
+    "Cross-Origin-Resource-Policy": "cross-origin",
+}
+LOGO_CACHE = "public, max-age=31536000, immutable"
+
+
+def logo_copy_key(slug: str, theme_id: str, blob_key: str) -> str:
+    """Where the CDN reads a logo: the key of its address `/p/{slug}/logos/{theme}/{name}`."""
+    return f"p/{slug}/logos/{theme_id}/{blob_key.rsplit('/', 1)[-1]}"
 
 
 def load(ctx: TenantContext, theme_id: str) -> Theme:
@@ -195,6 +210,10 @@ def delete(ctx: TenantContext, theme_id: str, *, if_match: int | None = None) ->
         with Transaction() as tx:
             tx.delete(item, condition=unused, label="theme")
             events.record(tx, ctx, "theme.deleted", theme_id)
+        slug = _slug(ctx)
+        for logo in (item.logo_small, item.logo_large):
+            if logo is not None:  # the CDN's copies go with the theme, as the logos do
+                blob_store().delete(logo_copy_key(slug, theme_id, logo.blob_key))
     except ConditionsFailed:
         key = Portal.theme_key_for(ctx.tenant_id, theme_id)
         raise Conflict(
@@ -223,6 +242,9 @@ def put_logo(
     image = images.check_logo(data, content_type)
     key = Theme.logo_blob_key(ctx.tenant_id, theme_id, size, hashlib.sha256(image.data).hexdigest())
     etag = blob_store().put(key, image.data, image.content_type).etag
+    slug = _slug(ctx)
+    served = Served(LOGO_CACHE, {name.lower(): value for name, value in LOGO_HEADERS.items()})
+    blob_store().put(logo_copy_key(slug, theme_id, key), image.data, image.content_type, served)
     logo = Logo(  # type: ignore[no-untyped-call]
         blob_key=key,
         content_type=image.content_type,
@@ -234,7 +256,7 @@ def put_logo(
     attribute = Theme.logo_small if size == "small" else Theme.logo_large
     changes = {attribute.attr_name: logo}
     updated = _apply(ctx, item, changes, clock(), "theme.logo_uploaded", {"size": size})
-    return to_schema(updated, _slug(ctx))
+    return to_schema(updated, slug)
 
 
 def logo_blob(slug: str, theme_id: str, name: str) -> Blob:
