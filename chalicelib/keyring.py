@@ -5,9 +5,10 @@ access token's `kid` header, a sealed second factor's prefix, a webhook secret's
 a new key can start signing while the previous one still verifies until it is retired.
 Values from before key ids were made with the single `PORTWAY_SECRET_KEY`, whose id is `k0`.
 
-Where the keys come from (read once per process, that is once per Lambda cold start, and
-again when a value names a key this process does not know, at most once a minute: a warm
-function learns of a rotation from the first token signed under the new key):
+Where the keys come from (read at a cold start, again every five minutes, and again when a
+value names a key this process does not know, at most once a minute: a warm function learns
+of a rotation from the first token signed under the new key, and of a retirement within
+five minutes):
 - `PORTWAY_SECRET_PARAMETER`: the name of an SSM Parameter Store SecureString holding the
   ring as JSON, `{"active": "2026-12", "keys": {"2026-12": "...", "2026-06": "..."}}`;
   `portway keys init|rotate|retire` write it (see docs/operations.md, "Keys");
@@ -17,7 +18,6 @@ function learns of a rotation from the first token signed under the new key):
 
 from __future__ import annotations
 
-import functools
 import hmac
 import json
 import re
@@ -64,7 +64,7 @@ def parse(text: str, setting: str) -> KeyRing:
         raise KeyRingError(f'{setting} must be {{"active": ID, "keys": {{ID: SECRET, ...}}}}')
     keys: dict[str, bytes] = {}
     for key_id, secret in data["keys"].items():
-        if not KEY_ID.match(key_id):
+        if not KEY_ID.fullmatch(key_id):
             raise KeyRingError(f"{setting}: key id {key_id!r} is not 1-24 of A-Z a-z 0-9 _ -")
         if not isinstance(secret, str) or len(secret) < MIN_SECRET_CHARS:
             raise KeyRingError(f"{setting}: key {key_id} is shorter than {MIN_SECRET_CHARS}")
@@ -96,18 +96,40 @@ def load(settings: Settings) -> KeyRing:
     return KeyRing(LEGACY_KEY_ID, {LEGACY_KEY_ID: settings.secret_key.encode()})
 
 
-@functools.cache
-def _ring_for(settings: Settings) -> KeyRing:
-    return load(settings)
-
-
+# A ring read this long ago is read again at the next use: a rotation's new key starts
+# signing, and a retired key stops verifying, in warm functions too, within five minutes.
+MAX_AGE_SECONDS = 300.0
+# An unknown key id makes the process read the ring again, at most this often.
 RELOAD_INTERVAL_SECONDS = 60.0
-_last_reload = [0.0]
+_rings: dict[Settings, tuple[KeyRing, float]] = {}
+_last_reload = [float("-inf")]
 
 
 def keyring() -> KeyRing:
-    """The process-wide ring for the current settings (read once, then kept)."""
-    return _ring_for(get_settings())
+    """The process-wide ring for the current settings (read at the first use, then again
+    when it is older than MAX_AGE_SECONDS)."""
+    settings = get_settings()
+    now = time.monotonic()
+    found = _rings.get(settings)
+    if found is None or now - found[1] > MAX_AGE_SECONDS:
+        found = (load(settings), now)
+        _rings[settings] = found
+    return found[0]
+
+
+def forget() -> None:
+    """Read the ring again at the next use (tests; a process that knows it changed)."""
+    _rings.clear()
+
+
+def _reread() -> bool:
+    """Read the ring again now, unless that was done less than a minute ago."""
+    now = time.monotonic()
+    if now - _last_reload[0] < RELOAD_INTERVAL_SECONDS:
+        return False
+    _last_reload[0] = now
+    forget()
+    return True
 
 
 def verifying_key(purpose: str, key_id: str) -> bytes | None:
@@ -115,11 +137,8 @@ def verifying_key(purpose: str, key_id: str) -> bytes | None:
     when the id is unknown here; None for a key that is not, or no longer, in the ring."""
     ring = keyring()
     if not ring.known(key_id):
-        now = time.monotonic()
-        if now - _last_reload[0] < RELOAD_INTERVAL_SECONDS:
+        if not _reread():
             return None
-        _last_reload[0] = now
-        _ring_for.cache_clear()
         ring = keyring()
         if not ring.known(key_id):
             return None
@@ -136,14 +155,20 @@ def origin_header(ring: KeyRing, key_id: str | None = None) -> str:
 
 
 def from_the_cdn(value: str | None) -> bool:
-    """Whether `value` is the origin header of any key in the ring (a rotation's overlap)."""
+    """Whether `value` is the origin header of any key in the ring (a rotation's overlap);
+    a value that matches none makes the process read the ring again (at most once a minute),
+    since the stack may send the header of a key this process has not read yet."""
     if not value:
         return False
-    ring = keyring()
-    return any(
-        hmac.compare_digest(value.encode(), origin_header(ring, key_id).encode())
-        for key_id in ring.keys
-    )
+
+    def matches() -> bool:
+        ring = keyring()
+        return any(
+            hmac.compare_digest(value.encode(), origin_header(ring, key_id).encode())
+            for key_id in ring.keys
+        )
+
+    return matches() or (_reread() and matches())
 
 
 def new_ring(active: str, secret: str, previous: KeyRing | None = None) -> str:

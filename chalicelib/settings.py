@@ -51,6 +51,9 @@ class Settings(msgspec.Struct, frozen=True):
     # which must answer Range requests and allow the pages' origin by CORS). None: the base
     # map built into static_pages/map/ and served from our own origin.
     map_tiles_url: str | None
+    # Behind the CDN in AWS: a request without the CDN's origin header is refused (it went
+    # around the WAF, and its address would be the caller's claim).
+    require_cdn: bool
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Settings:
@@ -87,6 +90,8 @@ class Settings(msgspec.Struct, frozen=True):
             webhook_allow_loopback=stage in {"local", "test"}
             and env.get("PORTWAY_WEBHOOK_ALLOW_LOOPBACK", "true").lower() == "true",
             map_tiles_url=_tiles_url(env.get("PORTWAY_MAP_TILES_URL", "").strip(), stage),
+            require_cdn=stage not in {"local", "test"}
+            and env.get("PORTWAY_REQUIRE_CDN", "false").lower() == "true",
         )
 
     @property

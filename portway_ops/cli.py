@@ -116,7 +116,14 @@ def _keys(args: argparse.Namespace) -> int:
     client = keys._client()
     try:
         if args.action == "init":
-            print(f"{name}: key {keys.init(name, client)} signs")
+            current = os.environ.get("PORTWAY_SECRET_KEY") if args.keep_current_key else None
+            if args.keep_current_key and not current:
+                print(
+                    "error: --keep-current-key reads PORTWAY_SECRET_KEY, which is not set",
+                    file=sys.stderr,
+                )
+                return 2
+            print(f"{name}: key {keys.init(name, client, current=current)} signs")
         elif args.action == "rotate":
             print(f"{name}: key {keys.rotate(name, client)} signs; the older keys verify")
             print(
@@ -249,7 +256,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     ring = areas.add_parser("keys", help="the stage's key ring in SSM Parameter Store")
     ring_actions = ring.add_subparsers(dest="action", required=True)
-    ring_actions.add_parser("init", help="write the first key (never twice)")
+    init_ring = ring_actions.add_parser("init", help="write the first key (never twice)")
+    init_ring.add_argument(
+        "--keep-current-key",
+        action="store_true",
+        help="keep the stage's PORTWAY_SECRET_KEY (from the environment) as key k0",
+    )
     ring_actions.add_parser("rotate", help="a new key signs; older keys still verify")
     retire = ring_actions.add_parser("retire", help="remove a key that no longer signs")
     retire.add_argument("key_id")

@@ -18,7 +18,7 @@ EDGE_PATH = Path(__file__).resolve().parent.parent / "infra" / "edge.json"
 # (rule, how the path starts or looks, requests per address in five minutes)
 RATE_RULES = (
     ("SignIn", ("/v1/team/sessions", "/v1/portal/sessions"), 100),
-    ("PasswordReset", ("/v1/portal/password-resets",), 20),
+    ("PasswordReset", ("/v1/portal/password-resets", "/v1/team/password-resets"), 20),
     ("Signup", ("/v1/hosted/",), 50),
     ("SingleSignOn", ("/sso/",), 300),
     ("SelfServiceLinks", ("/v1/self-service/link-requests",), 20),

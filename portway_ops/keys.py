@@ -51,13 +51,21 @@ def _write(client: Any, name: str, text: str, *, first: bool) -> None:
     )
 
 
-def init(name: str, client: Any, now: datetime | None = None) -> str:
-    """Write the first ring; the new key's id. KeyRingError when one exists."""
+def init(name: str, client: Any, now: datetime | None = None, current: str | None = None) -> str:
+    """Write the first ring; the new key's id. KeyRingError when one exists. `current`: the
+    single key a stage ran with before key rings (`PORTWAY_SECRET_KEY`), kept as `k0` so that
+    what it made (second factors, webhook secrets) still opens and verifies."""
     if _read(client, name) is not None:
         raise keyring.KeyRingError(f"{name} exists already: use `portway keys rotate`")
     key_id = _new_key_id(now or datetime.now(UTC))
+    previous = None
+    if current:
+        previous = keyring.parse(
+            keyring.new_ring(keyring.LEGACY_KEY_ID, current), "PORTWAY_SECRET_KEY"
+        )
     try:
-        _write(client, name, keyring.new_ring(key_id, secrets.token_urlsafe(48)), first=True)
+        text = keyring.new_ring(key_id, secrets.token_urlsafe(48), previous)
+        _write(client, name, text, first=True)
     except client.exceptions.ParameterAlreadyExists:
         raise keyring.KeyRingError(f"{name} exists already: use `portway keys rotate`") from None
     return key_id

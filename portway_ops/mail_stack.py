@@ -64,6 +64,41 @@ def resources() -> dict[str, Any]:
             "Type": "AWS::SNS::Topic",
             "Properties": {"KmsMasterKeyId": {"Fn::GetAtt": ["MailEventsKey", "Arn"]}},
         },
+        # Only SES, for this account, may publish there: a report names addresses to stop
+        # mailing and the tenant to tell, so nobody else in the account may make one up.
+        "MailEventsTopicPolicy": {
+            "Type": "AWS::SNS::TopicPolicy",
+            "Properties": {
+                "Topics": [{"Ref": "MailEventsTopic"}],
+                "PolicyDocument": {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {
+                            "Sid": "OnlySes",
+                            "Effect": "Allow",
+                            "Principal": {"Service": "ses.amazonaws.com"},
+                            "Action": "sns:Publish",
+                            "Resource": {"Ref": "MailEventsTopic"},
+                            "Condition": {
+                                "StringEquals": {"AWS:SourceAccount": {"Ref": "AWS::AccountId"}}
+                            },
+                        },
+                        {
+                            "Sid": "NobodyElse",
+                            "Effect": "Deny",
+                            "Principal": "*",
+                            "Action": "sns:Publish",
+                            "Resource": {"Ref": "MailEventsTopic"},
+                            "Condition": {
+                                "StringNotEqualsIfExists": {
+                                    "aws:PrincipalServiceName": "ses.amazonaws.com"
+                                }
+                            },
+                        },
+                    ],
+                },
+            },
+        },
         # Chalice renders `@blueprint.lambda_function(name="mail_events")` as `MailEvents`.
         "MailEventsSubscription": {
             "Type": "AWS::SNS::Subscription",

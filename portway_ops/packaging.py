@@ -14,6 +14,7 @@ import re
 import sys
 import zipfile
 from pathlib import Path
+from typing import Any
 
 COPIED = ("Runtime", "Architectures", "Handler", "CodeUri", "MemorySize", "Timeout")
 RUNTIMES = ("python3.12", "python3.13")
@@ -30,18 +31,27 @@ def finish(template: Path) -> None:
     for name in COPIED:
         if name in source:
             target[name] = source[name]
+    # The stage's own variables (PORTWAY_STAGE above all: without it the function would take
+    # itself for a laptop's), then the stack's, as the merge gave them to the API function.
+    variables = {
+        **source.get("Environment", {}).get("Variables", {}),
+        **target.get("Environment", {}).get("Variables", {}),
+    }
+    target["Environment"] = {"Variables": variables}
     template.write_text(json.dumps(data, indent=2) + "\n")
 
 
-def problems(out: Path) -> list[str]:
-    """What would keep the package from running on Lambda's arm64 Python 3.12/3.13."""
+def _function_problems(resources: dict[str, Any]) -> tuple[list[str], str]:
+    """What is wrong with the functions' settings, and their common runtime."""
     found: list[str] = []
-    resources = json.loads((out / "sam.json").read_text())["Resources"]
     runtimes = set()
     for name, resource in sorted(resources.items()):
         if resource.get("Type") != "AWS::Serverless::Function":
             continue
         props = resource["Properties"]
+        stage = props.get("Environment", {}).get("Variables", {}).get("PORTWAY_STAGE")
+        if stage in (None, "local", "test"):
+            found.append(f"{name}: PORTWAY_STAGE is {stage!r}, not the stage packaged")
         runtimes.add(props.get("Runtime"))
         if props.get("Runtime") not in RUNTIMES:
             found.append(f"{name}: runtime {props.get('Runtime')}, not one of {RUNTIMES}")
@@ -49,12 +59,17 @@ def problems(out: Path) -> list[str]:
             found.append(f"{name}: architectures {props.get('Architectures')}, not arm64")
     if len(runtimes) != 1:
         found.append(f"the functions differ in runtime: {sorted(map(str, runtimes))}")
-    version = next(iter(runtimes), "") or ""
-    with zipfile.ZipFile(out / "deployment.zip") as archive:
-        for info in archive.infolist():
+    return found, str(next(iter(runtimes), "") or "")
+
+
+def _library_problems(archive: Path, version: str) -> list[str]:
+    """Native libraries in the zip that are not aarch64 builds for `version`."""
+    found: list[str] = []
+    with zipfile.ZipFile(archive) as opened:
+        for info in opened.infolist():
             if not info.filename.endswith(".so") and ".so." not in info.filename:
                 continue
-            head = archive.open(info).read(20)
+            head = opened.open(info).read(20)
             machine = int.from_bytes(head[18:20], "little") if head[:4] == b"\x7fELF" else None
             if machine != ELF_MACHINE_AARCH64:
                 found.append(f"{info.filename}: not an aarch64 library (ELF machine {machine})")
@@ -62,6 +77,13 @@ def problems(out: Path) -> list[str]:
             if tag and f"python{tag[1]}.{tag[2]}" != version:
                 found.append(f"{info.filename}: built for Python {tag[1]}.{tag[2]}, not {version}")
     return found
+
+
+def problems(out: Path) -> list[str]:
+    """What would keep the package from running on Lambda's arm64 Python 3.12/3.13."""
+    resources = json.loads((out / "sam.json").read_text())["Resources"]
+    found, version = _function_problems(resources)
+    return found + _library_problems(out / "deployment.zip", version)
 
 
 if __name__ == "__main__":

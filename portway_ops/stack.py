@@ -32,17 +32,22 @@ API_FUNCTIONS = ("APIHandler", "PublicHandler")
 CONSUMERS = ("PagesConsumer", "WebhooksConsumer", "TicketsConsumer", "ExportsConsumer")
 PROVIDER_AUTH = frozenset({"api_key", "staff"})
 
-# API Gateway's throttle for the whole stage, and the tighter one of each route that checks a
-# password or makes an account (requests per second; bursts twice that).
+# API Gateway's throttle for the whole stage, and a tighter one on each route that checks a
+# password or makes an account (requests per second, all callers together; bursts twice
+# that). These protect the functions, not the accounts: they are far above what people
+# need, since one caller must not be able to hold everybody else's sign-in shut. Per
+# address, the edge stack's WAF counts; per account, the app (chalicelib ratelimit).
 STAGE_RATE = 500
-SENSITIVE_RATE = 20
+SENSITIVE_RATE = 200
 SENSITIVE_ROUTES = (
     ("/v1/team/sessions", "POST"),
+    ("/v1/team/password-resets", "POST"),
+    ("/v1/team/password-resets/confirm", "POST"),
     ("/v1/portal/sessions", "POST"),
     ("/v1/portal/password-resets", "POST"),
     ("/v1/portal/password-resets/confirm", "POST"),
     ("/v1/hosted/{slug}/signup", "POST"),
-    ("/sso/{tenant}", "POST"),
+    ("/sso/{slug}/jwt", "POST"),
 )
 
 PARAMETERS: dict[str, Any] = {
@@ -143,6 +148,9 @@ def environment() -> dict[str, Any]:
         "POWERTOOLS_METRICS_NAMESPACE": "Portway",
         "POWERTOOLS_LOG_LEVEL": "INFO",
         "POWERTOOLS_TRACE_DISABLED": {"Fn::If": ["TracingOn", "false", "true"]},
+        # Every request must come through the CDN (its origin header): API Gateway's own
+        # address would skip the WAF and the viewer's address.
+        "PORTWAY_REQUIRE_CDN": "true",
     }
 
 

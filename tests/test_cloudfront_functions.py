@@ -167,3 +167,17 @@ def test_the_metadata_names_are_the_ones_the_page_store_writes():
 
     written = {name.lower() for name in (*store.SERVED_HEADERS, *LOGO_HEADERS)}
     assert names == written
+
+
+def test_the_api_learns_the_viewers_address_from_cloudfront_never_from_the_client():
+    request = {
+        "method": "POST",
+        "uri": "/v1/team/sessions",
+        "querystring": {},
+        "headers": {"x-portway-viewer-address": {"value": "10.0.0.1"}},  # the client's claim
+        "cookies": {},
+    }
+    event = {"version": "1.0", "viewer": {"ip": "203.0.113.50"}, "request": request}
+    passed = run("api-request.js", event)
+    assert passed["headers"]["x-portway-viewer-address"] == {"value": "203.0.113.50"}
+    assert passed["uri"] == "/v1/team/sessions"

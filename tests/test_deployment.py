@@ -159,6 +159,7 @@ def deployed(package: Path, aws: str) -> dict[str, Any]:
     ssm = client(aws, "ssm")
     key_ops.init(PARAMETERS["SecretParameterName"], ssm)
     origin = keyring.origin_header(key_ops.read(PARAMETERS["SecretParameterName"], ssm))
+    ORIGIN.append(origin)
     template = _for_moto(_translated(package, "artifacts"))
     cloudformation = client(aws, "cloudformation")
     try:
@@ -258,6 +259,8 @@ def test_the_whole_stack_comes_up_with_its_settings(deployed, aws):
         assert settings["PORTWAY_SECRET_PARAMETER"] == "/portway/prod/keys"
         assert settings["PORTWAY_MAIL_FROM"] == PARAMETERS["MailFrom"]
         assert settings["PORTWAY_TABLE_PREFIX"] == "portway-prod-"
+        assert settings["PORTWAY_STAGE"] == "prod"  # the public function's too
+        assert settings["PORTWAY_REQUIRE_CDN"] == "true"
         assert "PORTWAY_SECRET_KEY" not in settings  # no secret in the environment
         assert function["Concurrency"]["ReservedConcurrentExecutions"] == concurrency
     groups = client(aws, "logs").describe_log_groups()["logGroups"]
@@ -312,18 +315,25 @@ def invoke(
     return result["answer"], lines
 
 
+ORIGIN: list[str] = []  # the CDN's origin header of the stack (set when it is created)
+
+
 def api_event(
     method: str,
     resource: str,
     path: str,
     *,
+    through_cdn: bool = True,
     key: str | None = None,
     body: Any = None,
     query: dict[str, str] | None = None,
     params: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     """An API Gateway REST proxy event, as the stage `api` sends it."""
-    headers = {"Host": "portal.example.com", "Accept": "*/*"}
+    headers = {"Host": "abc123.execute-api.eu-central-1.amazonaws.com", "Accept": "*/*"}
+    if through_cdn:  # what CloudFront adds: the proof of origin, the viewer's address
+        headers["X-Portway-Origin"] = ORIGIN[0]
+        headers["X-Portway-Viewer-Address"] = "203.0.113.9"
     if key:
         headers["Authorization"] = f"Bearer {key}"
     if body is not None:
@@ -414,6 +424,34 @@ def test_an_api_call_a_stream_record_and_a_page_view_through_the_packaged_handle
     assert created.returncode == 0, created.stderr[:3000]
     tenant = json.loads(created.stdout)
     key, slug = tenant["api_key"], tenant["slug"]
+
+    # Around the CDN (straight to API Gateway's address): refused, whoever asks.
+    around, _ = invoke(
+        aws,
+        packaged_code,
+        "APIHandler",
+        "app.app",
+        api_event("GET", "/v1/tenant", "/v1/tenant", key=key, through_cdn=False),
+        tmp_path,
+    )
+    assert around["statusCode"] == 403
+    assert json.loads(around["body"])["reason"] == "not_through_cdn"
+
+    # A sign-in through the public function: its own settings reach the stage's tables.
+    refused, _ = invoke(
+        aws,
+        packaged_code,
+        "PublicHandler",
+        "app.app",
+        api_event(
+            "POST",
+            "/v1/team/sessions",
+            "/v1/team/sessions",
+            body={"tenant": slug, "email": "nobody@example.com", "password": "not the one"},
+        ),
+        tmp_path,
+    )
+    assert refused["statusCode"] == 401, refused["body"]
 
     # An API call: the provider's function.
     answer, lines = invoke(

@@ -267,3 +267,16 @@ def test_the_edge_stack_slows_down_password_guessing_signups_and_sso():
     assert "/v1/team/sessions" in searched
     assert "/v1/portal/sessions" in searched
     assert sorted(r["Priority"] for r in acl["Rules"]) == list(range(len(acl["Rules"])))
+
+
+def test_the_throttled_routes_exist_and_no_throttle_can_shut_sign_in_for_everybody():
+    from app import app
+    from portway_ops import stack
+
+    for path, method in stack.SENSITIVE_ROUTES:
+        assert method in app.routes.get(path, {}), (path, method)
+    assert stack.SENSITIVE_RATE >= 100  # all callers together: the WAF counts per address
+    settings = load_template()["Resources"]["RestAPI"]["Properties"]["MethodSettings"]
+    throttled = {s["ResourcePath"] for s in settings if s["ResourcePath"] != "/*"}
+    assert "/~1sso~1{slug}~1jwt" in throttled
+    assert "/~1v1~1team~1password-resets" in throttled

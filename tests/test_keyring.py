@@ -175,7 +175,7 @@ def test_the_ring_comes_from_ssm_once_per_process_and_again_for_an_unknown_key(m
     monkeypatch.setattr(keyring, "_last_reload", [0.0])
     settings = Settings.from_env(deployed_env())
     monkeypatch.setattr(keyring, "get_settings", lambda: settings)
-    keyring._ring_for.cache_clear()
+    keyring.forget()
     try:
         assert keyring.keyring().active == "a"
         assert keyring.keyring().active == "a"
@@ -192,8 +192,16 @@ def test_the_ring_comes_from_ssm_once_per_process_and_again_for_an_unknown_key(m
         assert len(reads) == 2
         assert keyring.verifying_key("portal access tokens", "nope") is None
         assert len(reads) == 2  # an unknown id a moment later reads nothing
+        # Retired: a warm process stops verifying the key once its copy is five minutes old.
+        client.put_parameter(
+            Name="/portway/prod/keys", Value=ring("b", b=NEW), Type="SecureString", Overwrite=True
+        )
+        assert keyring.verifying_key("portal access tokens", "a") is not None  # still fresh
+        monkeypatch.setattr(keyring, "MAX_AGE_SECONDS", 0.0)
+        assert keyring.verifying_key("portal access tokens", "a") is None
+        assert len(reads) == 3
     finally:
-        keyring._ring_for.cache_clear()
+        keyring.forget()
 
 
 @mock_aws
@@ -253,3 +261,25 @@ def test_the_cdns_origin_header_of_every_key_in_the_ring_is_believed():
         assert not keyring.from_the_cdn(None)
     with keys(ring("b", b=NEW)):
         assert not keyring.from_the_cdn(before)
+
+
+@mock_aws
+def test_a_stage_from_before_key_rings_keeps_its_key_as_k0(monkeypatch):
+    old = "an-old-single-key-from-the-environment-0123456789"
+    with keys(ring("k0", k0=old)):  # the ring that single key amounted to
+        sealed_before = mfa.seal("mem_1", "JBSWY3DPEHPK3PXP")
+        endpoint = _endpoint()
+        secret = signing.current_secret(endpoint)
+    client = boto3.client("ssm", region_name="eu-central-1")
+    new_id = keys_ops.init("/portway/prod/keys", client, current=old)
+    stored = keyring.parse(
+        client.get_parameter(Name="/portway/prod/keys", WithDecryption=True)["Parameter"]["Value"],
+        "x",
+    )
+    assert stored.active == new_id
+    assert stored.keys["k0"] == old.encode()
+    with keys(
+        client.get_parameter(Name="/portway/prod/keys", WithDecryption=True)["Parameter"]["Value"]
+    ):
+        assert mfa.unseal("mem_1", sealed_before) == "JBSWY3DPEHPK3PXP"
+        assert signing.current_secret(endpoint) == secret

@@ -39,7 +39,6 @@ from chalicelib.errors import (
 from chalicelib.keyring import from_the_cdn
 from chalicelib.operations import (
     IF_MATCH_PATTERN,
-    MAX_STAGED_BYTES,
     MAX_UPLOAD_BYTES,
     OPERATIONS,
     Auth,
@@ -48,7 +47,7 @@ from chalicelib.operations import (
 )
 from chalicelib.schemas.common import ListQuery
 from chalicelib.schemas.validation import decode
-from chalicelib.services.platform import idempotency, ratelimit
+from chalicelib.services.platform import idempotency, ratelimit, uploads
 from chalicelib.services.platform.pagination import PageRequest
 from chalicelib.services.platform.storage import ConditionsFailed, as_domain_error
 from chalicelib.services.portals import sessions
@@ -136,15 +135,22 @@ def _json_body(request: Request) -> Any:
     return data
 
 
-_UPLOAD_ID = re.compile(r"^upl_[A-Za-z0-9_-]{20,64}$")
+def media_type(request: Request) -> str:
+    """The request's Content-Type without its parameters, in lower case."""
+    return (request.headers.get("content-type") or "").split(";")[0].strip().lower()
 
 
 def _upload(request: Request, accepted: tuple[str, ...], tenant_id: str | None) -> Upload:
     raw = request.raw_body or b""
     data = raw.encode() if isinstance(raw, str) else raw
-    content_type = (request.headers.get("content-type") or "").split(";")[0].strip().lower()
+    content_type = media_type(request)
     if content_type == "application/json" and tenant_id is not None:
-        return _staged(data, accepted, tenant_id)
+        try:
+            named = json.loads(data or b"{}")
+        except ValueError:
+            named = {}
+        upload_id = named.get("upload_id") if isinstance(named, dict) else None
+        return uploads.take(tenant_id, upload_id, accepted)
     if len(data) > MAX_UPLOAD_BYTES:
         raise PayloadTooLarge(
             f"A file sent in the request may be at most {MAX_UPLOAD_BYTES // 1024 // 1024} MB: "
@@ -158,28 +164,6 @@ def _upload(request: Request, accepted: tuple[str, ...], tenant_id: str | None) 
     return Upload(data, content_type)
 
 
-def _staged(body: bytes, accepted: tuple[str, ...], tenant_id: str) -> Upload:
-    """A file the client put in the store through an upload link, named by its upload id;
-    only the caller's tenant's, only while it is there (a day), only of an accepted type."""
-    try:
-        upload_id = json.loads(body or b"{}").get("upload_id")
-    except (ValueError, AttributeError):
-        upload_id = None
-    if not isinstance(upload_id, str) or not _UPLOAD_ID.match(upload_id):
-        raise Invalid.field("upload_id", "give the id POST /v1/uploads answered", code="required")
-    key = staged_key(tenant_id, upload_id)
-    blob = blob_store().get(key)
-    if blob is None:
-        raise Invalid.field(
-            "upload_id", "no such upload: it was never finished, or it expired", code="unknown"
-        )
-    if blob.content_type not in accepted:
-        raise UnsupportedMediaType(f"The uploaded file must be one of: {', '.join(accepted)}.")
-    if not blob.data or len(blob.data) > MAX_STAGED_BYTES:
-        raise PayloadTooLarge(f"A file may be at most {MAX_STAGED_BYTES // 1024 // 1024} MB.")
-    return Upload(blob.data, blob.content_type, key)
-
-
 DOWNLOAD_LINK_LIFETIME = timedelta(minutes=5)
 
 
@@ -191,11 +175,6 @@ def large_file(key: str, size: int, content_type: str, file_name: str) -> Respon
     link = blob_store().download_link(key, content_type, file_name, DOWNLOAD_LINK_LIFETIME)
     headers: dict[str, str | list[str]] = {"Location": link, **_BASE_HEADERS}
     return Response(body="", status_code=303, headers=headers)
-
-
-def staged_key(tenant_id: str, upload_id: str) -> str:
-    """Where an upload link puts a tenant's file (the bucket forgets it after a day)."""
-    return f"uploads/{tenant_id}/{upload_id}"
 
 
 def _if_match(request: Request) -> int | None:
@@ -375,6 +354,11 @@ class _Handler:
 
     def _handle(self, request: Request, params: dict[str, str]) -> Response:
         op = self.operation
+        if get_settings().require_cdn and not from_the_cdn(request.headers.get("x-portway-origin")):
+            raise Forbidden(
+                f"Use {get_settings().public_base_url}: this address answers the CDN only.",
+                extra={"reason": "not_through_cdn"},
+            )
         if op.auth == "public":
             _check_ids(params, files=op.file_names)
             return self._respond(self.view(**params))
@@ -415,7 +399,12 @@ class _Handler:
             response = self._idempotent(ctx, key, params, raw_body, kwargs)
         upload = kwargs.get("upload")
         if isinstance(upload, Upload) and upload.staged_key:
-            blob_store().delete(upload.staged_key)  # used: the view stored what it keeps
+            # Used: the view stored what it keeps. A failed removal changes nothing for the
+            # caller (the bucket forgets uploads after a day).
+            try:
+                blob_store().delete(upload.staged_key)
+            except Exception:
+                _log.exception("the used upload %s stays until it expires", upload.staged_key)
         return response
 
     def _portal(self, request: Request, params: dict[str, str]) -> Response:

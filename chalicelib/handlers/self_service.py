@@ -5,9 +5,9 @@ from __future__ import annotations
 from chalice.app import Blueprint, Response
 
 from chalicelib.handlers.billing import pdf_response
-from chalicelib.handlers.router import Api
+from chalicelib.handlers.router import Api, large_file
 from chalicelib.schemas import billing as schemas
-from chalicelib.services.billing import contracts, mail, self_service
+from chalicelib.services.billing import contracts, documents, mail, self_service
 from chalicelib.tenancy import Caller, SelfServiceContext
 
 blueprint = Blueprint(__name__)
@@ -94,6 +94,9 @@ def cancel(ctx: SelfServiceContext) -> schemas.Contract:
     produces=("application/pdf",),
 )
 def get_document(ctx: SelfServiceContext, document_id: str) -> Response:
-    """An invoice or credit note of the contract (PDF)."""
-    item, data = self_service.document(ctx, document_id)
-    return pdf_response(item, data)
+    """An invoice or credit note of the contract (PDF; over 4 MB, 303 to a link that
+    downloads it for five minutes)."""
+    item = self_service.document(ctx, document_id)
+    name = documents.file_name(item)
+    far = large_file(item.blob_key, int(item.size), documents.PDF_CONTENT_TYPE, name)
+    return far or pdf_response(item, documents.pdf(item))

@@ -122,3 +122,9 @@ def key_time(time: datetime) -> str:
 def search_text_for(*parts: str | None) -> str:
     """What a list's search matches of an item: its words lower-cased, one per line."""
     return "\n".join(p.casefold() for p in parts if p)
+
+
+def upload_blob_key(tenant_id: str, upload_id: str) -> str:
+    """Where an upload link puts a tenant's file (`POST /v1/uploads`; the bucket forgets it
+    after a day)."""
+    return f"uploads/{tenant_id}/{upload_id}"

@@ -142,6 +142,7 @@ class ProtocolExport(PortwayModel):
     error = UnicodeAttribute(null=True)
     created_at = UTCDateTimeAttribute()
     created_by = UnicodeAttribute()
+    started_at = UTCDateTimeAttribute(null=True)
     finished_at = UTCDateTimeAttribute(null=True)
     expires_at = TTLAttribute()
 

@@ -56,6 +56,12 @@ class Theme(PortwayModel):
         return f"tenants/{tenant_id}/themes/{theme_id}/logo-{size}-{digest[:16]}"
 
     @staticmethod
+    def logo_copy_key(slug: str, theme_id: str, blob_key: str) -> str:
+        """Where the CDN reads a logo: the key of its address `/p/{slug}/logos/{theme}/{name}`
+        (the name is the blob key's last part)."""
+        return f"p/{slug}/logos/{theme_id}/{blob_key.rsplit('/', 1)[-1]}"
+
+    @staticmethod
     def logo_blob_key_from_name(tenant_id: str, theme_id: str, name: str) -> str | None:
         """The blob key behind a logo URL's last part, or None if the name is not one."""
         if not _LOGO_NAME.fullmatch(name):

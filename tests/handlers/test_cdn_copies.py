@@ -100,7 +100,7 @@ def test_a_deleted_portals_copies_go_with_it(api):
 
 
 def test_a_logo_is_copied_for_the_cdn_and_goes_with_its_theme(api):
-    from chalicelib.services.branding.themes import logo_copy_key
+    from chalicelib.models import Theme
     from tests.samples import tiny_png
 
     slug = _slug(api)
@@ -118,6 +118,6 @@ def test_a_logo_is_copied_for_the_cdn_and_goes_with_its_theme(api):
     assert how.cache_control == "public, max-age=31536000, immutable"
     assert how.metadata["content-security-policy"].endswith("sandbox")
     assert how.metadata["cross-origin-resource-policy"] == "cross-origin"
-    assert key == logo_copy_key(slug, theme, key)
+    assert key == Theme.logo_copy_key(slug, theme, key)
     assert api.delete(f"/v1/themes/{theme}").status_code == 204
     assert blob_store().get(key) is None

@@ -118,3 +118,37 @@ def third_api(chalice_client, events_stream):
     from tests.conftest import Api, make_tenant
 
     return Api(chalice_client, make_tenant("Third Party").key, events_stream)
+
+
+def test_a_run_left_behind_is_taken_over_and_a_live_one_is_left_alone(api, other_api):
+    from datetime import UTC, datetime, timedelta
+
+    from chalicelib.models import ProtocolExport
+
+    share, _ = _shared(api, other_api, reads=1)
+    tenant_id = api.get("/v1/tenant").json_body["id"]
+    live = api.post(f"/v1/shares/{share}/access-log/exports").json_body["id"]
+    left = api.post(f"/v1/shares/{share}/access-log/exports").json_body["id"]
+    now = datetime.now(UTC)
+    for export_id, started in (
+        (live, now - timedelta(minutes=1)),
+        (left, now - timedelta(minutes=20)),
+    ):
+        ProtocolExport(tenant_id, export_id).update(
+            actions=[
+                ProtocolExport.status.set("running"),
+                ProtocolExport.started_at.set(started),
+            ]
+        )
+    api.stream.drain()
+    assert api.get(f"/v1/exports/{live}").json_body["status"] == "running"
+    assert api.get(f"/v1/exports/{left}").json_body["status"] == "done"
+
+
+def test_a_tracking_session_sees_only_exports_of_received_shares(api, other_api):
+    share, _ = _shared(api, other_api, reads=1)
+    own = api.post(f"/v1/shares/{share}/access-log/exports").json_body["id"]
+    session = api.post("/v1/tracking/sessions", {"minutes": 60}).json_body
+    tracking = api.as_key(session["url"].split("#session=")[1])
+    assert tracking.get(f"/v1/exports/{own}").status_code == 404
+    assert api.get(f"/v1/exports/{own}").status_code == 200

@@ -240,11 +240,12 @@ def cancel(ctx: SelfServiceContext, *, clock: Clock = utcnow) -> schemas.Contrac
     return contracts.contract_out(contracts.cancel(ctx, contract, now), now)
 
 
-def document(ctx: SelfServiceContext, document_id: str) -> tuple[Document, bytes]:
-    """One of the contract's documents and its PDF."""
+def document(ctx: SelfServiceContext, document_id: str) -> Document:
+    """One of the contract's documents (its PDF: `documents.pdf`)."""
     _, _, settings, (item,) = _load(
         ctx, (Document, ctx.tenant_id, Document.key_for(ctx.contract_id, document_id))
     )
     if item is None or not settings.sections.documents.visible:
         raise NotFound(f"No document {document_id}.")
-    return item, documents.pdf(item)
+    found: Document = item
+    return found

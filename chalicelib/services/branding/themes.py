@@ -95,11 +95,6 @@ LOGO_HEADERS = {
 LOGO_CACHE = "public, max-age=31536000, immutable"
 
 
-def logo_copy_key(slug: str, theme_id: str, blob_key: str) -> str:
-    """Where the CDN reads a logo: the key of its address `/p/{slug}/logos/{theme}/{name}`."""
-    return f"p/{slug}/logos/{theme_id}/{blob_key.rsplit('/', 1)[-1]}"
-
-
 def load(ctx: TenantContext, theme_id: str) -> Theme:
     """The stored theme; 404 when it is not the caller's tenant's."""
     return load_owned(Theme, ctx, theme_id, "theme")
@@ -213,7 +208,7 @@ def delete(ctx: TenantContext, theme_id: str, *, if_match: int | None = None) ->
         slug = _slug(ctx)
         for logo in (item.logo_small, item.logo_large):
             if logo is not None:  # the CDN's copies go with the theme, as the logos do
-                blob_store().delete(logo_copy_key(slug, theme_id, logo.blob_key))
+                blob_store().delete(Theme.logo_copy_key(slug, theme_id, logo.blob_key))
     except ConditionsFailed:
         key = Portal.theme_key_for(ctx.tenant_id, theme_id)
         raise Conflict(
@@ -244,7 +239,9 @@ def put_logo(
     etag = blob_store().put(key, image.data, image.content_type).etag
     slug = _slug(ctx)
     served = Served(LOGO_CACHE, {name.lower(): value for name, value in LOGO_HEADERS.items()})
-    blob_store().put(logo_copy_key(slug, theme_id, key), image.data, image.content_type, served)
+    blob_store().put(
+        Theme.logo_copy_key(slug, theme_id, key), image.data, image.content_type, served
+    )
     logo = Logo(  # type: ignore[no-untyped-call]
         blob_key=key,
         content_type=image.content_type,

@@ -15,7 +15,7 @@ import os
 import tempfile
 from datetime import datetime, timedelta
 
-from pynamodb.exceptions import DoesNotExist
+from pynamodb.exceptions import DoesNotExist, UpdateError
 
 from chalicelib import ids
 from chalicelib.blobs import blob_store
@@ -36,6 +36,9 @@ REQUESTED = "share.protocol_requested"
 TYPES = frozenset({REQUESTED})
 KEPT = timedelta(days=7)
 LINK_LIFETIME = timedelta(minutes=5)
+# Longer than the consumer may run (15 minutes): a `running` export older than this was left
+# by a run that timed out or ran out of memory, and the record's retry takes it over.
+ABANDONED = timedelta(minutes=16)
 
 
 def request(ctx: TenantContext, grant: Grant, *, clock: Clock = utcnow) -> schemas.ProtocolExport:
@@ -67,12 +70,13 @@ def request(ctx: TenantContext, grant: Grant, *, clock: Clock = utcnow) -> schem
 
 
 def load(ctx: TenantContext, export_id: str, *, clock: Clock = utcnow) -> schemas.ProtocolExport:
-    """An export of the caller's tenant, with a fresh link once it is done; 404 otherwise."""
+    """An export of the caller's tenant, with a fresh link once it is done; 404 otherwise. A
+    tracking session sees only exports of received shares, as it reads only those."""
     try:
         item = ProtocolExport.get(ctx.tenant_id, export_id, consistent_read=True)
     except DoesNotExist:
         raise NotFound("No such export.") from None
-    if item.expires_at <= clock():
+    if item.expires_at <= clock() or (ctx.is_tracking_session and item.side != "partner"):
         raise NotFound("No such export.")
     return to_schema(item)
 
@@ -114,16 +118,31 @@ def _set(item: ProtocolExport, **values: object) -> None:
     item.update(actions=[getattr(ProtocolExport, name).set(v) for name, v in values.items()])
 
 
+def _start(item: ProtocolExport, now: datetime) -> bool:
+    """Claim a queued export (or one a run left behind) for this run; False when another
+    run has it or it is finished."""
+    abandoned = (ProtocolExport.status == "running") & (ProtocolExport.started_at < now - ABANDONED)
+    try:
+        item.update(
+            actions=[ProtocolExport.status.set("running"), ProtocolExport.started_at.set(now)],
+            condition=(ProtocolExport.status == "queued") | abandoned,
+        )
+    except UpdateError as error:
+        if error.cause_response_code == "ConditionalCheckFailedException":
+            return False
+        raise
+    return True
+
+
 def run(event: Event, *, clock: Clock = utcnow) -> None:
-    """Write the export an event asked for, showing its progress; an export that is no
-    longer queued (a repeated record) is left alone."""
+    """Write the export an event asked for, showing its progress; an export another run
+    holds or finished (a repeated record) is left alone."""
     try:
         item = ProtocolExport.get(event.tenant_id, event.object_id or "", consistent_read=True)
     except DoesNotExist:
         return  # expired before its turn
-    if item.status != "queued":
+    if not _start(item, clock()):
         return
-    _set(item, status="running")
     grant = _grant(item)
     if grant is None:
         _set(item, status="failed", error="the share no longer exists", finished_at=clock())
