@@ -148,9 +148,9 @@ def _upload(request: Request, accepted: tuple[str, ...], tenant_id: str | None) 
         try:
             named = json.loads(data or b"{}")
         except ValueError:
-            named = {}
-        upload_id = named.get("upload_id") if isinstance(named, dict) else None
-        return uploads.take(tenant_id, upload_id, accepted)
+            named = None
+        if isinstance(named, dict) and "upload_id" in named:  # a file put in the store first
+            return uploads.take(tenant_id, named["upload_id"], accepted)
     if len(data) > MAX_UPLOAD_BYTES:
         raise PayloadTooLarge(
             f"A file sent in the request may be at most {MAX_UPLOAD_BYTES // 1024 // 1024} MB: "

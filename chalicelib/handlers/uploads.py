@@ -15,11 +15,13 @@ blueprint = Blueprint(__name__)
 api = Api(blueprint, tag="uploads")
 
 
-@api.post("/v1/uploads", body=schemas.UploadCreate, response=schemas.UploadLink, status=201)
+@api.post(
+    "/v1/uploads", body=schemas.UploadCreate, response=schemas.UploadLink, status=201
+)  # upload.link_created
 def create_upload(ctx: TenantContext, body: schemas.UploadCreate) -> schemas.UploadLink:
     """A link to PUT one file of up to 25 MB to, for 15 minutes; then give its `upload_id`
     (in a JSON body) to the endpoint that takes the file. The store forgets it after a day."""
-    return uploads.create(ctx.tenant_id, body)
+    return uploads.create(ctx, body)
 
 
 def _token() -> str:

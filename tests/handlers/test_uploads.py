@@ -88,10 +88,12 @@ def test_an_upload_is_only_its_tenants_and_only_of_an_accepted_type(api, other_a
     png = _upload(api, big_png(10), "image/png")
     wrong = api.post("/v1/customer-imports", {"upload_id": png})
     assert wrong.status_code == 415
-    for bad in ({"upload_id": "../../pages/x"}, {"upload_id": 7}, {}, []):
+    for bad in ({"upload_id": "../../pages/x"}, {"upload_id": 7}, {"upload_id": "upl_x\n"}):
         refused = api.post("/v1/customer-imports", bad)
         assert refused.status_code == 422, bad
         assert problem(refused)["errors"][0]["field"] == "upload_id"
+    for other in ({}, [], {"rows": "all"}):  # JSON that names no upload is no file
+        assert api.post("/v1/customer-imports", other).status_code == 415, other
 
 
 def test_the_link_takes_exactly_its_type_and_size_and_only_until_it_expires(api):

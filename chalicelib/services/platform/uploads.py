@@ -13,17 +13,30 @@ from chalicelib.models.base import upload_blob_key
 from chalicelib.operations import MAX_STAGED_BYTES, Upload
 from chalicelib.schemas import uploads as schemas
 from chalicelib.schemas.common import rfc3339
+from chalicelib.services.platform import events
+from chalicelib.services.platform.storage import Transaction
+from chalicelib.tenancy import TenantContext
 
 LINK_LIFETIME = timedelta(minutes=15)
 _UPLOAD_ID = re.compile(r"upl_[A-Za-z0-9_-]{20,64}")
 
 
-def create(tenant_id: str, body: schemas.UploadCreate) -> schemas.UploadLink:
-    """A link to PUT one file of exactly the declared type and size to, for 15 minutes."""
+def create(ctx: TenantContext, body: schemas.UploadCreate) -> schemas.UploadLink:
+    """A link to PUT one file of exactly the declared type and size to, for 15 minutes
+    (`upload.link_created`: who brought which file in)."""
     upload_id = ids.new_id("upl")
     link = blob_store().upload_link(
-        upload_blob_key(tenant_id, upload_id), body.content_type, body.size, LINK_LIFETIME
+        upload_blob_key(ctx.tenant_id, upload_id), body.content_type, body.size, LINK_LIFETIME
     )
+    with Transaction() as tx:
+        events.record(
+            tx,
+            ctx,
+            "upload.link_created",
+            upload_id,
+            object_type="upload",
+            data={"content_type": body.content_type, "size": body.size},
+        )
     return schemas.UploadLink(
         upload_id=upload_id,
         url=link,
