@@ -74,8 +74,11 @@ def _name_real_objects(body: dict, refs: dict[str, str]) -> None:
         body["expires_at"] = (datetime.now(UTC) + timedelta(days=30)).isoformat()
     if isinstance(body.get("components"), list):
         body["components"] = []  # quantities in range: tested in tests/services/billing
-    # An IBAN's check digits and min_quantity <= max_quantity: tested in tests/services/billing.
+    # An IBAN's check digits, min_quantity <= max_quantity and the terms lines' placeholders
+    # ({tac}, {dpp}, {withdrawal} only): tested in tests/services/billing.
     body.pop("payment", None)
+    if isinstance(body.get("terms_lines"), list):
+        body["terms_lines"] = []
     body.pop("min_quantity", None)
     if body.get("valid_until") is not None:
         body["valid_until"] = (datetime.now(UTC) + timedelta(days=30)).isoformat()

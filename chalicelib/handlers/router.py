@@ -140,17 +140,17 @@ def media_type(request: Request) -> str:
     return (request.headers.get("content-type") or "").split(";")[0].strip().lower()
 
 
-def _upload(request: Request, accepted: tuple[str, ...], tenant_id: str | None) -> Upload:
+def _upload(request: Request, accepted: tuple[str, ...], ctx: TenantContext | None) -> Upload:
     raw = request.raw_body or b""
     data = raw.encode() if isinstance(raw, str) else raw
     content_type = media_type(request)
-    if content_type == "application/json" and tenant_id is not None:
+    if content_type == "application/json" and ctx is not None:
         try:
             named = json.loads(data or b"{}")
         except ValueError:
             named = None
         if isinstance(named, dict) and "upload_id" in named:  # a file put in the store first
-            return uploads.take(tenant_id, named["upload_id"], accepted)
+            return uploads.take(ctx, named["upload_id"], accepted)
     if len(data) > MAX_UPLOAD_BYTES:
         raise PayloadTooLarge(
             f"A file sent in the request may be at most {MAX_UPLOAD_BYTES // 1024 // 1024} MB: "
@@ -213,7 +213,7 @@ def _arguments(
     request: Request,
     params: dict[str, str],
     raw_body: Any,
-    tenant_id: str | None = None,
+    ctx: TenantContext | None = None,
 ) -> dict[str, Any]:
     """The view's keyword arguments: path ids, then what the operation declares."""
     kwargs: dict[str, Any] = dict(params)
@@ -226,7 +226,7 @@ def _arguments(
     if op.query:
         kwargs["query"] = decode(op.query, query_params, strict=False, prefix="query.")
     if op.upload:
-        kwargs["upload"] = _upload(request, op.upload, tenant_id)
+        kwargs["upload"] = _upload(request, op.upload, ctx)
     if op.versioned:
         kwargs["if_match"] = _if_match(request)
     return kwargs
@@ -391,7 +391,7 @@ class _Handler:
             ctx.require(op.scope)
         _check_ids(params)
         raw_body = _json_body(request) if op.body else None
-        kwargs = _arguments(op, request, params, raw_body, ctx.tenant_id)
+        kwargs = _arguments(op, request, params, raw_body, ctx)
         key = request.headers.get("idempotency-key") if op.idempotent else None
         if key is None:
             response = self._respond(self.view(ctx, **kwargs))

@@ -46,13 +46,13 @@ def create(ctx: TenantContext, body: schemas.UploadCreate) -> schemas.UploadLink
     )
 
 
-def take(tenant_id: str, upload_id: object, accepted: tuple[str, ...]) -> Upload:
+def take(ctx: TenantContext, upload_id: object, accepted: tuple[str, ...]) -> Upload:
     """The file put through an upload link, named by its id: only the caller's tenant's,
     only while it is there (a day), only of an accepted type. The caller removes it once
     used (`Upload.staged_key`)."""
     if not isinstance(upload_id, str) or not _UPLOAD_ID.fullmatch(upload_id):
         raise Invalid.field("upload_id", "give the id POST /v1/uploads answered", code="required")
-    key = upload_blob_key(tenant_id, upload_id)
+    key = upload_blob_key(ctx.tenant_id, upload_id)
     blob = blob_store().get(key)
     if blob is None:
         raise Invalid.field(
