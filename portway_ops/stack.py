@@ -383,6 +383,15 @@ def rest_api(routes: Sequence[tuple[str, str, str]]) -> dict[str, Any]:
     }
 
 
+def _portway_metric(name: str) -> dict[str, Any]:
+    """One of the app's own metrics (chalicelib/observability.py)."""
+    return {
+        "Namespace": "Portway",
+        "MetricName": name,
+        "Dimensions": [{"Name": "service", "Value": "portway"}],
+    }
+
+
 def _alarm(description: str, metric: dict[str, Any], threshold: float, **extra: Any) -> Any:
     return {
         "Type": "AWS::CloudWatch::Alarm",
@@ -428,21 +437,13 @@ def alarms() -> dict[str, Any]:
         ),
         "UnexpectedErrorsAlarm": _alarm(
             "A bug answered 500 (the log line with level ERROR has its trace).",
-            {
-                "Namespace": "Portway",
-                "MetricName": "UnexpectedErrors",
-                "Dimensions": [{"Name": "service", "Value": "portway"}],
-            },
+            _portway_metric("UnexpectedErrors"),
             1,
             Statistic="Sum",
         ),
         "ConsumerFailuresAlarm": _alarm(
             "Stream consumers failed on records again and again (retried, then parked).",
-            {
-                "Namespace": "Portway",
-                "MetricName": "ConsumerFailures",
-                "Dimensions": [{"Name": "service", "Value": "portway"}],
-            },
+            _portway_metric("ConsumerFailures"),
             5,
             Statistic="Sum",
         ),

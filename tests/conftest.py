@@ -8,6 +8,7 @@ their own tenants, so one set of tables serves a whole session.
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import secrets
@@ -347,3 +348,17 @@ def problem(response: Any) -> dict[str, Any]:
     body: dict[str, Any] = json.loads(response.body)
     assert body["status"] == response.status_code
     return body
+
+
+@pytest.fixture
+def logged() -> Iterator[io.StringIO]:
+    """What the `portway` logger (Powertools, JSON lines) writes while the test runs."""
+    from chalicelib import observability
+
+    handler = observability.logger.registered_handler
+    stream = io.StringIO()
+    before = handler.setStream(stream)
+    try:
+        yield stream
+    finally:
+        handler.setStream(before)

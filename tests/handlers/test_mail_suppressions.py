@@ -5,16 +5,11 @@ look exactly as if the mail went, the ticket mails skip it, and the provider is 
 
 from __future__ import annotations
 
-import io
 import json
 import secrets
-from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import Any
 
-import pytest
-
-from chalicelib import observability
 from chalicelib.handlers import mail_events
 from chalicelib.schemas.billing import NewLinkRequest
 from chalicelib.services.billing import mail as billing_mail
@@ -136,18 +131,6 @@ def test_a_repeated_sns_delivery_changes_nothing_twice(api, tenant):
     assert mail_events.mail_events(sns(message, message), None)["suppressed"] == 0
     assert suppressed(api) == before
     assert len(api.get("/v1/events?type=mail.suppressed").json_body["items"]) == 1
-
-
-@pytest.fixture
-def logged() -> Iterator[io.StringIO]:
-    """What the `portway` logger writes while the test runs."""
-    handler = observability.logger.registered_handler
-    stream = io.StringIO()
-    before = handler.setStream(stream)
-    try:
-        yield stream
-    finally:
-        handler.setStream(before)
 
 
 def _metrics(out: str) -> dict[str, float]:

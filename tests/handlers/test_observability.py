@@ -5,11 +5,7 @@ from __future__ import annotations
 
 import io
 import json
-from collections.abc import Iterator
 
-import pytest
-
-from chalicelib import observability
 from chalicelib.handlers import consumers
 from chalicelib.services.fleet import customers
 
@@ -27,24 +23,12 @@ def _metrics(out: str) -> dict[str, float]:
     return found
 
 
-@pytest.fixture
-def answered() -> Iterator[io.StringIO]:
-    """What the `portway` logger writes while the test runs."""
-    handler = observability.logger.registered_handler
-    stream = io.StringIO()
-    before = handler.setStream(stream)
-    try:
-        yield stream
-    finally:
-        handler.setStream(before)
-
-
 def _lines(stream: io.StringIO) -> list[dict]:
     return [json.loads(line) for line in stream.getvalue().splitlines()]
 
 
-def test_request_lines_carry_the_keys_and_no_secret(api, tenant, answered):
-    stream = answered
+def test_request_lines_carry_the_keys_and_no_secret(api, tenant, logged):
+    stream = logged
     password = "Geheim-Passwort-42"
     assert api.get("/v1/customers?limit=5").status_code == 200
     refused = api.as_key(None).post(
@@ -70,9 +54,9 @@ def test_request_lines_carry_the_keys_and_no_secret(api, tenant, answered):
 
 
 def test_an_unexpected_error_is_logged_with_its_trace_and_counted(
-    api, tenant, answered, monkeypatch, capsys
+    api, tenant, logged, monkeypatch, capsys
 ):
-    stream = answered
+    stream = logged
 
     def broken(*args, **kwargs):
         raise RuntimeError("a bug in the customer list")
@@ -90,13 +74,13 @@ def test_an_unexpected_error_is_logged_with_its_trace_and_counted(
     assert metrics == {"UnexpectedErrors": 1, "ServerErrors": 1}
 
 
-def test_a_client_error_counts_nothing(api, answered, capsys):
+def test_a_client_error_counts_nothing(api, logged, capsys):
     assert api.get("/v1/customers/cus_nope").status_code == 404
     assert _metrics(capsys.readouterr().out) == {}
 
 
-def test_a_consumer_counts_the_records_it_could_not_handle(monkeypatch, capsys, answered):
-    stream = answered
+def test_a_consumer_counts_the_records_it_could_not_handle(monkeypatch, capsys, logged):
+    stream = logged
 
     def failing(event):
         raise RuntimeError("receiver code broke")
